@@ -1,0 +1,25 @@
+/* arena.h — a bump allocator that owns everything built for one sheet
+ * (shaped runs, lines, boxes).  One arena_free() releases it all, so the
+ * layout code never has to track individual lifetimes.  Allocation failure
+ * aborts: there is no useful way to continue without memory. */
+#ifndef PDFGEN_ARENA_H
+#define PDFGEN_ARENA_H
+
+#include <stddef.h>
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena {
+    ArenaBlock *head;
+} Arena;
+
+void *arena_alloc(Arena *arena, size_t size);           /* zeroed, 16-aligned */
+void *arena_array(Arena *arena, size_t count, size_t size); /* checks overflow */
+char *arena_strndup(Arena *arena, const char *s, size_t n);
+char *arena_printf(Arena *arena, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void arena_free(Arena *arena);
+
+#endif

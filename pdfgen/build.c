@@ -1,0 +1,154 @@
+/* build.c — batch, atomic writes, progress.  See build.h. */
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "content.h"
+#include "diag.h"
+#include "fonts.h"
+#include "pdf.h"
+#include "text.h"
+
+static int wanted(const char *name, const char *const *list, size_t count)
+{
+    if (!list)
+        return 1;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int make_dirs(const char *path)
+{
+    char *copy = strdup(path);
+    int rc = 0;
+    for (char *p = copy + 1; rc == 0; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            diag_error(NULL, "cannot create folder '%s': %s", copy, strerror(errno));
+            rc = -1;
+        } else if (saved == '\0') {
+            break;
+        }
+        *p = saved;
+    }
+    free(copy);
+    return rc;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* SOURCE_DATE_EPOCH, when set, stands in for the content's own date so a
+ * reproducible-builds pipeline can pin every timestamp. */
+static void apply_source_date_epoch(DocInfo *info)
+{
+    const char *env = getenv("SOURCE_DATE_EPOCH");
+    if (!env || !*env)
+        return;
+    char *end;
+    long long epoch = strtoll(env, &end, 10);
+    if (*end || epoch < 0)
+        return;
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return;
+    info->year = tm.tm_year + 1900;
+    info->month = tm.tm_mon + 1;
+    info->day = tm.tm_mday;
+}
+
+static int build_one(Shaper *shaper, const Content *content, const Language *language,
+                     const Drug *drug, const BuildOptions *options, const char *dir)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    SheetRequest request = {content, language, drug, options->paper, options->creator};
+    Document *doc = layout_sheet(&arena, shaper, &request);
+    int rc = -1;
+    char *final_path = arena_printf(&arena, "%s/%s.pdf", dir, drug->id.utf8);
+    if (doc && options->dry_run) {
+        rc = 0;
+    } else if (doc) {
+        apply_source_date_epoch(&doc->info);
+        char *tmp_path = arena_printf(&arena, "%s/.%s.pdf.XXXXXX", dir, drug->id.utf8);
+        int fd = mkstemp(tmp_path);
+        if (fd < 0) {
+            diag_error(NULL, "cannot write in '%s': %s", dir, strerror(errno));
+        } else {
+            close(fd);
+            if (pdf_write(doc, tmp_path) != 0) {
+                unlink(tmp_path);
+            } else if (chmod(tmp_path, options->file_mode) != 0 ||
+                       rename(tmp_path, final_path) != 0) {
+                diag_error(NULL, "cannot write '%s': %s", final_path, strerror(errno));
+                unlink(tmp_path);
+            } else {
+                rc = 0;
+            }
+        }
+    }
+    if (options->dry_run) {
+        /* check reports only problems */
+    } else if (rc == 0 && !options->quiet) {
+        struct stat st;
+        long size = stat(final_path, &st) == 0 ? (long)st.st_size : 0;
+        fprintf(stderr, "pdfgen: wrote %s (%zu %s, %.1f KB, %.1f ms)\n", final_path,
+                doc->page_count, doc->page_count == 1 ? "page" : "pages", size / 1024.0,
+                now_ms() - start);
+    } else if (rc != 0) {
+        fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
+    }
+    arena_free(&arena);
+    return rc;
+}
+
+int build_sheets(const Content *content, const BuildOptions *options)
+{
+    FontSet *fonts = fontset_open(NULL);
+    if (!fonts)
+        return 1;
+    int failures = 0;
+    for (size_t l = 0; l < content->language_count; l++) {
+        const Language *language = &content->languages[l];
+        if (!wanted(language->code, options->languages, options->language_count))
+            continue;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", options->out_dir, language->code);
+        if (!options->dry_run && make_dirs(dir) != 0) {
+            failures++;
+            continue;
+        }
+        Shaper *shaper = shaper_open(fonts, language->strings.locale.utf8);
+        if (!shaper) {
+            failures++;
+            continue;
+        }
+        for (size_t d = 0; d < language->drug_count; d++) {
+            const Drug *drug = &language->drugs[d];
+            if (!wanted(drug->id.utf8, options->drugs, options->drug_count))
+                continue;
+            if (build_one(shaper, content, language, drug, options, dir) != 0)
+                failures++;
+        }
+        shaper_close(shaper);
+    }
+    fontset_free(fonts);
+    return failures;
+}

@@ -1,0 +1,32 @@
+/* build.h — the batch: every requested (language, drug) pair to a PDF.
+ * In: loaded, valid content and the build options.
+ * Out: out/<lang>/<drug>.pdf, each written to a temporary file in the same
+ *     folder and renamed into place, so a reader or a failed run never sees
+ *     half a PDF.  One progress line per sheet on stderr unless quiet.
+ * With dry_run, every sheet is laid out (so a character no font has is
+ * found) and nothing is written.
+ * Returns the number of sheets that failed (each reported). */
+#ifndef PDFGEN_BUILD_H
+#define PDFGEN_BUILD_H
+
+#include <stddef.h>
+
+#include "layout.h"
+#include "model.h"
+
+typedef struct BuildOptions {
+    const char *out_dir;
+    Paper paper;
+    const char *const *languages; /* NULL: all */
+    size_t language_count;
+    const char *const *drugs; /* NULL: all */
+    size_t drug_count;
+    int quiet;
+    const char *creator;
+    unsigned file_mode; /* for the finished PDFs: 0666 less the umask */
+    int dry_run;        /* lay every sheet out, write nothing ('check') */
+} BuildOptions;
+
+int build_sheets(const Content *content, const BuildOptions *options);
+
+#endif

@@ -1,0 +1,1122 @@
+/* content.c — load and validate content/ with libyaml (see content.h).
+ *
+ * Each file is read into memory and turned into a small tree of Nodes
+ * straight from libyaml's event stream.  We do not use libyaml's document
+ * API because it resolves aliases silently, and we want to reject them (and
+ * anchors) at the spot where they appear.
+ *
+ * The tree is then checked against a per-record table of keys (Field), which
+ * says where each value goes and what it must look like.  Every check
+ * reports through diag_error() and carries on, so one run lists every
+ * problem; a syntax error only ends the file it is in. */
+#include "content.h"
+
+#include "diag.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define MAX_FILE_SIZE (1024L * 1024L)
+/* Our records nest three levels deep; the limit keeps the recursive tree
+ * walk and free safe on hostile input such as 100000 nested '['. */
+#define MAX_DEPTH 64
+#define MAX_FIELDS 32
+
+/* ---- memory ----------------------------------------------------------- */
+
+static void out_of_memory(void)
+{
+    fputs("pdfgen: error: out of memory\n", stderr);
+    abort();
+}
+
+static void *xcalloc(size_t count, size_t size)
+{
+    if (count == 0)
+        return NULL;
+    void *p = calloc(count, size);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+static void *xgrow(void *p, size_t *cap, size_t size)
+{
+    size_t n = *cap ? *cap * 2 : 8;
+    if (n > (size_t)-1 / size)
+        out_of_memory();
+    p = realloc(p, n * size);
+    if (!p)
+        out_of_memory();
+    *cap = n;
+    return p;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p)
+        out_of_memory();
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static char *xasprintf(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
+static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out_of_memory();
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        out_of_memory();
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- the YAML tree ---------------------------------------------------- */
+
+typedef enum NodeKind {
+    NODE_SCALAR,
+    NODE_SEQUENCE,
+    NODE_MAPPING,
+    NODE_ALIAS /* already reported; checks skip it without a second error */
+} NodeKind;
+
+typedef struct Node {
+    NodeKind kind;
+    unsigned line, col; /* 1-based */
+    char *value;        /* scalars: NUL-terminated, may hold inner NULs */
+    size_t length;
+    bool plain;         /* unquoted scalar: "~", "null" and "" mean null */
+    struct Node **items; /* sequences; mappings alternate key, value */
+    size_t count, cap;
+} Node;
+
+static void node_free(Node *node)
+{
+    if (!node)
+        return;
+    for (size_t i = 0; i < node->count; i++)
+        node_free(node->items[i]);
+    free(node->items);
+    free(node->value);
+    free(node);
+}
+
+static bool is_null(const Node *n)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (n->kind != NODE_SCALAR || !n->plain)
+        return false;
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (strcmp(n->value, nulls[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A value of only spaces would print as nothing, so it counts as empty. */
+static bool is_blank(const Node *n)
+{
+    if (n->kind != NODE_SCALAR)
+        return false;
+    if (is_null(n))
+        return true;
+    for (size_t i = 0; i < n->length; i++)
+        if (!strchr(" \t\n", n->value[i]) || n->value[i] == '\0')
+            return false;
+    return true;
+}
+
+static bool scalar_is(const Node *n, const char *s)
+{
+    return n->kind == NODE_SCALAR && n->length == strlen(s) &&
+           memcmp(n->value, s, n->length) == 0;
+}
+
+static const char *kind_name(NodeKind kind)
+{
+    switch (kind) {
+    case NODE_SCALAR: return "a string";
+    case NODE_SEQUENCE: return "a sequence";
+    case NODE_MAPPING: return "a mapping";
+    case NODE_ALIAS: return "an alias";
+    }
+    return "?";
+}
+
+/* ---- loader state ----------------------------------------------------- */
+
+typedef struct Loader {
+    Content *content;
+    const char *dir;  /* the content directory, without trailing slashes */
+    const char *file; /* the file being checked; owned by content->files */
+    const char *references_file;
+    /* False when references.yaml did not parse: every reference would then
+     * look unknown, and those errors would only bury the real one. */
+    bool references_ok;
+    size_t files_cap;
+} Loader;
+
+#define AT(L, n) (&(SourcePos){(L)->file, (n)->line, (n)->col})
+
+/* Takes ownership of path; SourcePos.file points at the stored copy, which
+ * lives as long as the Content. */
+static const char *add_file(Loader *L, char *path)
+{
+    Content *c = L->content;
+    if (c->file_count == L->files_cap)
+        c->files = xgrow(c->files, &L->files_cap, sizeof *c->files);
+    c->files[c->file_count++] = path;
+    return path;
+}
+
+/* ---- reading and parsing ---------------------------------------------- */
+
+/* libyaml reports encoding errors as a byte offset, not a mark: turn it
+ * into the line and column (in characters) of the character it falls in,
+ * counting the way libyaml's marks do. */
+static SourcePos offset_pos(const char *file, const unsigned char *buf,
+                            size_t len, size_t offset)
+{
+    SourcePos pos = {file, 1, 1};
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = buf[i];
+        size_t width = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+        if (i + width > offset)
+            break;
+        if (c == '\n' || (c == '\r' && (i + 1 == len || buf[i + 1] != '\n'))) {
+            pos.line++;
+            pos.col = 1;
+        } else if (c != '\r') {
+            pos.col++;
+        }
+        i += width;
+    }
+    return pos;
+}
+
+static void report_parser_error(const Loader *L, const yaml_parser_t *parser,
+                                const unsigned char *buf, size_t len)
+{
+    const char *problem = parser->problem ? parser->problem : "invalid YAML";
+    if (parser->error == YAML_MEMORY_ERROR)
+        out_of_memory();
+    if (parser->error == YAML_READER_ERROR) {
+        SourcePos pos = offset_pos(L->file, buf, len, parser->problem_offset);
+        if (parser->problem_value < 0)
+            diag_error(&pos, "%s", problem);
+        else if (strstr(problem, "octet"))
+            diag_error(&pos, "%s (byte 0x%02X)", problem,
+                       (unsigned)parser->problem_value);
+        else
+            diag_error(&pos, "%s (U+%04X)", problem,
+                       (unsigned)parser->problem_value);
+        return;
+    }
+    SourcePos pos = {L->file, (unsigned)parser->problem_mark.line + 1,
+                     (unsigned)parser->problem_mark.column + 1};
+    if (parser->context)
+        diag_error(&pos, "%s (%s)", problem, parser->context);
+    else
+        diag_error(&pos, "%s", problem);
+}
+
+/* *unreadable tells "could not open or read" apart from "too large". */
+static bool read_source(const Loader *L, unsigned char **out, size_t *out_len,
+                        bool *unreadable)
+{
+    *unreadable = false;
+    int fd = open(L->file, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        int err = fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno;
+        diag_error(NULL, "cannot read '%s': %s", L->file, strerror(err));
+        *unreadable = true;
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    if (st.st_size > MAX_FILE_SIZE) {
+        diag_error(&(SourcePos){L->file, 1, 1},
+                   "file is larger than 1 MiB (%lld bytes)",
+                   (long long)st.st_size);
+        close(fd);
+        return false;
+    }
+    /* Read to EOF rather than trusting st_size, which can change under us;
+     * one spare byte tells us if the file grew past the limit. */
+    unsigned char *buf = malloc((size_t)st.st_size + 1);
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    if (!buf)
+        out_of_memory();
+    for (;;) {
+        if (len == cap) {
+            if (cap > MAX_FILE_SIZE) {
+                diag_error(&(SourcePos){L->file, 1, 1},
+                           "file is larger than 1 MiB");
+                free(buf);
+                close(fd);
+                return false;
+            }
+            buf = xgrow(buf, &cap, 1);
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            diag_error(NULL, "cannot read '%s': %s", L->file, strerror(errno));
+            *unreadable = true;
+            free(buf);
+            close(fd);
+            return false;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (len > MAX_FILE_SIZE) {
+        diag_error(&(SourcePos){L->file, 1, 1}, "file is larger than 1 MiB");
+        free(buf);
+        return false;
+    }
+    *out = buf;
+    *out_len = len;
+    return true;
+}
+
+static Node *new_node(NodeKind kind, const yaml_mark_t *mark)
+{
+    Node *node = xcalloc(1, sizeof *node);
+    node->kind = kind;
+    node->line = (unsigned)mark->line + 1;
+    node->col = (unsigned)mark->column + 1;
+    return node;
+}
+
+static void reject_anchor(const Loader *L, const yaml_event_t *event,
+                          const yaml_char_t *anchor)
+{
+    if (anchor)
+        diag_error(&(SourcePos){L->file, (unsigned)event->start_mark.line + 1,
+                                (unsigned)event->start_mark.column + 1},
+                   "YAML anchors are not supported");
+}
+
+/* Parse L->file into a tree.  Returns NULL (after reporting) when the file
+ * cannot be read, is not valid YAML or is empty. */
+static Node *parse_file(const Loader *L, bool *unreadable)
+{
+    unsigned char *buf;
+    size_t len;
+    if (!read_source(L, &buf, &len, unreadable))
+        return NULL;
+
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        out_of_memory();
+    yaml_parser_set_input_string(&parser, buf, len);
+
+    Node *root = NULL, *stack[MAX_DEPTH];
+    size_t depth = 0;
+    unsigned documents = 0;
+    bool done = false, failed = false;
+    while (!done) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) {
+            report_parser_error(L, &parser, buf, len);
+            failed = true;
+            break;
+        }
+        SourcePos at = {L->file, (unsigned)event.start_mark.line + 1,
+                        (unsigned)event.start_mark.column + 1};
+        Node *node = NULL;
+        switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents > 1) {
+                diag_error(&at, "a file must hold one YAML document, "
+                                "found a second one");
+                done = true;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            diag_error(&at, "YAML aliases are not supported");
+            node = new_node(NODE_ALIAS, &event.start_mark);
+            break;
+        case YAML_SCALAR_EVENT:
+            reject_anchor(L, &event, event.data.scalar.anchor);
+            node = new_node(NODE_SCALAR, &event.start_mark);
+            node->value = xstrndup((const char *)event.data.scalar.value,
+                                   event.data.scalar.length);
+            node->length = event.data.scalar.length;
+            node->plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            reject_anchor(L, &event, event.data.sequence_start.anchor);
+            node = new_node(NODE_SEQUENCE, &event.start_mark);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            reject_anchor(L, &event, event.data.mapping_start.anchor);
+            node = new_node(NODE_MAPPING, &event.start_mark);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        default:
+            break;
+        }
+        if (node) {
+            if (depth > 0) {
+                Node *parent = stack[depth - 1];
+                if (parent->count == parent->cap)
+                    parent->items = xgrow(parent->items, &parent->cap,
+                                          sizeof *parent->items);
+                parent->items[parent->count++] = node;
+            } else {
+                root = node;
+            }
+            if (node->kind == NODE_SEQUENCE || node->kind == NODE_MAPPING) {
+                if (depth == MAX_DEPTH) {
+                    diag_error(&at, "YAML nested more than %d levels deep",
+                               MAX_DEPTH);
+                    failed = done = true;
+                } else {
+                    stack[depth++] = node;
+                }
+            }
+        }
+        yaml_event_delete(&event);
+    }
+    yaml_parser_delete(&parser);
+    free(buf);
+    if (failed) {
+        node_free(root);
+        return NULL;
+    }
+    if (!root)
+        diag_error(&(SourcePos){L->file, 1, 1},
+                   "file is empty (expected a mapping)");
+    return root;
+}
+
+/* ---- record tables ---------------------------------------------------- */
+
+typedef enum FieldKind {
+    FIELD_TEXT,
+    FIELD_LIST,    /* TextList: non-empty sequence of non-empty strings */
+    FIELD_DATE,
+    FIELD_MAPPING, /* a nested table whose offsets are into the same record */
+    FIELD_NODE     /* kept as a Node * for the caller to check */
+} FieldKind;
+
+typedef struct Table Table;
+
+typedef struct Field {
+    const char *key;
+    FieldKind kind;
+    size_t offset;
+    bool optional;
+    /* Templates: the placeholders the value may use; it must use them all. */
+    const char *const *placeholders;
+    const Table *table; /* FIELD_MAPPING */
+} Field;
+
+struct Table {
+    const Field *fields;
+    size_t count;
+};
+
+#define TABLE(fields) {fields, sizeof fields / sizeof fields[0]}
+#define TEXT(rec, key, member) \
+    {key, FIELD_TEXT, offsetof(rec, member), false, NULL, NULL}
+#define OPTIONAL_TEXT(rec, key, member) \
+    {key, FIELD_TEXT, offsetof(rec, member), true, NULL, NULL}
+#define TEMPLATE(rec, key, member, ph) \
+    {key, FIELD_TEXT, offsetof(rec, member), false, ph, NULL}
+#define LIST(rec, key, member) \
+    {key, FIELD_LIST, offsetof(rec, member), false, NULL, NULL}
+#define DATE(rec, key, member) \
+    {key, FIELD_DATE, offsetof(rec, member), false, NULL, NULL}
+#define MAPPING(key, table) {key, FIELD_MAPPING, 0, false, NULL, &table}
+#define NODE(rec, key, member) \
+    {key, FIELD_NODE, offsetof(rec, member), false, NULL, NULL}
+
+static const char *const drug_placeholder[] = {"drug", NULL};
+static const char *const date_placeholder[] = {"date", NULL};
+static const char *const page_placeholders[] = {"page", "pages", NULL};
+
+static const Field label_fields[] = {
+    TEXT(Strings, "targeted_drugs", label_targeted_drugs),
+    TEMPLATE(Strings, "how_it_works", label_how_it_works, drug_placeholder),
+    TEXT(Strings, "how_it_is_taken", label_how_it_is_taken),
+    TEXT(Strings, "who_it_is_for", label_who_it_is_for),
+    TEXT(Strings, "common_side_effects", label_common_side_effects),
+    TEXT(Strings, "serious_side_effects", label_serious_side_effects),
+    TEXT(Strings, "references", label_references),
+};
+static const Table label_table = TABLE(label_fields);
+
+static const Field helpline_fields[] = {
+    TEXT(Strings, "heading", helpline_heading),
+    TEXT(Strings, "text", helpline_text),
+    TEXT(Strings, "phone", helpline_phone),
+    TEXT(Strings, "reach", helpline_reach),
+};
+static const Table helpline_table = TABLE(helpline_fields);
+
+static const Field strings_fields[] = {
+    TEXT(Strings, "language", language),
+    TEXT(Strings, "locale", locale),
+    TEXT(Strings, "language_name", language_name),
+    OPTIONAL_TEXT(Strings, "draft_notice", draft_notice),
+    TEXT(Strings, "series", series),
+    TEXT(Strings, "sheet_title", sheet_title),
+    TEXT(Strings, "author", author),
+    TEMPLATE(Strings, "subject", subject, drug_placeholder),
+    TEXT(Strings, "drug_class_label", drug_class_label),
+    MAPPING("labels", label_table),
+    MAPPING("helpline", helpline_table),
+    TEXT(Strings, "disclaimer", disclaimer),
+    TEMPLATE(Strings, "last_revised", last_revised, date_placeholder),
+    TEMPLATE(Strings, "page_of", page_of, page_placeholders),
+};
+static const Table strings_table = TABLE(strings_fields);
+
+static const Field drug_fields[] = {
+    TEXT(Drug, "id", id),
+    TEXT(Drug, "name", name),
+    TEXT(Drug, "drug_class", drug_class),
+    TEXT(Drug, "targeted_drugs", targeted_drugs),
+    TEXT(Drug, "how_it_works", how_it_works),
+    TEXT(Drug, "how_it_is_taken", how_it_is_taken),
+    OPTIONAL_TEXT(Drug, "who_it_is_for", who_it_is_for),
+    LIST(Drug, "common_side_effects", common_side_effects),
+    LIST(Drug, "serious_side_effects", serious_side_effects),
+    DATE(Drug, "last_revised", last_revised),
+    LIST(Drug, "references", references),
+};
+static const Table drug_table = TABLE(drug_fields);
+
+static const Field reference_fields[] = {
+    TEXT(Reference, "id", id),
+    TEXT(Reference, "text", text),
+};
+static const Table reference_table = TABLE(reference_fields);
+
+typedef struct ReferencesFile {
+    const Node *references;
+} ReferencesFile;
+
+static const Field references_file_fields[] = {
+    NODE(ReferencesFile, "references", references),
+};
+static const Table references_file_table = TABLE(references_file_fields);
+
+/* ---- value checks ----------------------------------------------------- */
+
+/* Is n a `kind`?  If not, say why: empty, or the wrong type. */
+static bool expect(const Loader *L, const Node *n, NodeKind kind,
+                   const char *label)
+{
+    if (n->kind == NODE_ALIAS)
+        return false;
+    if (n->kind != kind && is_blank(n)) {
+        diag_error(AT(L, n), "%s must not be empty", label);
+        return false;
+    }
+    if (n->kind != kind) {
+        diag_error(AT(L, n), "expected %s for %s, found %s", kind_name(kind),
+                   label, kind_name(n->kind));
+        return false;
+    }
+    if (kind == NODE_SEQUENCE && n->count == 0) {
+        diag_error(AT(L, n), "%s must not be empty", label);
+        return false;
+    }
+    return true;
+}
+
+/* Returns the first control character (other than tab and newline) in the
+ * UTF-8 text, or 0.  libyaml rejects raw ones, but escapes such as "\a" or
+ * "\x85" in double-quoted strings still let them through. */
+static unsigned control_char(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
+            return c;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F)
+            return (unsigned char)s[i + 1];
+    }
+    return 0;
+}
+
+/* Is n a usable string?  Optional values that are empty are simply absent. */
+static bool check_string(const Loader *L, const Node *n, const char *label,
+                         bool optional)
+{
+    if (n->kind == NODE_SCALAR && is_blank(n)) {
+        if (!optional)
+            diag_error(AT(L, n), "%s must not be empty", label);
+        return false;
+    }
+    if (!expect(L, n, NODE_SCALAR, label))
+        return false;
+    unsigned c = control_char(n->value, n->length);
+    if (c) {
+        diag_error(AT(L, n), "%s contains a control character (U+%04X)",
+                   label, c);
+        return false;
+    }
+    return true;
+}
+
+static bool load_text(const Loader *L, const Node *n, const char *label,
+                      bool optional, Text *out)
+{
+    if (!check_string(L, n, label, optional))
+        return false;
+    out->utf8 = xstrndup(n->value, n->length);
+    out->pos = *AT(L, n);
+    return true;
+}
+
+static void check_template(const Loader *L, const Node *n, const char *label,
+                           const char *const *allowed)
+{
+    bool used[8] = {false};
+    char list[128] = "";
+    for (size_t k = 0; allowed[k]; k++) {
+        assert(k < sizeof used / sizeof used[0]);
+        size_t at = strlen(list);
+        snprintf(list + at, sizeof list - at, "%s{%s}", k ? ", " : "",
+                 allowed[k]);
+    }
+    /* check_string() has ruled out NULs, so C string functions are safe. */
+    for (const char *p = n->value; *p; p++) {
+        if (*p == '}') {
+            diag_error(AT(L, n), "unmatched '}' in %s", label);
+            continue;
+        }
+        if (*p != '{')
+            continue;
+        size_t len = strcspn(p + 1, "{}");
+        if (p[1 + len] != '}') {
+            diag_error(AT(L, n), "unmatched '{' in %s", label);
+            continue;
+        }
+        size_t k = 0;
+        while (allowed[k] && !(strlen(allowed[k]) == len &&
+                               memcmp(allowed[k], p + 1, len) == 0))
+            k++;
+        if (allowed[k])
+            used[k] = true;
+        else
+            diag_error(AT(L, n), "unknown placeholder {%.*s} in %s "
+                       "(allowed: %s)", (int)len, p + 1, label, list);
+        p += len + 1;
+    }
+    for (size_t k = 0; allowed[k]; k++)
+        if (!used[k])
+            diag_error(AT(L, n), "%s must contain {%s}", label, allowed[k]);
+}
+
+static void load_list(const Loader *L, const Node *n, const char *label,
+                      TextList *out)
+{
+    if (!expect(L, n, NODE_SEQUENCE, label))
+        return;
+    out->pos = *AT(L, n);
+    out->items = xcalloc(n->count, sizeof *out->items);
+    for (size_t i = 0; i < n->count; i++) {
+        char item[160];
+        snprintf(item, sizeof item, "item %zu of %s", i + 1, label);
+        if (load_text(L, n->items[i], item, false, &out->items[out->count]))
+            out->count++;
+    }
+}
+
+static bool leap_year(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static void load_date(const Loader *L, const Node *n, const char *label,
+                      Date *out)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!check_string(L, n, label, false))
+        return;
+    const char *s = n->value;
+    bool shaped = n->length == 10 && s[4] == '-' && s[7] == '-';
+    for (size_t i = 0; shaped && i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            shaped = false;
+    if (!shaped) {
+        diag_error(AT(L, n), "%s must be a date in the form YYYY-MM-DD, "
+                   "found '%s'", label, s);
+        return;
+    }
+    int year = atoi(s), month = atoi(s + 5), day = atoi(s + 8);
+    if (year < 1) {
+        diag_error(AT(L, n), "%s is not a calendar date: %s (there is no "
+                   "year 0000)", label, s);
+        return;
+    }
+    if (month < 1 || month > 12) {
+        diag_error(AT(L, n), "%s is not a calendar date: %s (month must be "
+                   "01 to 12)", label, s);
+        return;
+    }
+    int last = days[month - 1] + (month == 2 && leap_year(year));
+    if (day < 1 || day > last) {
+        diag_error(AT(L, n), "%s is not a calendar date: %s (%.7s has %d "
+                   "days)", label, s, s, last);
+        return;
+    }
+    out->year = year;
+    out->month = month;
+    out->day = day;
+    out->pos = *AT(L, n);
+}
+
+static void load_mapping(const Loader *L, const Node *map, const Table *table,
+                         void *record, const char *path);
+
+static void load_field(const Loader *L, const Field *field, const Node *value,
+                       void *record, const char *path)
+{
+    char label[96];
+    if (path)
+        snprintf(label, sizeof label, "'%s.%s'", path, field->key);
+    else
+        snprintf(label, sizeof label, "'%s'", field->key);
+    void *slot = (char *)record + field->offset;
+    switch (field->kind) {
+    case FIELD_TEXT:
+        if (load_text(L, value, label, field->optional, slot) &&
+            field->placeholders)
+            check_template(L, value, label, field->placeholders);
+        break;
+    case FIELD_LIST:
+        load_list(L, value, label, slot);
+        break;
+    case FIELD_DATE:
+        load_date(L, value, label, slot);
+        break;
+    case FIELD_MAPPING:
+        /* Tables nest one level, so the key alone names the path. */
+        if (expect(L, value, NODE_MAPPING, label))
+            load_mapping(L, value, field->table, record, field->key);
+        break;
+    case FIELD_NODE:
+        *(const Node **)slot = value;
+        break;
+    }
+}
+
+/* Fill `record` from the mapping `map` as `table` says.  path names the
+ * enclosing key for nested tables (NULL at the top of a record). */
+static void load_mapping(const Loader *L, const Node *map, const Table *table,
+                         void *record, const char *path)
+{
+    bool seen[MAX_FIELDS] = {false};
+    char in[80] = "";
+    assert(table->count <= MAX_FIELDS);
+    if (path)
+        snprintf(in, sizeof in, " in '%s'", path);
+
+    for (size_t i = 0; i + 1 < map->count; i += 2) {
+        const Node *key = map->items[i], *value = map->items[i + 1];
+        if (key->kind == NODE_ALIAS)
+            continue;
+        if (key->kind != NODE_SCALAR) {
+            diag_error(AT(L, key), "expected a string key, found %s",
+                       kind_name(key->kind));
+            continue;
+        }
+        const Node *first = NULL;
+        for (size_t j = 0; j < i && !first; j += 2)
+            if (map->items[j]->kind == NODE_SCALAR &&
+                map->items[j]->length == key->length &&
+                memcmp(map->items[j]->value, key->value, key->length) == 0)
+                first = map->items[j];
+        if (first) {
+            diag_error(AT(L, key), "duplicate key '%s' (first at line %u)",
+                       key->value, first->line);
+            continue;
+        }
+        size_t f = 0;
+        while (f < table->count && !scalar_is(key, table->fields[f].key))
+            f++;
+        if (f == table->count) {
+            char expected[512] = "";
+            for (size_t k = 0; k < table->count; k++) {
+                size_t at = strlen(expected);
+                snprintf(expected + at, sizeof expected - at, "%s%s",
+                         k ? ", " : "", table->fields[k].key);
+            }
+            diag_error(AT(L, key), "unknown key '%s'%s (expected one of: %s)",
+                       key->value, in, expected);
+            continue;
+        }
+        seen[f] = true;
+        load_field(L, &table->fields[f], value, record, path);
+    }
+    for (size_t f = 0; f < table->count; f++)
+        if (!seen[f] && !table->fields[f].optional)
+            diag_error(AT(L, map), "missing required key '%s'%s",
+                       table->fields[f].key, in);
+}
+
+static bool expect_root(const Loader *L, const Node *root)
+{
+    if (root->kind == NODE_MAPPING || root->kind == NODE_ALIAS)
+        return root->kind == NODE_MAPPING;
+    if (is_blank(root))
+        diag_error(AT(L, root), "file is empty (expected a mapping)");
+    else
+        diag_error(AT(L, root), "expected a mapping at the top level, "
+                   "found %s", kind_name(root->kind));
+    return false;
+}
+
+static void free_record(const Table *table, void *record)
+{
+    for (size_t f = 0; f < table->count; f++) {
+        const Field *field = &table->fields[f];
+        void *slot = (char *)record + field->offset;
+        if (field->kind == FIELD_TEXT) {
+            free(((Text *)slot)->utf8);
+        } else if (field->kind == FIELD_LIST) {
+            TextList *list = slot;
+            for (size_t i = 0; i < list->count; i++)
+                free(list->items[i].utf8);
+            free(list->items);
+        } else if (field->kind == FIELD_MAPPING) {
+            free_record(field->table, record);
+        }
+    }
+}
+
+/* ---- the files -------------------------------------------------------- */
+
+/* Returns false only when references.yaml cannot be read at all. */
+static bool load_references(Loader *L)
+{
+    bool unreadable;
+    Node *root = parse_file(L, &unreadable);
+    if (!root)
+        return !unreadable;
+    L->references_ok = true;
+    ReferencesFile file = {NULL};
+    if (expect_root(L, root))
+        load_mapping(L, root, &references_file_table, &file, NULL);
+    const Node *list = file.references;
+    if (list && expect(L, list, NODE_SEQUENCE, "'references'")) {
+        Content *c = L->content;
+        c->references = xcalloc(list->count, sizeof *c->references);
+        for (size_t i = 0; i < list->count; i++) {
+            char label[64];
+            snprintf(label, sizeof label, "item %zu of 'references'", i + 1);
+            if (expect(L, list->items[i], NODE_MAPPING, label))
+                load_mapping(L, list->items[i], &reference_table,
+                             &c->references[c->reference_count++], NULL);
+        }
+        for (size_t i = 0; i < c->reference_count; i++) {
+            const Text *id = &c->references[i].id;
+            for (size_t j = 0; id->utf8 && j < i; j++) {
+                const Text *other = &c->references[j].id;
+                if (other->utf8 && strcmp(other->utf8, id->utf8) == 0) {
+                    diag_error(&id->pos, "duplicate reference id '%s' "
+                               "(first at line %u)", id->utf8,
+                               other->pos.line);
+                    break;
+                }
+            }
+        }
+    }
+    node_free(root);
+    return true;
+}
+
+static void load_strings(Loader *L, Language *language)
+{
+    bool unreadable;
+    Node *root = parse_file(L, &unreadable);
+    if (!root)
+        return;
+    Strings *s = &language->strings;
+    if (expect_root(L, root))
+        load_mapping(L, root, &strings_table, s, NULL);
+    if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
+        diag_error(&s->language.pos, "language '%s' does not match the "
+                   "folder name '%s'", s->language.utf8, language->code);
+    node_free(root);
+}
+
+static void load_drug(Loader *L, Drug *drug, const char *stem)
+{
+    bool unreadable;
+    Node *root = parse_file(L, &unreadable);
+    if (!root)
+        return;
+    if (expect_root(L, root))
+        load_mapping(L, root, &drug_table, drug, NULL);
+    if (drug->id.utf8 && strcmp(drug->id.utf8, stem) != 0)
+        diag_error(&drug->id.pos, "id '%s' does not match the file name "
+                   "'%s.yaml'", drug->id.utf8, stem);
+    const TextList *refs = &drug->references;
+    for (size_t i = 0; i < refs->count; i++) {
+        const Text *ref = &refs->items[i];
+        const Text *first = NULL;
+        for (size_t j = 0; j < i && !first; j++)
+            if (strcmp(refs->items[j].utf8, ref->utf8) == 0)
+                first = &refs->items[j];
+        if (first)
+            diag_error(&ref->pos, "duplicate reference '%s' (first at line "
+                       "%u)", ref->utf8, first->pos.line);
+        else if (L->references_ok &&
+                 !content_reference(L->content, ref->utf8))
+            diag_error(&ref->pos, "unknown reference '%s' (not in %s)",
+                       ref->utf8, L->references_file);
+    }
+    node_free(root);
+}
+
+/* One language folder's directory listing, kept until the cross-language
+ * check has run. */
+typedef struct Listing {
+    bool ok;
+    bool has_strings;
+    char **stems; /* drug ids from file names, sorted */
+    size_t count;
+    const char **paths; /* parallel to stems; owned by content->files */
+} Listing;
+
+/* The sorted names of the subdirectories (dirs) or regular files in path,
+ * leaving out dot-entries.  On failure, errno says why. */
+static bool list_dir(const char *path, bool dirs, char ***names,
+                     size_t *count)
+{
+    DIR *d = opendir(path);
+    size_t cap = 0;
+    *names = NULL;
+    *count = 0;
+    if (!d)
+        return false;
+    struct dirent *e;
+    while ((errno = 0, e = readdir(d))) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) != 0)
+            continue;
+        if (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+            continue;
+        if (*count == cap)
+            *names = xgrow(*names, &cap, sizeof **names);
+        (*names)[(*count)++] = xstrndup(e->d_name, strlen(e->d_name));
+    }
+    int err = errno;
+    closedir(d);
+    if (*count)
+        qsort(*names, *count, sizeof **names, compare_strings);
+    errno = err;
+    return err == 0;
+}
+
+static void free_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+static void load_language(Loader *L, Language *language, Listing *listing)
+{
+    char *folder = xasprintf("%s/%s", L->dir, language->code);
+    char **names;
+    size_t count;
+    if (!list_dir(folder, false, &names, &count)) {
+        diag_error(NULL, "cannot read language folder '%s': %s", folder,
+                   strerror(errno));
+        free_names(names, count);
+        free(folder);
+        return;
+    }
+    listing->ok = true;
+    listing->stems = xcalloc(count, sizeof *listing->stems);
+    listing->paths = xcalloc(count, sizeof *listing->paths);
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(names[i]);
+        if (strcmp(names[i], "strings.yaml") == 0)
+            listing->has_strings = true;
+        else if (len > 5 && strcmp(names[i] + len - 5, ".yaml") == 0)
+            listing->stems[listing->count++] = xstrndup(names[i], len - 5);
+    }
+    free_names(names, count);
+
+    if (listing->has_strings) {
+        L->file = add_file(L, xasprintf("%s/strings.yaml", folder));
+        load_strings(L, language);
+    } else {
+        diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
+    }
+
+    language->drugs = xcalloc(listing->count, sizeof *language->drugs);
+    language->drug_count = listing->count;
+    for (size_t i = 0; i < listing->count; i++) {
+        L->file = add_file(L, xasprintf("%s/%s.yaml", folder,
+                                        listing->stems[i]));
+        listing->paths[i] = L->file;
+        load_drug(L, &language->drugs[i], listing->stems[i]);
+    }
+    free(folder);
+}
+
+static void check_same_drugs(const Loader *L, const Listing *listings)
+{
+    const Content *c = L->content;
+    for (size_t a = 0; a < c->language_count; a++) {
+        for (size_t i = 0; i < listings[a].count; i++) {
+            const char *stem = listings[a].stems[i];
+            for (size_t b = 0; b < c->language_count; b++) {
+                if (b == a || !listings[b].ok ||
+                    (listings[b].count &&
+                     bsearch(&stem, listings[b].stems, listings[b].count,
+                             sizeof stem, compare_strings)))
+                    continue;
+                const char *code = c->languages[b].code;
+                diag_error(&(SourcePos){listings[a].paths[i], 1, 1},
+                           "drug '%s' has no sheet in language '%s' "
+                           "(expected %s/%s/%s.yaml)",
+                           stem, code, L->dir, code, stem);
+            }
+        }
+    }
+}
+
+Content *content_load(const char *dir)
+{
+    char **codes;
+    size_t count;
+    if (!list_dir(dir, true, &codes, &count)) {
+        diag_error(NULL, "cannot read content directory '%s': %s", dir,
+                   strerror(errno));
+        free_names(codes, count);
+        return NULL;
+    }
+
+    Content *c = xcalloc(1, sizeof *c);
+    size_t dir_len = strlen(dir);
+    while (dir_len > 1 && dir[dir_len - 1] == '/')
+        dir_len--;
+    char *root = xstrndup(dir, dir_len);
+    Loader L = {.content = c, .dir = root};
+
+    L.file = L.references_file =
+        add_file(&L, xasprintf("%s/references.yaml", root));
+    if (!load_references(&L)) {
+        free_names(codes, count);
+        free(root);
+        content_free(c);
+        return NULL;
+    }
+
+    if (count == 0)
+        diag_error(NULL, "no language folders in '%s'", root);
+    c->languages = xcalloc(count, sizeof *c->languages);
+    c->language_count = count;
+    Listing *listings = xcalloc(count, sizeof *listings);
+    for (size_t i = 0; i < count; i++) {
+        c->languages[i].code = codes[i];
+        load_language(&L, &c->languages[i], &listings[i]);
+    }
+    free(codes); /* the strings now belong to the languages */
+    check_same_drugs(&L, listings);
+
+    for (size_t i = 0; i < count; i++) {
+        free_names(listings[i].stems, listings[i].count);
+        free(listings[i].paths);
+    }
+    free(listings);
+    free(root);
+    return c;
+}
+
+void content_free(Content *content)
+{
+    if (!content)
+        return;
+    for (size_t i = 0; i < content->language_count; i++) {
+        Language *language = &content->languages[i];
+        free_record(&strings_table, &language->strings);
+        for (size_t d = 0; d < language->drug_count; d++)
+            free_record(&drug_table, &language->drugs[d]);
+        free(language->drugs);
+        free(language->code);
+    }
+    free(content->languages);
+    for (size_t i = 0; i < content->reference_count; i++)
+        free_record(&reference_table, &content->references[i]);
+    free(content->references);
+    for (size_t i = 0; i < content->file_count; i++)
+        free(content->files[i]);
+    free(content->files);
+    free(content);
+}
+
+const Language *content_language(const Content *content, const char *code)
+{
+    for (size_t i = 0; i < content->language_count; i++)
+        if (strcmp(content->languages[i].code, code) == 0)
+            return &content->languages[i];
+    return NULL;
+}
+
+const Drug *language_drug(const Language *language, const char *id)
+{
+    for (size_t i = 0; i < language->drug_count; i++)
+        if (language->drugs[i].id.utf8 &&
+            strcmp(language->drugs[i].id.utf8, id) == 0)
+            return &language->drugs[i];
+    return NULL;
+}
+
+const Reference *content_reference(const Content *content, const char *id)
+{
+    for (size_t i = 0; i < content->reference_count; i++)
+        if (content->references[i].id.utf8 &&
+            strcmp(content->references[i].id.utf8, id) == 0)
+            return &content->references[i];
+    return NULL;
+}

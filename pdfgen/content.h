@@ -1,0 +1,22 @@
+/* content.h — load and validate content/ (libyaml).
+ * In: a content directory holding references.yaml and <lang>/strings.yaml,
+ *     <lang>/<drug>.yaml for each language.
+ * Out: a Content (model.h).  Every problem — YAML syntax, invalid UTF-8,
+ *     wrong type, missing, unknown or duplicate key, bad date, unknown
+ *     reference, bad placeholder — is reported through diag_error() with its
+ *     file:line:col; loading goes on so that one run reports them all.
+ *     The caller checks diag_error_count().  Returns NULL only when the
+ *     directory itself cannot be read (also reported). */
+#ifndef PDFGEN_CONTENT_H
+#define PDFGEN_CONTENT_H
+
+#include "model.h"
+
+Content *content_load(const char *dir);
+void content_free(Content *content);
+
+const Language *content_language(const Content *content, const char *code);
+const Drug *language_drug(const Language *language, const char *id);
+const Reference *content_reference(const Content *content, const char *id);
+
+#endif

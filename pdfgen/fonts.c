@@ -1,0 +1,289 @@
+/* fonts.c — fontconfig finds the faces, HarfBuzz opens them.  See fonts.h. */
+#include "fonts.h"
+
+#include <fontconfig/fontconfig.h>
+#include <hb-ot.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "diag.h"
+
+#define MAX_FONTS 64
+
+/* A fallback answer remembered per (style, code point): most sheets ask
+ * about the same handful of characters again and again. */
+typedef struct FallbackEntry {
+    uint32_t cp;
+    FontStyle style;
+    const Font *font; /* NULL: no font has it */
+} FallbackEntry;
+
+struct FontSet {
+    Font *fonts[MAX_FONTS]; /* every face opened, primary ones first */
+    unsigned font_count;
+    Font *primary[STYLE_COUNT];
+    FcFontSet *fallback_order[STYLE_COUNT]; /* fontconfig's sort, lazily */
+    FcPattern *style_pattern[STYLE_COUNT];
+    FallbackEntry *cache;
+    size_t cache_count, cache_cap;
+};
+
+static const char *const style_names[STYLE_COUNT] = {"Regular", "Bold", "Italic",
+                                                     "Bold Italic"};
+
+static uint16_t be16(const char *p) { return (uint16_t)((unsigned char)p[0] << 8 | (unsigned char)p[1]); }
+static uint32_t be32(const char *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
+
+static char *name_from_face(hb_face_t *face, hb_ot_name_id_t id)
+{
+    char buf[128];
+    unsigned len = sizeof buf;
+    if (hb_ot_name_get_utf8(face, id, HB_LANGUAGE_INVALID, &len, buf) == 0)
+        return NULL;
+    return strdup(buf);
+}
+
+/* PostScript names may only hold printable ASCII without delimiters; a PDF
+ * /BaseFont built from anything else would be malformed. */
+static char *safe_postscript_name(hb_face_t *face, const char *path)
+{
+    char *name = name_from_face(face, HB_OT_NAME_ID_POSTSCRIPT_NAME);
+    if (!name) {
+        const char *base = strrchr(path, '/');
+        name = strdup(base ? base + 1 : path);
+    }
+    for (char *p = name; *p; p++)
+        if (*p <= ' ' || *p > '~' || strchr("()<>[]{}/%#", *p))
+            *p = '-';
+    return name;
+}
+
+static void read_metrics(Font *font)
+{
+    hb_position_t v;
+    if (hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_HORIZONTAL_ASCENDER, &v))
+        font->ascender = v;
+    if (hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_HORIZONTAL_DESCENDER, &v))
+        font->descender = v;
+    if (hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_HORIZONTAL_LINE_GAP, &v))
+        font->line_gap = v;
+    font->cap_height = hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_CAP_HEIGHT, &v)
+                           ? v : font->ascender * 7 / 10;
+    font->x_height = hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_X_HEIGHT, &v)
+                         ? v : font->ascender / 2;
+
+    hb_blob_t *head = hb_face_reference_table(font->face, HB_TAG('h', 'e', 'a', 'd'));
+    unsigned len;
+    const char *d = hb_blob_get_data(head, &len);
+    if (len >= 54) {
+        for (int i = 0; i < 4; i++)
+            font->bbox[i] = (int16_t)be16(d + 36 + 2 * i);
+        font->bold = (be16(d + 44) & 1) != 0;
+        font->italic = (be16(d + 44) & 2) != 0;
+    }
+    hb_blob_destroy(head);
+
+    hb_blob_t *post = hb_face_reference_table(font->face, HB_TAG('p', 'o', 's', 't'));
+    d = hb_blob_get_data(post, &len);
+    if (len >= 16) {
+        font->italic_angle = (int32_t)be32(d + 4) / 65536.0;
+        font->fixed_pitch = be32(d + 12) != 0;
+    }
+    hb_blob_destroy(post);
+}
+
+static Font *open_font(FontSet *set, const char *path, unsigned index)
+{
+    for (unsigned i = 0; i < set->font_count; i++)
+        if (set->fonts[i]->face_index == index && strcmp(set->fonts[i]->path, path) == 0)
+            return set->fonts[i];
+    if (set->font_count == MAX_FONTS)
+        return NULL;
+
+    hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
+    if (!blob)
+        return NULL;
+    hb_face_t *face = hb_face_create(blob, index);
+    /* Only TrueType outlines for now: the PDF writer embeds FontFile2. */
+    hb_blob_t *glyf = hb_face_reference_table(face, HB_TAG('g', 'l', 'y', 'f'));
+    int has_glyf = hb_blob_get_length(glyf) > 0;
+    hb_blob_destroy(glyf);
+    if (!hb_face_get_glyph_count(face) || !has_glyf) {
+        hb_face_destroy(face);
+        hb_blob_destroy(blob);
+        return NULL;
+    }
+    Font *font = calloc(1, sizeof *font);
+    if (!font)
+        abort();
+    font->path = strdup(path);
+    font->face_index = index;
+    font->blob = blob;
+    font->face = face;
+    font->upem = hb_face_get_upem(face);
+    font->hb = hb_font_create(face);
+    hb_font_set_scale(font->hb, (int)font->upem, (int)font->upem);
+    font->postscript_name = safe_postscript_name(face, path);
+    read_metrics(font);
+    font->id = set->font_count;
+    set->fonts[set->font_count++] = font;
+    return font;
+}
+
+static void close_font(Font *font)
+{
+    hb_font_destroy(font->hb);
+    hb_face_destroy(font->face);
+    hb_blob_destroy(font->blob);
+    free(font->postscript_name);
+    free(font->path);
+    free(font);
+}
+
+static FcPattern *make_pattern(const char *family, FontStyle style)
+{
+    FcPattern *pattern = FcPatternCreate();
+    FcPatternAddString(pattern, FC_FAMILY, (const FcChar8 *)family);
+    FcPatternAddInteger(pattern, FC_WEIGHT,
+                        style == STYLE_BOLD || style == STYLE_BOLD_ITALIC ? FC_WEIGHT_BOLD
+                                                                          : FC_WEIGHT_REGULAR);
+    FcPatternAddInteger(pattern, FC_SLANT,
+                        style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC ? FC_SLANT_ITALIC
+                                                                            : FC_SLANT_ROMAN);
+    FcPatternAddBool(pattern, FC_SCALABLE, FcTrue);
+    FcConfigSubstitute(NULL, pattern, FcMatchPattern);
+    FcDefaultSubstitute(pattern);
+    return pattern;
+}
+
+/* fontconfig always answers with *some* font; a substitute for the family
+ * we asked for would silently change the look of every sheet, so the
+ * answer must really be that family. */
+static Font *open_primary(FontSet *set, const char *family, FontStyle style)
+{
+    FcResult result;
+    FcPattern *match = FcFontMatch(NULL, set->style_pattern[style], &result);
+    Font *font = NULL;
+    FcChar8 *got_family = NULL, *file = NULL;
+    int index = 0, weight = 0, slant = 0;
+    if (match && FcPatternGetString(match, FC_FAMILY, 0, &got_family) == FcResultMatch &&
+        strcasecmp((const char *)got_family, family) == 0 &&
+        FcPatternGetString(match, FC_FILE, 0, &file) == FcResultMatch) {
+        FcPatternGetInteger(match, FC_INDEX, 0, &index);
+        FcPatternGetInteger(match, FC_WEIGHT, 0, &weight);
+        FcPatternGetInteger(match, FC_SLANT, 0, &slant);
+        int want_bold = style == STYLE_BOLD || style == STYLE_BOLD_ITALIC;
+        int want_italic = style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC;
+        if ((weight >= FC_WEIGHT_BOLD) == want_bold && (slant != FC_SLANT_ROMAN) == want_italic)
+            font = open_font(set, (const char *)file, (unsigned)index);
+    }
+    if (match)
+        FcPatternDestroy(match);
+    return font;
+}
+
+FontSet *fontset_open(const char *family)
+{
+    if (!family)
+        family = "Noto Sans";
+    if (!FcInit()) {
+        diag_error(NULL, "fontconfig could not be initialised");
+        return NULL;
+    }
+    FontSet *set = calloc(1, sizeof *set);
+    if (!set)
+        abort();
+    for (int style = 0; style < STYLE_COUNT; style++) {
+        set->style_pattern[style] = make_pattern(family, (FontStyle)style);
+        set->primary[style] = open_primary(set, family, (FontStyle)style);
+    }
+    if (!set->primary[STYLE_REGULAR]) {
+        diag_error(NULL, "font '%s %s' not found (TrueType outlines needed); "
+                         "on Debian: apt-get install fonts-noto-core",
+                   family, style_names[STYLE_REGULAR]);
+        fontset_free(set);
+        return NULL;
+    }
+    /* A missing bold or italic face is not fatal: the regular face stands in,
+     * exactly as a word processor would. */
+    for (int style = 1; style < STYLE_COUNT; style++)
+        if (!set->primary[style])
+            set->primary[style] = style == STYLE_BOLD_ITALIC && set->primary[STYLE_BOLD]
+                                      ? set->primary[STYLE_BOLD]
+                                      : set->primary[STYLE_REGULAR];
+    return set;
+}
+
+void fontset_free(FontSet *set)
+{
+    if (!set)
+        return;
+    for (unsigned i = 0; i < set->font_count; i++)
+        close_font(set->fonts[i]);
+    for (int style = 0; style < STYLE_COUNT; style++) {
+        if (set->fallback_order[style])
+            FcFontSetDestroy(set->fallback_order[style]);
+        if (set->style_pattern[style])
+            FcPatternDestroy(set->style_pattern[style]);
+    }
+    free(set->cache);
+    free(set);
+}
+
+const Font *fontset_primary(FontSet *set, FontStyle style) { return set->primary[style]; }
+
+static int font_has(const Font *font, uint32_t cp)
+{
+    hb_codepoint_t gid;
+    return hb_font_get_nominal_glyph(font->hb, cp, &gid) && gid != 0;
+}
+
+static const Font *search_fallbacks(FontSet *set, FontStyle style, uint32_t cp)
+{
+    if (!set->fallback_order[style]) {
+        FcResult result;
+        set->fallback_order[style] =
+            FcFontSort(NULL, set->style_pattern[style], FcFalse, NULL, &result);
+        if (!set->fallback_order[style])
+            return NULL;
+    }
+    FcFontSet *order = set->fallback_order[style];
+    for (int i = 0; i < order->nfont; i++) {
+        FcCharSet *charset;
+        FcChar8 *file;
+        int index = 0;
+        if (FcPatternGetCharSet(order->fonts[i], FC_CHARSET, 0, &charset) != FcResultMatch ||
+            !FcCharSetHasChar(charset, cp) ||
+            FcPatternGetString(order->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
+            continue;
+        FcPatternGetInteger(order->fonts[i], FC_INDEX, 0, &index);
+        const Font *font = open_font(set, (const char *)file, (unsigned)index);
+        if (font && font_has(font, cp))
+            return font;
+    }
+    return NULL;
+}
+
+const Font *fontset_font_for(FontSet *set, FontStyle style, uint32_t cp)
+{
+    if (font_has(set->primary[style], cp))
+        return set->primary[style];
+    for (size_t i = 0; i < set->cache_count; i++)
+        if (set->cache[i].cp == cp && set->cache[i].style == style)
+            return set->cache[i].font;
+    const Font *font = search_fallbacks(set, style, cp);
+    if (set->cache_count == set->cache_cap) {
+        set->cache_cap = set->cache_cap ? 2 * set->cache_cap : 32;
+        set->cache = realloc(set->cache, set->cache_cap * sizeof *set->cache);
+        if (!set->cache)
+            abort();
+    }
+    set->cache[set->cache_count++] = (FallbackEntry){cp, style, font};
+    return font;
+}
+
+int font_glyph_advance(const Font *font, uint32_t gid)
+{
+    return hb_font_get_glyph_h_advance(font->hb, gid);
+}

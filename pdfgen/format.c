@@ -1,0 +1,90 @@
+/* format.c — dates, numbers and templates.  See format.h. */
+#include "format.h"
+
+#include <string.h>
+#include <unicode/ucal.h>
+#include <unicode/udat.h>
+#include <unicode/unum.h>
+#include <unicode/ustring.h>
+
+#include "diag.h"
+
+static char *utf16_to_arena(Arena *arena, const UChar *s, int32_t n)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t len = 0;
+    u_strToUTF8(NULL, 0, &len, s, n, &status);
+    status = U_ZERO_ERROR;
+    char *out = arena_alloc(arena, (size_t)len + 1);
+    u_strToUTF8(out, len + 1, NULL, s, n, &status);
+    return out;
+}
+
+char *format_date(Arena *arena, const char *locale, const Date *date)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UChar utc[] = {'U', 'T', 'C', 0};
+    UCalendar *cal = ucal_open(utc, -1, locale, UCAL_GREGORIAN, &status);
+    UDateFormat *fmt = udat_open(UDAT_NONE, UDAT_LONG, locale, utc, -1, NULL, 0, &status);
+    char *out = NULL;
+    if (U_SUCCESS(status)) {
+        ucal_clear(cal);
+        ucal_setDate(cal, date->year, date->month - 1, date->day, &status);
+        UDate when = ucal_getMillis(cal, &status);
+        UChar buf[128];
+        int32_t n = udat_format(fmt, when, buf, 128, NULL, &status);
+        if (U_SUCCESS(status))
+            out = utf16_to_arena(arena, buf, n);
+    }
+    if (!out)
+        diag_error(&date->pos, "cannot format the date for locale '%s': %s", locale,
+                   u_errorName(status));
+    if (fmt)
+        udat_close(fmt);
+    if (cal)
+        ucal_close(cal);
+    return out;
+}
+
+char *format_number(Arena *arena, const char *locale, long value)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, &status);
+    UChar buf[64];
+    int32_t n = U_SUCCESS(status) ? unum_formatInt64(fmt, value, buf, 64, NULL, &status) : 0;
+    char *out = U_SUCCESS(status) ? utf16_to_arena(arena, buf, n) : arena_printf(arena, "%ld", value);
+    if (fmt)
+        unum_close(fmt);
+    return out;
+}
+
+char *format_template(Arena *arena, const char *template_utf8, const char *const *names,
+                      const char *const *values, size_t count)
+{
+    size_t len = strlen(template_utf8), out_len = 0;
+    for (size_t i = 0; i < count; i++)
+        out_len += strlen(values[i]) * 4; /* each name may appear a few times */
+    char *out = arena_alloc(arena, len + out_len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t matched = count;
+        if (template_utf8[i] == '{')
+            for (size_t k = 0; k < count; k++) {
+                size_t n = strlen(names[k]);
+                if (strncmp(template_utf8 + i + 1, names[k], n) == 0 && template_utf8[i + 1 + n] == '}') {
+                    matched = k;
+                    break;
+                }
+            }
+        if (matched < count) {
+            size_t n = strlen(values[matched]);
+            memcpy(out + o, values[matched], n);
+            o += n;
+            i += strlen(names[matched]) + 2;
+        } else {
+            out[o++] = template_utf8[i++];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}

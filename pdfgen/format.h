@@ -1,0 +1,20 @@
+/* format.h — locale formats (ICU) and template expansion.
+ * In: a locale and a date, number or template with named values.
+ * Out: arena strings: "August 17, 2021" / "17 de agosto de 2021", numbers
+ *     in the locale's digits, "Page 1 of 2" from "Page {page} of {pages}". */
+#ifndef PDFGEN_FORMAT_H
+#define PDFGEN_FORMAT_H
+
+#include "arena.h"
+#include "model.h"
+
+/* Long date in the locale's own words, NULL (reported) if ICU fails. */
+char *format_date(Arena *arena, const char *locale, const Date *date);
+char *format_number(Arena *arena, const char *locale, long value);
+
+/* Replace each {name} by the value given for it; names not listed are left
+ * as they are (the loader has already rejected unknown placeholders). */
+char *format_template(Arena *arena, const char *template_utf8, const char *const *names,
+                      const char *const *values, size_t count);
+
+#endif

@@ -1,0 +1,207 @@
+/* main.c — the command line.
+ * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
+ * 2 (usage errors).  Commands: build, check, list. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build.h"
+#include "content.h"
+#include "diag.h"
+
+#ifndef PDFGEN_VERSION
+#define PDFGEN_VERSION "0.0.0"
+#endif
+
+enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
+
+static const char usage_text[] =
+    "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
+    "                    [--content DIR] [--out DIR] [--quiet]\n"
+    "       pdfgen check [--content DIR]\n"
+    "       pdfgen list  [--content DIR]\n"
+    "       pdfgen --help | --version\n";
+
+static const char help_text[] =
+    "pdfgen turns per-language YAML content into printable PDF fact sheets,\n"
+    "one per drug and language.\n"
+    "\n"
+    "commands:\n"
+    "  build   write out/<lang>/<drug>.pdf for every language and drug\n"
+    "          (or only those named with --lang and --drug, each repeatable)\n"
+    "  check   validate all content and write nothing\n"
+    "  list    print the languages and drugs found in the content\n"
+    "\n"
+    "options:\n"
+    "  --content DIR   content folder (default: content)\n"
+    "  --out DIR       output folder (default: out)\n"
+    "  --paper P       letter (default) or a4\n"
+    "  --lang L        build only language L (repeatable)\n"
+    "  --drug D        build only drug D (repeatable)\n"
+    "  --quiet         no progress lines\n"
+    "\n"
+    "exit status: 0 ok, 1 content or build errors, 2 usage errors.\n"
+    "Errors in content are reported as file:line:col: error: message.\n";
+
+typedef struct Options {
+    const char *command;
+    const char *content_dir, *out_dir;
+    Paper paper;
+    const char *languages[MAX_FILTERS];
+    size_t language_count;
+    const char *drugs[MAX_FILTERS];
+    size_t drug_count;
+    int quiet;
+} Options;
+
+static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("pdfgen: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fputs(usage_text, stderr);
+    return EXIT_USAGE;
+}
+
+/* Returns -1 when parsing succeeded, else the exit status to use. */
+static int parse_args(int argc, char **argv, Options *o)
+{
+    *o = (Options){.content_dir = "content", .out_dir = "out", .paper = PAPER_LETTER};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage_text, stdout);
+            fputs("\n", stdout);
+            fputs(help_text, stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            printf("pdfgen %s\n", PDFGEN_VERSION);
+            return EXIT_OK;
+        }
+        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
+                          strcmp(arg, "--paper") == 0 || strcmp(arg, "--content") == 0 ||
+                          strcmp(arg, "--out") == 0;
+        if (takes_value) {
+            if (!value || !*value)
+                return usage_error("option %s needs a value", arg);
+            i++;
+            if (strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0) {
+                int is_lang = arg[2] == 'l';
+                size_t *count = is_lang ? &o->language_count : &o->drug_count;
+                if (*count == MAX_FILTERS)
+                    return usage_error("too many %s options", arg);
+                (is_lang ? o->languages : o->drugs)[(*count)++] = value;
+            } else if (strcmp(arg, "--paper") == 0) {
+                if (strcmp(value, "letter") == 0)
+                    o->paper = PAPER_LETTER;
+                else if (strcmp(value, "a4") == 0 || strcmp(value, "A4") == 0)
+                    o->paper = PAPER_A4;
+                else
+                    return usage_error("unknown paper size '%s' (use letter or a4)", value);
+            } else if (strcmp(arg, "--content") == 0) {
+                o->content_dir = value;
+            } else {
+                o->out_dir = value;
+            }
+            continue;
+        }
+        if (arg[0] == '-')
+            return usage_error("unknown option '%s'", arg);
+        if (o->command)
+            return usage_error("unexpected argument '%s'", arg);
+        if (strcmp(arg, "build") && strcmp(arg, "check") && strcmp(arg, "list"))
+            return usage_error("unknown command '%s'", arg);
+        o->command = arg;
+    }
+    if (!o->command)
+        return usage_error("no command given");
+    if (strcmp(o->command, "build") != 0 &&
+        (o->language_count || o->drug_count || o->quiet || strcmp(o->out_dir, "out") != 0 ||
+         o->paper != PAPER_LETTER))
+        return usage_error("only 'build' takes --lang, --drug, --paper, --out or --quiet");
+    return -1;
+}
+
+/* A --lang or --drug that names nothing would silently build less than
+ * asked for; treat it as a usage error instead. */
+static int check_filters(const Content *content, const Options *o)
+{
+    for (size_t i = 0; i < o->language_count; i++)
+        if (!content_language(content, o->languages[i]))
+            return usage_error("no language '%s' in the content (see 'pdfgen list')",
+                               o->languages[i]);
+    for (size_t i = 0; i < o->drug_count; i++)
+        if (content->language_count == 0 ||
+            !language_drug(&content->languages[0], o->drugs[i]))
+            return usage_error("no drug '%s' in the content (see 'pdfgen list')", o->drugs[i]);
+    return -1;
+}
+
+static void list_content(const Content *content)
+{
+    printf("languages:");
+    for (size_t i = 0; i < content->language_count; i++)
+        printf(" %s", content->languages[i].code);
+    printf("\ndrugs:");
+    if (content->language_count)
+        for (size_t i = 0; i < content->languages[0].drug_count; i++)
+            printf(" %s", content->languages[0].drugs[i].id.utf8);
+    printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+    Options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    Content *content = content_load(o.content_dir);
+    if (!content || diag_error_count()) {
+        fprintf(stderr, "pdfgen: %u error%s in %s\n", diag_error_count(),
+                diag_error_count() == 1 ? "" : "s", o.content_dir);
+        content_free(content);
+        return EXIT_ERRORS;
+    }
+    if ((rc = check_filters(content, &o)) >= 0) {
+        content_free(content);
+        return rc;
+    }
+    if (strcmp(o.command, "list") == 0) {
+        list_content(content);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        BuildOptions b = {
+            .out_dir = o.out_dir,
+            .paper = o.paper,
+            .languages = o.language_count ? o.languages : NULL,
+            .language_count = o.language_count,
+            .drugs = o.drug_count ? o.drugs : NULL,
+            .drug_count = o.drug_count,
+            .quiet = o.quiet,
+            .creator = "pdfgen " PDFGEN_VERSION,
+            .file_mode = 0666u & ~(unsigned)mask,
+            .dry_run = strcmp(o.command, "check") == 0,
+        };
+        int failures = build_sheets(content, &b);
+        if (failures) {
+            fprintf(stderr, "pdfgen: %d sheet%s failed\n", failures, failures == 1 ? "" : "s");
+            rc = EXIT_ERRORS;
+        }
+    }
+    content_free(content);
+    return rc >= 0 ? rc : EXIT_OK;
+}

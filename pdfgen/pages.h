@@ -1,0 +1,92 @@
+/* pages.h — the laid-out document: what layout.c produces and the writers
+ * (pdf.c for production, dump.c for tests) consume.  Pure data, no
+ * behaviour: pages of positioned boxes, plus the outline and metadata.
+ *
+ * Units are PostScript points, origin at the bottom-left of the page.
+ * Everything here lives in the Arena the layout was built in. */
+#ifndef PDFGEN_PAGES_H
+#define PDFGEN_PAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fonts.h"
+#include "model.h"
+
+typedef struct Color {
+    float r, g, b;
+} Color;
+
+/* One glyph as HarfBuzz shaped it.  Positions are in font units (the
+ * hb_font's scale is the face's upem).  cluster is a byte offset into the
+ * span's text: every glyph whose cluster is c stands for the text from c to
+ * the next larger cluster in the span (or to text_end). */
+typedef struct Glyph {
+    uint32_t gid;
+    int32_t x_advance;
+    int32_t x_offset, y_offset;
+    uint32_t cluster;
+} Glyph;
+
+/* A run of glyphs in one font and size on one baseline, in visual order
+ * (left to right on the page). */
+typedef struct GlyphSpan {
+    const Font *font;
+    double size;      /* points */
+    Color color;
+    double x, y;      /* pen position of the first glyph, baseline */
+    const Glyph *glyphs;
+    size_t glyph_count;
+    const char *text; /* the paragraph's NFC UTF-8 that clusters index */
+    uint32_t text_begin, text_end; /* the bytes this span stands for */
+    const char *lang; /* BCP 47 language of the text, e.g. "es-US" */
+} GlyphSpan;
+
+typedef enum BoxKind {
+    BOX_TEXT,
+    BOX_RECT
+} BoxKind;
+
+typedef struct RectBox {
+    double x, y, width, height; /* y is the bottom edge */
+    double radius;              /* rounded corners when > 0 */
+    double line_width;          /* stroke when > 0 */
+    Color stroke;
+    int fill;                   /* fill with fill_color when nonzero */
+    Color fill_color;
+} RectBox;
+
+typedef struct Box {
+    BoxKind kind;
+    union {
+        GlyphSpan text;
+        RectBox rect;
+    } u;
+} Box;
+
+typedef struct Page {
+    Box *boxes;
+    size_t box_count, box_cap;
+} Page;
+
+typedef struct Bookmark {
+    const char *title; /* UTF-8 */
+    size_t page;       /* 0-based */
+    double y;          /* top of the heading, for /XYZ */
+} Bookmark;
+
+typedef struct DocInfo {
+    const char *title, *author, *subject, *creator, *lang; /* UTF-8 */
+    int year, month, day; /* creation and modification date, UTC midnight */
+} DocInfo;
+
+typedef struct Document {
+    double width, height; /* MediaBox */
+    Page *pages;
+    size_t page_count;
+    Bookmark *bookmarks;
+    size_t bookmark_count;
+    DocInfo info;
+} Document;
+
+#endif

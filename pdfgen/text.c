@@ -1,0 +1,254 @@
+/* text.c — normalization, font itemization, shaping and break
+ * opportunities.  See text.h. */
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+
+#include "diag.h"
+
+struct Shaper {
+    FontSet *fonts;
+    char *locale;
+    hb_language_t language;
+    hb_buffer_t *buffer;
+    UBreakIterator *line_breaks;
+    UBreakIterator *graphemes;
+};
+
+Shaper *shaper_open(FontSet *fonts, const char *locale)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    Shaper *shaper = calloc(1, sizeof *shaper);
+    if (!shaper)
+        abort();
+    shaper->fonts = fonts;
+    shaper->locale = strdup(locale);
+    shaper->language = hb_language_from_string(locale, -1);
+    shaper->buffer = hb_buffer_create();
+    shaper->line_breaks = ubrk_open(UBRK_LINE, locale, NULL, 0, &status);
+    shaper->graphemes = ubrk_open(UBRK_CHARACTER, locale, NULL, 0, &status);
+    if (U_FAILURE(status)) {
+        diag_error(NULL, "ICU cannot break text for locale '%s': %s", locale, u_errorName(status));
+        shaper_close(shaper);
+        return NULL;
+    }
+    return shaper;
+}
+
+void shaper_close(Shaper *shaper)
+{
+    if (!shaper)
+        return;
+    if (shaper->line_breaks)
+        ubrk_close(shaper->line_breaks);
+    if (shaper->graphemes)
+        ubrk_close(shaper->graphemes);
+    hb_buffer_destroy(shaper->buffer);
+    free(shaper->locale);
+    free(shaper);
+}
+
+/* NFC, so that "é" typed as e + U+0301 shapes, searches and compares like
+ * the precomposed letter.  Returns an arena copy (the input when it is
+ * already normalized). */
+static char *normalize_nfc(Arena *arena, const char *utf8, size_t len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(&status);
+    int32_t n16 = 0;
+    u_strFromUTF8(NULL, 0, &n16, utf8, (int32_t)len, &status);
+    status = U_ZERO_ERROR;
+    UChar *src = arena_array(arena, (size_t)n16 + 1, sizeof *src);
+    u_strFromUTF8(src, n16 + 1, NULL, utf8, (int32_t)len, &status);
+    if (U_FAILURE(status) || unorm2_isNormalized(nfc, src, n16, &status))
+        return arena_strndup(arena, utf8, len);
+    status = U_ZERO_ERROR;
+    int32_t cap = n16 * 3 + 16;
+    UChar *dst = arena_array(arena, (size_t)cap, sizeof *dst);
+    int32_t n = unorm2_normalize(nfc, src, n16, dst, cap, &status);
+    int32_t out_len = 0;
+    status = U_ZERO_ERROR;
+    u_strToUTF8(NULL, 0, &out_len, dst, n, &status);
+    status = U_ZERO_ERROR;
+    char *out = arena_alloc(arena, (size_t)out_len + 1);
+    u_strToUTF8(out, out_len + 1, NULL, dst, n, &status);
+    return out;
+}
+
+typedef struct PieceSpan {
+    uint32_t begin, end;
+    FontStyle style;
+    const SourcePos *pos;
+} PieceSpan;
+
+static void report_missing(const PieceSpan *piece, const char *text, uint32_t at, UChar32 cp)
+{
+    char name[128] = "";
+    UErrorCode status = U_ZERO_ERROR;
+    u_charName(cp, U_EXTENDED_CHAR_NAME, name, sizeof name, &status);
+    /* Count characters from the start of the value: the loader's position
+     * is the value's start, and folded YAML lines make columns ambiguous. */
+    unsigned index = 1;
+    for (uint32_t i = piece->begin; i < at;) {
+        UChar32 c;
+        U8_NEXT(text, i, at, c);
+        (void)c;
+        index++;
+    }
+    diag_error(piece->pos, "no installed font has U+%04X %s (character %u of this text); "
+                           "use another character or install a font that has it",
+               (unsigned)cp, name, index);
+}
+
+static int is_ignorable(UChar32 cp)
+{
+    return u_hasBinaryProperty(cp, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) || cp == '\n';
+}
+
+static int clings_to_base(UChar32 cp)
+{
+    int8_t category = u_charType(cp);
+    return is_ignorable(cp) || category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK ||
+           category == U_COMBINING_SPACING_MARK;
+}
+
+static void shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
+{
+    hb_buffer_t *buf = shaper->buffer;
+    hb_buffer_clear_contents(buf);
+    hb_buffer_set_flags(buf, HB_BUFFER_FLAG_REMOVE_DEFAULT_IGNORABLES |
+                                 (run->begin == 0 ? HB_BUFFER_FLAG_BOT : 0) |
+                                 (run->end == text->len ? HB_BUFFER_FLAG_EOT : 0));
+    hb_buffer_set_cluster_level(buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
+    hb_buffer_add_utf8(buf, text->text, (int)text->len, run->begin, (int)(run->end - run->begin));
+    hb_buffer_set_direction(buf, HB_DIRECTION_LTR);
+    hb_buffer_set_language(buf, shaper->language);
+    hb_buffer_guess_segment_properties(buf);
+    hb_shape(run->font->hb, buf, NULL, 0);
+
+    unsigned n;
+    hb_glyph_info_t *info = hb_buffer_get_glyph_infos(buf, &n);
+    hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(buf, &n);
+    run->glyphs = arena_array(arena, n, sizeof *run->glyphs);
+    run->glyph_count = n;
+    for (unsigned i = 0; i < n; i++)
+        run->glyphs[i] = (Glyph){info[i].codepoint, pos[i].x_advance, pos[i].x_offset,
+                                 pos[i].y_offset, info[i].cluster};
+}
+
+/* Split the text into runs of one style and one font.  A character stays
+ * in the current run's font when that font has it, so spaces and
+ * punctuation between fallback characters do not fragment the run. */
+static int itemize(Shaper *shaper, Arena *arena, ShapedText *text, const PieceSpan *pieces,
+                   size_t piece_count)
+{
+    size_t cap = 8, count = 0;
+    ShapedRun *runs = arena_array(arena, cap, sizeof *runs);
+    int ok = 1;
+    for (size_t p = 0; p < piece_count; p++) {
+        const Font *current = NULL;
+        for (uint32_t i = pieces[p].begin; i < pieces[p].end;) {
+            uint32_t at = i;
+            UChar32 cp;
+            U8_NEXT(text->text, i, pieces[p].end, cp);
+            /* Marks and invisible controls stay with their base character's
+             * font; everything else goes back to the primary face as soon
+             * as it can, so a fallback never spreads beyond the characters
+             * that need it. */
+            const Font *font = NULL;
+            hb_codepoint_t gid;
+            if (current && clings_to_base(cp) &&
+                (is_ignorable(cp) || (hb_font_get_nominal_glyph(current->hb, (hb_codepoint_t)cp, &gid) && gid)))
+                font = current;
+            else
+                font = fontset_font_for(shaper->fonts, pieces[p].style, (uint32_t)cp);
+            if (!font) {
+                if (is_ignorable(cp))
+                    font = fontset_primary(shaper->fonts, pieces[p].style);
+                else {
+                    report_missing(&pieces[p], text->text, at, cp);
+                    ok = 0;
+                    continue;
+                }
+            }
+            if (font != current) {
+                if (count == cap) {
+                    ShapedRun *bigger = arena_array(arena, cap * 2, sizeof *runs);
+                    memcpy(bigger, runs, cap * sizeof *runs);
+                    runs = bigger;
+                    cap *= 2;
+                }
+                runs[count++] = (ShapedRun){.font = font, .begin = at, .end = i};
+                current = font;
+            } else {
+                runs[count - 1].end = i;
+            }
+        }
+    }
+    text->runs = runs;
+    text->run_count = count;
+    return ok;
+}
+
+static void find_breaks(Shaper *shaper, ShapedText *text, Arena *arena)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    text->breaks = arena_alloc(arena, text->len + 1);
+    text->grapheme = arena_alloc(arena, text->len + 1);
+    UText *ut = utext_openUTF8(NULL, text->text, text->len, &status);
+    ubrk_setUText(shaper->line_breaks, ut, &status);
+    for (int32_t b = ubrk_following(shaper->line_breaks, 0); b != UBRK_DONE;
+         b = ubrk_next(shaper->line_breaks)) {
+        int32_t rule = ubrk_getRuleStatus(shaper->line_breaks);
+        text->breaks[b] = rule >= UBRK_LINE_HARD && rule < UBRK_LINE_HARD_LIMIT ? BREAK_MANDATORY
+                                                                             : BREAK_ALLOWED;
+    }
+    ubrk_setUText(shaper->graphemes, ut, &status);
+    for (int32_t b = ubrk_first(shaper->graphemes); b != UBRK_DONE; b = ubrk_next(shaper->graphemes))
+        text->grapheme[b] = 1;
+    utext_close(ut);
+}
+
+ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count)
+{
+    ShapedText *text = arena_alloc(arena, sizeof *text);
+    PieceSpan *spans = arena_array(arena, count, sizeof *spans);
+    char **normalized = arena_array(arena, count, sizeof *normalized);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        normalized[i] = normalize_nfc(arena, pieces[i].utf8, strlen(pieces[i].utf8));
+        total += strlen(normalized[i]);
+    }
+    char *joined = arena_alloc(arena, total + 1);
+    uint32_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(normalized[i]);
+        memcpy(joined + at, normalized[i], n);
+        spans[i] = (PieceSpan){at, at + (uint32_t)n, pieces[i].style, &pieces[i].pos};
+        at += (uint32_t)n;
+    }
+    text->text = joined;
+    text->len = at;
+    text->lang = shaper->locale;
+    if (!itemize(shaper, arena, text, spans, count))
+        return NULL;
+    for (size_t r = 0; r < text->run_count; r++)
+        shape_run(shaper, arena, text, &text->runs[r]);
+    find_breaks(shaper, text, arena);
+    return text;
+}
+
+int text_is_space_at(const ShapedText *text, uint32_t offset)
+{
+    UChar32 cp;
+    uint32_t i = offset;
+    U8_NEXT(text->text, i, text->len, cp);
+    return u_isWhitespace(cp) || cp == '\n';
+}

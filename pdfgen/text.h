@@ -1,0 +1,60 @@
+/* text.h — from content strings to shaped text (ICU + HarfBuzz).
+ * In: the pieces of one paragraph (UTF-8, a font style and a source
+ *     position each) and the paragraph's locale.
+ * Out: a ShapedText: the paragraph's NFC text, split into runs of one font
+ *     each (fontconfig fallback chosen per character), every run shaped by
+ *     HarfBuzz (kerning and ligatures on), and the locale's line-break
+ *     opportunities (ICU) per byte.
+ * A character that no installed font has is reported with the code point,
+ * its name and the source position of the piece, and text_shape() returns
+ * NULL.  Everything returned lives in the arena. */
+#ifndef PDFGEN_TEXT_H
+#define PDFGEN_TEXT_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "fonts.h"
+#include "model.h"
+#include "pages.h"
+
+typedef struct TextPiece {
+    const char *utf8;
+    FontStyle style;
+    SourcePos pos;
+} TextPiece;
+
+typedef struct ShapedRun {
+    const Font *font;
+    uint32_t begin, end; /* byte range of the run in ShapedText.text */
+    Glyph *glyphs;       /* in logical order; clusters are offsets into text */
+    size_t glyph_count;
+} ShapedRun;
+
+enum { BREAK_NONE = 0, BREAK_ALLOWED = 1, BREAK_MANDATORY = 2 };
+
+typedef struct ShapedText {
+    const char *text; /* NFC UTF-8 */
+    uint32_t len;
+    ShapedRun *runs;
+    size_t run_count;
+    /* breaks[i] for 0 < i <= len: may a line start at byte i?  Also
+     * grapheme[i]: is byte i a grapheme boundary (for emergency breaks in
+     * a word longer than the measure)? */
+    uint8_t *breaks;
+    uint8_t *grapheme;
+    const char *lang;
+} ShapedText;
+
+typedef struct Shaper Shaper;
+
+/* One shaper per language: it holds the locale's break iterators. */
+Shaper *shaper_open(FontSet *fonts, const char *locale);
+void shaper_close(Shaper *shaper);
+
+ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count);
+
+/* Is the code point at text[offset] a space that may hang at a line end? */
+int text_is_space_at(const ShapedText *text, uint32_t offset);
+
+#endif

@@ -1,0 +1,478 @@
+#!/usr/bin/python3
+"""Integration tests: build the sheets, read the PDFs back with the tools a
+user has (pdftotext, pdffonts, pdfinfo, qpdf, pdftoppm) and check what a
+reader, a printer and an editor would check.  Bad-input cases run pdfgen on
+a mutated copy of content/ and check the exit status and file:line:col.
+
+Usage: tests/integration.py --pdfgen build/pdfgen [--quick]
+--quick skips the slower checks (used for the sanitizer build, which runs
+the same cases)."""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import unittest
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONTENT = os.path.join(ROOT, "content")
+PDFGEN = None
+QUICK = False
+LETTER = (612.0, 792.0)
+A4 = (595.28, 841.89)
+TEMPLATE_KEYS = {"subject", "how_it_works", "last_revised", "page_of"}
+EXPECTED_DATES = {"en": "August 17, 2021", "es": "17 de agosto de 2021"}
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, **kw)
+
+
+def pdfgen(*args, env=None):
+    return run([PDFGEN, *args], env=env)
+
+
+def languages():
+    return sorted(d for d in os.listdir(CONTENT)
+                  if os.path.isfile(os.path.join(CONTENT, d, "strings.yaml")))
+
+
+def drugs(lang):
+    return sorted(f[:-5] for f in os.listdir(os.path.join(CONTENT, lang))
+                  if f.endswith(".yaml") and f != "strings.yaml")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def text_values(node, key=None):
+    """Every string in a YAML tree, with the key it sits under."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from text_values(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from text_values(v, key)
+    elif isinstance(node, str):
+        yield key, node
+
+
+def normalize(s):
+    """NFKC, one space for any whitespace, and a line break after a slash
+    undone."""
+    s = unicodedata.normalize("NFKC", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    # ICU may break a line after a slash ("10.1016/ j.clinthera")
+    return re.sub(r"(?<=\S/) (?=\S)", "", s)
+
+
+def squeeze(s):
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+class Built:
+    """One build of every sheet, shared by the tests."""
+    dirs = {}
+
+    @classmethod
+    def get(cls, name, *extra):
+        if name not in cls.dirs:
+            out = tempfile.mkdtemp(prefix="pdfgen-" + name + "-")
+            r = pdfgen("build", "--quiet", "--content", CONTENT, "--out", out, *extra)
+            if r.returncode != 0:
+                raise AssertionError("build failed:\n" + r.stderr)
+            cls.dirs[name] = out
+        return cls.dirs[name]
+
+
+def sheets(out):
+    for lang in languages():
+        for drug in drugs(lang):
+            yield lang, drug, os.path.join(out, lang, drug + ".pdf")
+
+
+class SheetTests(unittest.TestCase):
+    def test_every_sheet_exists_and_nothing_else(self):
+        out = Built.get("letter")
+        expected = {os.path.join(lang, d + ".pdf") for lang in languages() for d in drugs(lang)}
+        found = set()
+        for dirpath, _, files in os.walk(out):
+            for f in files:
+                found.add(os.path.relpath(os.path.join(dirpath, f), out))
+        self.assertEqual(found, expected)
+        self.assertGreaterEqual(len(expected), 6)
+
+    def test_text_round_trip(self):
+        """pdftotext gives back every text value of the sheet's YAML."""
+        out = Built.get("letter")
+        refs = {r["id"]: r["text"] for r in load(os.path.join(CONTENT, "references.yaml"))["references"]}
+        for lang, drug, pdf in sheets(out):
+            with self.subTest(sheet=pdf):
+                r = run(["pdftotext", "-enc", "UTF-8", pdf, "-"])
+                self.assertEqual(r.returncode, 0)
+                self.assertEqual(r.stderr, "", "poppler complained")
+                text = normalize(r.stdout)
+                strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
+                sheet = load(os.path.join(CONTENT, lang, drug + ".yaml"))
+                expected = []
+                for key, value in text_values(strings):
+                    if key in ("language", "locale", "language_name", "author", "subject"):
+                        continue  # metadata, checked with pdfinfo
+                    if key == "who_it_is_for" and "who_it_is_for" not in sheet:
+                        continue  # the section is left out when the drug has none
+                    expected += [p for p in re.split(r"\{\w+\}", value) if p.strip()]
+                for key, value in text_values(sheet):
+                    if key in ("id", "references"):
+                        continue
+                    expected.append(value)
+                expected += [refs[i] for i in sheet["references"]]
+                expected.append(EXPECTED_DATES.get(lang, ""))
+                for value in expected:
+                    if "http" in value:
+                        # URLs longer than the measure are broken between
+                        # characters; only their characters can be compared.
+                        self.assertIn(squeeze(value), squeeze(r.stdout))
+                    else:
+                        self.assertIn(normalize(value), text)
+                pages = int(re.search(r"Pages:\s+(\d+)", run(["pdfinfo", pdf]).stdout).group(1))
+                page_of = strings["page_of"].replace("{pages}", str(pages))
+                for n in range(1, pages + 1):
+                    self.assertIn(normalize(page_of.replace("{page}", str(n))), text)
+
+    def test_reference_minus_sign_survives(self):
+        """U+2212 comes from a fallback font and still extracts as itself."""
+        out = Built.get("letter")
+        r = run(["pdftotext", "-enc", "UTF-8", os.path.join(out, "en", "sunitinib.pdf"), "-"])
+        self.assertIn("364:501\u2212513", r.stdout)
+
+    def test_qpdf_check(self):
+        for _, _, pdf in sheets(Built.get("letter")):
+            with self.subTest(sheet=pdf):
+                r = run(["qpdf", "--check", pdf])
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn("No syntax or stream encoding errors", r.stdout)
+                self.assertEqual(r.stderr, "")
+
+    def test_fonts_embedded_and_subset(self):
+        for _, _, pdf in sheets(Built.get("letter")):
+            with self.subTest(sheet=pdf):
+                r = run(["pdffonts", pdf])
+                self.assertEqual(r.stderr, "")
+                rows = r.stdout.splitlines()[2:]
+                self.assertGreaterEqual(len(rows), 3)
+                for row in rows:
+                    name, ftype, enc, emb, sub, uni = re.match(
+                        r"(\S+)\s+(CID TrueType|\S+(?: \S+)?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)", row).groups()
+                    self.assertEqual((emb, sub, uni), ("yes", "yes", "yes"), row)
+                    self.assertEqual(enc, "Identity-H", row)
+                    self.assertRegex(name, r"^[A-Z]{6}\+")
+                self.assertTrue(any("NotoSans-Regular" in row for row in rows))
+                self.assertTrue(any("NotoSans-Bold" in row for row in rows))
+
+    def test_metadata(self):
+        for lang, drug, pdf in sheets(Built.get("letter")):
+            with self.subTest(sheet=pdf):
+                strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
+                sheet = load(os.path.join(CONTENT, lang, drug + ".yaml"))
+                r = run(["pdfinfo", "-enc", "UTF-8", pdf])
+                self.assertEqual(r.stderr, "")
+                info = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", r.stdout, re.M))
+                self.assertIn(strings["sheet_title"], info["Title"])
+                self.assertIn(sheet["name"], info["Title"])
+                self.assertEqual(info["Author"], strings["author"])
+                self.assertEqual(info["Subject"], strings["subject"].replace("{drug}", sheet["name"]))
+                self.assertRegex(info["Creator"], r"^pdfgen \d+\.\d+\.\d+$")
+                self.assertIn("2021", info["CreationDate"])
+                raw = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", pdf, "-"],
+                                     capture_output=True).stdout.decode("latin-1")
+                self.assertIn("/Lang (%s)" % strings["locale"], raw)
+                self.assertIn("/DisplayDocTitle true", raw)
+
+    def test_one_bookmark_per_section(self):
+        for lang, drug, pdf in sheets(Built.get("letter")):
+            with self.subTest(sheet=pdf):
+                strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
+                sheet = load(os.path.join(CONTENT, lang, drug + ".yaml"))
+                labels = strings["labels"]
+                want = [labels["targeted_drugs"],
+                        labels["how_it_works"].replace("{drug}", sheet["name"]),
+                        labels["how_it_is_taken"]]
+                if "who_it_is_for" in sheet:
+                    want.append(labels["who_it_is_for"])
+                want += [labels["common_side_effects"], labels["serious_side_effects"],
+                         strings["helpline"]["heading"], labels["references"]]
+                r = run(["qpdf", "--json", "--json-key=outlines", pdf])
+                got = [o["title"] for o in json.loads(r.stdout)["outlines"]]
+                self.assertEqual(got, want)
+
+    def test_paper_sizes(self):
+        for name, size, extra in (("letter", LETTER, ()), ("a4", A4, ("--paper", "a4"))):
+            for _, _, pdf in sheets(Built.get(name, *extra)):
+                with self.subTest(sheet=pdf, paper=name):
+                    r = run(["pdfinfo", "-box", pdf])
+                    box = re.search(r"MediaBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", r.stdout)
+                    w, h = float(box.group(3)), float(box.group(4))
+                    self.assertAlmostEqual(w, size[0], delta=0.01)
+                    self.assertAlmostEqual(h, size[1], delta=0.01)
+
+    def test_nothing_outside_the_margins(self):
+        """Every word lies inside the page with a printer-safe margin."""
+        for name, extra in (("letter", ()), ("a4", ("--paper", "a4"))):
+            for _, _, pdf in sheets(Built.get(name, *extra)):
+                with self.subTest(sheet=pdf):
+                    r = run(["pdftotext", "-bbox", pdf, "-"])
+                    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', r.stdout, re.S)
+                    self.assertTrue(pages)
+                    for w, h, body in pages:
+                        w, h = float(w), float(h)
+                        for x0, y0, x1, y1 in re.findall(
+                                r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)"', body):
+                            self.assertGreaterEqual(float(x0), 36)
+                            self.assertLessEqual(float(x1), w - 36)
+                            self.assertGreaterEqual(float(y0), 24)
+                            self.assertLessEqual(float(y1), h - 24)
+
+    def test_deterministic_bytes(self):
+        if QUICK:
+            self.skipTest("quick")
+        a, b = Built.get("letter"), Built.get("letter-again")
+        for lang, drug, pdf in sheets(a):
+            with self.subTest(sheet=pdf):
+                with open(pdf, "rb") as f1, open(os.path.join(b, lang, drug + ".pdf"), "rb") as f2:
+                    self.assertEqual(f1.read(), f2.read())
+
+    def test_source_date_epoch(self):
+        out = tempfile.mkdtemp(prefix="pdfgen-sde-")
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+        r = pdfgen("build", "--quiet", "--lang", "en", "--drug", "everolimus", "--out", out,
+                   "--content", CONTENT, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        info = run(["pdfinfo", os.path.join(out, "en", "everolimus.pdf")]).stdout
+        self.assertRegex(info, r"CreationDate:.*2023")
+
+    def test_pages_render_with_ink(self):
+        """Page 1 of every sheet renders, and carries text where text should be."""
+        if QUICK:
+            self.skipTest("quick")
+        for _, _, pdf in sheets(Built.get("letter")):
+            with self.subTest(sheet=pdf):
+                r = subprocess.run(["pdftoppm", "-r", "30", "-gray", "-f", "1", "-l", "1", pdf],
+                                   capture_output=True)
+                self.assertEqual(r.stderr, b"")
+                # PGM: header, then one byte per pixel
+                m = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", r.stdout)
+                w, h = int(m.group(1)), int(m.group(2))
+                pixels = r.stdout[m.end():]
+                body = pixels[w * h // 4: w * h * 3 // 4]  # the middle half of the page
+                dark = sum(1 for p in body if p < 128)
+                self.assertGreater(dark / len(body), 0.005)
+
+    def test_progress_lines(self):
+        out = tempfile.mkdtemp(prefix="pdfgen-progress-")
+        r = pdfgen("build", "--content", CONTENT, "--out", out, "--lang", "es")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), len(drugs("es")))
+        for line in lines:
+            self.assertRegex(line, r"^pdfgen: wrote .*/es/\w+\.pdf \(\d+ pages?, [\d.]+ KB, [\d.]+ ms\)$")
+
+
+class CommandLineTests(unittest.TestCase):
+    def test_list(self):
+        r = pdfgen("list", "--content", CONTENT)
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "languages: %s\ndrugs: %s\n" % (" ".join(languages()), " ".join(drugs("en"))))
+
+    def test_check_writes_nothing(self):
+        cwd = tempfile.mkdtemp(prefix="pdfgen-check-")
+        r = run([PDFGEN, "check", "--content", CONTENT], cwd=cwd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(cwd), [])
+
+    def test_version_and_help(self):
+        r = pdfgen("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^pdfgen \d+\.\d+\.\d+\n$")
+        r = pdfgen("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("pdfgen build", r.stdout)
+
+    def test_usage_errors_exit_2(self):
+        for args in (["build", "--paper", "legal"], ["frobnicate"], [], ["build", "--bogus"],
+                     ["build", "--lang"], ["build", "--lang", "xx", "--content", CONTENT],
+                     ["check", "--paper", "a4"]):
+            with self.subTest(args=args):
+                r = pdfgen(*args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn("usage:", r.stderr)
+
+    def test_filters(self):
+        out = tempfile.mkdtemp(prefix="pdfgen-filter-")
+        r = pdfgen("build", "--quiet", "--content", CONTENT, "--out", out,
+                   "--lang", "es", "--drug", "belzutifan")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(out), ["es"])
+        self.assertEqual(os.listdir(os.path.join(out, "es")), ["belzutifan.pdf"])
+
+
+def mutate(replacements):
+    """A copy of content/ with (file, old, new) replacements applied."""
+    tmp = tempfile.mkdtemp(prefix="pdfgen-bad-")
+    dst = os.path.join(tmp, "content")
+    shutil.copytree(CONTENT, dst)
+    for rel, old, new in replacements:
+        path = os.path.join(dst, rel)
+        with open(path, "rb") as f:
+            data = f.read()
+        old_b = old.encode() if isinstance(old, str) else old
+        new_b = new.encode() if isinstance(new, str) else new
+        assert old_b in data, (rel, old)
+        with open(path, "wb") as f:
+            f.write(data.replace(old_b, new_b, 1))
+    return tmp, dst
+
+
+def position_of(path, needle, offset=0):
+    """1-based line and column of needle (bytes) in a file, columns in characters."""
+    with open(path, "rb") as f:
+        data = f.read()
+    i = data.index(needle.encode() if isinstance(needle, str) else needle) + offset
+    line = data.count(b"\n", 0, i) + 1
+    col = len(data[data.rfind(b"\n", 0, i) + 1:i].decode("utf-8", "replace")) + 1
+    return line, col
+
+
+class BadInputTests(unittest.TestCase):
+    def check_fails(self, replacements, rel, needle, message, offset=0, command="check"):
+        tmp, content = mutate(replacements)
+        out = os.path.join(tmp, "out")
+        line, col = position_of(os.path.join(content, rel), needle, offset)
+        args = [command, "--content", content] + (["--out", out] if command == "build" else [])
+        r = run([PDFGEN, *args], cwd=tmp)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        want = "%s:%d:%d: error: " % (os.path.join(content, rel), line, col)
+        self.assertIn(want, r.stderr)
+        self.assertIn(message, r.stderr)
+        self.assertNotIn("AddressSanitizer", r.stderr)
+        if command == "build":
+            self.assert_no_partial_files(out)
+        return r
+
+    def assert_no_partial_files(self, out):
+        for dirpath, _, files in os.walk(out):
+            for f in files:
+                self.assertFalse(f.startswith("."), "temporary file left: " + f)
+
+    def test_yaml_syntax_error(self):
+        # libyaml notices the unclosed bracket at the colon on the next line
+        self.check_fails([("en/sunitinib.yaml", "name: Sunitinib", "name: [Sunitinib")],
+                         "en/sunitinib.yaml", "\ndrug_class:", "did not find expected ',' or ']'",
+                         offset=len("\ndrug_class"))
+
+    def test_wrong_type(self):
+        self.check_fails([("en/everolimus.yaml", "name: Everolimus", "name: [Everolimus]")],
+                         "en/everolimus.yaml", "[Everolimus]", "expected a string")
+
+    def test_invalid_utf8(self):
+        self.check_fails([("es/belzutifan.yaml", "name: Belzutifan", b"name: Belz\xffutifan")],
+                         "es/belzutifan.yaml", b"\xff", "UTF-8")
+
+    def test_missing_required_key(self):
+        tmp, content = mutate([])
+        path = os.path.join(content, "en", "sunitinib.yaml")
+        with open(path) as f:
+            lines = f.read().split("\n")
+        lines = [l for l in lines if not l.startswith("drug_class:")]
+        with open(path, "w") as f:
+            f.write("\n".join(lines))
+        r = pdfgen("check", "--content", content)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, re.escape(path) + r":\d+:\d+: error: missing required key 'drug_class'")
+
+    def test_unknown_key(self):
+        self.check_fails([("en/sunitinib.yaml", "name: Sunitinib", "name: Sunitinib\ncolour: red")],
+                         "en/sunitinib.yaml", "colour", "unknown key 'colour'")
+
+    def test_duplicate_key(self):
+        self.check_fails([("es/sunitinib.yaml", "name: Sunitinib", "name: Sunitinib\nname: Otro")],
+                         "es/sunitinib.yaml", "name: Otro", "duplicate key 'name'")
+
+    def test_bad_date(self):
+        self.check_fails([("en/belzutifan.yaml", "last_revised: 2021-08-17", "last_revised: 2021-02-30")],
+                         "en/belzutifan.yaml", "2021-02-30", "")
+
+    def test_all_errors_reported(self):
+        tmp, content = mutate([("en/sunitinib.yaml", "name: Sunitinib", "name: Sunitinib\nfoo: 1"),
+                               ("es/everolimus.yaml", "name: Everolimus", "name: Everolimus\nbar: 2")])
+        r = pdfgen("check", "--content", content)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unknown key 'foo'", r.stderr)
+        self.assertIn("unknown key 'bar'", r.stderr)
+
+    def test_character_no_font_has(self):
+        for command in ("check", "build"):
+            with self.subTest(command=command):
+                self.check_fails([("en/sunitinib.yaml", "name: Sunitinib", "name: Suni\u0378tinib")],
+                                 "en/sunitinib.yaml", "Suni", "no installed font has U+0378",
+                                 command=command)
+
+    def test_build_with_errors_writes_nothing(self):
+        tmp, content = mutate([("en/sunitinib.yaml", "name: Sunitinib", "name: [x")])
+        out = os.path.join(tmp, "out")
+        r = pdfgen("build", "--content", content, "--out", out)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(out))
+
+    def test_unwritable_output_folder(self):
+        tmp = tempfile.mkdtemp(prefix="pdfgen-unwritable-")
+        blocker = os.path.join(tmp, "file")
+        open(blocker, "w").close()
+        r = pdfgen("build", "--content", CONTENT, "--out", os.path.join(blocker, "out"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot create folder", r.stderr)
+
+    def test_missing_font(self):
+        tmp = tempfile.mkdtemp(prefix="pdfgen-nofonts-")
+        conf = os.path.join(tmp, "fonts.conf")
+        with open(conf, "w") as f:
+            f.write('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+                    '<fontconfig><dir>%s</dir><cachedir>%s</cachedir></fontconfig>' % (tmp, tmp))
+        out = os.path.join(tmp, "out")
+        env = dict(os.environ, FONTCONFIG_FILE=conf)
+        r = pdfgen("build", "--content", CONTENT, "--out", out, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("font 'Noto Sans Regular' not found", r.stderr)
+        for dirpath, _, files in os.walk(out):
+            self.assertEqual(files, [])
+
+    def test_missing_content_folder(self):
+        r = pdfgen("check", "--content", "/nonexistent/content")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("/nonexistent/content", r.stderr)
+
+
+def main():
+    global PDFGEN, QUICK
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pdfgen", required=True)
+    parser.add_argument("--quick", action="store_true")
+    args, rest = parser.parse_known_args()
+    PDFGEN = os.path.abspath(args.pdfgen)
+    QUICK = args.quick
+    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
+    for d in Built.dirs.values():
+        shutil.rmtree(d, ignore_errors=True)
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+/* Unit tests for the text stages: font fallback, the missing-character
+ * error, NFC, line breaking and locale dates. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "fonts.h"
+#include "format.h"
+#include "paragraph.h"
+#include "text.h"
+
+typedef struct Fixture {
+    FontSet *fonts;
+    Shaper *shaper;
+    Arena arena;
+} Fixture;
+
+static int setup(void **state)
+{
+    Fixture *f = calloc(1, sizeof *f);
+    f->fonts = fontset_open(NULL);
+    assert_non_null(f->fonts);
+    f->shaper = shaper_open(f->fonts, "en-US");
+    assert_non_null(f->shaper);
+    diag_reset();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+    shaper_close(f->shaper);
+    fontset_free(f->fonts);
+    arena_free(&f->arena);
+    free(f);
+    return 0;
+}
+
+/* Runs fn with stderr sent to a buffer; returns what it printed. */
+static char captured[4096];
+static void *capture_stderr(void *(*fn)(void *), void *arg)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    dup2(fileno(tmp), 2);
+    void *result = fn(arg);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(captured, 1, sizeof captured - 1, tmp);
+    captured[n] = '\0';
+    fclose(tmp);
+    return result;
+}
+
+static const ShapedText *shape1(Fixture *f, const char *utf8)
+{
+    TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 3, 5}};
+    return text_shape(f->shaper, &f->arena, &piece, 1);
+}
+
+static void test_primary_font_is_noto_sans(void **state)
+{
+    Fixture *f = *state;
+    const Font *font = fontset_font_for(f->fonts, STYLE_REGULAR, 'a');
+    assert_non_null(font);
+    assert_string_equal(font->postscript_name, "NotoSans-Regular");
+    assert_string_equal(fontset_primary(f->fonts, STYLE_BOLD)->postscript_name, "NotoSans-Bold");
+    assert_string_equal(fontset_primary(f->fonts, STYLE_ITALIC)->postscript_name, "NotoSans-Italic");
+}
+
+/* Debian's Noto Sans has no U+2212 MINUS SIGN (the references use it): a
+ * fallback face must draw it, in a run of its own. */
+static void test_minus_sign_falls_back(void **state)
+{
+    Fixture *f = *state;
+    const Font *primary = fontset_primary(f->fonts, STYLE_REGULAR);
+    hb_codepoint_t gid;
+    assert_false(hb_font_get_nominal_glyph(primary->hb, 0x2212, &gid));
+    const Font *fallback = fontset_font_for(f->fonts, STYLE_REGULAR, 0x2212);
+    assert_non_null(fallback);
+    assert_ptr_not_equal(fallback, primary);
+    assert_true(hb_font_get_nominal_glyph(fallback->hb, 0x2212, &gid));
+
+    const ShapedText *text = shape1(f, "364:501\xE2\x88\x92" "513.");
+    assert_non_null(text);
+    assert_int_equal(text->run_count, 3);
+    assert_ptr_equal(text->runs[0].font, primary);
+    assert_ptr_equal(text->runs[1].font, fallback);
+    assert_ptr_equal(text->runs[2].font, primary);
+    for (size_t r = 0; r < text->run_count; r++)
+        for (size_t g = 0; g < text->runs[r].glyph_count; g++)
+            assert_int_not_equal(text->runs[r].glyphs[g].gid, 0);
+}
+
+static void *shape_unassigned(void *arg)
+{
+    return (void *)shape1(arg, "abc \xCD\xB8 def"); /* U+0378, unassigned */
+}
+
+static void test_missing_character_is_an_error(void **state)
+{
+    Fixture *f = *state;
+    const ShapedText *text = capture_stderr(shape_unassigned, f);
+    assert_null(text);
+    assert_int_equal(diag_error_count(), 1);
+    assert_non_null(strstr(captured, "t.yaml:3:5: error: no installed font has U+0378"));
+    assert_non_null(strstr(captured, "(character 5 of this text)"));
+}
+
+static void test_text_is_nfc(void **state)
+{
+    Fixture *f = *state;
+    const ShapedText *text = shape1(f, "Na\xCC\x81useas"); /* a + U+0301 */
+    assert_non_null(text);
+    assert_string_equal(text->text, "N\xC3\xA1useas");
+}
+
+static double width_of(Fixture *f, const char *utf8, double size)
+{
+    Lines lines = paragraph_break(&f->arena, shape1(f, utf8), size, 1e9);
+    assert_int_equal(lines.count, 1);
+    return lines.lines[0].width;
+}
+
+static char *line_text(const ShapedText *text, const Line *line, char *buf)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < line->slice_count; i++)
+        strncat(buf, text->text + line->slices[i].text_begin,
+                line->slices[i].text_end - line->slices[i].text_begin);
+    return buf;
+}
+
+/* Greedy breaking puts as many words on a line as fit, exactly at the
+ * boundary, and hangs the space. */
+static void test_breaks_at_the_last_word_that_fits(void **state)
+{
+    Fixture *f = *state;
+    double w = width_of(f, "nausea diarrhea", 12);
+    const ShapedText *text = shape1(f, "nausea diarrhea weakness");
+    char buf[256];
+
+    Lines fits = paragraph_break(&f->arena, text, 12, w + 0.01);
+    assert_int_equal(fits.count, 2);
+    assert_string_equal(line_text(text, &fits.lines[0], buf), "nausea diarrhea");
+    assert_string_equal(line_text(text, &fits.lines[1], buf), "weakness");
+    assert_true(fits.lines[0].width <= w + 0.01);
+
+    Lines tight = paragraph_break(&f->arena, text, 12, w - 0.01);
+    assert_int_equal(tight.count, 3);
+    assert_string_equal(line_text(text, &tight.lines[0], buf), "nausea");
+}
+
+/* A line never ends right after a hard hyphen: text extraction would take
+ * it for a soft hyphen and drop it ("HippelLindau"). */
+static void test_never_breaks_after_hyphen(void **state)
+{
+    Fixture *f = *state;
+    double w = width_of(f, "von Hippel-Lindau", 12);
+    const ShapedText *text = shape1(f, "von Hippel-Lindau disease");
+    Lines lines = paragraph_break(&f->arena, text, 12, w - 1);
+    char buf[256];
+    assert_int_equal(lines.count, 3);
+    assert_string_equal(line_text(text, &lines.lines[0], buf), "von");
+    assert_string_equal(line_text(text, &lines.lines[1], buf), "Hippel-Lindau");
+    for (size_t i = 0; i < lines.count; i++) {
+        line_text(text, &lines.lines[i], buf);
+        assert_int_not_equal(buf[strlen(buf) - 1], '-');
+    }
+}
+
+/* A URL longer than the measure is broken between characters: every line
+ * fits and no character is lost. */
+static void test_long_word_never_overflows(void **state)
+{
+    Fixture *f = *state;
+    const char *url = "https://www.example.org/contents/metastatic-welldifferentiatedpancreaticneuroendocrinetumors";
+    const ShapedText *text = shape1(f, url);
+    Lines lines = paragraph_break(&f->arena, text, 12, 120);
+    assert_true(lines.count >= 4);
+    char joined[512] = "", buf[256];
+    for (size_t i = 0; i < lines.count; i++) {
+        assert_true(lines.lines[i].width <= 120);
+        strcat(joined, line_text(text, &lines.lines[i], buf));
+    }
+    assert_string_equal(joined, url);
+}
+
+static void test_every_line_fits_the_measure(void **state)
+{
+    Fixture *f = *state;
+    const char *para = "Targeted drugs work in a different way from standard chemotherapy. "
+                       "They aim at particular parts of cancer cells, and they often have side "
+                       "effects that are not the same as those of chemo.";
+    const ShapedText *text = shape1(f, para);
+    for (double measure = 117; measure < 600; measure += 37) {
+        Lines lines = paragraph_break(&f->arena, text, 12, measure);
+        size_t words = 0;
+        char buf[512];
+        for (size_t i = 0; i < lines.count; i++) {
+            assert_true(lines.lines[i].width <= measure);
+            line_text(text, &lines.lines[i], buf);
+            assert_true(buf[0] != ' ' && buf[strlen(buf) - 1] != ' ');
+            for (char *p = buf; *p; p++)
+                words += *p == ' ';
+            words++;
+        }
+        assert_int_equal(words, 33);
+    }
+}
+
+static void test_locale_dates(void **state)
+{
+    Fixture *f = *state;
+    Date date = {2021, 8, 17, {"d.yaml", 1, 1}};
+    assert_string_equal(format_date(&f->arena, "en-US", &date), "August 17, 2021");
+    assert_string_equal(format_date(&f->arena, "es-US", &date), "17 de agosto de 2021");
+}
+
+static void test_templates(void **state)
+{
+    Fixture *f = *state;
+    const char *names[] = {"page", "pages"};
+    const char *values[] = {"1", "2"};
+    assert_string_equal(format_template(&f->arena, "Página {page} de {pages}", names, values, 2),
+                        "Página 1 de 2");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_primary_font_is_noto_sans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_minus_sign_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_character_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_is_nfc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_breaks_at_the_last_word_that_fits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_never_breaks_after_hyphen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_word_never_overflows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_line_fits_the_measure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locale_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
