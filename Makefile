@@ -93,9 +93,13 @@ integration: $(BIN) | test-deps
 
 # The same unit and integration suites again, built with AddressSanitizer
 # and UndefinedBehaviorSanitizer; any report fails the run.
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+           LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
 sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
-	@for t in $(UNIT_TESTS:%=build/san/%); do echo "== $$t (asan+ubsan)"; ./$$t || exit 1; done
-	$(PYTHON) tests/integration.py --pdfgen $(SAN_BIN) --quick
+	@for t in $(UNIT_TESTS:%=build/san/%); do echo "== $$t (asan+ubsan)"; $(SAN_ENV) ./$$t || exit 1; done
+	$(SAN_ENV) $(PYTHON) tests/integration.py --pdfgen $(SAN_BIN) --quick
 
 valgrind: $(BIN) | test-deps
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)

@@ -826,7 +826,10 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
     for (size_t l = i; l < j; l++)
         tj_glyph(t, &g[l], use_glyph(fu, g[l].gid)->width);
     if (wrap) {
+        /* poppler takes the span's extent from its last glyph, minus the
+         * Tc in effect at EMC: reset first, or the stretch is lost. */
         tj_close(t);
+        tj_set(t, &t->tc, 0, " Tc\n");
         buf_str(t->b, "EMC\n");
     }
     return 0;

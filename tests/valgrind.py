@@ -29,6 +29,7 @@ def main():
     ok = True
     for argv, want in runs:
         cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+               "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp"),
                "--errors-for-leak-kinds=definite,indirect", os.path.abspath(args.pdfgen)] + argv
         r = subprocess.run(cmd, capture_output=True, text=True)
         status = "ok" if r.returncode == want else "FAILED"
