@@ -30,7 +30,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-
 SAN_OBJS  := $(SOURCES:%.c=build/san/%.o)
 SAN_BIN   := build/san/pdfgen
 
-UNIT_TESTS := test_content test_text
+UNIT_TESTS := test_content test_text test_layout
 
 .PHONY: all deps test-deps sheets test unit integration sanitize valgrind bench install clean
 

@@ -26,6 +26,7 @@
 #include <hpdf_objects.h>
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
+#include <sys/stat.h>
 
 /* A bfchar destination may hold at most 512 bytes; longer cluster text is
  * left to ActualText alone. */
@@ -262,6 +263,23 @@ static void on_hpdf_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
     }
 }
 
+static const char *hpdf_error_text(HPDF_STATUS code)
+{
+    switch (code) {
+    case HPDF_FAILD_TO_ALLOC_MEM: return "out of memory";
+    case HPDF_PAGE_OUT_OF_RANGE: return "value out of range (colour, line width?)";
+    case HPDF_REAL_OUT_OF_RANGE: return "number out of range";
+    case HPDF_PAGE_INVALID_SIZE: return "invalid page size";
+    case HPDF_INVALID_DATE_TIME: return "invalid date";
+    case HPDF_STRING_OUT_OF_RANGE: return "string too long";
+    case HPDF_ARRAY_COUNT_ERR:
+    case HPDF_DICT_COUNT_ERR:
+    case HPDF_XREF_COUNT_ERR: return "too many objects";
+    case HPDF_ZLIB_ERROR: return "compression failed";
+    default: return "libharu error";
+    }
+}
+
 /* libharu's internal API records failures in the document's error state
  * without calling the handler, so both are consulted. */
 static int hpdf_check(Writer *w, const char *what, bool failed)
@@ -274,8 +292,8 @@ static int hpdf_check(Writer *w, const char *what, bool failed)
     if (!code && !failed)
         return 0;
     if (code)
-        diag_error(NULL, "pdf: %s: libharu error 0x%04lX (detail %lu)", what,
-                   (unsigned long)code, (unsigned long)detail);
+        diag_error(NULL, "pdf: %s: %s (libharu error 0x%04lX, detail %lu)", what,
+                   hpdf_error_text(code), (unsigned long)code, (unsigned long)detail);
     else
         diag_error(NULL, "pdf: %s: libharu call failed", what);
     return -1;
@@ -299,7 +317,7 @@ static int64_t div_round(int64_t a, int64_t b) /* b > 0 */
 
 static int32_t to_1000em(const Font *f, int64_t units)
 {
-    return (int32_t)div_round(units * 1000, f->upem ? f->upem : 1000);
+    return (int32_t)div_round(units * 1000, f->upem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -362,12 +380,18 @@ static int register_font(Writer *w, const Font *f, FontUse **out)
     return 0;
 }
 
-static uint32_t char_at(const GlyphSpan *s, uint32_t at)
+/* "U+00E9 'é'" for the character at byte at, for error messages. */
+static void describe_char(const GlyphSpan *s, uint32_t at, char out[32])
 {
-    uint32_t cp = 0xFFFD;
-    if (at < s->text_end)
-        utf8_decode((const unsigned char *)s->text + at, s->text_end - at, &cp);
-    return cp;
+    uint32_t cp = 0;
+    size_t len = at < s->text_end ? utf8_decode((const unsigned char *)s->text + at,
+                                                s->text_end - at, &cp) : 0;
+    if (len && cp >= 0x20 && cp != 0x7F)
+        snprintf(out, 32, "U+%04X '%.*s'", (unsigned)cp, (int)len, s->text + at);
+    else if (len)
+        snprintf(out, 32, "U+%04X", (unsigned)cp);
+    else
+        snprintf(out, 32, "byte %u", (unsigned)at);
 }
 
 static int check_span(Writer *w, const GlyphSpan *s, size_t page)
@@ -389,14 +413,15 @@ static int check_span(Writer *w, const GlyphSpan *s, size_t page)
                        "on page %zu", g->cluster, s->text_begin, s->text_end, page + 1);
             return -1;
         }
-        if (g->gid == 0) {
-            diag_error(NULL, "pdf: font %s has no glyph for U+%04X (page %zu)",
-                       font_name(s->font), (unsigned)char_at(s, g->cluster), page + 1);
-            return -1;
-        }
-        if (g->gid >= fu->glyph_count || g->gid > 0xFFFF) {
-            diag_error(NULL, "pdf: glyph id %u out of range for font %s (U+%04X)",
-                       g->gid, font_name(s->font), (unsigned)char_at(s, g->cluster));
+        if (g->gid == 0 || g->gid >= fu->glyph_count) {
+            char what[32];
+            describe_char(s, g->cluster, what);
+            if (g->gid == 0)
+                diag_error(NULL, "pdf: font %s has no glyph for %s (page %zu)",
+                           font_name(s->font), what, page + 1);
+            else
+                diag_error(NULL, "pdf: glyph id %u out of range for font %s (%s)",
+                           g->gid, font_name(s->font), what);
             return -1;
         }
     }
@@ -1274,38 +1299,47 @@ static int write_fonts(Writer *w)
  * so that every write error, including the one fclose reports, is seen,
  * and a partial file can be removed. */
 
+static bool write_chunks(HPDF_Stream s, FILE *f)
+{
+    size_t total = 0;
+    HPDF_UINT count = HPDF_MemStream_GetBufCount(s);
+    for (HPDF_UINT i = 0; i < count; i++) {
+        HPDF_UINT len = 0;
+        HPDF_BYTE *p = HPDF_MemStream_GetBufPtr(s, i, &len);
+        if (!p || fwrite(p, 1, len, f) != len)
+            return false;
+        total += len;
+    }
+    if (total != HPDF_Stream_Size(s)) {
+        errno = EIO;
+        return false;
+    }
+    return true;
+}
+
 static int write_file(Writer *w, const char *path)
 {
-    HPDF_Stream s = w->pdf->stream;
     FILE *f = fopen(path, "wb");
     if (!f) {
         diag_error(NULL, "pdf: cannot create %s: %s", path, strerror(errno));
         return -1;
     }
-    size_t total = 0;
-    bool ok = true;
-    HPDF_UINT count = HPDF_MemStream_GetBufCount(s);
-    for (HPDF_UINT i = 0; i < count && ok; i++) {
-        HPDF_UINT len = 0;
-        HPDF_BYTE *p = HPDF_MemStream_GetBufPtr(s, i, &len);
-        ok = p && fwrite(p, 1, len, f) == len;
-        total += len;
-    }
-    int err = ok ? 0 : errno;
+    /* Only a regular file is ours to remove on failure (not /dev/...). */
+    struct stat st;
+    bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    errno = 0;
+    bool ok = write_chunks(w->pdf->stream, f);
+    int err = errno;
     if (fclose(f) != 0 && ok) {
         ok = false;
         err = errno;
     }
-    if (ok && total != HPDF_Stream_Size(s)) {
-        ok = false;
-        err = EIO;
-    }
-    if (!ok) {
-        diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(err ? err : EIO));
+    if (ok)
+        return 0;
+    diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(err ? err : EIO));
+    if (regular)
         remove(path);
-        return -1;
-    }
-    return 0;
+    return -1;
 }
 
 static int save(Writer *w, const char *path)
