@@ -464,6 +464,10 @@ struct Table {
     {key, FIELD_TEXT, offsetof(rec, member), false, ph, NULL}
 #define LIST(rec, key, member) \
     {key, FIELD_LIST, offsetof(rec, member), false, NULL, NULL}
+#define OPTIONAL_LIST(rec, key, member) \
+    {key, FIELD_LIST, offsetof(rec, member), true, NULL, NULL}
+#define OPTIONAL_TEMPLATE(rec, key, member, ph) \
+    {key, FIELD_TEXT, offsetof(rec, member), true, ph, NULL}
 #define DATE(rec, key, member) \
     {key, FIELD_DATE, offsetof(rec, member), false, NULL, NULL}
 #define MAPPING(key, table) {key, FIELD_MAPPING, 0, false, NULL, &table}
@@ -473,6 +477,8 @@ struct Table {
 static const char *const drug_placeholder[] = {"drug", NULL};
 static const char *const date_placeholder[] = {"date", NULL};
 static const char *const page_placeholders[] = {"page", "pages", NULL};
+static const char *const date_parts[] = {"day", "month", "year", NULL};
+static const char *const class_placeholder[] = {"class", NULL};
 
 static const Field label_fields[] = {
     TEXT(Strings, "targeted_drugs", label_targeted_drugs),
@@ -502,12 +508,14 @@ static const Field strings_fields[] = {
     TEXT(Strings, "sheet_title", sheet_title),
     TEXT(Strings, "author", author),
     TEMPLATE(Strings, "subject", subject, drug_placeholder),
-    TEXT(Strings, "drug_class_label", drug_class_label),
+    TEMPLATE(Strings, "drug_class_label", drug_class_label, class_placeholder),
     MAPPING("labels", label_table),
     MAPPING("helpline", helpline_table),
     TEXT(Strings, "disclaimer", disclaimer),
     TEMPLATE(Strings, "last_revised", last_revised, date_placeholder),
     TEMPLATE(Strings, "page_of", page_of, page_placeholders),
+    OPTIONAL_LIST(Strings, "month_names", month_names),
+    OPTIONAL_TEMPLATE(Strings, "date_format", date_format, date_parts),
 };
 static const Table strings_table = TABLE(strings_fields);
 
@@ -882,6 +890,12 @@ static void load_strings(Loader *L, Language *language)
     if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
         diag_error(&s->language.pos, "language '%s' does not match the "
                    "folder name '%s'", s->language.utf8, language->code);
+    if (s->month_names.count && s->month_names.count != 12)
+        diag_error(&s->month_names.pos, "'month_names' must list 12 months, found %zu",
+                   s->month_names.count);
+    if (!s->month_names.count != !s->date_format.utf8)
+        diag_error(s->month_names.count ? &s->month_names.pos : &s->date_format.pos,
+                   "'month_names' and 'date_format' go together: give both or neither");
     node_free(root);
 }
 

@@ -3,6 +3,7 @@
 
 #include <fontconfig/fontconfig.h>
 #include <hb-ot.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,14 @@ typedef struct FallbackEntry {
     const Font *font; /* NULL: no font has it */
 } FallbackEntry;
 
+/* The face chosen for a script in a language, per style. */
+typedef struct ScriptFace {
+    hb_script_t script;
+    char lang[16];
+    FontStyle style;
+    const Font *font; /* NULL: the script has no face of its own */
+} ScriptFace;
+
 struct FontSet {
     Font *fonts[MAX_FONTS]; /* every face opened, primary ones first */
     unsigned font_count;
@@ -27,6 +36,8 @@ struct FontSet {
     FcPattern *style_pattern[STYLE_COUNT];
     FallbackEntry *cache;
     size_t cache_count, cache_cap;
+    ScriptFace *script_faces;
+    size_t script_face_count, script_face_cap;
 };
 
 static const char *const style_names[STYLE_COUNT] = {"Regular", "Bold", "Italic",
@@ -105,11 +116,14 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     if (!blob)
         return NULL;
     hb_face_t *face = hb_face_create(blob, index);
-    /* Only TrueType outlines for now: the PDF writer embeds FontFile2. */
+    /* TrueType (glyf) or CFF outlines: the two the PDF writer can embed.
+     * CFF2 (variable) fonts are not supported. */
     hb_blob_t *glyf = hb_face_reference_table(face, HB_TAG('g', 'l', 'y', 'f'));
-    int has_glyf = hb_blob_get_length(glyf) > 0;
+    hb_blob_t *cff = hb_face_reference_table(face, HB_TAG('C', 'F', 'F', ' '));
+    int has_glyf = hb_blob_get_length(glyf) > 0, has_cff = hb_blob_get_length(cff) > 0;
     hb_blob_destroy(glyf);
-    if (!hb_face_get_glyph_count(face) || !has_glyf) {
+    hb_blob_destroy(cff);
+    if (!hb_face_get_glyph_count(face) || !(has_glyf || has_cff)) {
         hb_face_destroy(face);
         hb_blob_destroy(blob);
         return NULL;
@@ -124,6 +138,7 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     font->upem = hb_face_get_upem(face);
     font->hb = hb_font_create(face);
     hb_font_set_scale(font->hb, (int)font->upem, (int)font->upem);
+    font->cff = !has_glyf;
     font->postscript_name = safe_postscript_name(face, path);
     read_metrics(font);
     font->id = set->font_count;
@@ -159,11 +174,13 @@ static FcPattern *make_pattern(const char *family, FontStyle style)
 
 /* fontconfig always answers with *some* font; a substitute for the family
  * we asked for would silently change the look of every sheet, so the
- * answer must really be that family. */
-static Font *open_primary(FontSet *set, const char *family, FontStyle style)
+ * answer must really be that family.  With exact_style, the weight and
+ * slant must match too (a family without italics answers upright). */
+static Font *open_family(FontSet *set, FcPattern *pattern, const char *family, FontStyle style,
+                         int exact_style)
 {
     FcResult result;
-    FcPattern *match = FcFontMatch(NULL, set->style_pattern[style], &result);
+    FcPattern *match = FcFontMatch(NULL, pattern, &result);
     Font *font = NULL;
     FcChar8 *got_family = NULL, *file = NULL;
     int index = 0, weight = 0, slant = 0;
@@ -175,7 +192,8 @@ static Font *open_primary(FontSet *set, const char *family, FontStyle style)
         FcPatternGetInteger(match, FC_SLANT, 0, &slant);
         int want_bold = style == STYLE_BOLD || style == STYLE_BOLD_ITALIC;
         int want_italic = style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC;
-        if ((weight >= FC_WEIGHT_BOLD) == want_bold && (slant != FC_SLANT_ROMAN) == want_italic)
+        if (!exact_style ||
+            ((weight >= FC_WEIGHT_BOLD) == want_bold && (slant != FC_SLANT_ROMAN) == want_italic))
             font = open_font(set, (const char *)file, (unsigned)index);
     }
     if (match)
@@ -196,7 +214,8 @@ FontSet *fontset_open(const char *family)
         abort();
     for (int style = 0; style < STYLE_COUNT; style++) {
         set->style_pattern[style] = make_pattern(family, (FontStyle)style);
-        set->primary[style] = open_primary(set, family, (FontStyle)style);
+        set->primary[style] =
+            open_family(set, set->style_pattern[style], family, (FontStyle)style, 1);
     }
     if (!set->primary[STYLE_REGULAR]) {
         diag_error(NULL, "font '%s %s' not found (TrueType outlines needed); "
@@ -228,12 +247,13 @@ void fontset_free(FontSet *set)
             FcPatternDestroy(set->style_pattern[style]);
     }
     free(set->cache);
+    free(set->script_faces);
     free(set);
 }
 
 const Font *fontset_primary(FontSet *set, FontStyle style) { return set->primary[style]; }
 
-static int font_has(const Font *font, uint32_t cp)
+bool font_has(const Font *font, uint32_t cp)
 {
     hb_codepoint_t gid;
     return hb_font_get_nominal_glyph(font->hb, cp, &gid) && gid != 0;
@@ -265,14 +285,81 @@ static const Font *search_fallbacks(FontSet *set, FontStyle style, uint32_t cp)
     return NULL;
 }
 
-const Font *fontset_font_for(FontSet *set, FontStyle style, uint32_t cp)
+/* Which CJK face: the language decides the regional glyph forms (the same
+ * code point is drawn differently in Chinese, Japanese and Korean); for a
+ * language that is not CJK, the script decides. */
+static const char *cjk_family(const char *lang, hb_script_t script)
 {
+    if (strncmp(lang, "ja", 2) == 0)
+        return "Noto Sans CJK JP";
+    if (strncmp(lang, "ko", 2) == 0)
+        return "Noto Sans CJK KR";
+    if (strncmp(lang, "zh", 2) == 0)
+        return strstr(lang, "Hant") || strstr(lang, "TW") || strstr(lang, "HK") || strstr(lang, "MO")
+                   ? "Noto Sans CJK TC" : "Noto Sans CJK SC";
+    if (script == HB_SCRIPT_HANGUL)
+        return "Noto Sans CJK KR";
+    if (script == HB_SCRIPT_HIRAGANA || script == HB_SCRIPT_KATAKANA)
+        return "Noto Sans CJK JP";
+    return "Noto Sans CJK SC";
+}
+
+/* The family for scripts Noto Sans itself does not cover. */
+static const char *script_family(const char *lang, hb_script_t script)
+{
+    switch (script) {
+    case HB_SCRIPT_ARABIC:
+        return "Noto Sans Arabic";
+    case HB_SCRIPT_DEVANAGARI:
+        return "Noto Sans Devanagari";
+    case HB_SCRIPT_HAN:
+    case HB_SCRIPT_HIRAGANA:
+    case HB_SCRIPT_KATAKANA:
+    case HB_SCRIPT_HANGUL:
+    case HB_SCRIPT_BOPOMOFO:
+        return cjk_family(lang, script);
+    default:
+        return NULL;
+    }
+}
+
+static const Font *script_face(FontSet *set, FontStyle style, const char *lang, hb_script_t script)
+{
+    const char *family = script_family(lang, script);
+    if (!family)
+        return NULL;
+    for (size_t i = 0; i < set->script_face_count; i++) {
+        const ScriptFace *f = &set->script_faces[i];
+        if (f->script == script && f->style == style && strcmp(f->lang, lang) == 0)
+            return f->font;
+    }
+    FcPattern *pattern = make_pattern(family, style);
+    const Font *font = open_family(set, pattern, family, style, 0);
+    FcPatternDestroy(pattern);
+    if (set->script_face_count == set->script_face_cap) {
+        set->script_face_cap = set->script_face_cap ? 2 * set->script_face_cap : 8;
+        set->script_faces = realloc(set->script_faces, set->script_face_cap * sizeof *set->script_faces);
+        if (!set->script_faces)
+            abort();
+    }
+    ScriptFace *entry = &set->script_faces[set->script_face_count++];
+    *entry = (ScriptFace){.script = script, .style = style, .font = font};
+    snprintf(entry->lang, sizeof entry->lang, "%s", lang);
+    return font;
+}
+
+const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
+                             uint32_t cp)
+{
+    const Font *font = script_face(set, style, lang, script);
+    if (font && font_has(font, cp))
+        return font;
     if (font_has(set->primary[style], cp))
         return set->primary[style];
     for (size_t i = 0; i < set->cache_count; i++)
         if (set->cache[i].cp == cp && set->cache[i].style == style)
             return set->cache[i].font;
-    const Font *font = search_fallbacks(set, style, cp);
+    font = search_fallbacks(set, style, cp);
     if (set->cache_count == set->cache_cap) {
         set->cache_cap = set->cache_cap ? 2 * set->cache_cap : 32;
         set->cache = realloc(set->cache, set->cache_cap * sizeof *set->cache);

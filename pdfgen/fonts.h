@@ -1,8 +1,11 @@
 /* fonts.h — find and open the fonts (fontconfig + HarfBuzz).
- * In: a style (regular, bold, italic, bold italic) and a code point.
- * Out: the Font to draw it with: the primary face for the style (Noto Sans
- *     found through fontconfig) when it has the character, otherwise the
- *     first face in fontconfig's fallback order for that style that has it,
+ * In: a style (regular, bold, italic, bold italic), the text's language and
+ *     script, and a code point.
+ * Out: the Font to draw it with: the face for the script (Noto Sans Arabic,
+ *     Noto Sans Devanagari, Noto Sans CJK SC/TC/JP/KR by language — the
+ *     regional glyph forms — or Noto Sans for everything else, all found
+ *     through fontconfig) when it has the character, otherwise the first
+ *     face in fontconfig's fallback order for that style that has it,
  *     otherwise NULL — the caller reports the character and its position.
  * Faces are opened once per FontSet and shared by every document built
  * with it (a process builds many sheets with one FontSet). */
@@ -34,6 +37,7 @@ typedef struct Font {
     int bbox[4];
     double italic_angle;
     bool fixed_pitch, serif, italic, bold;
+    bool cff;  /* PostScript (CFF) outlines, e.g. Noto Sans CJK; else TrueType */
     unsigned id; /* index within its FontSet: stable ordering for output */
 } Font;
 
@@ -46,9 +50,14 @@ FontSet *fontset_open(const char *family);
 void fontset_free(FontSet *set);
 
 const Font *fontset_primary(FontSet *set, FontStyle style);
-/* The font to draw code point cp in the given style, or NULL when no
+/* The font to draw code point cp in the given style, for text in language
+ * lang (BCP 47) and script (the run's resolved script), or NULL when no
  * installed font has it. */
-const Font *fontset_font_for(FontSet *set, FontStyle style, uint32_t cp);
+const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
+                             uint32_t cp);
+
+/* Does the font map cp to a real glyph? */
+bool font_has(const Font *font, uint32_t cp);
 
 /* Advance of glyph gid in font units (the font's own, unshaped). */
 int font_glyph_advance(const Font *font, uint32_t gid);

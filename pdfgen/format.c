@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unicode/ucal.h>
 #include <unicode/udat.h>
+#include <unicode/uloc.h>
 #include <unicode/unum.h>
 #include <unicode/ustring.h>
 
@@ -20,13 +21,55 @@ static char *utf16_to_arena(Arena *arena, const UChar *s, int32_t n)
     return out;
 }
 
-char *format_date(Arena *arena, const char *locale, const Date *date)
+static char *format_date_from_strings(Arena *arena, const Strings *strings, const Date *date)
 {
+    const char *names[] = {"day", "month", "year"};
+    const char *values[] = {arena_printf(arena, "%d", date->day),
+                            strings->month_names.items[date->month - 1].utf8,
+                            arena_printf(arena, "%d", date->year)};
+    return format_template(arena, strings->date_format.utf8, names, values, 3);
+}
+
+/* ICU quietly falls back to another language for a locale it has no data
+ * for (Haitian Creole gets French month names through its CLDR parent
+ * fr_HT); compare languages to notice.  CLDR also aliases one language to
+ * another, which is not a fallback: Tagalog is served by the Filipino
+ * data.  ICU's C API exposes no alias lookup, so the aliases pdfgen's
+ * languages meet are listed here. */
+static int icu_speaks(UDateFormat *fmt, const char *locale)
+{
+    static const char *const aliases[][2] = {{"tl", "fil"}};
+    UErrorCode status = U_ZERO_ERROR;
+    char wanted[16], got[16];
+    uloc_getLanguage(locale, wanted, sizeof wanted, &status);
+    const char *valid = udat_getLocaleByType(fmt, ULOC_VALID_LOCALE, &status);
+    uloc_getLanguage(valid ? valid : "", got, sizeof got, &status);
+    if (U_FAILURE(status))
+        return 0;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(wanted, aliases[i][0]) == 0 && strcmp(got, aliases[i][1]) == 0)
+            return 1;
+    return strcmp(wanted, got) == 0;
+}
+
+char *format_date(Arena *arena, const Strings *strings, const Date *date)
+{
+    if (strings->date_format.utf8 && strings->month_names.count == 12)
+        return format_date_from_strings(arena, strings, date);
+    const char *locale = strings->locale.utf8;
     UErrorCode status = U_ZERO_ERROR;
     UChar utc[] = {'U', 'T', 'C', 0};
     UCalendar *cal = ucal_open(utc, -1, locale, UCAL_GREGORIAN, &status);
     UDateFormat *fmt = udat_open(UDAT_NONE, UDAT_LONG, locale, utc, -1, NULL, 0, &status);
     char *out = NULL;
+    if (U_SUCCESS(status) && !icu_speaks(fmt, locale)) {
+        diag_error(&strings->locale.pos,
+                   "ICU has no date format for '%s'; add 'month_names' and 'date_format' "
+                   "to this strings.yaml", locale);
+        udat_close(fmt);
+        ucal_close(cal);
+        return NULL;
+    }
     if (U_SUCCESS(status)) {
         ucal_clear(cal);
         ucal_setDate(cal, date->year, date->month - 1, date->day, &status);

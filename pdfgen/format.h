@@ -8,8 +8,11 @@
 #include "arena.h"
 #include "model.h"
 
-/* Long date in the locale's own words, NULL (reported) if ICU fails. */
-char *format_date(Arena *arena, const char *locale, const Date *date);
+/* Long date in the language's own words: from the strings' month_names
+ * and date_format when given, else from ICU's data for the locale.  NULL
+ * (reported) when ICU has no data for the language and the strings give
+ * no format, rather than print a date in some other language. */
+char *format_date(Arena *arena, const Strings *strings, const Date *date);
 char *format_number(Arena *arena, const char *locale, long value);
 
 /* Replace each {name} by the value given for it; names not listed are left

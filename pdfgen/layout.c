@@ -76,6 +76,7 @@ typedef struct Flow {
     int open_box;
     size_t box_first_line;
     int failed;
+    int rtl; /* right-to-left language: lines set from the right edge */
     int keep_next_line; /* set by a heading: its paragraph's first line keeps too */
 } Flow;
 
@@ -239,11 +240,15 @@ static void build_flow(Flow *flow, const SheetRequest *request)
     }
 
     add_text(flow, &drug->name, DRUG_NAME, 0, 16);
+    /* "Drug type: {class}": the label part bold, each language with its
+     * own punctuation and spacing around the value. */
+    const char *label = s->drug_class_label.utf8, *slot = strstr(label, "{class}");
     TextPiece class_pieces[] = {
-        {arena_printf(arena, "%s: ", s->drug_class_label.utf8), STYLE_BOLD, s->drug_class_label.pos},
+        {arena_strndup(arena, label, (size_t)(slot - label)), STYLE_BOLD, s->drug_class_label.pos},
         {drug->drug_class.utf8, STYLE_REGULAR, drug->drug_class.pos},
+        {slot + strlen("{class}"), STYLE_REGULAR, s->drug_class_label.pos},
     };
-    add_paragraph(flow, class_pieces, 2, DRUG_CLASS, 0, 2);
+    add_paragraph(flow, class_pieces, 3, DRUG_CLASS, 0, 2);
 
     add_heading(flow, s->label_targeted_drugs.utf8, &s->label_targeted_drugs.pos, HEADING, 16);
     add_text(flow, &drug->targeted_drugs, BODY, 0, 4);
@@ -440,10 +445,15 @@ static void paginate(Paginator *p)
         double top = y - (page_empty ? 0 : fl->space_before) - fl->pad_before;
         double baseline = top - baseline_offset(fl);
         Page *page = &p->doc->pages[p->doc->page_count - 1];
-        draw_line(p->arena, page, fl->text, fl->line, &fl->style, p->g.left + fl->indent, baseline);
-        if (fl->marker)
-            draw_line(p->arena, page, fl->marker_text, fl->marker, &fl->style,
-                      p->g.left + fl->marker_indent, baseline);
+        /* Right-to-left sheets mirror: indents, bullets and numbers are
+         * measured from the right edge. */
+        double x = flow->rtl ? p->g.right - fl->indent - fl->line->width : p->g.left + fl->indent;
+        draw_line(p->arena, page, fl->text, fl->line, &fl->style, x, baseline);
+        if (fl->marker) {
+            double mx = flow->rtl ? p->g.right - fl->marker_indent - fl->marker->width
+                                  : p->g.left + fl->marker_indent;
+            draw_line(p->arena, page, fl->marker_text, fl->marker, &fl->style, mx, baseline);
+        }
         if (fl->bookmark)
             add_bookmark(p, fl->bookmark, top);
         double box_bottom = top - fl->style.leading - fl->pad_after;
@@ -508,20 +518,27 @@ static int draw_footers(Paginator *p, Shaper *shaper, const SheetRequest *reques
         rule->kind = BOX_RECT;
         rule->u.rect = (RectBox){.x = p->g.left, .y = p->g.bottom - 22, .width = measure,
                                  .height = 0.6, .fill = 1, .fill_color = (Color)MUTED};
+        /* The date starts the footer and the page number ends it: left and
+         * right, mirrored on right-to-left sheets.  The page number drops
+         * below the date when a translation makes the two collide. */
+        int rtl = shaper_is_rtl(shaper);
         double baseline = p->g.bottom - 36;
-        for (size_t i = 0; i < left_lines.count; i++)
-            draw_line(p->arena, page, left, &left_lines.lines[i], &FOOTER, p->g.left,
+        for (size_t i = 0; i < left_lines.count; i++) {
+            const Line *line = &left_lines.lines[i];
+            draw_line(p->arena, page, left, line, &FOOTER,
+                      rtl ? p->g.right - line->width : p->g.left,
                       baseline - FOOTER.leading * (double)i);
-        /* Page numbers go flush right on the first footer line, or below
-         * the date when a translation makes the two collide. */
+        }
         double right_baseline = baseline;
         if (right_lines.count && left_lines.count &&
             left_lines.lines[0].width + right_lines.lines[0].width + 12 > measure)
             right_baseline -= FOOTER.leading * (double)left_lines.count;
-        for (size_t i = 0; i < right_lines.count; i++)
-            draw_line(p->arena, page, right, &right_lines.lines[i], &FOOTER,
-                      p->g.right - right_lines.lines[i].width,
+        for (size_t i = 0; i < right_lines.count; i++) {
+            const Line *line = &right_lines.lines[i];
+            draw_line(p->arena, page, right, line, &FOOTER,
+                      rtl ? p->g.left : p->g.right - line->width,
                       right_baseline - FOOTER.leading * (double)i);
+        }
     }
     return 0;
 }
@@ -531,9 +548,10 @@ Document *layout_sheet(Arena *arena, Shaper *shaper, const SheetRequest *request
     const Strings *s = &request->language->strings;
     const Drug *drug = request->drug;
     Geometry g = geometry_for(request->paper);
-    Flow flow = {.arena = arena, .shaper = shaper, .measure = g.right - g.left};
+    Flow flow = {.arena = arena, .shaper = shaper, .measure = g.right - g.left,
+                 .rtl = shaper_is_rtl(shaper)};
     build_flow(&flow, request);
-    const char *date = format_date(arena, s->locale.utf8, &drug->last_revised);
+    const char *date = format_date(arena, s, &drug->last_revised);
     if (flow.failed || !date)
         return NULL;
 

@@ -51,7 +51,8 @@ typedef struct Strings {
     Text sheet_title;    /* "Targeted Drugs for Pancreatic Neuroendocrine Tumors" */
     Text author;         /* PDF /Author */
     Text subject;        /* PDF /Subject template, may use {drug} */
-    Text drug_class_label;          /* e.g. "Drug type" */
+    Text drug_class_label;          /* template: "Drug type: {class}", the
+                                       words before {class} set in bold */
     Text label_targeted_drugs;      /* section headings */
     Text label_how_it_works;        /* may use {drug} */
     Text label_how_it_is_taken;
@@ -66,6 +67,10 @@ typedef struct Strings {
     Text disclaimer;
     Text last_revised;   /* template with {date} */
     Text page_of;        /* template with {page} and {pages} */
+    /* Optional, for languages ICU has no calendar data for (Haitian
+     * Creole): the month names and a template with {day} {month} {year}. */
+    TextList month_names;
+    Text date_format;
 } Strings;
 
 typedef struct Drug {

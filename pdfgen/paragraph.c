@@ -6,7 +6,7 @@
 typedef struct Flat {
     size_t count;
     const ShapedRun **run;
-    size_t *index;     /* glyph index within its run */
+    size_t *index;     /* glyph index within its run (visual order) */
     uint32_t *cluster;
     double *sum;       /* sum[i] = width of glyphs [0, i) in points */
 } Flat;
@@ -24,7 +24,10 @@ static Flat flatten(Arena *arena, const ShapedText *text, double size)
     for (size_t r = 0; r < text->run_count; r++) {
         const ShapedRun *run = &text->runs[r];
         double scale = size / run->font->upem;
-        for (size_t g = 0; g < run->glyph_count; g++, k++) {
+        /* HarfBuzz gives right-to-left runs last character first: walk
+         * them backwards so the flat list is in logical order. */
+        for (size_t j = 0; j < run->glyph_count; j++, k++) {
+            size_t g = run->level & 1 ? run->glyph_count - 1 - j : j;
             f.run[k] = run;
             f.index[k] = g;
             f.cluster[k] = run->glyphs[g].cluster;
@@ -50,6 +53,37 @@ static size_t trim_spaces(const Flat *f, const ShapedText *text, size_t start, s
     return end;
 }
 
+/* Unicode bidi rule L2: from the highest level down to the lowest odd
+ * one, reverse every sequence of slices at that level or above. */
+static void reorder_visually(LineSlice *slices, size_t n)
+{
+    uint8_t highest = 0, lowest_odd = 255;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t level = slices[i].run->level;
+        if (level > highest)
+            highest = level;
+        if ((level & 1) && level < lowest_odd)
+            lowest_odd = level;
+    }
+    for (int level = highest; level >= lowest_odd && level > 0; level--) {
+        for (size_t i = 0; i < n;) {
+            if (slices[i].run->level < level) {
+                i++;
+                continue;
+            }
+            size_t j = i;
+            while (j < n && slices[j].run->level >= level)
+                j++;
+            for (size_t a = i, b = j - 1; a < b; a++, b--) {
+                LineSlice t = slices[a];
+                slices[a] = slices[b];
+                slices[b] = t;
+            }
+            i = j;
+        }
+    }
+}
+
 static Line make_line(Arena *arena, const Flat *f, size_t start, size_t end, uint32_t text_end)
 {
     Line line = {0};
@@ -66,11 +100,14 @@ static Line make_line(Arena *arena, const Flat *f, size_t start, size_t end, uin
             s->text_begin = f->cluster[i];
         }
         LineSlice *s = &line.slices[line.slice_count - 1];
+        if (f->index[i] < s->first)
+            s->first = f->index[i]; /* right-to-left: visual start moves left */
         s->count++;
         s->width += f->sum[i + 1] - f->sum[i];
         s->text_end = i + 1 < end ? f->cluster[i + 1] : text_end;
     }
     line.width = f->sum[end] - f->sum[start];
+    reorder_visually(line.slices, line.slice_count);
     return line;
 }
 

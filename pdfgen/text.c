@@ -4,8 +4,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/ubidi.h>
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/uloc.h>
+#include <unicode/uscript.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
@@ -20,6 +23,11 @@ struct Shaper {
     hb_buffer_t *buffer;
     UBreakIterator *line_breaks;
     UBreakIterator *graphemes;
+    UBiDi *bidi;
+    int rtl;
+    /* Korean is set with breaks between words only (CSS keep-all);
+     * ICU's default would break between any two Hangul syllables. */
+    int keep_all;
 };
 
 Shaper *shaper_open(FontSet *fonts, const char *locale)
@@ -34,6 +42,11 @@ Shaper *shaper_open(FontSet *fonts, const char *locale)
     shaper->buffer = hb_buffer_create();
     shaper->line_breaks = ubrk_open(UBRK_LINE, locale, NULL, 0, &status);
     shaper->graphemes = ubrk_open(UBRK_CHARACTER, locale, NULL, 0, &status);
+    shaper->bidi = ubidi_open();
+    shaper->rtl = uloc_isRightToLeft(locale);
+    char language[16];
+    uloc_getLanguage(locale, language, sizeof language, &status);
+    shaper->keep_all = strcmp(language, "ko") == 0;
     if (U_FAILURE(status)) {
         diag_error(NULL, "ICU cannot break text for locale '%s': %s", locale, u_errorName(status));
         shaper_close(shaper);
@@ -50,6 +63,8 @@ void shaper_close(Shaper *shaper)
         ubrk_close(shaper->line_breaks);
     if (shaper->graphemes)
         ubrk_close(shaper->graphemes);
+    if (shaper->bidi)
+        ubidi_close(shaper->bidi);
     hb_buffer_destroy(shaper->buffer);
     free(shaper->locale);
     free(shaper);
@@ -82,13 +97,16 @@ static char *normalize_nfc(Arena *arena, const char *utf8, size_t len)
     return out;
 }
 
+int shaper_is_rtl(const Shaper *shaper) { return shaper->rtl; }
+
 typedef struct PieceSpan {
     uint32_t begin, end;
     FontStyle style;
     const SourcePos *pos;
 } PieceSpan;
 
-static void report_missing(const PieceSpan *piece, const char *text, uint32_t at, UChar32 cp)
+static void report_char(const PieceSpan *piece, const char *text, uint32_t at, UChar32 cp,
+                        const char *problem)
 {
     char name[128] = "";
     UErrorCode status = U_ZERO_ERROR;
@@ -102,9 +120,9 @@ static void report_missing(const PieceSpan *piece, const char *text, uint32_t at
         (void)c;
         index++;
     }
-    diag_error(piece->pos, "no installed font has U+%04X %s (character %u of this text); "
+    diag_error(piece->pos, "%s U+%04X %s (character %u of this text); "
                            "use another character or install a font that has it",
-               (unsigned)cp, name, index);
+               problem, (unsigned)cp, name, index);
 }
 
 static int is_ignorable(UChar32 cp)
@@ -119,7 +137,70 @@ static int clings_to_base(UChar32 cp)
            category == U_COMBINING_SPACING_MARK;
 }
 
-static void shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
+static hb_script_t hb_script_of(UScriptCode code)
+{
+    return hb_script_from_string(uscript_getShortName(code), -1);
+}
+
+/* Every character's script, with Common and Inherited characters (spaces,
+ * punctuation, digits, marks) taking the script of the text around them,
+ * so "，" between ideographs is drawn by the CJK face and "(" in Latin
+ * by the Latin one. */
+static void resolve_scripts(const ShapedText *text, hb_script_t *scripts)
+{
+    hb_script_t last = HB_SCRIPT_INVALID;
+    for (uint32_t i = 0; i < text->len;) {
+        uint32_t at = i;
+        UChar32 cp;
+        UErrorCode status = U_ZERO_ERROR;
+        U8_NEXT(text->text, i, text->len, cp);
+        UScriptCode code = uscript_getScript(cp, &status);
+        hb_script_t script = code == USCRIPT_COMMON || code == USCRIPT_INHERITED
+                                 ? last : hb_script_of(code);
+        for (uint32_t k = at; k < i; k++)
+            scripts[k] = script;
+        if (script != HB_SCRIPT_INVALID)
+            last = script;
+    }
+    /* leading neutral characters take the first real script after them */
+    hb_script_t next = HB_SCRIPT_COMMON;
+    for (uint32_t i = text->len; i-- > 0;) {
+        if (scripts[i] == HB_SCRIPT_INVALID)
+            scripts[i] = next;
+        else
+            next = scripts[i];
+    }
+}
+
+/* The bidi embedding level of every byte (ICU works in UTF-16). */
+static int resolve_levels(Shaper *shaper, Arena *arena, const ShapedText *text, uint8_t *levels)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t n16 = 0;
+    u_strFromUTF8(NULL, 0, &n16, text->text, (int32_t)text->len, &status);
+    status = U_ZERO_ERROR;
+    UChar *u16 = arena_array(arena, (size_t)n16 + 1, sizeof *u16);
+    u_strFromUTF8(u16, n16 + 1, NULL, text->text, (int32_t)text->len, &status);
+    ubidi_setPara(shaper->bidi, u16, n16, shaper->rtl ? UBIDI_RTL : UBIDI_LTR, NULL, &status);
+    if (U_FAILURE(status)) {
+        diag_error(NULL, "ICU bidi failed: %s", u_errorName(status));
+        return 0;
+    }
+    int32_t at16 = 0;
+    for (uint32_t i = 0; i < text->len;) {
+        uint32_t at = i;
+        UChar32 cp;
+        U8_NEXT(text->text, i, text->len, cp);
+        UBiDiLevel level = ubidi_getLevelAt(shaper->bidi, at16);
+        for (uint32_t k = at; k < i; k++)
+            levels[k] = level;
+        at16 += U16_LENGTH(cp);
+    }
+    return 1;
+}
+
+static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
+                     const PieceSpan *piece)
 {
     hb_buffer_t *buf = shaper->buffer;
     hb_buffer_clear_contents(buf);
@@ -128,8 +209,10 @@ static void shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shap
                                  (run->end == text->len ? HB_BUFFER_FLAG_EOT : 0));
     hb_buffer_set_cluster_level(buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
     hb_buffer_add_utf8(buf, text->text, (int)text->len, run->begin, (int)(run->end - run->begin));
-    hb_buffer_set_direction(buf, HB_DIRECTION_LTR);
+    hb_buffer_set_direction(buf, run->level & 1 ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
     hb_buffer_set_language(buf, shaper->language);
+    if (run->script != HB_SCRIPT_COMMON && run->script != HB_SCRIPT_INVALID)
+        hb_buffer_set_script(buf, run->script);
     hb_buffer_guess_segment_properties(buf);
     hb_shape(run->font->hb, buf, NULL, 0);
 
@@ -138,19 +221,51 @@ static void shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shap
     hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(buf, &n);
     run->glyphs = arena_array(arena, n, sizeof *run->glyphs);
     run->glyph_count = n;
-    for (unsigned i = 0; i < n; i++)
+    int ok = 1;
+    for (unsigned i = 0; i < n; i++) {
         run->glyphs[i] = (Glyph){info[i].codepoint, pos[i].x_advance, pos[i].x_offset,
                                  pos[i].y_offset, info[i].cluster};
+        if (info[i].codepoint == 0) {
+            /* An empty box in print is never acceptable: name the character. */
+            uint32_t at = info[i].cluster, next = at;
+            UChar32 cp;
+            U8_NEXT(text->text, next, text->len, cp);
+            report_char(piece, text->text, at, cp, "the font cannot draw");
+            ok = 0;
+        }
+    }
+    return ok;
 }
 
-/* Split the text into runs of one style and one font.  A character stays
- * in the current run's font when that font has it, so spaces and
- * punctuation between fallback characters do not fragment the run. */
-static int itemize(Shaper *shaper, Arena *arena, ShapedText *text, const PieceSpan *pieces,
-                   size_t piece_count)
+static ShapedRun *push_run(Arena *arena, ShapedRun **runs, size_t *count, size_t *cap)
 {
-    size_t cap = 8, count = 0;
-    ShapedRun *runs = arena_array(arena, cap, sizeof *runs);
+    if (*count == *cap) {
+        size_t bigger_cap = *cap ? *cap * 2 : 8;
+        ShapedRun *bigger = arena_array(arena, bigger_cap, sizeof *bigger);
+        if (*count)
+            memcpy(bigger, *runs, *count * sizeof *bigger);
+        *runs = bigger;
+        *cap = bigger_cap;
+    }
+    return &(*runs)[(*count)++];
+}
+
+/* Split the text into runs of one style, bidi level, script and font, and
+ * shape each.  Marks and invisible controls stay with their base
+ * character's font; everything else gets the face for its script, so a
+ * fallback never spreads beyond the characters that need it. */
+static int itemize_and_shape(Shaper *shaper, Arena *arena, ShapedText *text,
+                             const PieceSpan *pieces, size_t piece_count)
+{
+    hb_script_t *scripts = arena_array(arena, text->len + 1, sizeof *scripts);
+    uint8_t *levels = arena_alloc(arena, text->len + 1);
+    resolve_scripts(text, scripts);
+    if (!resolve_levels(shaper, arena, text, levels))
+        return 0;
+
+    size_t cap = 0, count = 0;
+    ShapedRun *runs = NULL;
+    const PieceSpan **run_piece = arena_array(arena, text->len + 1, sizeof *run_piece);
     int ok = 1;
     for (size_t p = 0; p < piece_count; p++) {
         const Font *current = NULL;
@@ -158,42 +273,42 @@ static int itemize(Shaper *shaper, Arena *arena, ShapedText *text, const PieceSp
             uint32_t at = i;
             UChar32 cp;
             U8_NEXT(text->text, i, pieces[p].end, cp);
-            /* Marks and invisible controls stay with their base character's
-             * font; everything else goes back to the primary face as soon
-             * as it can, so a fallback never spreads beyond the characters
-             * that need it. */
             const Font *font = NULL;
             hb_codepoint_t gid;
             if (current && clings_to_base(cp) &&
                 (is_ignorable(cp) || (hb_font_get_nominal_glyph(current->hb, (hb_codepoint_t)cp, &gid) && gid)))
                 font = current;
             else
-                font = fontset_font_for(shaper->fonts, pieces[p].style, (uint32_t)cp);
+                font = fontset_font_for(shaper->fonts, pieces[p].style, shaper->locale,
+                                        scripts[at], (uint32_t)cp);
             if (!font) {
-                if (is_ignorable(cp))
+                if (is_ignorable(cp)) {
                     font = fontset_primary(shaper->fonts, pieces[p].style);
-                else {
-                    report_missing(&pieces[p], text->text, at, cp);
+                } else {
+                    report_char(&pieces[p], text->text, at, cp, "no installed font has");
                     ok = 0;
                     continue;
                 }
             }
-            if (font != current) {
-                if (count == cap) {
-                    ShapedRun *bigger = arena_array(arena, cap * 2, sizeof *runs);
-                    memcpy(bigger, runs, cap * sizeof *runs);
-                    runs = bigger;
-                    cap *= 2;
-                }
-                runs[count++] = (ShapedRun){.font = font, .begin = at, .end = i};
+            ShapedRun *last = count ? &runs[count - 1] : NULL;
+            if (font != current || !last || last->level != levels[at] ||
+                (last->script != scripts[at] && !clings_to_base(cp))) {
+                ShapedRun *run = push_run(arena, &runs, &count, &cap);
+                *run = (ShapedRun){.font = font, .begin = at, .end = i, .level = levels[at],
+                                   .script = scripts[at]};
+                run_piece[count - 1] = &pieces[p];
                 current = font;
             } else {
-                runs[count - 1].end = i;
+                last->end = i;
             }
         }
     }
     text->runs = runs;
     text->run_count = count;
+    if (!ok)
+        return 0;
+    for (size_t r = 0; r < count; r++)
+        ok &= shape_run(shaper, arena, text, &runs[r], run_piece[r]);
     return ok;
 }
 
@@ -209,6 +324,15 @@ static void find_breaks(Shaper *shaper, ShapedText *text, Arena *arena)
         int32_t rule = ubrk_getRuleStatus(shaper->line_breaks);
         text->breaks[b] = rule >= UBRK_LINE_HARD && rule < UBRK_LINE_HARD_LIMIT ? BREAK_MANDATORY
                                                                              : BREAK_ALLOWED;
+        if (shaper->keep_all && text->breaks[b] == BREAK_ALLOWED && b < (int32_t)text->len) {
+            UChar32 before, after;
+            int32_t i = b;
+            U8_PREV(text->text, 0, i, before);
+            i = b;
+            U8_NEXT(text->text, i, (int32_t)text->len, after);
+            if (u_isalnum(before) && u_isalnum(after))
+                text->breaks[b] = BREAK_NONE;
+        }
     }
     ubrk_setUText(shaper->graphemes, ut, &status);
     for (int32_t b = ubrk_first(shaper->graphemes); b != UBRK_DONE; b = ubrk_next(shaper->graphemes))
@@ -237,10 +361,9 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
     text->text = joined;
     text->len = at;
     text->lang = shaper->locale;
-    if (!itemize(shaper, arena, text, spans, count))
+    text->rtl = shaper->rtl;
+    if (!itemize_and_shape(shaper, arena, text, spans, count))
         return NULL;
-    for (size_t r = 0; r < text->run_count; r++)
-        shape_run(shaper, arena, text, &text->runs[r]);
     find_breaks(shaper, text, arena);
     return text;
 }

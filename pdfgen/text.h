@@ -1,13 +1,16 @@
 /* text.h — from content strings to shaped text (ICU + HarfBuzz).
  * In: the pieces of one paragraph (UTF-8, a font style and a source
  *     position each) and the paragraph's locale.
- * Out: a ShapedText: the paragraph's NFC text, split into runs of one font
- *     each (fontconfig fallback chosen per character), every run shaped by
- *     HarfBuzz (kerning and ligatures on), and the locale's line-break
- *     opportunities (ICU) per byte.
- * A character that no installed font has is reported with the code point,
- * its name and the source position of the piece, and text_shape() returns
- * NULL.  Everything returned lives in the arena. */
+ * Out: a ShapedText: the paragraph's NFC text, split into runs of one
+ *     style, bidi level (ICU ubidi; the paragraph direction is the
+ *     locale's), script (ICU uscript) and font (chosen per script and
+ *     language, with fallback per character), every run shaped by HarfBuzz
+ *     (kerning, ligatures, joining, marks, conjuncts), and the locale's
+ *     line-break opportunities (ICU) per byte.
+ * A character that no installed font has, or that the font cannot shape
+ * (a .notdef glyph), is reported with the code point, its name and the
+ * source position of the piece, and text_shape() returns NULL.  Everything
+ * returned lives in the arena. */
 #ifndef PDFGEN_TEXT_H
 #define PDFGEN_TEXT_H
 
@@ -27,8 +30,12 @@ typedef struct TextPiece {
 typedef struct ShapedRun {
     const Font *font;
     uint32_t begin, end; /* byte range of the run in ShapedText.text */
-    Glyph *glyphs;       /* in logical order; clusters are offsets into text */
+    Glyph *glyphs;       /* in visual order, as HarfBuzz gives them (right-
+                            to-left runs: last character first); clusters
+                            are byte offsets into text */
     size_t glyph_count;
+    uint8_t level;       /* bidi embedding level: odd is right-to-left */
+    hb_script_t script;
 } ShapedRun;
 
 enum { BREAK_NONE = 0, BREAK_ALLOWED = 1, BREAK_MANDATORY = 2 };
@@ -44,15 +51,19 @@ typedef struct ShapedText {
     uint8_t *breaks;
     uint8_t *grapheme;
     const char *lang;
+    int rtl; /* paragraph direction */
 } ShapedText;
 
 typedef struct Shaper Shaper;
 
-/* One shaper per language: it holds the locale's break iterators. */
+/* One shaper per language: it holds the locale's break iterators and
+ * direction. */
 Shaper *shaper_open(FontSet *fonts, const char *locale);
 void shaper_close(Shaper *shaper);
 
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count);
+
+int shaper_is_rtl(const Shaper *shaper);
 
 /* Is the code point at text[offset] a space that may hang at a line end? */
 int text_is_space_at(const ShapedText *text, uint32_t offset);

@@ -28,7 +28,26 @@ QUICK = False
 LETTER = (612.0, 792.0)
 A4 = (595.28, 841.89)
 TEMPLATE_KEYS = {"subject", "how_it_works", "last_revised", "page_of"}
-EXPECTED_DATES = {"en": "August 17, 2021", "es": "17 de agosto de 2021"}
+# The last-revised date as each sheet must print it (ICU's long date; for
+# Haitian Creole, which ICU lacks, the content's own month names).
+EXPECTED_DATES = {
+    "en": "August 17, 2021", "es": "17 de agosto de 2021", "fr": "17 août 2021",
+    "pt": "17 de agosto de 2021", "ru": "17 августа 2021 г.", "vi": "17 tháng 8, 2021",
+    "tl": "Agosto 17, 2021", "ht": "17 out 2021", "hi": "17 अगस्त 2021",
+    "ar": "١٧ أغسطس ٢٠٢١", "ja": "2021年8月17日", "ko": "2021년 8월 17일",
+    "zh-Hans": "2021年8月17日", "zh-Hant": "2021年8月17日",
+}
+# Page numbers in the locale's digits (CLDR: Arabic-Indic for Arabic).
+DIGITS = {"ar": "٠١٢٣٤٥٦٧٨٩"}
+# The script each language's own words are in, for the rendering check.
+SCRIPT_RANGES = {
+    "ar": [(0x0600, 0x06FF)], "hi": [(0x0900, 0x097F)], "ru": [(0x0400, 0x04FF)],
+    "ja": [(0x3040, 0x30FF), (0x4E00, 0x9FFF)], "ko": [(0xAC00, 0xD7AF)],
+    "zh-Hans": [(0x4E00, 0x9FFF)], "zh-Hant": [(0x4E00, 0x9FFF)],
+    "vi": [(0x1EA0, 0x1EFF), (0x00C0, 0x01B0)],
+}
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 
 
 def run(args, **kw):
@@ -69,14 +88,22 @@ def text_values(node, key=None):
 def normalize(s):
     """NFKC, one space for any whitespace, and a line break after a slash
     undone."""
-    s = unicodedata.normalize("NFKC", s)
+    s = unicodedata.normalize("NFKC", BIDI_CONTROLS.sub("", s))
     s = re.sub(r"\s+", " ", s).strip()
+    # Chinese and Japanese have no spaces: a line end between ideographs
+    # comes back from pdftotext as one
+    s = re.sub(r"(?<=[%s]) | (?=[%s])" % (CJK, CJK), "", s)
     # ICU may break a line after a slash ("10.1016/ j.clinthera")
     return re.sub(r"(?<=\S/) (?=\S)", "", s)
 
 
 def squeeze(s):
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", BIDI_CONTROLS.sub("", s)))
+
+
+def digits(lang, n):
+    table = DIGITS.get(lang)
+    return "".join(table[int(c)] for c in str(n)) if table else str(n)
 
 
 class Built:
@@ -125,8 +152,9 @@ class SheetTests(unittest.TestCase):
                 sheet = load(os.path.join(CONTENT, lang, drug + ".yaml"))
                 expected = []
                 for key, value in text_values(strings):
-                    if key in ("language", "locale", "language_name", "author", "subject"):
-                        continue  # metadata, checked with pdfinfo
+                    if key in ("language", "locale", "language_name", "author", "subject",
+                               "month_names", "date_format"):
+                        continue  # metadata (pdfinfo) and date parts (EXPECTED_DATES)
                     if key == "who_it_is_for" and "who_it_is_for" not in sheet:
                         continue  # the section is left out when the drug has none
                     expected += [p for p in re.split(r"\{\w+\}", value) if p.strip()]
@@ -135,7 +163,7 @@ class SheetTests(unittest.TestCase):
                         continue
                     expected.append(value)
                 expected += [refs[i] for i in sheet["references"]]
-                expected.append(EXPECTED_DATES.get(lang, ""))
+                expected.append(EXPECTED_DATES[lang])
                 for value in expected:
                     if "http" in value:
                         # URLs longer than the measure are broken between
@@ -144,9 +172,9 @@ class SheetTests(unittest.TestCase):
                     else:
                         self.assertIn(normalize(value), text)
                 pages = int(re.search(r"Pages:\s+(\d+)", run(["pdfinfo", pdf]).stdout).group(1))
-                page_of = strings["page_of"].replace("{pages}", str(pages))
+                page_of = strings["page_of"].replace("{pages}", digits(lang, pages))
                 for n in range(1, pages + 1):
-                    self.assertIn(normalize(page_of.replace("{page}", str(n))), text)
+                    self.assertIn(normalize(page_of.replace("{page}", digits(lang, n))), text)
 
     def test_reference_minus_sign_survives(self):
         """U+2212 comes from a fallback font and still extracts as itself."""
@@ -171,7 +199,7 @@ class SheetTests(unittest.TestCase):
                 self.assertGreaterEqual(len(rows), 3)
                 for row in rows:
                     name, ftype, enc, emb, sub, uni = re.match(
-                        r"(\S+)\s+(CID TrueType|\S+(?: \S+)?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)", row).groups()
+                        r"(\S+)\s+(CID TrueType|CID Type 0C)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)", row).groups()
                     self.assertEqual((emb, sub, uni), ("yes", "yes", "yes"), row)
                     self.assertEqual(enc, "Identity-H", row)
                     self.assertRegex(name, r"^[A-Z]{6}\+")
@@ -240,6 +268,50 @@ class SheetTests(unittest.TestCase):
                             self.assertLessEqual(float(x1), w - 36)
                             self.assertGreaterEqual(float(y0), 24)
                             self.assertLessEqual(float(y1), h - 24)
+
+    def test_no_notdef_glyphs(self):
+        """No glyph 0 (.notdef, an empty box in print) in any text operator."""
+        for _, _, pdf in sheets(Built.get("letter")):
+            with self.subTest(sheet=pdf):
+                raw = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", pdf, "-"],
+                                     capture_output=True).stdout.decode("latin-1")
+                arrays = re.findall(r"\[([^\]]*)\]\s*TJ", raw)
+                self.assertTrue(arrays)
+                for array in arrays:
+                    for hexstr in re.findall(r"<([0-9A-Fa-f]*)>", array):
+                        self.assertEqual(len(hexstr) % 4, 0)
+                        gids = [hexstr[i:i + 4] for i in range(0, len(hexstr), 4)]
+                        self.assertNotIn("0000", gids)
+
+    def test_script_renders_where_its_words_are(self):
+        """For each language's own script, the words pdftotext places on page 1
+        really show ink when the page is rendered."""
+        if QUICK:
+            self.skipTest("quick")
+        out = Built.get("letter")
+        for lang in languages():
+            ranges = SCRIPT_RANGES.get(lang)
+            if not ranges:
+                continue
+            pdf = os.path.join(out, lang, drugs(lang)[0] + ".pdf")
+            with self.subTest(lang=lang):
+                bbox = run(["pdftotext", "-f", "1", "-l", "1", "-bbox", pdf, "-"]).stdout
+                words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', bbox)
+                ours = [w for w in words if any(lo <= ord(c) <= hi for c in w[4] for lo, hi in ranges)]
+                self.assertGreaterEqual(len(ours), 10, "too few %s words found" % lang)
+                r = subprocess.run(["pdftoppm", "-r", "72", "-gray", "-f", "1", "-l", "1", pdf],
+                                   capture_output=True)
+                m = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", r.stdout)
+                w, h = int(m.group(1)), int(m.group(2))
+                px = r.stdout[m.end():]
+                for x0, y0, x1, y1, word in ours[:40]:
+                    x0, y0, x1, y1 = int(float(x0)), int(float(y0)), int(float(x1)) + 1, int(float(y1)) + 1
+                    region = [px[y * w + x] for y in range(y0, min(y1, h)) for x in range(x0, min(x1, w))]
+                    # drawn text means contrast inside its box: glyph strokes
+                    # against the background (dark on white, or white on the
+                    # title band); an empty box is one flat colour
+                    self.assertTrue(region)
+                    self.assertGreater(max(region) - min(region), 100, "no glyphs drawn for %r" % word)
 
     def test_deterministic_bytes(self):
         if QUICK:
@@ -465,7 +537,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pdfgen", required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--content", help="another content folder (default: content/)")
     args, rest = parser.parse_known_args()
+    global CONTENT
+    if args.content:
+        CONTENT = os.path.abspath(args.content)
     PDFGEN = os.path.abspath(args.pdfgen)
     QUICK = args.quick
     result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result

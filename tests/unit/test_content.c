@@ -138,7 +138,7 @@ static const char strings_format[] =
     "sheet_title: Targeted Drugs for Pancreatic NETs\n"           /*  5 */
     "author: Example Cancer Center\n"                             /*  6 */
     "subject: \"Fact sheet about {drug}\"\n"                      /*  7 */
-    "drug_class_label: Drug type\n"                               /*  8 */
+    "drug_class_label: \"Type: {class}\"\n"                     /*  8 */
     "labels:\n"                                                   /*  9 */
     "  targeted_drugs: What are targeted drugs?\n"                /* 10 */
     "  how_it_works: How {drug} works\n"                          /* 11 */
@@ -488,7 +488,7 @@ static void test_wrong_types(void **state)
         "$D/es/strings.yaml:10:1: error: unknown key 'x' (expected one of: "
         "language, locale, language_name, draft_notice, series, sheet_title, "
         "author, subject, drug_class_label, labels, helpline, disclaimer, "
-        "last_revised, page_of)\n"
+        "last_revised, page_of, month_names, date_format)\n"
         "$D/es/sunitinib.yaml:1:1: error: expected a mapping at the top "
         "level, found a sequence\n");
 }
@@ -516,7 +516,7 @@ static void test_empty_values(void **state)
         "$D/es/strings.yaml:18:1: error: unknown key 'x' (expected one of: "
         "language, locale, language_name, draft_notice, series, sheet_title, "
         "author, subject, drug_class_label, labels, helpline, disclaimer, "
-        "last_revised, page_of)\n"
+        "last_revised, page_of, month_names, date_format)\n"
         "$D/es/sunitinib.yaml:1:1: error: file is empty (expected a "
         "mapping)\n");
 }

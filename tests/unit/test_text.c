@@ -74,7 +74,7 @@ static const ShapedText *shape1(Fixture *f, const char *utf8)
 static void test_primary_font_is_noto_sans(void **state)
 {
     Fixture *f = *state;
-    const Font *font = fontset_font_for(f->fonts, STYLE_REGULAR, 'a');
+    const Font *font = fontset_font_for(f->fonts, STYLE_REGULAR, "en-US", HB_SCRIPT_LATIN, 'a');
     assert_non_null(font);
     assert_string_equal(font->postscript_name, "NotoSans-Regular");
     assert_string_equal(fontset_primary(f->fonts, STYLE_BOLD)->postscript_name, "NotoSans-Bold");
@@ -89,7 +89,7 @@ static void test_minus_sign_falls_back(void **state)
     const Font *primary = fontset_primary(f->fonts, STYLE_REGULAR);
     hb_codepoint_t gid;
     assert_false(hb_font_get_nominal_glyph(primary->hb, 0x2212, &gid));
-    const Font *fallback = fontset_font_for(f->fonts, STYLE_REGULAR, 0x2212);
+    const Font *fallback = fontset_font_for(f->fonts, STYLE_REGULAR, "en-US", HB_SCRIPT_LATIN, 0x2212);
     assert_non_null(fallback);
     assert_ptr_not_equal(fallback, primary);
     assert_true(hb_font_get_nominal_glyph(fallback->hb, 0x2212, &gid));
@@ -222,12 +222,129 @@ static void test_every_line_fits_the_measure(void **state)
     }
 }
 
+static const ShapedText *shape_in(Fixture *f, const char *locale, const char *utf8, Shaper **out)
+{
+    *out = shaper_open(f->fonts, locale);
+    TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 1, 1}};
+    return text_shape(*out, &f->arena, &piece, 1);
+}
+
+/* Korean breaks between words (keep-all), never inside one. */
+static void test_korean_breaks_between_words(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ko;
+    const char *para = "암 정보 전문가가 암 진단에 관한 질문에 답해 드리고 안내해 드립니다.";
+    const ShapedText *text = shape_in(f, "ko", para, &ko);
+    assert_non_null(text);
+    for (double measure = 60; measure < 400; measure += 23) {
+        Lines lines = paragraph_break(&f->arena, text, 12, measure);
+        char joined[512] = "", buf[256];
+        for (size_t i = 0; i < lines.count; i++) {
+            line_text(text, &lines.lines[i], buf);
+            if (i)
+                strcat(joined, " ");
+            strcat(joined, buf);
+        }
+        assert_string_equal(joined, para); /* only spaces became line ends */
+    }
+    shaper_close(ko);
+}
+
+/* Chinese breaks between ideographs, but a line never starts with closing
+ * punctuation nor ends with opening punctuation. */
+static void test_cjk_punctuation_rules(void **state)
+{
+    Fixture *f = *state;
+    Shaper *zh;
+    const ShapedText *text = shape_in(f, "zh-Hans", "靶向药物（口服药）每天服用一次，通常与其他药物一起使用。", &zh);
+    assert_non_null(text);
+    size_t max_lines = 0;
+    for (double measure = 30; measure < 300; measure += 7) {
+        Lines lines = paragraph_break(&f->arena, text, 12, measure);
+        if (lines.count > max_lines)
+            max_lines = lines.count;
+        char buf[256];
+        for (size_t i = 0; i < lines.count; i++) {
+            line_text(text, &lines.lines[i], buf);
+            assert_true(lines.lines[i].width <= measure);
+            assert_true(strncmp(buf, "，", 3) && strncmp(buf, "。", 3) && strncmp(buf, "）", 3));
+            size_t n = strlen(buf);
+            assert_true(n < 3 || strcmp(buf + n - 3, "（") != 0);
+        }
+    }
+    assert_true(max_lines > 5);
+    shaper_close(zh);
+}
+
+/* Arabic with a Latin drug name: the line reads right to left, the Latin
+ * word keeps its own order in the middle (bidi rule L2). */
+static void test_arabic_line_order(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ar;
+    const char *para = "يتوفر Belzutifan على شكل أقراص";
+    const ShapedText *text = shape_in(f, "ar", para, &ar);
+    assert_non_null(text);
+    assert_true(text->rtl);
+    Lines lines = paragraph_break(&f->arena, text, 12, 1000);
+    assert_int_equal(lines.count, 1);
+    const Line *line = &lines.lines[0];
+    assert_true(line->slice_count >= 3);
+    /* leftmost on the page is the end of the sentence; rightmost its start */
+    assert_true(line->slices[0].text_begin > line->slices[line->slice_count - 1].text_begin);
+    assert_int_equal(line->slices[line->slice_count - 1].text_begin, 0);
+    int latin_seen = 0;
+    for (size_t i = 0; i < line->slice_count; i++) {
+        const LineSlice *s = &line->slices[i];
+        if (s->run->level % 2 == 0) {
+            latin_seen = 1;
+            assert_int_equal(strncmp(text->text + s->text_begin, "Belzutifan", 10), 0);
+        }
+    }
+    assert_true(latin_seen);
+    shaper_close(ar);
+}
+
 static void test_locale_dates(void **state)
 {
     Fixture *f = *state;
     Date date = {2021, 8, 17, {"d.yaml", 1, 1}};
-    assert_string_equal(format_date(&f->arena, "en-US", &date), "August 17, 2021");
-    assert_string_equal(format_date(&f->arena, "es-US", &date), "17 de agosto de 2021");
+    Strings en = {.locale = {"en-US", {0}}}, es = {.locale = {"es-US", {0}}};
+    Strings ja = {.locale = {"ja", {0}}}, ar = {.locale = {"ar", {0}}};
+    assert_string_equal(format_date(&f->arena, &en, &date), "August 17, 2021");
+    assert_string_equal(format_date(&f->arena, &es, &date), "17 de agosto de 2021");
+    assert_string_equal(format_date(&f->arena, &ja, &date), "2021年8月17日");
+    /* Arabic: Arabic-Indic digits, CLDR's default for "ar" */
+    assert_string_equal(format_date(&f->arena, &ar, &date),
+                        "\xD9\xA1\xD9\xA7 \xD8\xA3\xD8\xBA\xD8\xB3\xD8\xB7\xD8\xB3 "
+                        "\xD9\xA2\xD9\xA0\xD9\xA2\xD9\xA1");
+}
+
+static void *format_haitian(void *arena)
+{
+    Date date = {2021, 8, 17, {"d.yaml", 1, 1}};
+    Strings ht = {.locale = {"ht", {"ht/strings.yaml", 3, 9}}};
+    return format_date(arena, &ht, &date);
+}
+
+/* ICU has no Haitian Creole: without month names in the strings, that is
+ * an error, never a French date on a Creole sheet. */
+static void test_date_without_icu_data(void **state)
+{
+    Fixture *f = *state;
+    assert_null(capture_stderr(format_haitian, &f->arena));
+    assert_non_null(strstr(captured, "ht/strings.yaml:3:9: error: ICU has no date format for 'ht'"));
+
+    Text months[12];
+    static const char *const names[12] = {"janvye", "fevriye", "mas", "avril", "me", "jen",
+                                          "jiyè", "out", "septanm", "oktòb", "novanm", "desanm"};
+    for (int i = 0; i < 12; i++)
+        months[i] = (Text){(char *)names[i], {0}};
+    Strings ht = {.locale = {"ht", {0}}, .month_names = {months, 12, {0}},
+                  .date_format = {"{day} {month} {year}", {0}}};
+    Date date = {2021, 8, 17, {"d.yaml", 1, 1}};
+    assert_string_equal(format_date(&f->arena, &ht, &date), "17 out 2021");
 }
 
 static void test_templates(void **state)
@@ -250,7 +367,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_never_breaks_after_hyphen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_word_never_overflows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_line_fits_the_measure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_korean_breaks_between_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cjk_punctuation_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arabic_line_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locale_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_date_without_icu_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
