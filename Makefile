@@ -12,7 +12,8 @@ PYTHON    ?= /usr/bin/python3
 
 # Debian 12 packages: to build and generate, and in addition to test.
 BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
-                  libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-dejavu-core
+                  libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
+                  fonts-dejavu-core
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind
 
 PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig

@@ -45,6 +45,18 @@ void *arena_array(Arena *arena, size_t count, size_t size)
     return arena_alloc(arena, count && size ? count * size : 1);
 }
 
+void *arena_reserve(Arena *arena, void *array, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return array;
+    size_t bigger_cap = *cap ? *cap * 2 : 16;
+    void *bigger = arena_array(arena, bigger_cap, size);
+    if (count)
+        memcpy(bigger, array, count * size);
+    *cap = bigger_cap;
+    return bigger;
+}
+
 char *arena_strndup(Arena *arena, const char *s, size_t n)
 {
     char *copy = arena_alloc(arena, n + 1);

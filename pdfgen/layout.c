@@ -38,6 +38,7 @@ static const Style HELP_HEADING = {STYLE_BOLD, 14, 19, BRAND};
 static const Style PHONE = {STYLE_BOLD, 20, 27, BRAND};
 static const Style REFERENCE = {STYLE_REGULAR, 9, 12, INK};
 static const Style FOOTER = {STYLE_REGULAR, 9.5, 12, MUTED};
+static const Style RUNNING_HEAD = {STYLE_REGULAR, 9.5, 12, MUTED};
 
 enum { MAX_BOXES = 8 };
 
@@ -82,14 +83,7 @@ typedef struct Flow {
 
 static FlowLine *push_line(Flow *flow)
 {
-    if (flow->count == flow->cap) {
-        size_t cap = flow->cap ? flow->cap * 2 : 64;
-        FlowLine *bigger = arena_array(flow->arena, cap, sizeof *bigger);
-        if (flow->count)
-            memcpy(bigger, flow->lines, flow->count * sizeof *bigger);
-        flow->lines = bigger;
-        flow->cap = cap;
-    }
+    flow->lines = arena_reserve(flow->arena, flow->lines, flow->count, &flow->cap, sizeof *flow->lines);
     FlowLine *line = &flow->lines[flow->count++];
     memset(line, 0, sizeof *line);
     line->box = flow->open_box;
@@ -317,14 +311,7 @@ static Geometry geometry_for(Paper paper)
 
 static Box *push_box(Arena *arena, Page *page)
 {
-    if (page->box_count == page->box_cap) {
-        size_t cap = page->box_cap ? page->box_cap * 2 : 64;
-        Box *bigger = arena_array(arena, cap, sizeof *bigger);
-        if (page->box_count)
-            memcpy(bigger, page->boxes, page->box_count * sizeof *bigger);
-        page->boxes = bigger;
-        page->box_cap = cap;
-    }
+    page->boxes = arena_reserve(arena, page->boxes, page->box_count, &page->box_cap, sizeof *page->boxes);
     return &page->boxes[page->box_count++];
 }
 
@@ -373,42 +360,23 @@ typedef struct Paginator {
     Geometry g;
     Document *doc;
     size_t page_cap, bookmark_cap;
-    Page *background; /* per page: box fills, drawn under the text */
     BoxExtent (*extents)[MAX_BOXES];
 } Paginator;
 
 static void new_page(Paginator *p)
 {
     Document *doc = p->doc;
-    if (doc->page_count == p->page_cap) {
-        size_t cap = p->page_cap ? p->page_cap * 2 : 4;
-        Page *pages = arena_array(p->arena, cap, sizeof *pages);
-        Page *background = arena_array(p->arena, cap, sizeof *background);
-        BoxExtent(*extents)[MAX_BOXES] = arena_array(p->arena, cap, sizeof *extents);
-        if (doc->page_count) {
-            memcpy(pages, doc->pages, doc->page_count * sizeof *pages);
-            memcpy(background, p->background, doc->page_count * sizeof *background);
-            memcpy(extents, p->extents, doc->page_count * sizeof *extents);
-        }
-        doc->pages = pages;
-        p->background = background;
-        p->extents = extents;
-        p->page_cap = cap;
-    }
+    size_t pages_cap = p->page_cap; /* the two arrays grow in step */
+    doc->pages = arena_reserve(p->arena, doc->pages, doc->page_count, &pages_cap, sizeof *doc->pages);
+    p->extents = arena_reserve(p->arena, p->extents, doc->page_count, &p->page_cap, sizeof *p->extents);
     doc->page_count++;
 }
 
 static void add_bookmark(Paginator *p, const char *title, double y)
 {
     Document *doc = p->doc;
-    if (doc->bookmark_count == p->bookmark_cap) {
-        size_t cap = p->bookmark_cap ? p->bookmark_cap * 2 : 16;
-        Bookmark *bigger = arena_array(p->arena, cap, sizeof *bigger);
-        if (doc->bookmark_count)
-            memcpy(bigger, doc->bookmarks, doc->bookmark_count * sizeof *bigger);
-        doc->bookmarks = bigger;
-        p->bookmark_cap = cap;
-    }
+    doc->bookmarks = arena_reserve(p->arena, doc->bookmarks, doc->bookmark_count, &p->bookmark_cap,
+                                   sizeof *doc->bookmarks);
     doc->bookmarks[doc->bookmark_count++] = (Bookmark){title, doc->page_count - 1, y};
 }
 
@@ -491,6 +459,33 @@ static void draw_boxes(Paginator *p)
     }
 }
 
+/* Pages after the first carry the drug's name at the top, so a page that
+ * comes loose from a print run of hundreds still says what it is about. */
+static int draw_running_heads(Paginator *p, Shaper *shaper, const SheetRequest *request)
+{
+    if (p->doc->page_count < 2)
+        return 0;
+    const Strings *s = &request->language->strings;
+    const Drug *drug = request->drug;
+    TextPiece pieces[] = {
+        {drug->name.utf8, STYLE_BOLD, drug->name.pos},
+        {" \xC2\xB7 ", STYLE_REGULAR, s->series.pos}, /* middle dot */
+        {s->series.utf8, STYLE_REGULAR, s->series.pos},
+    };
+    const ShapedText *text = text_shape(shaper, p->arena, pieces, 3);
+    if (!text)
+        return -1;
+    Lines lines = paragraph_break(p->arena, text, RUNNING_HEAD.size, p->g.right - p->g.left);
+    if (lines.count == 0)
+        return 0;
+    const Line *line = &lines.lines[0]; /* a long series name is cut, not wrapped */
+    int rtl = shaper_is_rtl(shaper);
+    for (size_t pg = 1; pg < p->doc->page_count; pg++)
+        draw_line(p->arena, &p->doc->pages[pg], text, line, &RUNNING_HEAD,
+                  rtl ? p->g.right - line->width : p->g.left, p->g.top + 10);
+    return 0;
+}
+
 static int draw_footers(Paginator *p, Shaper *shaper, const SheetRequest *request,
                         const char *date)
 {
@@ -561,7 +556,8 @@ Document *layout_sheet(Arena *arena, Shaper *shaper, const SheetRequest *request
     Paginator p = {.arena = arena, .flow = &flow, .g = g, .doc = doc};
     paginate(&p);
     draw_boxes(&p);
-    if (draw_footers(&p, shaper, request, date) != 0)
+    if (draw_footers(&p, shaper, request, date) != 0 ||
+        draw_running_heads(&p, shaper, request) != 0)
         return NULL;
 
     doc->info = (DocInfo){

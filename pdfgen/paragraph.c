@@ -142,8 +142,8 @@ static size_t emergency_end(const Flat *f, const ShapedText *text, size_t start,
 Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double measure)
 {
     Flat f = flatten(arena, text, size);
-    size_t cap = 8;
-    Lines out = {arena_array(arena, cap, sizeof(Line)), 0};
+    size_t cap = 0;
+    Lines out = {NULL, 0};
     size_t start = 0;
     while (start < f.count) {
         size_t fit_end = 0, next = f.count;
@@ -170,13 +170,7 @@ Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double 
             next = fit_end;
             fit_text_end = fit_end < f.count ? f.cluster[fit_end] : text->len;
         }
-        if (out.count == cap) {
-            Line *bigger = arena_array(arena, cap * 2, sizeof(Line));
-            for (size_t i = 0; i < cap; i++)
-                bigger[i] = out.lines[i];
-            out.lines = bigger;
-            cap *= 2;
-        }
+        out.lines = arena_reserve(arena, out.lines, out.count, &cap, sizeof *out.lines);
         out.lines[out.count++] = make_line(arena, &f, start, fit_end, fit_text_end);
         start = next;
         while (start < f.count && text_is_space_at(text, f.cluster[start]))

@@ -239,14 +239,7 @@ static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shape
 
 static ShapedRun *push_run(Arena *arena, ShapedRun **runs, size_t *count, size_t *cap)
 {
-    if (*count == *cap) {
-        size_t bigger_cap = *cap ? *cap * 2 : 8;
-        ShapedRun *bigger = arena_array(arena, bigger_cap, sizeof *bigger);
-        if (*count)
-            memcpy(bigger, *runs, *count * sizeof *bigger);
-        *runs = bigger;
-        *cap = bigger_cap;
-    }
+    *runs = arena_reserve(arena, *runs, *count, cap, sizeof **runs);
     return &(*runs)[(*count)++];
 }
 

@@ -88,11 +88,12 @@ def text_values(node, key=None):
 def normalize(s):
     """NFKC, one space for any whitespace, and a line break after a slash
     undone."""
-    s = unicodedata.normalize("NFKC", BIDI_CONTROLS.sub("", s))
-    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"\s+", " ", BIDI_CONTROLS.sub("", s)).strip()
     # Chinese and Japanese have no spaces: a line end between ideographs
-    # comes back from pdftotext as one
+    # comes back from pdftotext as one (before NFKC turns full-width
+    # punctuation into ASCII)
     s = re.sub(r"(?<=[%s]) | (?=[%s])" % (CJK, CJK), "", s)
+    s = unicodedata.normalize("NFKC", s)
     # ICU may break a line after a slash ("10.1016/ j.clinthera")
     return re.sub(r"(?<=\S/) (?=\S)", "", s)
 
