@@ -240,7 +240,13 @@ static void report_parser_error(const Loader *L, const yaml_parser_t *parser,
     }
     SourcePos pos = {L->file, (unsigned)parser->problem_mark.line + 1,
                      (unsigned)parser->problem_mark.column + 1};
-    if (parser->context)
+    /* The context mark is where the construct began — usually the line
+     * the editor has to fix (an unclosed bracket, an unterminated quote). */
+    if (parser->context && parser->context_mark.line != parser->problem_mark.line)
+        diag_error(&pos, "%s (%s that starts at line %u, column %u)", problem, parser->context,
+                   (unsigned)parser->context_mark.line + 1,
+                   (unsigned)parser->context_mark.column + 1);
+    else if (parser->context)
         diag_error(&pos, "%s (%s)", problem, parser->context);
     else
         diag_error(&pos, "%s", problem);

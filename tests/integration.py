@@ -446,10 +446,17 @@ class BadInputTests(unittest.TestCase):
                 self.assertFalse(f.startswith("."), "temporary file left: " + f)
 
     def test_yaml_syntax_error(self):
-        # libyaml notices the unclosed bracket at the colon on the next line
-        self.check_fails([("en/sunitinib.yaml", "name: Sunitinib", "name: [Sunitinib")],
-                         "en/sunitinib.yaml", "\ndrug_class:", "did not find expected ',' or ']'",
-                         offset=len("\ndrug_class"))
+        # libyaml notices the unclosed bracket at the colon on the next line,
+        # and the message points back at the bracket
+        tmp, content = mutate([("en/sunitinib.yaml", "name: Sunitinib", "name: [Sunitinib")])
+        path = os.path.join(content, "en", "sunitinib.yaml")
+        line, col = position_of(path, "\ndrug_class:", len("\ndrug_class"))
+        open_line, open_col = position_of(path, "[Sunitinib")
+        r = pdfgen("check", "--content", content)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("%s:%d:%d: error: did not find expected ',' or ']' (while parsing a flow "
+                      "sequence that starts at line %d, column %d)" % (path, line, col, open_line, open_col),
+                      r.stderr)
 
     def test_wrong_type(self):
         self.check_fails([("en/everolimus.yaml", "name: Everolimus", "name: [Everolimus]")],

@@ -422,7 +422,8 @@ static void test_syntax_error(void **state)
               "drug_class: [Kinase inhibitor");
     /* The file ends at its syntax error; the other files still load. */
     expect_errors(1, "$D/en/sunitinib.yaml:4:15: error: did not find "
-                     "expected ',' or ']' (while parsing a flow sequence)\n");
+                     "expected ',' or ']' (while parsing a flow sequence that "
+                     "starts at line 3, column 13)\n");
 }
 
 static void test_syntax_error_without_context(void **state)
@@ -611,7 +612,8 @@ static void test_broken_references_file(void **state)
     edit_file("references.yaml", "  - id: fda", "  - id: [fda");
     /* No "unknown reference" noise when references.yaml itself is broken. */
     expect_errors(1, "$D/references.yaml:5:9: error: did not find expected "
-                     "',' or ']' (while parsing a flow sequence)\n");
+                     "',' or ']' (while parsing a flow sequence that starts at "
+                     "line 4, column 9)\n");
 }
 
 static void test_bad_placeholders(void **state)
