@@ -356,6 +356,15 @@ const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb
         return font;
     if (font_has(set->primary[style], cp))
         return set->primary[style];
+    /* In Chinese, Japanese and Korean text, punctuation the Latin face
+     * lacks (a full-width bracket after "HIF-2α") belongs to the
+     * language's own CJK face, not whichever CJK face fontconfig sorts
+     * first: the regional forms differ. */
+    if (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "ja", 2) == 0 || strncmp(lang, "ko", 2) == 0) {
+        font = script_face(set, style, lang, HB_SCRIPT_HAN);
+        if (font && font_has(font, cp))
+            return font;
+    }
     for (size_t i = 0; i < set->cache_count; i++)
         if (set->cache[i].cp == cp && set->cache[i].style == style)
             return set->cache[i].font;

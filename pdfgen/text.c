@@ -172,6 +172,43 @@ static void resolve_scripts(const ShapedText *text, hb_script_t *scripts)
     }
 }
 
+/* A phone number such as 1-800-227-2345 after Arabic words would, by the
+ * bidi algorithm, show its digit groups in reverse (European digits after
+ * Arabic letters become Arabic numbers; hyphens between them do not join
+ * them).  In a right-to-left paragraph, digit groups joined by hyphens or
+ * spaces are therefore set left to right as one unit, as if isolated. */
+static UBiDiLevel *number_overrides(Arena *arena, const UChar *u16, int32_t n16)
+{
+    UBiDiLevel *levels = NULL;
+    for (int32_t i = 0; i < n16;) {
+        int32_t start = i + (u16[i] == '+' && i + 1 < n16 && u_isdigit(u16[i + 1]) ? 1 : 0);
+        if (!(u16[start] >= '0' && u16[start] <= '9')) {
+            i++;
+            continue;
+        }
+        int32_t j = start, separators = 0;
+        while (j < n16) {
+            if (u16[j] >= '0' && u16[j] <= '9')
+                j++;
+            else if ((u16[j] == '-' || u16[j] == ' ') && j + 1 < n16 && u16[j + 1] >= '0' &&
+                     u16[j + 1] <= '9')
+                j++, separators++;
+            else
+                break;
+        }
+        if (separators) {
+            if (!levels) {
+                levels = arena_array(arena, (size_t)n16, sizeof *levels);
+                memset(levels, 1, (size_t)n16);
+            }
+            for (int32_t k = i; k < j; k++)
+                levels[k] = 2 | UBIDI_LEVEL_OVERRIDE;
+        }
+        i = j;
+    }
+    return levels;
+}
+
 /* The bidi embedding level of every byte (ICU works in UTF-16). */
 static int resolve_levels(Shaper *shaper, Arena *arena, const ShapedText *text, uint8_t *levels)
 {
@@ -181,7 +218,8 @@ static int resolve_levels(Shaper *shaper, Arena *arena, const ShapedText *text, 
     status = U_ZERO_ERROR;
     UChar *u16 = arena_array(arena, (size_t)n16 + 1, sizeof *u16);
     u_strFromUTF8(u16, n16 + 1, NULL, text->text, (int32_t)text->len, &status);
-    ubidi_setPara(shaper->bidi, u16, n16, shaper->rtl ? UBIDI_RTL : UBIDI_LTR, NULL, &status);
+    UBiDiLevel *overrides = shaper->rtl ? number_overrides(arena, u16, n16) : NULL;
+    ubidi_setPara(shaper->bidi, u16, n16, shaper->rtl ? UBIDI_RTL : UBIDI_LTR, overrides, &status);
     if (U_FAILURE(status)) {
         diag_error(NULL, "ICU bidi failed: %s", u_errorName(status));
         return 0;

@@ -46,6 +46,7 @@ SCRIPT_RANGES = {
     "zh-Hans": [(0x4E00, 0x9FFF)], "zh-Hant": [(0x4E00, 0x9FFF)],
     "vi": [(0x1EA0, 0x1EFF), (0x00C0, 0x01B0)],
 }
+CJK_FACE = {"ja": "jp", "ko": "kr", "zh-Hans": "sc", "zh-Hant": "tc"}
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 
@@ -206,6 +207,15 @@ class SheetTests(unittest.TestCase):
                     self.assertRegex(name, r"^[A-Z]{6}\+")
                 self.assertTrue(any("NotoSans-Regular" in row for row in rows))
                 self.assertTrue(any("NotoSans-Bold" in row for row in rows))
+                # Chinese, Japanese and Korean each in their own regional face
+                lang = os.path.basename(os.path.dirname(pdf))
+                cff = [row.split()[0] for row in rows if "CID Type 0C" in row]
+                if lang in CJK_FACE:
+                    self.assertTrue(cff)
+                    for name in cff:
+                        self.assertRegex(name, r"\+NotoSansCJK%s-(Regular|Bold)$" % CJK_FACE[lang])
+                else:
+                    self.assertEqual(cff, [])
 
     def test_metadata(self):
         for lang, drug, pdf in sheets(Built.get("letter")):

@@ -306,6 +306,29 @@ static void test_arabic_line_order(void **state)
     shaper_close(ar);
 }
 
+/* A phone number inside Arabic text reads left to right as one unit:
+ * its digit groups are not reversed. */
+static void test_phone_number_in_arabic(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ar;
+    const ShapedText *text = shape_in(f, "ar", "اتصل بنا على 1-800-227-2345 في أي وقت", &ar);
+    assert_non_null(text);
+    Lines lines = paragraph_break(&f->arena, text, 12, 1000);
+    assert_int_equal(lines.count, 1);
+    const Line *line = &lines.lines[0];
+    /* the number's slices, in visual order left to right, must hold its
+     * text in logical order: 1-800 before 227 before 2345 */
+    char visual[128] = "";
+    for (size_t i = 0; i < line->slice_count; i++) {
+        const LineSlice *sl = &line->slices[i];
+        if (sl->run->level % 2 == 0)
+            strncat(visual, text->text + sl->text_begin, sl->text_end - sl->text_begin);
+    }
+    assert_non_null(strstr(visual, "1-800-227-2345"));
+    shaper_close(ar);
+}
+
 static void test_locale_dates(void **state)
 {
     Fixture *f = *state;
@@ -370,6 +393,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_korean_breaks_between_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cjk_punctuation_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arabic_line_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phone_number_in_arabic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locale_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_without_icu_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
