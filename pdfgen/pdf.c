@@ -1450,27 +1450,32 @@ static hb_subset_input_t *subset_input(const FontUse *fu)
         if (fu->glyphs[gid].used)
             hb_set_add(glyphs, gid);
     hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
-    if (fu->cff) {
-        /* Only the bare 'CFF ' table is embedded: every other table would
-         * be subset for nothing (cmap and vmtx of a CJK face take
-         * milliseconds). */
-        hb_tag_t tags[64];
-        unsigned offset = 0, count;
-        do {
-            count = sizeof tags / sizeof tags[0];
-            hb_face_get_table_tags(fu->font->face, offset, &count, tags);
-            for (unsigned i = 0; i < count; i++)
-                if (tags[i] != HB_TAG('C', 'F', 'F', ' '))
-                    hb_set_add(drop, tags[i]);
-            offset += count;
-        } while (count == sizeof tags / sizeof tags[0]);
-    } else {
-        /* Layout tables would drag in every glyph reachable by
-         * substitution, and the PDF needs none of them. */
-        hb_set_add(drop, HB_TAG('G', 'S', 'U', 'B'));
-        hb_set_add(drop, HB_TAG('G', 'P', 'O', 'S'));
-        hb_set_add(drop, HB_TAG('G', 'D', 'E', 'F'));
-    }
+    /* Only what the PDF reads is kept.  A CFF font is embedded as its bare
+     * 'CFF ' table; every other table would be subset for nothing (cmap
+     * and vmtx of a CJK face take milliseconds).  A TrueType font program
+     * under a CIDFont needs six tables (PDF 32000 9.9); cmap, OS/2 and post
+     * are kept too because some readers' font loaders insist on them.
+     * Names and layout tables go: the latter would also drag in every
+     * glyph reachable by substitution. */
+    static const hb_tag_t truetype_keep[] = {
+        HB_TAG('g', 'l', 'y', 'f'), HB_TAG('l', 'o', 'c', 'a'), HB_TAG('h', 'e', 'a', 'd'),
+        HB_TAG('h', 'h', 'e', 'a'), HB_TAG('h', 'm', 't', 'x'), HB_TAG('m', 'a', 'x', 'p'),
+        HB_TAG('c', 'm', 'a', 'p'), HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't'),
+    };
+    hb_tag_t tags[64];
+    unsigned offset = 0, count;
+    do {
+        count = sizeof tags / sizeof tags[0];
+        hb_face_get_table_tags(fu->font->face, offset, &count, tags);
+        for (unsigned i = 0; i < count; i++) {
+            bool keep = fu->cff && tags[i] == HB_TAG('C', 'F', 'F', ' ');
+            for (size_t k = 0; !fu->cff && k < sizeof truetype_keep / sizeof truetype_keep[0]; k++)
+                keep |= tags[i] == truetype_keep[k];
+            if (!keep)
+                hb_set_add(drop, tags[i]);
+        }
+        offset += count;
+    } while (count == sizeof tags / sizeof tags[0]);
     /* TrueType keeps the used glyphs (plus .notdef) under their original
      * ids, so the content written earlier stays valid and /CIDToGIDMap is
      * /Identity; the padding compresses away.  A CFF font's content is in

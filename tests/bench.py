@@ -34,7 +34,8 @@ def main():
             path = os.path.join(dirpath, f)
             sizes[os.path.relpath(path, os.path.join(tmp, "letter-0"))] = os.path.getsize(path)
     n = len(sizes)
-    print("sheets: %d (en, es x 3 drugs)" % n)
+    langs = sorted({name.split("/")[0] for name in sizes})
+    print("sheets: %d (%d languages: %s)" % (n, len(langs), " ".join(langs)))
     for paper in ("letter", "a4"):
         t = sorted(x for p, x in times if p == paper)
         print("%-6s whole build, one process: median %.1f ms, min %.1f ms -> %.1f ms per sheet"
