@@ -79,6 +79,7 @@ typedef struct Flow {
     int failed;
     int rtl; /* right-to-left language: lines set from the right edge */
     int keep_next_line; /* set by a heading: its paragraph's first line keeps too */
+    ParagraphDirection direction; /* of the paragraphs being added */
 } Flow;
 
 static FlowLine *push_line(Flow *flow)
@@ -97,7 +98,7 @@ static double box_pad(const Flow *flow)
 
 static const ShapedText *shape(Flow *flow, const TextPiece *pieces, size_t count)
 {
-    const ShapedText *text = text_shape(flow->shaper, flow->arena, pieces, count);
+    const ShapedText *text = text_shape(flow->shaper, flow->arena, pieces, count, flow->direction);
     if (!text)
         flow->failed = 1;
     return text;
@@ -161,10 +162,13 @@ static void add_heading(Flow *flow, const char *utf8, const SourcePos *pos, Styl
 /* A list item: the marker hangs in the left gutter, the text wraps at the
  * indent so each item reads as one block. */
 static void add_item(Flow *flow, const TextPiece *marker, const TextPiece *item, Style style,
-                     double marker_indent, double text_indent, double space_before)
+                     double marker_indent, double text_indent, double space_before,
+                     ParagraphDirection direction)
 {
     const ShapedText *marker_text = shape(flow, marker, 1);
+    flow->direction = direction;
     size_t first = add_paragraph(flow, item, 1, style, text_indent, space_before);
+    flow->direction = DIRECTION_OF_DOCUMENT;
     if (!marker_text || first >= flow->count)
         return;
     Lines marker_lines = paragraph_break(flow->arena, marker_text, style.size, flow->measure);
@@ -181,7 +185,7 @@ static void add_bullets(Flow *flow, const TextList *list, Style style)
     for (size_t i = 0; i < list->count; i++) {
         TextPiece marker = {bullet, STYLE_REGULAR, list->items[i].pos};
         TextPiece item = {list->items[i].utf8, style.font, list->items[i].pos};
-        add_item(flow, &marker, &item, style, 6, 22, i == 0 ? 4 : 3);
+        add_item(flow, &marker, &item, style, 6, 22, i == 0 ? 4 : 3, DIRECTION_OF_DOCUMENT);
     }
 }
 
@@ -281,7 +285,10 @@ static void build_flow(Flow *flow, const SheetRequest *request)
         TextPiece number = {arena_printf(arena, "%s.", format_number(arena, s->locale.utf8, (long)i + 1)),
                             STYLE_REGULAR, id->pos};
         TextPiece item = {ref->text.utf8, STYLE_REGULAR, ref->text.pos};
-        add_item(flow, &number, &item, REFERENCE, 0, 16, i == 0 ? 4 : 3);
+        /* Citations are quoted as published (in English): on a right-to-
+         * left sheet they keep their own direction, so their punctuation
+         * stays where it belongs. */
+        add_item(flow, &number, &item, REFERENCE, 0, 16, i == 0 ? 4 : 3, DIRECTION_FROM_TEXT);
     }
 }
 
@@ -472,7 +479,7 @@ static int draw_running_heads(Paginator *p, Shaper *shaper, const SheetRequest *
         {" \xC2\xB7 ", STYLE_REGULAR, s->series.pos}, /* middle dot */
         {s->series.utf8, STYLE_REGULAR, s->series.pos},
     };
-    const ShapedText *text = text_shape(shaper, p->arena, pieces, 3);
+    const ShapedText *text = text_shape(shaper, p->arena, pieces, 3, DIRECTION_OF_DOCUMENT);
     if (!text)
         return -1;
     Lines lines = paragraph_break(p->arena, text, RUNNING_HEAD.size, p->g.right - p->g.left);
@@ -494,7 +501,7 @@ static int draw_footers(Paginator *p, Shaper *shaper, const SheetRequest *reques
     const char *pages = format_number(p->arena, locale, (long)p->doc->page_count);
     const char *revised = expand1(p->arena, &s->last_revised, "date", date);
     TextPiece left_piece = {revised, FOOTER.font, s->last_revised.pos};
-    const ShapedText *left = text_shape(shaper, p->arena, &left_piece, 1);
+    const ShapedText *left = text_shape(shaper, p->arena, &left_piece, 1, DIRECTION_OF_DOCUMENT);
     if (!left)
         return -1;
     double measure = p->g.right - p->g.left;
@@ -505,7 +512,7 @@ static int draw_footers(Paginator *p, Shaper *shaper, const SheetRequest *reques
         const char *values[] = {format_number(p->arena, locale, (long)pg + 1), pages};
         TextPiece right_piece = {format_template(p->arena, s->page_of.utf8, names, values, 2),
                                  FOOTER.font, s->page_of.pos};
-        const ShapedText *right = text_shape(shaper, p->arena, &right_piece, 1);
+        const ShapedText *right = text_shape(shaper, p->arena, &right_piece, 1, DIRECTION_OF_DOCUMENT);
         if (!right)
             return -1;
         Lines right_lines = paragraph_break(p->arena, right, FOOTER.size, measure);

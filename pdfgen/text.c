@@ -210,7 +210,8 @@ static UBiDiLevel *number_overrides(Arena *arena, const UChar *u16, int32_t n16)
 }
 
 /* The bidi embedding level of every byte (ICU works in UTF-16). */
-static int resolve_levels(Shaper *shaper, Arena *arena, const ShapedText *text, uint8_t *levels)
+static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_t *levels,
+                          ParagraphDirection direction)
 {
     UErrorCode status = U_ZERO_ERROR;
     int32_t n16 = 0;
@@ -219,11 +220,15 @@ static int resolve_levels(Shaper *shaper, Arena *arena, const ShapedText *text, 
     UChar *u16 = arena_array(arena, (size_t)n16 + 1, sizeof *u16);
     u_strFromUTF8(u16, n16 + 1, NULL, text->text, (int32_t)text->len, &status);
     UBiDiLevel *overrides = shaper->rtl ? number_overrides(arena, u16, n16) : NULL;
-    ubidi_setPara(shaper->bidi, u16, n16, shaper->rtl ? UBIDI_RTL : UBIDI_LTR, overrides, &status);
+    UBiDiLevel base = direction == DIRECTION_FROM_TEXT
+                          ? (shaper->rtl ? UBIDI_DEFAULT_RTL : UBIDI_DEFAULT_LTR)
+                          : (shaper->rtl ? UBIDI_RTL : UBIDI_LTR);
+    ubidi_setPara(shaper->bidi, u16, n16, base, overrides, &status);
     if (U_FAILURE(status)) {
         diag_error(NULL, "ICU bidi failed: %s", u_errorName(status));
         return 0;
     }
+    text->rtl = ubidi_getParaLevel(shaper->bidi) & 1;
     int32_t at16 = 0;
     for (uint32_t i = 0; i < text->len;) {
         uint32_t at = i;
@@ -286,12 +291,13 @@ static ShapedRun *push_run(Arena *arena, ShapedRun **runs, size_t *count, size_t
  * character's font; everything else gets the face for its script, so a
  * fallback never spreads beyond the characters that need it. */
 static int itemize_and_shape(Shaper *shaper, Arena *arena, ShapedText *text,
-                             const PieceSpan *pieces, size_t piece_count)
+                             const PieceSpan *pieces, size_t piece_count,
+                             ParagraphDirection direction)
 {
     hb_script_t *scripts = arena_array(arena, text->len + 1, sizeof *scripts);
     uint8_t *levels = arena_alloc(arena, text->len + 1);
     resolve_scripts(text, scripts);
-    if (!resolve_levels(shaper, arena, text, levels))
+    if (!resolve_levels(shaper, arena, text, levels, direction))
         return 0;
 
     size_t cap = 0, count = 0;
@@ -371,7 +377,8 @@ static void find_breaks(Shaper *shaper, ShapedText *text, Arena *arena)
     utext_close(ut);
 }
 
-ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count)
+ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
+                       ParagraphDirection direction)
 {
     ShapedText *text = arena_alloc(arena, sizeof *text);
     PieceSpan *spans = arena_array(arena, count, sizeof *spans);
@@ -393,7 +400,7 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
     text->len = at;
     text->lang = shaper->locale;
     text->rtl = shaper->rtl;
-    if (!itemize_and_shape(shaper, arena, text, spans, count))
+    if (!itemize_and_shape(shaper, arena, text, spans, count, direction))
         return NULL;
     find_breaks(shaper, text, arena);
     return text;

@@ -51,17 +51,27 @@ typedef struct ShapedText {
     uint8_t *breaks;
     uint8_t *grapheme;
     const char *lang;
-    int rtl; /* paragraph direction */
+    int rtl; /* the paragraph's resolved base direction */
 } ShapedText;
 
 typedef struct Shaper Shaper;
+
+/* A paragraph's base direction: the document's (an Arabic sheet is right
+ * to left even where a sentence starts with a Latin drug name), or the
+ * text's own first strong character (an English citation quoted on an
+ * Arabic sheet reads left to right). */
+typedef enum ParagraphDirection {
+    DIRECTION_OF_DOCUMENT,
+    DIRECTION_FROM_TEXT
+} ParagraphDirection;
 
 /* One shaper per language: it holds the locale's break iterators and
  * direction. */
 Shaper *shaper_open(FontSet *fonts, const char *locale);
 void shaper_close(Shaper *shaper);
 
-ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count);
+ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
+                       ParagraphDirection direction);
 
 int shaper_is_rtl(const Shaper *shaper);
 

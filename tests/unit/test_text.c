@@ -68,7 +68,7 @@ static void *capture_stderr(void *(*fn)(void *), void *arg)
 static const ShapedText *shape1(Fixture *f, const char *utf8)
 {
     TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 3, 5}};
-    return text_shape(f->shaper, &f->arena, &piece, 1);
+    return text_shape(f->shaper, &f->arena, &piece, 1, DIRECTION_OF_DOCUMENT);
 }
 
 static void test_primary_font_is_noto_sans(void **state)
@@ -226,7 +226,7 @@ static const ShapedText *shape_in(Fixture *f, const char *locale, const char *ut
 {
     *out = shaper_open(f->fonts, locale);
     TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 1, 1}};
-    return text_shape(*out, &f->arena, &piece, 1);
+    return text_shape(*out, &f->arena, &piece, 1, DIRECTION_OF_DOCUMENT);
 }
 
 /* Korean breaks between words (keep-all), never inside one. */
@@ -329,6 +329,26 @@ static void test_phone_number_in_arabic(void **state)
     shaper_close(ar);
 }
 
+/* An English citation on an Arabic sheet keeps its own direction when
+ * asked to: its final period stays at its end, on the right. */
+static void test_citation_direction_on_arabic_sheet(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ar = shaper_open(f->fonts, "ar");
+    TextPiece piece = {"N Engl J Med. 2011;364:501-513.", STYLE_REGULAR, {"t.yaml", 1, 1}};
+    const ShapedText *own = text_shape(ar, &f->arena, &piece, 1, DIRECTION_FROM_TEXT);
+    const ShapedText *doc = text_shape(ar, &f->arena, &piece, 1, DIRECTION_OF_DOCUMENT);
+    assert_non_null(own);
+    assert_non_null(doc);
+    assert_false(own->rtl);
+    assert_true(doc->rtl);
+    Lines lines = paragraph_break(&f->arena, own, 12, 1000);
+    const Line *line = &lines.lines[0];
+    const LineSlice *last = &line->slices[line->slice_count - 1];
+    assert_int_equal(own->text[last->text_end - 1], '.'); /* rightmost is the period */
+    shaper_close(ar);
+}
+
 static void test_locale_dates(void **state)
 {
     Fixture *f = *state;
@@ -394,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cjk_punctuation_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arabic_line_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phone_number_in_arabic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_citation_direction_on_arabic_sheet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locale_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_without_icu_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
