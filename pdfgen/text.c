@@ -219,16 +219,19 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
     status = U_ZERO_ERROR;
     UChar *u16 = arena_array(arena, (size_t)n16 + 1, sizeof *u16);
     u_strFromUTF8(u16, n16 + 1, NULL, text->text, (int32_t)text->len, &status);
-    UBiDiLevel *overrides = shaper->rtl ? number_overrides(arena, u16, n16) : NULL;
-    UBiDiLevel base = direction == DIRECTION_FROM_TEXT
-                          ? (shaper->rtl ? UBIDI_DEFAULT_RTL : UBIDI_DEFAULT_LTR)
-                          : (shaper->rtl ? UBIDI_RTL : UBIDI_LTR);
-    ubidi_setPara(shaper->bidi, u16, n16, base, overrides, &status);
+    int rtl = shaper->rtl;
+    if (direction == DIRECTION_FROM_TEXT) {
+        UBiDiDirection first_strong = ubidi_getBaseDirection(u16, n16);
+        if (first_strong != UBIDI_NEUTRAL)
+            rtl = first_strong == UBIDI_RTL;
+    }
+    UBiDiLevel *overrides = rtl ? number_overrides(arena, u16, n16) : NULL;
+    ubidi_setPara(shaper->bidi, u16, n16, rtl ? UBIDI_RTL : UBIDI_LTR, overrides, &status);
     if (U_FAILURE(status)) {
         diag_error(NULL, "ICU bidi failed: %s", u_errorName(status));
         return 0;
     }
-    text->rtl = ubidi_getParaLevel(shaper->bidi) & 1;
+    text->rtl = rtl;
     int32_t at16 = 0;
     for (uint32_t i = 0; i < text->len;) {
         uint32_t at = i;
