@@ -27,6 +27,7 @@
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
 #include <sys/stat.h>
+#include <unicode/uloc.h>
 
 /* A bfchar destination may hold at most 512 bytes; longer cluster text is
  * left to ActualText alone. */
@@ -243,6 +244,8 @@ typedef struct HpdfError {
 
 typedef struct Writer {
     const Document *doc;
+    bool rtl_doc; /* the sheet's language is written right to left */
+    long strong_balance; /* the page's left-to-right less right-to-left letters so far */
     HPDF_Doc pdf;
     HpdfError herr;
     FontUse *fonts;
@@ -1157,12 +1160,139 @@ static void show_glyph(Tj *t, FontUse *fu, const Glyph *g, int64_t pen, bool str
              stretch ? end : pen + g->x_advance, g->x_offset == 0 && !stretch);
 }
 
+/* poppler (22.12) puts a line in reading order by character type alone,
+ * over the text as it stands on the page from left to right: on a page it
+ * reads right to left, it takes each maximal stretch that starts at a
+ * left-to-right letter or a digit-like character (digits, and also . , :
+ * / - + and the like) and runs leftwards over everything but right-to-left
+ * letters as one left-to-right piece.  So a full stop after an Arabic word
+ * ("مؤهل. في" came out "مؤهل .في"), or a bracket or space between Arabic
+ * and a Latin word ("(NETs)" came out "()NETs"), ends up inside the wrong
+ * piece.  Such a character set right to left is given the ActualText
+ * RLM + itself + RLM: the marks are right-to-left characters of their own,
+ * invisible and without meaning beyond saying that this stands in
+ * right-to-left text, and they fence it off from its neighbours.  A line
+ * of a left-to-right paragraph on a right-to-left sheet ending in a
+ * bracket or quote gets LRM marks there for the same reason ("(Islet Cell
+ * Tumors)" came out ")… (Islet Cell Tumors").  Extractors that apply the
+ * bidi algorithm themselves read the same text either way. */
+#define RLM 0x200F
+#define LRM 0x200E
+
+/* Neither a letter nor a mark of some script: punctuation, spaces and
+ * digits, Arabic-Indic ones and the Arabic comma and separators included
+ * (poppler moves them too). */
+static bool is_weak(uint32_t cp)
+{
+    if (cp == RLM || cp == LRM)
+        return false;
+    if ((cp >= 0x0660 && cp <= 0x066C) || (cp >= 0x06F0 && cp <= 0x06F9) || cp == 0x060C ||
+        cp == 0x061B)
+        return true;
+    hb_script_t sc = hb_unicode_script(hb_unicode_funcs_get_default(), cp);
+    return sc == HB_SCRIPT_COMMON || sc == HB_SCRIPT_UNKNOWN;
+}
+
+static bool has_weak(const U16 *t)
+{
+    for (size_t i = 0; i < t->len; i++)
+        if (is_weak(t->units[i]))
+            return true;
+    return false;
+}
+
+/* Weak throughout, digits aside (poppler keeps a digit with the text on
+ * its left by itself). */
+static bool all_weak_not_digits(const U16 *t)
+{
+    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
+    for (size_t i = 0; i < t->len; i++)
+        if (!is_weak(t->units[i]) || hb_unicode_general_category(uf, t->units[i]) ==
+                                         HB_UNICODE_GENERAL_CATEGORY_DECIMAL_NUMBER)
+            return false;
+    return t->len > 0;
+}
+
+/* mark + t + mark */
+static bool fence(U16 *t, uint16_t mark)
+{
+    if (!u16_push(t, mark) || !u16_push(t, mark))
+        return false;
+    memmove(t->units + 1, t->units, (t->len - 2) * sizeof *t->units);
+    t->units[0] = mark;
+    return true;
+}
+
+/* Tallies the page's strong characters as poppler weighs them. */
+static void count_strong(Writer *w, const U16 *t)
+{
+    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
+    for (size_t i = 0; i < t->len; i++) {
+        uint32_t cp = t->units[i];
+        if (cp == RLM) {
+            w->strong_balance--;
+            continue;
+        }
+        if (cp == LRM) {
+            w->strong_balance++;
+            continue;
+        }
+        hb_unicode_general_category_t gc = hb_unicode_general_category(uf, cp);
+        hb_script_t sc = hb_unicode_script(uf, cp);
+        if (gc < HB_UNICODE_GENERAL_CATEGORY_LOWERCASE_LETTER ||
+            gc > HB_UNICODE_GENERAL_CATEGORY_UPPERCASE_LETTER || sc == HB_SCRIPT_COMMON ||
+            sc == HB_SCRIPT_INHERITED || sc == HB_SCRIPT_UNKNOWN)
+            continue;
+        w->strong_balance += hb_script_get_horizontal_direction(sc) == HB_DIRECTION_RTL ? -1 : 1;
+    }
+}
+
+static bool only_spaces(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ')
+            return false;
+    return true;
+}
+
+/* Whether a span is set right to left.  A run of several glyphs says so
+ * by its clusters, descending on the page.  One glyph alone (a space or a
+ * bracket in a fallback font, a lone digit) is judged by its neighbours
+ * on the line in the same paragraph: right to left, what stands on its
+ * left comes later in the text and what stands on its right earlier. */
+static bool span_is_rtl(const Page *p, size_t k)
+{
+    const GlyphSpan *s = &p->boxes[k].u.text;
+    size_t n = s->glyph_count;
+    if (n > 1)
+        return s->glyphs[0].cluster > s->glyphs[n - 1].cluster;
+    if (n == 0)
+        return false;
+    const GlyphSpan *left = NULL, *right = NULL;
+    for (size_t i = 0; i < p->box_count; i++) {
+        const GlyphSpan *o = &p->boxes[i].u.text;
+        if (i == k || p->boxes[i].kind != BOX_TEXT || o->text != s->text || o->y != s->y ||
+            o->glyph_count == 0)
+            continue;
+        if (o->x < s->x && (!left || o->x > left->x))
+            left = o;
+        if (o->x > s->x && (!right || o->x < right->x))
+            right = o;
+    }
+    uint32_t c = s->glyphs[0].cluster;
+    if (left && left->glyphs[left->glyph_count - 1].cluster > c)
+        return true;
+    if (right && right->glyphs[0].cluster < c)
+        return true;
+    return false;
+}
+
 /* Glyphs [i, j) are extracted as one (see unit_end).  The lead glyph's
  * ToUnicode entry carries their text when that is unambiguous; otherwise
  * (the glyph already means something else, or there are several glyphs)
  * ActualText says what the glyphs stand for. */
 static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
-                        size_t i, size_t j, size_t nclusters)
+                        size_t i, size_t j, size_t nclusters, bool rtl)
 {
     const Glyph *g = s->glyphs;
     uint32_t lo = g[i].cluster, hi = g[i].cluster;
@@ -1190,6 +1320,15 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
     size_t lead = single ? i : lead_glyph(g, i, j);
     if (map_cluster(fu, use_glyph(fu, g[lead].gid), &w->text, single, &wrap))
         return -1;
+    /* Marks for poppler (see RLM); the ToUnicode entry stays plain. */
+    if (rtl ? has_weak(&w->text)
+            : w->rtl_doc && only_spaces(s->text + end, s->text_end - end) &&
+                  all_weak_not_digits(&w->text)) {
+        if (!fence(&w->text, rtl ? RLM : LRM))
+            return out_of_memory();
+        wrap = true;
+    }
+    count_strong(w, &w->text);
     if (wrap)
         begin_actual_text(t, &w->text);
     /* The lead glyph first, then the others in order, each at its own pen
@@ -1258,16 +1397,14 @@ static size_t unit_end(const GlyphSpan *s, size_t i, bool rtl)
     return j;
 }
 
-static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s)
+static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, bool rtl)
 {
     size_t nclusters, n = s->glyph_count;
     if (sort_clusters(w, s, &nclusters))
         return -1;
-    /* Visual order: right-to-left runs have their clusters descending. */
-    bool rtl = n > 1 && s->glyphs[0].cluster > s->glyphs[n - 1].cluster;
     for (size_t i = 0, j; i < n; i = j) {
         j = unit_end(s, i, rtl);
-        if (emit_cluster(w, t, fu, s, i, j, nclusters))
+        if (emit_cluster(w, t, fu, s, i, j, nclusters, rtl))
             return -1;
     }
     tj_end(t);
@@ -1327,7 +1464,7 @@ static void text_state(Writer *w, const FontUse *fu, const GlyphSpan *s)
     }
 }
 
-static int draw_text(Writer *w, const GlyphSpan *s)
+static int draw_text(Writer *w, const GlyphSpan *s, bool rtl)
 {
     if (s->glyph_count == 0)
         return 0;
@@ -1344,9 +1481,67 @@ static int draw_text(Writer *w, const GlyphSpan *s)
     buf_num(b, s->y);
     buf_str(b, " Tm\n");
     Tj t = {.b = b, .font = fu->font, .size = s->size};
-    if (emit_glyphs(w, &t, fu, s))
+    if (emit_glyphs(w, &t, fu, s, rtl))
         return -1;
     buf_str(b, "ET\n");
+    if (b->oom)
+        return out_of_memory();
+    HPDF_Stream stream = ((HPDF_PageAttr)w->page->attr)->stream;
+    return hpdf_check(w, "page content",
+                      HPDF_Stream_Write(stream, (const HPDF_BYTE *)b->data,
+                                        (HPDF_UINT)b->len) != HPDF_OK);
+}
+
+/* poppler (22.12) reads a whole page in one direction, that of the
+ * majority of its letters (RLM and LRM count).  On a right-to-left sheet a
+ * page that is mostly Latin citations would be read left to right, and
+ * every Arabic line on it would come out in visual order, words and all.
+ * So such a page ends with one invisible glyph (a space, no ink, in render
+ * mode 3) whose ActualText holds enough RLMs to tip the balance, with a
+ * margin because poppler may classify a few characters differently from
+ * HarfBuzz, placed at the right end of the page's first right-to-left
+ * line.  They are formatting characters only: no reader gets other words
+ * from them. */
+enum { DIRECTION_MARGIN = 16 };
+
+static int draw_direction_marker(Writer *w, const Page *p)
+{
+    long balance = w->strong_balance;
+    const GlyphSpan *anchor = NULL;
+    for (size_t i = 0; i < p->box_count && !anchor; i++) {
+        const GlyphSpan *s = &p->boxes[i].u.text;
+        size_t n = s->glyph_count;
+        if (p->boxes[i].kind == BOX_TEXT && n > 1 &&
+            s->glyphs[0].cluster > s->glyphs[n - 1].cluster)
+            anchor = s;
+    }
+    if (!anchor || balance < -DIRECTION_MARGIN)
+        return 0;
+    hb_codepoint_t gid;
+    if (!hb_font_get_nominal_glyph(anchor->font->hb, ' ', &gid))
+        return 0;
+    FontUse *fu = font_use(w, anchor->font);
+    if (font_resource(w, fu))
+        return -1;
+    int64_t adv = 0;
+    for (size_t i = 0; i < anchor->glyph_count; i++)
+        adv += anchor->glyphs[i].x_advance;
+    Buf *b = &w->out;
+    b->len = 0;
+    buf_str(b, "BT\n");
+    text_state(w, fu, anchor);
+    buf_str(b, "3 Tr\n1 0 0 1 ");
+    buf_num(b, anchor->x + (double)adv * anchor->size / anchor->font->upem);
+    buf_str(b, " ");
+    buf_num(b, anchor->y);
+    buf_str(b, " Tm\n/Span<</ActualText<FEFF");
+    for (long i = 0; i <= balance + DIRECTION_MARGIN; i++)
+        buf_hex4(b, RLM);
+    buf_str(b, ">>>BDC\n<");
+    use_glyph(fu, gid);
+    unsigned code = glyph_code(fu, gid);
+    buf_hex4(b, code);
+    buf_str(b, ">Tj\nEMC\n0 Tr\nET\n");
     if (b->oom)
         return out_of_memory();
     HPDF_Stream stream = ((HPDF_PageAttr)w->page->attr)->stream;
@@ -1366,16 +1561,17 @@ static int write_page(Writer *w, size_t index)
     if (hpdf_check(w, "page size", bad))
         return -1;
     w->page_no = index + 1;
+    w->strong_balance = 0;
     w->tf_font = NULL;
     w->rgb_valid = false;
     for (size_t i = 0; i < p->box_count; i++) {
         const Box *box = &p->boxes[i];
-        int rc = box->kind == BOX_TEXT ? draw_text(w, &box->u.text)
+        int rc = box->kind == BOX_TEXT ? draw_text(w, &box->u.text, span_is_rtl(p, i))
                                        : draw_rect(w, &box->u.rect);
         if (rc)
             return -1;
     }
-    return 0;
+    return w->rtl_doc ? draw_direction_marker(w, p) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1866,7 +2062,7 @@ static void writer_free(Writer *w)
 
 int pdf_write(const Document *doc, const char *path)
 {
-    Writer w = {.doc = doc};
+    Writer w = {.doc = doc, .rtl_doc = doc->info.lang && uloc_isRightToLeft(doc->info.lang)};
     int rc = validate(&w) || build(&w) || save(&w, path) ? -1 : 0;
     writer_free(&w);
     return rc;
