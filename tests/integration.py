@@ -369,6 +369,43 @@ class SheetTests(unittest.TestCase):
             self.assertRegex(line, r"^pdfgen: wrote .*/es/\w+\.pdf \(\d+ pages?, [\d.]+ KB, [\d.]+ ms\)$")
 
 
+class ContentTests(unittest.TestCase):
+    """What every translation must keep from the English content."""
+
+    def test_translations_keep_names_phone_and_references(self):
+        en_strings = load(os.path.join(CONTENT, "en", "strings.yaml"))
+        for lang in languages():
+            strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
+            with self.subTest(lang=lang):
+                self.assertEqual(strings["helpline"]["phone"], en_strings["helpline"]["phone"])
+                self.assertEqual(drugs(lang), drugs("en"))
+                for drug in drugs(lang):
+                    en = load(os.path.join(CONTENT, "en", drug + ".yaml"))
+                    sheet = load(os.path.join(CONTENT, lang, drug + ".yaml"))
+                    self.assertEqual(sheet["name"], en["name"])
+                    self.assertEqual(sheet["references"], en["references"])
+                    self.assertEqual(sheet["last_revised"], en["last_revised"])
+                    self.assertEqual(len(sheet["common_side_effects"]), len(en["common_side_effects"]))
+                    self.assertEqual(len(sheet["serious_side_effects"]), len(en["serious_side_effects"]))
+                    self.assertEqual("who_it_is_for" in sheet, "who_it_is_for" in en)
+
+    def test_every_translation_says_it_is_a_draft(self):
+        """Until a qualified medical translator has reviewed them, every
+        translation carries its draft notice, and it is on every sheet."""
+        out = Built.get("letter")
+        for lang in languages():
+            strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
+            with self.subTest(lang=lang):
+                if lang == "en":
+                    self.assertNotIn("draft_notice", strings)
+                    continue
+                self.assertIn("draft_notice", strings)
+                for drug in drugs(lang):
+                    text = normalize(run(["pdftotext", "-enc", "UTF-8",
+                                          os.path.join(out, lang, drug + ".pdf"), "-"]).stdout)
+                    self.assertIn(normalize(strings["draft_notice"]), text)
+
+
 class CommandLineTests(unittest.TestCase):
     def test_list(self):
         r = pdfgen("list", "--content", CONTENT)
