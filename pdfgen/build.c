@@ -2,6 +2,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,60 @@ static void apply_source_date_epoch(DocInfo *info)
     info->day = tm.tm_mday;
 }
 
+/* The temporary file being written, so that an interrupted run (Ctrl-C,
+ * a CI timeout) removes it instead of leaving it behind. */
+static char pending_path[4096];
+static volatile sig_atomic_t pending;
+
+static void remove_pending_and_die(int sig)
+{
+    if (pending)
+        unlink(pending_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_interruptions(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_pending_and_die;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Write to a temporary file in the same folder, then rename: a reader (or
+ * a failed or interrupted run) never sees half a PDF at final_path. */
+static int write_atomically(const Document *doc, const char *dir, const char *id,
+                            const char *final_path, unsigned mode)
+{
+    int n = snprintf(pending_path, sizeof pending_path, "%s/.%s.pdf.XXXXXX", dir, id);
+    if (n < 0 || (size_t)n >= sizeof pending_path) {
+        diag_error(NULL, "output path too long: '%s'", final_path);
+        return -1;
+    }
+    int fd = mkstemp(pending_path);
+    if (fd < 0) {
+        diag_error(NULL, "cannot write in '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    pending = 1;
+    close(fd);
+    int rc = -1;
+    if (pdf_write(doc, pending_path) != 0) {
+        unlink(pending_path);
+    } else if (chmod(pending_path, mode) != 0 || rename(pending_path, final_path) != 0) {
+        diag_error(NULL, "cannot write '%s': %s", final_path, strerror(errno));
+        unlink(pending_path);
+    } else {
+        rc = 0;
+    }
+    pending = 0;
+    return rc;
+}
+
 static int build_one(Shaper *shaper, const Content *content, const Language *language,
                      const Drug *drug, const BuildOptions *options, const char *dir)
 {
@@ -87,22 +142,7 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
         rc = 0;
     } else if (doc) {
         apply_source_date_epoch(&doc->info);
-        char *tmp_path = arena_printf(&arena, "%s/.%s.pdf.XXXXXX", dir, drug->id.utf8);
-        int fd = mkstemp(tmp_path);
-        if (fd < 0) {
-            diag_error(NULL, "cannot write in '%s': %s", dir, strerror(errno));
-        } else {
-            close(fd);
-            if (pdf_write(doc, tmp_path) != 0) {
-                unlink(tmp_path);
-            } else if (chmod(tmp_path, options->file_mode) != 0 ||
-                       rename(tmp_path, final_path) != 0) {
-                diag_error(NULL, "cannot write '%s': %s", final_path, strerror(errno));
-                unlink(tmp_path);
-            } else {
-                rc = 0;
-            }
-        }
+        rc = write_atomically(doc, dir, drug->id.utf8, final_path, options->file_mode);
     }
     if (options->dry_run) {
         /* check reports only problems */
@@ -124,6 +164,8 @@ int build_sheets(const Content *content, const BuildOptions *options)
     FontSet *fonts = fontset_open(NULL);
     if (!fonts)
         return 1;
+    if (!options->dry_run)
+        catch_interruptions();
     int failures = 0;
     for (size_t l = 0; l < content->language_count; l++) {
         const Language *language = &content->languages[l];

@@ -567,6 +567,27 @@ class BadInputTests(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot create folder", r.stderr)
 
+    def test_interrupted_build_leaves_only_whole_pdfs(self):
+        """Killed at any moment, a build leaves no temporary files and no
+        half-written PDF: every file in out/ is a complete, valid PDF."""
+        if QUICK:
+            self.skipTest("quick")
+        tmp = tempfile.mkdtemp(prefix="pdfgen-interrupt-")
+        for i, delay in enumerate([0.02, 0.05, 0.08, 0.12, 0.17, 0.23]):
+            out = os.path.join(tmp, "out%d" % i)
+            p = subprocess.Popen([PDFGEN, "build", "--quiet", "--content", CONTENT, "--out", out],
+                                 stderr=subprocess.DEVNULL)
+            try:
+                p.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                p.terminate()
+                p.wait()
+            for dirpath, _, files in os.walk(out):
+                for f in files:
+                    self.assertFalse(f.startswith("."), "temporary file left: " + f)
+                    r = run(["qpdf", "--check", os.path.join(dirpath, f)])
+                    self.assertEqual(r.returncode, 0, f)
+
     def test_missing_font(self):
         tmp = tempfile.mkdtemp(prefix="pdfgen-nofonts-")
         conf = os.path.join(tmp, "fonts.conf")
