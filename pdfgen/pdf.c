@@ -255,6 +255,10 @@ typedef struct Writer {
     uint32_t *clusters;
     bool *seen;
     size_t clusters_cap;
+    uint8_t *units;     /* per glyph of the span: poppler's scan (see RLM) */
+    size_t units_cap;
+    int8_t *line_state; /* per box of the page: state at its left end, -1 unknown */
+    size_t line_state_cap;
     /* content-stream state of the current page */
     HPDF_Page page;
     size_t page_no; /* 1-based */
@@ -1161,21 +1165,30 @@ static void show_glyph(Tj *t, FontUse *fu, const Glyph *g, int64_t pen, bool str
 }
 
 /* poppler (22.12) puts a line in reading order by character type alone,
- * over the text as it stands on the page from left to right: on a page it
- * reads right to left, it takes each maximal stretch that starts at a
- * left-to-right letter or a digit-like character (digits, and also . , :
- * / - + and the like) and runs leftwards over everything but right-to-left
- * letters as one left-to-right piece.  So a full stop after an Arabic word
- * ("مؤهل. في" came out "مؤهل .في"), or a bracket or space between Arabic
- * and a Latin word ("(NETs)" came out "()NETs"), ends up inside the wrong
- * piece.  Such a character set right to left is given the ActualText
- * RLM + itself + RLM: the marks are right-to-left characters of their own,
- * invisible and without meaning beyond saying that this stands in
- * right-to-left text, and they fence it off from its neighbours.  A line
- * of a left-to-right paragraph on a right-to-left sheet ending in a
- * bracket or quote gets LRM marks there for the same reason ("(Islet Cell
- * Tumors)" came out ")… (Islet Cell Tumors").  Extractors that apply the
- * bidi algorithm themselves read the same text either way. */
+ * over the text as it stands on the page from left to right.  Its types
+ * (UnicodeTypeTable.cc) are right-to-left letters, left-to-right letters,
+ * "numbers" (digits, Arabic-Indic ones too, and also # $ % + , - . / :
+ * and the Arabic comma) and neutrals (the rest: spaces, brackets, quotes,
+ * bullets, Arabic vowel marks).  On a page it reads right to left it goes
+ * from the right end: a right-to-left piece runs leftwards up to a
+ * left-to-right letter or a number, and from there a left-to-right piece
+ * runs leftwards over everything but right-to-left letters and comes out
+ * as it stands.  So a character set right to left that stands just left
+ * of a left-to-right letter or a number (comes right after it in the
+ * text) ends up in that piece, on the wrong side: the space after a full
+ * stop ("مؤهل. في" came out "مؤهل .في"), or the bracket after a Latin
+ * word ("(NETs)" came out "()NETs").  Such a character, and only such a
+ * one, is given the ActualText RLM + itself + RLM: the marks are
+ * right-to-left characters of their own, invisible and without meaning
+ * beyond saying that this stands in right-to-left text, and they end the
+ * piece there.  Every mark is also in the text viewers search (a space
+ * between two Arabic words with marks around it would make a two-word
+ * search fail), so spaces and punctuation with right-to-left letters on
+ * both sides carry none.  A line of a left-to-right paragraph on a
+ * right-to-left sheet ending in a bracket or quote gets LRM marks there
+ * for a like reason ("(Islet Cell Tumors)" came out ")… (Islet Cell
+ * Tumors").  Extractors that apply the bidi algorithm themselves read the
+ * same text either way. */
 #define RLM 0x200F
 #define LRM 0x200E
 
@@ -1211,6 +1224,83 @@ static bool all_weak_not_digits(const U16 *t)
                                          HB_UNICODE_GENERAL_CATEGORY_DECIMAL_NUMBER)
             return false;
     return t->len > 0;
+}
+
+/* poppler's character types (see RLM). */
+typedef enum PopplerType { PT_NEUTRAL, PT_LTR, PT_RTL, PT_NUMBER } PopplerType;
+
+/* The "numbers" of poppler 22.12's type table (as in libpoppler.so.126),
+ * in the blocks a sheet may use next to right-to-left text. */
+static bool poppler_number(uint32_t cp)
+{
+    static const uint32_t ranges[][2] = {
+        {0x0023, 0x0025}, {0x002B, 0x003A}, {0x00A0, 0x00A0}, {0x00A2, 0x00A5},
+        {0x00B0, 0x00B3}, {0x00B9, 0x00B9}, {0x0604, 0x060C}, {0x0659, 0x066C},
+        {0x06F0, 0x06F9}, {0x2030, 0x2034}, {0x2044, 0x2044}, {0x2070, 0x2070},
+        {0x2072, 0x207B}, {0x2080, 0x208B}, {0x208F, 0x20B1}, {0x2212, 0x2213},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+        if (cp >= ranges[i][0] && cp <= ranges[i][1])
+            return true;
+    return false;
+}
+
+static PopplerType poppler_type(uint32_t cp)
+{
+    if (poppler_number(cp))
+        return PT_NUMBER;
+    if (cp == RLM)
+        return PT_RTL;
+    if (cp == LRM)
+        return PT_LTR;
+    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
+    hb_unicode_general_category_t gc = hb_unicode_general_category(uf, cp);
+    bool letter = gc == HB_UNICODE_GENERAL_CATEGORY_DECIMAL_NUMBER ||
+                  (gc >= HB_UNICODE_GENERAL_CATEGORY_LOWERCASE_LETTER &&
+                   gc <= HB_UNICODE_GENERAL_CATEGORY_UPPERCASE_LETTER);
+    if (!letter)
+        return PT_NEUTRAL;
+    hb_script_t sc = hb_unicode_script(uf, cp);
+    bool rtl_block = (cp >= 0x0590 && cp <= 0x08FF) || (cp >= 0xFB1D && cp <= 0xFDFF) ||
+                     (cp >= 0xFE70 && cp <= 0xFEFF); /* tatweel is Common */
+    if (rtl_block || hb_script_get_horizontal_direction(sc) == HB_DIRECTION_RTL)
+        return PT_RTL;
+    return PT_LTR;
+}
+
+/* poppler's scan passing over one unit's text from right to left; *ltr:
+ * a left-to-right piece is open (the nearest character on the right that
+ * is not neutral is a left-to-right letter or a number).  A unit set
+ * right to left (rtl) that the open piece would take in is to be fenced,
+ * and then closes it; one that is not fenced and holds a number opens a
+ * piece itself.  A unit with LRM marks (lrm) leaves a piece open.
+ * Returns whether the unit is to be fenced; updates *ltr. */
+static bool scan_unit(const U16 *t, bool rtl, bool lrm, bool *ltr)
+{
+    if (lrm) {
+        *ltr = true;
+        return false;
+    }
+    bool state = *ltr;
+    for (size_t i = t->len; i-- > 0;) {
+        uint32_t cp = t->units[i];
+        if (cp >= 0xDC00 && cp < 0xE000 && i > 0 && t->units[i - 1] >= 0xD800 &&
+            t->units[i - 1] < 0xDC00) {
+            i--;
+            cp = 0x10000 + ((uint32_t)(t->units[i] - 0xD800) << 10) + (cp - 0xDC00);
+        }
+        PopplerType ty = poppler_type(cp);
+        if (ty == PT_RTL) {
+            state = false;
+        } else if (rtl && state) {
+            *ltr = false;
+            return true;
+        } else if (ty != PT_NEUTRAL) {
+            state = true;
+        }
+    }
+    *ltr = state;
+    return false;
 }
 
 /* mark + t + mark */
@@ -1287,78 +1377,6 @@ static bool span_is_rtl(const Page *p, size_t k)
     return false;
 }
 
-/* Glyphs [i, j) are extracted as one (see unit_end).  The lead glyph's
- * ToUnicode entry carries their text when that is unambiguous; otherwise
- * (the glyph already means something else, or there are several glyphs)
- * ActualText says what the glyphs stand for. */
-static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
-                        size_t i, size_t j, size_t nclusters, bool rtl)
-{
-    const Glyph *g = s->glyphs;
-    uint32_t lo = g[i].cluster, hi = g[i].cluster;
-    for (size_t l = i + 1; l < j; l++) {
-        lo = g[l].cluster < lo ? g[l].cluster : lo;
-        hi = g[l].cluster > hi ? g[l].cluster : hi;
-    }
-    size_t k = cluster_index(w->clusters, nclusters, lo);
-    size_t k_hi = cluster_index(w->clusters, nclusters, hi);
-    uint32_t end = k_hi + 1 < nclusters ? w->clusters[k_hi + 1] : s->text_end;
-    int ok = u16_from_utf8(&w->text, s->text + lo, end - lo, true);
-    if (ok <= 0) {
-        if (ok == 0)
-            diag_error(NULL, "pdf: invalid UTF-8 in text at byte %u", lo);
-        return ok == 0 ? -1 : out_of_memory();
-    }
-    /* A cluster split into two runs (unusual shaping) must not be
-     * extracted twice: its second run stands for nothing. */
-    if (w->seen[k])
-        w->text.len = 0;
-    for (; k <= k_hi; k++)
-        w->seen[k] = true;
-    bool single = j - i == 1, wrap;
-    rtl_cluster_text(&w->text, single);
-    size_t lead = single ? i : lead_glyph(g, i, j);
-    if (map_cluster(fu, use_glyph(fu, g[lead].gid), &w->text, single, &wrap))
-        return -1;
-    /* Marks for poppler (see RLM); the ToUnicode entry stays plain. */
-    if (rtl ? has_weak(&w->text)
-            : w->rtl_doc && only_spaces(s->text + end, s->text_end - end) &&
-                  all_weak_not_digits(&w->text)) {
-        if (!fence(&w->text, rtl ? RLM : LRM))
-            return out_of_memory();
-        wrap = true;
-    }
-    count_strong(w, &w->text);
-    if (wrap)
-        begin_actual_text(t, &w->text);
-    /* The lead glyph first, then the others in order, each at its own pen
-     * position; when that changed the order, the last one shown is
-     * stretched to end where the cluster ends. */
-    int64_t lead_pen = t->pen, cluster_end = t->pen;
-    for (size_t l = i; l < j; l++) {
-        if (l < lead)
-            lead_pen += g[l].x_advance;
-        cluster_end += g[l].x_advance;
-    }
-    size_t last = lead == j - 1 && !single ? j - 2 : j - 1;
-    show_glyph(t, fu, &g[lead], lead_pen, false, cluster_end);
-    int64_t pen = t->pen;
-    for (size_t l = i; l < j; l++) {
-        if (l != lead)
-            show_glyph(t, fu, &g[l], pen, l == last && lead != i, cluster_end);
-        pen += g[l].x_advance;
-    }
-    t->pen = cluster_end;
-    if (wrap) {
-        /* poppler takes the span's extent from its last glyph, minus the
-         * Tc in effect at EMC: reset first, or the stretch is lost. */
-        tj_close(t);
-        tj_set(t, &t->tc, 0, " Tc\n");
-        buf_str(t->b, "EMC\n");
-    }
-    return 0;
-}
-
 static size_t cluster_end(const GlyphSpan *s, size_t i)
 {
     size_t j = i + 1;
@@ -1395,6 +1413,193 @@ static size_t unit_end(const GlyphSpan *s, size_t i, bool rtl)
             j = cluster_end(s, j);
     }
     return j;
+}
+
+/* The text glyphs [i, j) of s stand for, in w->text as extractors are to
+ * read it (see rtl_cluster_text), without marks; *end: the byte after it
+ * in s->text.  sort_clusters(s) must have been called. */
+static int unit_text(Writer *w, const GlyphSpan *s, size_t i, size_t j, size_t nclusters,
+                     uint32_t *end)
+{
+    const Glyph *g = s->glyphs;
+    uint32_t lo = g[i].cluster, hi = g[i].cluster;
+    for (size_t l = i + 1; l < j; l++) {
+        lo = g[l].cluster < lo ? g[l].cluster : lo;
+        hi = g[l].cluster > hi ? g[l].cluster : hi;
+    }
+    size_t k = cluster_index(w->clusters, nclusters, lo);
+    size_t k_hi = cluster_index(w->clusters, nclusters, hi);
+    *end = k_hi + 1 < nclusters ? w->clusters[k_hi + 1] : s->text_end;
+    int ok = u16_from_utf8(&w->text, s->text + lo, *end - lo, true);
+    if (ok <= 0) {
+        if (ok == 0)
+            diag_error(NULL, "pdf: invalid UTF-8 in text at byte %u", lo);
+        return ok == 0 ? -1 : out_of_memory();
+    }
+    /* A cluster split into two runs (unusual shaping) must not be
+     * extracted twice: its second run stands for nothing. */
+    if (w->seen[k])
+        w->text.len = 0;
+    for (; k <= k_hi; k++)
+        w->seen[k] = true;
+    rtl_cluster_text(&w->text, j - i == 1);
+    return 0;
+}
+
+/* A unit of a left-to-right span gets LRM marks (see RLM). */
+static bool wants_lrm(const Writer *w, const GlyphSpan *s, uint32_t end)
+{
+    return w->rtl_doc && only_spaces(s->text + end, s->text_end - end) &&
+           all_weak_not_digits(&w->text);
+}
+
+/* w->units, per glyph of the span: */
+enum {
+    UNIT_START = 1, /* the first glyph of a unit */
+    UNIT_FENCE = 2, /* ... and the unit is to be fenced */
+    /* While scanning, what scan_unit says for the unit entered with no
+     * piece open (SCAN_FENCE, SCAN_OPEN: the state it leaves), and the
+     * same shifted by SCAN_IF_OPEN for it entered with one. */
+    SCAN_FENCE = 2,
+    SCAN_OPEN = 4,
+    SCAN_IF_OPEN = 2
+};
+
+/* Runs poppler's scan over span s of a right-to-left sheet, entered from
+ * the right in state *ltr (see scan_unit): marks in w->units each unit's
+ * first glyph, and those of the units to be fenced; leaves in *ltr the
+ * state at the span's left end. */
+static int scan_span(Writer *w, const GlyphSpan *s, bool rtl, bool *ltr)
+{
+    size_t n = s->glyph_count, nclusters;
+    if (n > w->units_cap) {
+        uint8_t *u = realloc(w->units, n);
+        if (!u)
+            return out_of_memory();
+        w->units = u;
+        w->units_cap = n;
+    }
+    if (sort_clusters(w, s, &nclusters))
+        return -1;
+    memset(w->units, 0, n);
+    /* The texts come in the order emit_glyphs makes them (a split
+     * cluster's text goes with its first run), the state right to left. */
+    for (size_t i = 0, j; i < n; i = j) {
+        j = unit_end(s, i, rtl);
+        uint32_t end;
+        if (unit_text(w, s, i, j, nclusters, &end))
+            return -1;
+        bool lrm = !rtl && wants_lrm(w, s, end);
+        unsigned u = UNIT_START;
+        for (int open = 0; open < 2; open++) {
+            bool state = open;
+            bool f = scan_unit(&w->text, rtl, lrm, &state);
+            u |= ((f ? SCAN_FENCE : 0u) | (state ? SCAN_OPEN : 0u)) << (open ? SCAN_IF_OPEN : 0);
+        }
+        w->units[i] = (uint8_t)u;
+    }
+    bool state = *ltr;
+    for (size_t i = n; i-- > 0;) {
+        unsigned u = w->units[i];
+        if (!(u & UNIT_START))
+            continue;
+        u >>= state ? SCAN_IF_OPEN : 0;
+        state = u & SCAN_OPEN;
+        w->units[i] = UNIT_START | (u & SCAN_FENCE ? UNIT_FENCE : 0);
+    }
+    *ltr = state;
+    return 0;
+}
+
+/* The next text box on the right of box k on the same baseline, or
+ * SIZE_MAX.  All of them count: a span of another paragraph or column on
+ * the line at worst costs a mark poppler would not have needed. */
+static size_t right_neighbour(const Page *p, size_t k)
+{
+    const GlyphSpan *s = &p->boxes[k].u.text;
+    size_t r = SIZE_MAX;
+    for (size_t i = 0; i < p->box_count; i++) {
+        const GlyphSpan *o = &p->boxes[i].u.text;
+        if (p->boxes[i].kind != BOX_TEXT || o->glyph_count == 0 || fabs(o->y - s->y) > 0.01 ||
+            o->x <= s->x)
+            continue;
+        if (r == SIZE_MAX || o->x < p->boxes[r].u.text.x)
+            r = i;
+    }
+    return r;
+}
+
+/* poppler's scan over box k of page p and the line on its right: fills
+ * w->units for box k, and leaves in *ltr the state at its left end. */
+static int scan_line(Writer *w, const Page *p, size_t k, bool *ltr)
+{
+    bool state = false;
+    size_t r = right_neighbour(p, k);
+    if (r != SIZE_MAX) {
+        if (w->line_state[r] < 0 && scan_line(w, p, r, &state))
+            return -1;
+        state = w->line_state[r] == 1;
+    }
+    if (scan_span(w, &p->boxes[k].u.text, span_is_rtl(p, k), &state))
+        return -1;
+    w->line_state[k] = state;
+    *ltr = state;
+    return 0;
+}
+
+/* Glyphs [i, j) are extracted as one (see unit_end).  The lead glyph's
+ * ToUnicode entry carries their text when that is unambiguous; otherwise
+ * (the glyph already means something else, or there are several glyphs)
+ * ActualText says what the glyphs stand for. */
+static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
+                        size_t i, size_t j, size_t nclusters, bool rtl)
+{
+    const Glyph *g = s->glyphs;
+    uint32_t end;
+    if (unit_text(w, s, i, j, nclusters, &end))
+        return -1;
+    bool single = j - i == 1, wrap;
+    size_t lead = single ? i : lead_glyph(g, i, j);
+    if (map_cluster(fu, use_glyph(fu, g[lead].gid), &w->text, single, &wrap))
+        return -1;
+    /* Marks for poppler (see RLM); the ToUnicode entry stays plain.  On a
+     * left-to-right sheet every weak character set right to left gets
+     * them. */
+    if (rtl ? (w->rtl_doc ? w->units[i] & UNIT_FENCE : has_weak(&w->text))
+            : wants_lrm(w, s, end)) {
+        if (!fence(&w->text, rtl ? RLM : LRM))
+            return out_of_memory();
+        wrap = true;
+    }
+    count_strong(w, &w->text);
+    if (wrap)
+        begin_actual_text(t, &w->text);
+    /* The lead glyph first, then the others in order, each at its own pen
+     * position; when that changed the order, the last one shown is
+     * stretched to end where the cluster ends. */
+    int64_t lead_pen = t->pen, cluster_end = t->pen;
+    for (size_t l = i; l < j; l++) {
+        if (l < lead)
+            lead_pen += g[l].x_advance;
+        cluster_end += g[l].x_advance;
+    }
+    size_t last = lead == j - 1 && !single ? j - 2 : j - 1;
+    show_glyph(t, fu, &g[lead], lead_pen, false, cluster_end);
+    int64_t pen = t->pen;
+    for (size_t l = i; l < j; l++) {
+        if (l != lead)
+            show_glyph(t, fu, &g[l], pen, l == last && lead != i, cluster_end);
+        pen += g[l].x_advance;
+    }
+    t->pen = cluster_end;
+    if (wrap) {
+        /* poppler takes the span's extent from its last glyph, minus the
+         * Tc in effect at EMC: reset first, or the stretch is lost. */
+        tj_close(t);
+        tj_set(t, &t->tc, 0, " Tc\n");
+        buf_str(t->b, "EMC\n");
+    }
+    return 0;
 }
 
 static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, bool rtl)
@@ -1464,10 +1669,14 @@ static void text_state(Writer *w, const FontUse *fu, const GlyphSpan *s)
     }
 }
 
-static int draw_text(Writer *w, const GlyphSpan *s, bool rtl)
+static int draw_text(Writer *w, const Page *p, size_t k)
 {
+    const GlyphSpan *s = &p->boxes[k].u.text;
     if (s->glyph_count == 0)
         return 0;
+    bool rtl = span_is_rtl(p, k), ltr;
+    if (w->rtl_doc && scan_line(w, p, k, &ltr))
+        return -1;
     FontUse *fu = font_use(w, s->font);
     if (font_resource(w, fu))
         return -1;
@@ -1564,10 +1773,18 @@ static int write_page(Writer *w, size_t index)
     w->strong_balance = 0;
     w->tf_font = NULL;
     w->rgb_valid = false;
+    if (p->box_count > w->line_state_cap) {
+        int8_t *ls = realloc(w->line_state, p->box_count);
+        if (!ls)
+            return out_of_memory();
+        w->line_state = ls;
+        w->line_state_cap = p->box_count;
+    }
+    if (p->box_count)
+        memset(w->line_state, -1, p->box_count);
     for (size_t i = 0; i < p->box_count; i++) {
         const Box *box = &p->boxes[i];
-        int rc = box->kind == BOX_TEXT ? draw_text(w, &box->u.text, span_is_rtl(p, i))
-                                       : draw_rect(w, &box->u.rect);
+        int rc = box->kind == BOX_TEXT ? draw_text(w, p, i) : draw_rect(w, &box->u.rect);
         if (rc)
             return -1;
     }
@@ -2058,6 +2275,8 @@ static void writer_free(Writer *w)
     free(w->text.units);
     free(w->clusters);
     free(w->seen);
+    free(w->units);
+    free(w->line_state);
 }
 
 int pdf_write(const Document *doc, const char *path)
