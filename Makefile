@@ -23,7 +23,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DPDFGEN_VERSION='"$(VERSION)"' 
              $(WARNINGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LIBS       = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
 
-SOURCES   := arena.c diag.c content.c fonts.c text.c format.c paragraph.c layout.c pdf.c build.c
+SOURCES   := arena.c diag.c content.c fonts.c text.c format.c paragraph.c layout.c cff.c pdf.c build.c
 OBJS      := $(SOURCES:%.c=build/obj/%.o)
 BIN       := build/pdfgen
 
@@ -31,7 +31,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-
 SAN_OBJS  := $(SOURCES:%.c=build/san/%.o)
 SAN_BIN   := build/san/pdfgen
 
-UNIT_TESTS := test_content test_text test_layout
+UNIT_TESTS := test_content test_text test_layout test_cff
 
 .PHONY: all deps test-deps sheets test unit integration sanitize valgrind bench install clean
 
