@@ -73,6 +73,9 @@ static void apply_source_date_epoch(DocInfo *info)
     info->year = tm.tm_year + 1900;
     info->month = tm.tm_mon + 1;
     info->day = tm.tm_mday;
+    info->hour = tm.tm_hour;
+    info->minute = tm.tm_min;
+    info->second = tm.tm_sec;
 }
 
 /* The temporary file being written, so that an interrupted run (Ctrl-C,

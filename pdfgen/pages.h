@@ -77,7 +77,8 @@ typedef struct Bookmark {
 
 typedef struct DocInfo {
     const char *title, *author, *subject, *creator, *lang; /* UTF-8 */
-    int year, month, day; /* creation and modification date, UTC midnight */
+    int year, month, day; /* creation and modification date, UTC */
+    int hour, minute, second;
 } DocInfo;
 
 typedef struct Document {

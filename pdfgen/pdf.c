@@ -583,7 +583,7 @@ static int write_dates(Writer *w)
     const DocInfo *in = &w->doc->info;
     if (in->year <= 0)
         return 0;
-    HPDF_Date d = {in->year, in->month, in->day, 0, 0, 0, 'Z', 0, 0};
+    HPDF_Date d = {in->year, in->month, in->day, in->hour, in->minute, in->second, 'Z', 0, 0};
     bool bad = HPDF_SetInfoDateAttr(w->pdf, HPDF_INFO_CREATION_DATE, d) != HPDF_OK;
     bad |= HPDF_SetInfoDateAttr(w->pdf, HPDF_INFO_MOD_DATE, d) != HPDF_OK;
     return hpdf_check(w, "document dates", bad);

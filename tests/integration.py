@@ -340,7 +340,10 @@ class SheetTests(unittest.TestCase):
                    "--content", CONTENT, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         info = run(["pdfinfo", os.path.join(out, "en", "everolimus.pdf")]).stdout
-        self.assertRegex(info, r"CreationDate:.*2023")
+        # 1700000000 is 2023-11-14 22:13:20 UTC
+        raw = subprocess.run(["qpdf", "--qdf", os.path.join(out, "en", "everolimus.pdf"), "-"],
+                             capture_output=True).stdout.decode("latin-1")
+        self.assertIn("/CreationDate (D:20231114221320Z", raw)
 
     def test_pages_render_with_ink(self):
         """Page 1 of every sheet renders, and carries text where text should be."""
