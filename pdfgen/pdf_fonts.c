@@ -1,0 +1,511 @@
+/* pdf_fonts.c — one FontUse per font the document draws with, and at the
+ * end its PDF font: Type0/Identity-H over a CIDFont, subset and embedded.
+ * In: the fonts of the text boxes, registered during validation (a font
+ *     the writer cannot embed is reported before any output exists); the
+ *     glyphs, widths and ToUnicode texts pdf_text.c recorded while writing
+ *     the pages.
+ * Out: each drawn font's dictionaries filled just before saving: the
+ *     subset font program (hb-subset), its descriptor, /W and a ToUnicode
+ *     CMap.  A CFF font is addressed by CID (cff.h), a TrueType font by
+ *     glyph id; glyph_code says which. */
+#include "cff.h"
+#include "diag.h"
+#include "pdf_internal.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hb-subset.h>
+#include <hb.h>
+#include <hpdf.h>
+#include <hpdf_objects.h>
+#include <hpdf_streams.h>
+
+/* HPDF_LIMIT_MAX_ARRAY is 32767 items: keep /W sub-arrays well below. */
+#define MAX_W_RUN 8000
+#define BFCHAR_BLOCK 100
+/* /DW, in 1/1000 em: the width of every CJK ideograph. */
+#define DEFAULT_WIDTH 1000
+
+const char *font_name(const Font *f)
+{
+    return f->postscript_name ? f->postscript_name : f->path ? f->path : "?";
+}
+
+int32_t to_1000em(const Font *f, int64_t units)
+{
+    return (int32_t)div_round(units * 1000, f->upem);
+}
+
+/* Reads the font's charset; keeps the map only when some CID differs from
+ * its glyph id. */
+static int cff_prepare(FontUse *fu)
+{
+    const Font *f = fu->font;
+    hb_blob_t *blob = hb_face_reference_table(f->face, HB_TAG('C', 'F', 'F', ' '));
+    unsigned len;
+    const char *data = hb_blob_get_data(blob, &len);
+    uint16_t *cids;
+    unsigned count;
+    CffStatus st = cff_cids(data, len, &cids, &count);
+    hb_blob_destroy(blob);
+    if (st == CFF_NO_MEMORY)
+        return out_of_memory();
+    if (st == CFF_NOT_CID_KEYED) {
+        diag_error(NULL, "pdf: font %s: CFF fonts that are not CID-keyed are not "
+                   "supported", font_name(f));
+        return -1;
+    }
+    if (st != CFF_OK || count != fu->glyph_count) {
+        free(cids);
+        diag_error(NULL, "pdf: font %s: malformed CFF table", font_name(f));
+        return -1;
+    }
+    fu->cff = true;
+    bool identity = true;
+    for (unsigned gid = 0; gid < count && identity; gid++)
+        identity = cids[gid] == gid;
+    if (identity) {
+        free(cids);
+        return 0;
+    }
+    bool twice;
+    unsigned char *set = cid_set(cids, count, &twice);
+    free(set);
+    if (!set || twice) {
+        free(cids);
+        if (!set)
+            return out_of_memory();
+        /* the PDF could not tell the two glyphs apart */
+        diag_error(NULL, "pdf: font %s: CFF charset gives two glyphs one CID",
+                   font_name(f));
+        return -1;
+    }
+    fu->cids = cids;
+    return 0;
+}
+
+/* What the content, /W and ToUnicode call glyph gid. */
+unsigned glyph_code(const FontUse *fu, uint32_t gid)
+{
+    return fu->cids ? fu->cids[gid] : gid;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registration, during validation (pdf.c) */
+
+FontUse *font_use(Writer *w, const Font *f)
+{
+    for (size_t i = 0; i < w->font_count; i++)
+        if (w->fonts[i].font == f)
+            return &w->fonts[i];
+    return NULL;
+}
+
+static FontUse *font_use_add(Writer *w, const Font *f)
+{
+    if (w->font_count == w->font_cap) {
+        size_t cap = w->font_cap ? w->font_cap * 2 : 4;
+        FontUse *p = realloc(w->fonts, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        w->fonts = p;
+        w->font_cap = cap;
+    }
+    FontUse *fu = &w->fonts[w->font_count];
+    memset(fu, 0, sizeof *fu);
+    fu->font = f;
+    fu->glyph_count = hb_face_get_glyph_count(f->face);
+    fu->glyphs = calloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *fu->glyphs);
+    if (!fu->glyphs)
+        return NULL;
+    snprintf(fu->key, sizeof fu->key, "P%zu", w->font_count);
+    w->font_count++;
+    return fu;
+}
+
+static bool is_truetype(const Font *f)
+{
+    hb_blob_t *glyf = hb_face_reference_table(f->face, HB_TAG('g', 'l', 'y', 'f'));
+    bool yes = hb_blob_get_length(glyf) > 0;
+    hb_blob_destroy(glyf);
+    return yes;
+}
+
+int register_font(Writer *w, const Font *f, FontUse **out)
+{
+    if (!f || !f->face || !f->hb || f->upem == 0) {
+        diag_error(NULL, "pdf: text box without a font");
+        return -1;
+    }
+    if ((*out = font_use(w, f)))
+        return 0;
+    if (!f->cff && !is_truetype(f)) {
+        diag_error(NULL, "pdf: font %s has neither TrueType nor CFF outlines",
+                   font_name(f));
+        return -1;
+    }
+    if (!(*out = font_use_add(w, f)))
+        return out_of_memory();
+    return f->cff ? cff_prepare(*out) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fonts, filled once all pages are written */
+
+/* Same glyph set, same tag: the output stays reproducible while two
+ * different subsets of one font in one reader do not collide. */
+static void subset_tag(const FontUse *fu, char *tag)
+{
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (const char *p = font_name(fu->font); *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+    for (unsigned gid = 0; gid < fu->glyph_count; gid++)
+        if (fu->glyphs[gid].used) {
+            h = (h ^ (gid & 0xFF)) * 0x100000001b3u;
+            h = (h ^ (gid >> 8)) * 0x100000001b3u;
+        }
+    for (int i = 0; i < 6; i++) {
+        tag[i] = (char)('A' + h % 26);
+        h /= 26;
+    }
+}
+
+static hb_subset_input_t *subset_input(const FontUse *fu)
+{
+    hb_subset_input_t *in = hb_subset_input_create_or_fail();
+    if (!in)
+        return NULL;
+    hb_set_t *glyphs = hb_subset_input_glyph_set(in);
+    hb_set_add(glyphs, 0);
+    for (unsigned gid = 1; gid < fu->glyph_count; gid++)
+        if (fu->glyphs[gid].used)
+            hb_set_add(glyphs, gid);
+    hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+    /* Only what the PDF reads is kept.  A CFF font is embedded as its bare
+     * 'CFF ' table; every other table would be subset for nothing (cmap
+     * and vmtx of a CJK face take milliseconds).  A TrueType font program
+     * under a CIDFont needs six tables (PDF 32000 9.9); cmap, OS/2 and post
+     * are kept too because some readers' font loaders insist on them.
+     * Names and layout tables go: the latter would also drag in every
+     * glyph reachable by substitution. */
+    static const hb_tag_t truetype_keep[] = {
+        HB_TAG('g', 'l', 'y', 'f'), HB_TAG('l', 'o', 'c', 'a'), HB_TAG('h', 'e', 'a', 'd'),
+        HB_TAG('h', 'h', 'e', 'a'), HB_TAG('h', 'm', 't', 'x'), HB_TAG('m', 'a', 'x', 'p'),
+        HB_TAG('c', 'm', 'a', 'p'), HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't'),
+    };
+    hb_tag_t tags[64];
+    unsigned offset = 0, count;
+    do {
+        count = sizeof tags / sizeof tags[0];
+        hb_face_get_table_tags(fu->font->face, offset, &count, tags);
+        for (unsigned i = 0; i < count; i++) {
+            bool keep = fu->cff && tags[i] == HB_TAG('C', 'F', 'F', ' ');
+            for (size_t k = 0; !fu->cff && k < sizeof truetype_keep / sizeof truetype_keep[0]; k++)
+                keep |= tags[i] == truetype_keep[k];
+            if (!keep)
+                hb_set_add(drop, tags[i]);
+        }
+        offset += count;
+    } while (count == sizeof tags / sizeof tags[0]);
+    /* TrueType keeps the used glyphs (plus .notdef) under their original
+     * ids, so the content written earlier stays valid and /CIDToGIDMap is
+     * /Identity; the padding compresses away.  A CFF font's content is in
+     * CIDs, which survive renumbering, and retained ids would cost an empty
+     * charstring per skipped glyph: 65,535 in a CJK face.  Subroutines
+     * shared by a few hundred glyphs save less than their indexes cost:
+     * inlined, a CJK sheet's font is 5-10% smaller after Flate. */
+    hb_subset_input_set_flags(in, fu->cff ? HB_SUBSET_FLAGS_NO_HINTING |
+                                                HB_SUBSET_FLAGS_DESUBROUTINIZE
+                                          : HB_SUBSET_FLAGS_RETAIN_GIDS |
+                                                HB_SUBSET_FLAGS_NO_HINTING);
+    return in;
+}
+
+/* hb-subset keeps a CID-keyed font's CIDs, and the content depends on it:
+ * checked, so that a change in HarfBuzz shows up as an error rather than
+ * as wrong glyphs. */
+static bool subset_keeps_cids(const FontUse *fu, const char *data, unsigned len)
+{
+    uint16_t *cids;
+    unsigned count;
+    if (cff_cids(data, len, &cids, &count) != CFF_OK)
+        return false;
+    bool twice;
+    unsigned char *set = cid_set(cids, count, &twice);
+    free(cids);
+    bool ok = set != NULL;
+    for (unsigned gid = 1; gid < fu->glyph_count && ok; gid++)
+        ok = !fu->glyphs[gid].used || cid_in(set, glyph_code(fu, gid));
+    free(set);
+    return ok;
+}
+
+/* The font program to embed: the whole subset font for TrueType, the bare
+ * 'CFF ' table for CFF (FontFile3 /CIDFontType0C; poppler 22.12 draws
+ * wrong glyphs from FontFile3 /OpenType). */
+static hb_blob_t *subset_font(const FontUse *fu)
+{
+    hb_subset_input_t *in = subset_input(fu);
+    if (!in)
+        return NULL;
+    hb_face_t *face = hb_subset_or_fail(fu->font->face, in);
+    hb_subset_input_destroy(in);
+    if (!face)
+        return NULL;
+    hb_blob_t *blob = fu->cff ? hb_face_reference_table(face, HB_TAG('C', 'F', 'F', ' '))
+                              : hb_face_reference_blob(face);
+    hb_face_destroy(face);
+    unsigned len;
+    const char *data = hb_blob_get_data(blob, &len);
+    if (len == 0 || (fu->cff && !subset_keeps_cids(fu, data, len))) {
+        hb_blob_destroy(blob);
+        return NULL;
+    }
+    return blob;
+}
+
+/* DictStream_New ignores the document's compression mode. */
+static HPDF_Dict new_stream(Writer *w)
+{
+    HPDF_Dict s = HPDF_DictStream_New(w->pdf->mmgr, w->pdf->xref);
+    if (s)
+        s->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    return s;
+}
+
+static HPDF_Dict font_file(Writer *w, const FontUse *fu)
+{
+    hb_blob_t *blob = subset_font(fu);
+    if (!blob) {
+        diag_error(NULL, "pdf: hb-subset failed for font %s", font_name(fu->font));
+        return NULL;
+    }
+    unsigned len;
+    const char *data = hb_blob_get_data(blob, &len);
+    HPDF_Dict s = new_stream(w);
+    bool bad = !s || HPDF_Stream_Write(s->stream, (const HPDF_BYTE *)data, len) != HPDF_OK;
+    if (!bad && fu->cff)
+        bad = HPDF_Dict_AddName(s, "Subtype", "CIDFontType0C") != HPDF_OK;
+    else if (!bad)
+        bad = HPDF_Dict_AddNumber(s, "Length1", (HPDF_INT32)len) != HPDF_OK;
+    hb_blob_destroy(blob);
+    if (hpdf_check(w, "font file", bad))
+        return NULL;
+    return s;
+}
+
+/* StemV is not stored in TrueType fonts; this estimate from the weight
+ * class is the one many PDF producers use. */
+static int stem_v(const Font *f)
+{
+    double weight = hb_style_get_value(f->hb, HB_STYLE_TAG_WEIGHT);
+    if (!(weight > 0))
+        weight = f->bold ? 700 : 400;
+    return 50 + (int)(weight * weight / 4225.0);
+}
+
+static HPDF_Dict font_descriptor(Writer *w, const FontUse *fu, const char *name,
+                                 HPDF_Dict file)
+{
+    const Font *f = fu->font;
+    HPDF_MMgr mmgr = w->pdf->mmgr;
+    HPDF_Dict d = HPDF_Dict_New(mmgr);
+    if (!d || HPDF_Xref_Add(w->pdf->xref, d) != HPDF_OK)
+        return NULL;
+    int flags = 4 /* symbolic: glyphs beyond the standard Latin set */;
+    flags |= f->fixed_pitch ? 1 : 0;
+    flags |= f->serif ? 2 : 0;
+    flags |= f->italic ? 64 : 0;
+    HPDF_Array bbox = HPDF_Array_New(mmgr);
+    bool bad = !bbox;
+    for (int i = 0; i < 4 && bbox; i++)
+        bad |= HPDF_Array_AddNumber(bbox, to_1000em(f, f->bbox[i])) != HPDF_OK;
+    bad |= HPDF_Dict_AddName(d, "Type", "FontDescriptor") != HPDF_OK;
+    bad |= HPDF_Dict_AddName(d, "FontName", name) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "Flags", flags) != HPDF_OK;
+    bad |= HPDF_Dict_Add(d, "FontBBox", bbox) != HPDF_OK;
+    bad |= HPDF_Dict_AddReal(d, "ItalicAngle", (HPDF_REAL)f->italic_angle) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "Ascent", to_1000em(f, f->ascender)) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "Descent", to_1000em(f, f->descender)) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "CapHeight",
+                               to_1000em(f, f->cap_height ? f->cap_height : f->ascender)) != HPDF_OK;
+    if (f->x_height)
+        bad |= HPDF_Dict_AddNumber(d, "XHeight", to_1000em(f, f->x_height)) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "StemV", stem_v(f)) != HPDF_OK;
+    bad |= HPDF_Dict_Add(d, fu->cff ? "FontFile3" : "FontFile2", file) != HPDF_OK;
+    return bad ? NULL : d;
+}
+
+/* /W as "first [w w w ...]" over runs of consecutive codes.  Glyphs as
+ * wide as /DW need no entry: in CJK text that is nearly all of them. */
+static HPDF_Array widths(Writer *w, const FontUse *fu)
+{
+    HPDF_MMgr mmgr = w->pdf->mmgr;
+    HPDF_Array list = HPDF_Array_New(mmgr);
+    HPDF_Array run = NULL;
+    unsigned prev = 0, run_len = 0;
+    bool bad = !list;
+    for (unsigned gid = 1; gid < fu->glyph_count && !bad; gid++) {
+        const GlyphUse *u = &fu->glyphs[gid];
+        if (!u->used || u->width == DEFAULT_WIDTH) {
+            run = NULL;
+            continue;
+        }
+        unsigned code = glyph_code(fu, gid);
+        if (!run || code != prev + 1 || run_len == MAX_W_RUN) {
+            run = HPDF_Array_New(mmgr);
+            bad |= HPDF_Array_AddNumber(list, (HPDF_INT32)code) != HPDF_OK;
+            bad |= HPDF_Array_Add(list, run) != HPDF_OK;
+            run_len = 0;
+        }
+        bad |= HPDF_Array_AddNumber(run, u->width) != HPDF_OK;
+        prev = code;
+        run_len++;
+    }
+    return bad ? NULL : list;
+}
+
+static HPDF_Dict cid_system_info(Writer *w)
+{
+    HPDF_MMgr mmgr = w->pdf->mmgr;
+    HPDF_Dict d = HPDF_Dict_New(mmgr);
+    if (!d)
+        return NULL;
+    bool bad = HPDF_Dict_Add(d, "Registry", HPDF_String_New(mmgr, "Adobe", NULL)) != HPDF_OK;
+    bad |= HPDF_Dict_Add(d, "Ordering", HPDF_String_New(mmgr, "Identity", NULL)) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "Supplement", 0) != HPDF_OK;
+    return bad ? NULL : d;
+}
+
+static HPDF_Dict cid_font(Writer *w, const FontUse *fu, const char *name,
+                          HPDF_Dict descriptor)
+{
+    HPDF_Dict d = HPDF_Dict_New(w->pdf->mmgr);
+    if (!d || HPDF_Xref_Add(w->pdf->xref, d) != HPDF_OK)
+        return NULL;
+    bool bad = HPDF_Dict_AddName(d, "Type", "Font") != HPDF_OK;
+    /* A CFF font finds its glyphs by CID through its own charset. */
+    bad |= HPDF_Dict_AddName(d, "Subtype", fu->cff ? "CIDFontType0" : "CIDFontType2") != HPDF_OK;
+    bad |= HPDF_Dict_AddName(d, "BaseFont", name) != HPDF_OK;
+    bad |= HPDF_Dict_Add(d, "CIDSystemInfo", cid_system_info(w)) != HPDF_OK;
+    bad |= HPDF_Dict_Add(d, "FontDescriptor", descriptor) != HPDF_OK;
+    bad |= HPDF_Dict_AddNumber(d, "DW", DEFAULT_WIDTH) != HPDF_OK;
+    bad |= HPDF_Dict_Add(d, "W", widths(w, fu)) != HPDF_OK;
+    if (!fu->cff)
+        bad |= HPDF_Dict_AddName(d, "CIDToGIDMap", "Identity") != HPDF_OK;
+    return bad ? NULL : d;
+}
+
+static const char cmap_head[] =
+    "/CIDInit /ProcSet findresource begin\n"
+    "12 dict begin\n"
+    "begincmap\n"
+    "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+    "/CMapName /Adobe-Identity-UCS def\n"
+    "/CMapType 2 def\n"
+    "1 begincodespacerange\n"
+    "<0000> <FFFF>\n"
+    "endcodespacerange\n";
+
+static const char cmap_tail[] =
+    "endcmap\n"
+    "CMapName currentdict /CMap defineresource pop\n"
+    "end\n"
+    "end\n";
+
+static unsigned mapped_from(const FontUse *fu, unsigned gid, unsigned max, unsigned *next)
+{
+    unsigned n = 0;
+    for (; gid < fu->glyph_count && n < max; gid++)
+        n += fu->glyphs[gid].map_len > 0;
+    *next = gid;
+    return n;
+}
+
+static void cmap_text(const FontUse *fu, Buf *b)
+{
+    buf_str(b, cmap_head);
+    unsigned gid = 1, next;
+    unsigned n;
+    while ((n = mapped_from(fu, gid, BFCHAR_BLOCK, &next)) > 0) {
+        buf_uint(b, n);
+        buf_str(b, " beginbfchar\n");
+        for (; gid < next; gid++) {
+            const GlyphUse *u = &fu->glyphs[gid];
+            if (!u->map_len)
+                continue;
+            buf_str(b, "<");
+            buf_hex4(b, glyph_code(fu, gid));
+            buf_str(b, "> <");
+            buf_u16_hex(b, fu->map.units + u->map_off, u->map_len);
+            buf_str(b, ">\n");
+        }
+        buf_str(b, "endbfchar\n");
+    }
+    buf_str(b, cmap_tail);
+}
+
+static HPDF_Dict to_unicode(Writer *w, const FontUse *fu)
+{
+    Buf *b = &w->out;
+    b->len = 0;
+    cmap_text(fu, b);
+    if (b->oom) {
+        out_of_memory();
+        return NULL;
+    }
+    HPDF_Dict s = new_stream(w);
+    if (!s || HPDF_Stream_Write(s->stream, (const HPDF_BYTE *)b->data,
+                                (HPDF_UINT)b->len) != HPDF_OK)
+        return NULL;
+    return s;
+}
+
+/* TAG+PostScriptName, keeping only what a PostScript name may contain. */
+static void base_font_name(const FontUse *fu, char name[HPDF_LIMIT_MAX_NAME_LEN + 1])
+{
+    subset_tag(fu, name);
+    size_t n = 6;
+    name[n++] = '+';
+    const char *ps = fu->font->postscript_name ? fu->font->postscript_name : "Font";
+    for (; *ps && n < HPDF_LIMIT_MAX_NAME_LEN; ps++)
+        if (*ps > 0x20 && *ps < 0x7F && !strchr("[](){}<>/%#", *ps))
+            name[n++] = *ps;
+    name[n] = '\0';
+}
+
+static int fill_font(Writer *w, const FontUse *fu)
+{
+    char name[HPDF_LIMIT_MAX_NAME_LEN + 1];
+    base_font_name(fu, name);
+    HPDF_Dict file = font_file(w, fu);
+    if (!file)
+        return -1; /* reported */
+    HPDF_Dict desc = font_descriptor(w, fu, name, file);
+    HPDF_Dict cid = desc ? cid_font(w, fu, name, desc) : NULL;
+    HPDF_Dict cmap = cid ? to_unicode(w, fu) : NULL;
+    if (hpdf_check(w, "font", !cmap))
+        return -1;
+    HPDF_Dict t0 = fu->type0;
+    HPDF_Array descendants = HPDF_Array_New(w->pdf->mmgr);
+    bool bad = !descendants || HPDF_Array_Add(descendants, cid) != HPDF_OK;
+    bad |= HPDF_Dict_AddName(t0, "Type", "Font") != HPDF_OK;
+    bad |= HPDF_Dict_AddName(t0, "Subtype", "Type0") != HPDF_OK;
+    bad |= HPDF_Dict_AddName(t0, "BaseFont", name) != HPDF_OK;
+    bad |= HPDF_Dict_AddName(t0, "Encoding", "Identity-H") != HPDF_OK;
+    bad |= HPDF_Dict_Add(t0, "DescendantFonts", descendants) != HPDF_OK;
+    bad |= HPDF_Dict_Add(t0, "ToUnicode", cmap) != HPDF_OK;
+    return hpdf_check(w, "font", bad);
+}
+
+int write_fonts(Writer *w)
+{
+    for (size_t i = 0; i < w->font_count; i++)
+        if (w->fonts[i].type0 && fill_font(w, &w->fonts[i]))
+            return -1;
+    return 0;
+}
