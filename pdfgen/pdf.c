@@ -2,8 +2,9 @@
  *
  * libharu owns the document structure (xref, pages, outlines, info,
  * compression, serialisation).  Its own font and text paths are not used:
- * they mangle ToUnicode, composite glyphs and everything beyond the BMP
- * (see DESIGN.md).  Instead text goes into the page content streams as raw
+ * in libharu 2.3.0 they write a malformed ToUnicode CMap, lose the parts
+ * of composite glyphs (Arabic dots, CJK strokes), turn characters beyond
+ * the BMP into spaces and reject CFF fonts.  Instead text goes into the page content streams as raw
  * operators with 2-byte glyph ids, and each font is a Type0/Identity-H
  * dictionary built with libharu's exported object API, created on first
  * use and filled (subset, /W, ToUnicode) just before saving, when the
