@@ -112,12 +112,15 @@ static int write_atomically(const Document *doc, const char *dir, const char *id
         diag_error(NULL, "output path too long: '%s'", final_path);
         return -1;
     }
+    /* Marked pending before the file exists: a signal between mkstemp()
+     * and the next line would otherwise leave it behind. */
+    pending = 1;
     int fd = mkstemp(pending_path);
     if (fd < 0) {
+        pending = 0;
         diag_error(NULL, "cannot write in '%s': %s", dir, strerror(errno));
         return -1;
     }
-    pending = 1;
     close(fd);
     int rc = -1;
     if (pdf_write(doc, pending_path) != 0) {

@@ -27,8 +27,8 @@ typedef struct Style {
 
 /* Body type at 12 pt: the floor for patient material that may be read by
  * people with low vision; references may go smaller. */
-static const Style BODY = {STYLE_REGULAR, 12, 17, INK};
-static const Style BODY_ITALIC = {STYLE_ITALIC, 12, 17, INK};
+static const Style BODY = {STYLE_REGULAR, 12, 16.5, INK};
+static const Style BODY_ITALIC = {STYLE_ITALIC, 12, 16.5, INK};
 static const Style HEADING = {STYLE_BOLD, 15, 19, BRAND};
 static const Style DRUG_NAME = {STYLE_BOLD, 26, 31, BRAND};
 static const Style DRUG_CLASS = {STYLE_REGULAR, 13, 18, MUTED};
@@ -36,7 +36,7 @@ static const Style SERIES = {STYLE_REGULAR, 12, 16, BAND_TINT};
 static const Style TITLE = {STYLE_BOLD, 20, 25, WHITE};
 static const Style HELP_HEADING = {STYLE_BOLD, 14, 19, BRAND};
 static const Style PHONE = {STYLE_BOLD, 20, 27, BRAND};
-static const Style REFERENCE = {STYLE_REGULAR, 9, 12, INK};
+static const Style REFERENCE = {STYLE_REGULAR, 9, 11.5, INK};
 static const Style FOOTER = {STYLE_REGULAR, 9.5, 12, MUTED};
 static const Style RUNNING_HEAD = {STYLE_REGULAR, 9.5, 12, MUTED};
 
@@ -251,19 +251,19 @@ static void build_flow(Flow *flow, const SheetRequest *request)
     add_heading(flow, s->label_targeted_drugs.utf8, &s->label_targeted_drugs.pos, HEADING, 16);
     add_text(flow, &drug->targeted_drugs, BODY, 0, 4);
     add_heading(flow, expand1(arena, &s->label_how_it_works, "drug", drug->name.utf8),
-                &s->label_how_it_works.pos, HEADING, 14);
+                &s->label_how_it_works.pos, HEADING, 12);
     add_text(flow, &drug->how_it_works, BODY, 0, 4);
-    add_heading(flow, s->label_how_it_is_taken.utf8, &s->label_how_it_is_taken.pos, HEADING, 14);
+    add_heading(flow, s->label_how_it_is_taken.utf8, &s->label_how_it_is_taken.pos, HEADING, 12);
     add_text(flow, &drug->how_it_is_taken, BODY, 0, 4);
     if (drug->who_it_is_for.utf8) {
-        add_heading(flow, s->label_who_it_is_for.utf8, &s->label_who_it_is_for.pos, HEADING, 14);
+        add_heading(flow, s->label_who_it_is_for.utf8, &s->label_who_it_is_for.pos, HEADING, 12);
         add_text(flow, &drug->who_it_is_for, BODY, 0, 4);
     }
     add_heading(flow, s->label_common_side_effects.utf8, &s->label_common_side_effects.pos,
-                HEADING, 14);
+                HEADING, 12);
     add_bullets(flow, &drug->common_side_effects, BODY);
     add_heading(flow, s->label_serious_side_effects.utf8, &s->label_serious_side_effects.pos,
-                HEADING, 14);
+                HEADING, 12);
     add_bullets(flow, &drug->serious_side_effects, BODY);
 
     begin_box(flow, (BoxStyle){.pad = 14, .fill = 1, .fill_color = HELP_FILL, .line_width = 1.2,
@@ -312,7 +312,7 @@ static Geometry geometry_for(Paper paper)
     g.left = 54;
     g.right = g.width - 54;
     g.top = g.height - 48;
-    g.bottom = 72; /* the footer sits below this */
+    g.bottom = 64; /* the footer sits below this */
     return g;
 }
 
@@ -518,13 +518,13 @@ static int draw_footers(Paginator *p, Shaper *shaper, const SheetRequest *reques
         Lines right_lines = paragraph_break(p->arena, right, FOOTER.size, measure);
         Box *rule = push_box(p->arena, page);
         rule->kind = BOX_RECT;
-        rule->u.rect = (RectBox){.x = p->g.left, .y = p->g.bottom - 22, .width = measure,
+        rule->u.rect = (RectBox){.x = p->g.left, .y = p->g.bottom - 16, .width = measure,
                                  .height = 0.6, .fill = 1, .fill_color = (Color)MUTED};
         /* The date starts the footer and the page number ends it: left and
          * right, mirrored on right-to-left sheets.  The page number drops
          * below the date when a translation makes the two collide. */
         int rtl = shaper_is_rtl(shaper);
-        double baseline = p->g.bottom - 36;
+        double baseline = p->g.bottom - 30;
         for (size_t i = 0; i < left_lines.count; i++) {
             const Line *line = &left_lines.lines[i];
             draw_line(p->arena, page, left, line, &FOOTER,

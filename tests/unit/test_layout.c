@@ -80,7 +80,7 @@ static size_t check_document(const Document *doc)
             assert_true(s->x + span_width(s) <= doc->width - 54 + 0.01);
             /* body text stays clear of the footer band; the footer is small */
             if (s->size >= 12)
-                assert_true(s->y > 72);
+                assert_true(s->y > 64);
             assert_true(s->size >= 8);
             /* body below the top margin; only the small running head above */
             assert_true(s->y < doc->height - (s->size >= 12 ? 48 : 30));
