@@ -838,6 +838,19 @@ static void text_state(Writer *w, const FontUse *fu, const GlyphSpan *s)
     }
 }
 
+/* Appends the text operators collected in w->out to the page's content
+ * stream. */
+static int flush_to_page(Writer *w)
+{
+    Buf *b = &w->out;
+    if (b->oom)
+        return out_of_memory();
+    HPDF_Stream stream = ((HPDF_PageAttr)w->page->attr)->stream;
+    return hpdf_check(w, "page content",
+                      HPDF_Stream_Write(stream, (const HPDF_BYTE *)b->data,
+                                        (HPDF_UINT)b->len) != HPDF_OK);
+}
+
 static int draw_text(Writer *w, const Page *p, size_t k)
 {
     const GlyphSpan *s = &p->boxes[k].u.text;
@@ -862,12 +875,7 @@ static int draw_text(Writer *w, const Page *p, size_t k)
     if (emit_glyphs(w, &t, fu, s, rtl))
         return -1;
     buf_str(b, "ET\n");
-    if (b->oom)
-        return out_of_memory();
-    HPDF_Stream stream = ((HPDF_PageAttr)w->page->attr)->stream;
-    return hpdf_check(w, "page content",
-                      HPDF_Stream_Write(stream, (const HPDF_BYTE *)b->data,
-                                        (HPDF_UINT)b->len) != HPDF_OK);
+    return flush_to_page(w);
 }
 
 /* poppler (22.12) reads a whole page in one direction, that of the
@@ -920,12 +928,7 @@ static int draw_direction_marker(Writer *w, const Page *p)
     unsigned code = glyph_code(fu, gid);
     buf_hex4(b, code);
     buf_str(b, ">Tj\nEMC\n0 Tr\nET\n");
-    if (b->oom)
-        return out_of_memory();
-    HPDF_Stream stream = ((HPDF_PageAttr)w->page->attr)->stream;
-    return hpdf_check(w, "page content",
-                      HPDF_Stream_Write(stream, (const HPDF_BYTE *)b->data,
-                                        (HPDF_UINT)b->len) != HPDF_OK);
+    return flush_to_page(w);
 }
 
 int write_page(Writer *w, size_t index)
