@@ -31,6 +31,7 @@
 #include <hpdf_streams.h>
 #include <sys/stat.h>
 #include <unicode/uloc.h>
+#include <unicode/utf8.h>
 
 /* ------------------------------------------------------------------ */
 /* Growable byte buffer (Buf, pdf_internal.h) */
@@ -113,38 +114,17 @@ int64_t div_round(int64_t a, int64_t b) /* b > 0 */
 /* ------------------------------------------------------------------ */
 /* UTF-8 / UTF-16 */
 
-/* Decodes one strict UTF-8 sequence; returns its length, 0 if invalid. */
+/* ICU's U8_NEXT, as in the text stage: strict (no overlongs, surrogates
+ * or values past U+10FFFF).  Returns the sequence's length, 0 if invalid. */
 static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t len;
-    uint32_t c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        c &= 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        c &= 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        c &= 0x07;
-    } else {
+    int32_t i = 0;
+    UChar32 c;
+    U8_NEXT(s, i, (int32_t)(n > INT32_MAX ? INT32_MAX : n), c);
+    if (c < 0)
         return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
+    *cp = (uint32_t)c;
+    return (size_t)i;
 }
 
 /* Bidi controls steer layout; in extracted text they are noise. */
