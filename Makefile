@@ -23,7 +23,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DPDFGEN_VERSION='"$(VERSION)"' 
              $(WARNINGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LIBS       = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
 
-SOURCES   := arena.c diag.c content.c fonts.c text.c format.c paragraph.c layout.c cff.c pdf.c pdf_text.c pdf_fonts.c build.c
+SOURCES   := $(notdir $(filter-out pdfgen/main.c,$(wildcard pdfgen/*.c)))
 OBJS      := $(SOURCES:%.c=build/obj/%.o)
 BIN       := build/pdfgen
 

@@ -141,7 +141,7 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     double start = now_ms();
     Arena arena = {0};
     SheetRequest request = {content, language, drug, options->paper, options->creator};
-    Document *doc = layout_sheet(&arena, shaper, &request);
+    Document *doc = sheet_document(&arena, shaper, &request);
     int rc = -1;
     char *final_path = arena_printf(&arena, "%s/%s.pdf", dir, drug->id.utf8);
     if (doc && options->dry_run) {

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "layout.h"
+#include "sheet.h"
 #include "model.h"
 
 typedef struct BuildOptions {

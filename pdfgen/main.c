@@ -10,6 +10,8 @@
 #include "build.h"
 #include "content.h"
 #include "diag.h"
+#include "sheet.h"
+#include "tree.h"
 
 #ifndef PDFGEN_VERSION
 #define PDFGEN_VERSION "0.0.0"
@@ -22,6 +24,7 @@ static const char usage_text[] =
     "                    [--content DIR] [--out DIR] [--quiet]\n"
     "       pdfgen check [--content DIR]\n"
     "       pdfgen list  [--content DIR]\n"
+    "       pdfgen tree  --lang L --drug D [--content DIR]\n"
     "       pdfgen --help | --version\n";
 
 static const char help_text[] =
@@ -33,6 +36,8 @@ static const char help_text[] =
     "          (or only those named with --lang and --drug, each repeatable)\n"
     "  check   validate all content and write nothing\n"
     "  list    print the languages and drugs found in the content\n"
+    "  tree    print the document tree of one sheet (structure, language,\n"
+    "          direction and source position of every node)\n"
     "\n"
     "options:\n"
     "  --content DIR   content folder (default: content)\n"
@@ -121,12 +126,20 @@ static int parse_args(int argc, char **argv, Options *o)
             return usage_error("unknown option '%s'", arg);
         if (o->command)
             return usage_error("unexpected argument '%s'", arg);
-        if (strcmp(arg, "build") && strcmp(arg, "check") && strcmp(arg, "list"))
+        if (strcmp(arg, "build") && strcmp(arg, "check") && strcmp(arg, "list") &&
+            strcmp(arg, "tree"))
             return usage_error("unknown command '%s'", arg);
         o->command = arg;
     }
     if (!o->command)
         return usage_error("no command given");
+    if (strcmp(o->command, "tree") == 0) {
+        if (o->language_count != 1 || o->drug_count != 1)
+            return usage_error("'tree' needs exactly one --lang and one --drug");
+        if (o->quiet || strcmp(o->out_dir, "out") != 0 || o->paper != PAPER_LETTER)
+            return usage_error("'tree' takes only --lang, --drug and --content");
+        return -1;
+    }
     if (strcmp(o->command, "build") != 0 &&
         (o->language_count || o->drug_count || o->quiet || strcmp(o->out_dir, "out") != 0 ||
          o->paper != PAPER_LETTER))
@@ -161,6 +174,28 @@ static void list_content(const Content *content)
     printf("\n");
 }
 
+/* File names in the dump are relative to the content folder, so golden
+ * files do not depend on where the content lives. */
+static int dump_tree(const Content *content, const Options *o)
+{
+    const Language *language = content_language(content, o->languages[0]);
+    SheetRequest request = {content, language, language_drug(language, o->drugs[0]),
+                            PAPER_LETTER, "pdfgen " PDFGEN_VERSION};
+    Arena arena = {0};
+    Tree *tree = sheet_tree(&arena, &request);
+    if (tree) {
+        size_t n = strlen(o->content_dir);
+        char *prefix = arena_alloc(&arena, n + 2);
+        memcpy(prefix, o->content_dir, n);
+        if (n && prefix[n - 1] != '/')
+            prefix[n++] = '/';
+        prefix[n] = '\0';
+        tree_dump(tree, stdout, prefix);
+    }
+    arena_free(&arena);
+    return tree && fflush(stdout) == 0 ? EXIT_OK : EXIT_ERRORS;
+}
+
 int main(int argc, char **argv)
 {
     Options o;
@@ -181,6 +216,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(o.command, "list") == 0) {
         list_content(content);
+    } else if (strcmp(o.command, "tree") == 0) {
+        rc = dump_tree(content, &o);
     } else {
         mode_t mask = umask(0);
         umask(mask);

@@ -1,21 +1,20 @@
 /* pages.h — the laid-out document: what layout.c produces and the writers
- * (pdf.c for production, dump.c for tests) consume.  Pure data, no
- * behaviour: pages of positioned boxes, plus the outline and metadata.
+ * (pdf.c) consume.  Pure data, no behaviour: pages of positioned boxes,
+ * each pointing at the node of the document tree it draws, plus the
+ * outline and metadata.
  *
  * Units are PostScript points, origin at the bottom-left of the page.
  * Everything here lives in the Arena the layout was built in. */
 #ifndef PDFGEN_PAGES_H
 #define PDFGEN_PAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fonts.h"
 #include "model.h"
-
-typedef struct Color {
-    float r, g, b;
-} Color;
+#include "tree.h"
 
 /* One glyph as HarfBuzz shaped it.  Positions are in font units (the
  * hb_font's scale is the face's upem).  cluster is a byte offset into the
@@ -40,6 +39,7 @@ typedef struct GlyphSpan {
     const char *text; /* the paragraph's NFC UTF-8 that clusters index */
     uint32_t text_begin, text_end; /* the bytes this span stands for */
     const char *lang; /* BCP 47 language of the text, e.g. "es-US" */
+    uint8_t level;    /* bidi embedding level (text.c): odd is right to left */
 } GlyphSpan;
 
 typedef enum BoxKind {
@@ -56,8 +56,14 @@ typedef struct RectBox {
     Color fill_color;
 } RectBox;
 
+/* Every box says which node of the document tree it draws (a TEXT leaf
+ * for text; the decorated container or the page furniture for a
+ * rectangle) and whether it is an artifact: furniture and decoration that
+ * a reader of the content skips. */
 typedef struct Box {
     BoxKind kind;
+    const Node *node;
+    bool artifact;
     union {
         GlyphSpan text;
         RectBox rect;
@@ -88,6 +94,7 @@ typedef struct Document {
     Bookmark *bookmarks;
     size_t bookmark_count;
     DocInfo info;
+    const Tree *tree; /* what the boxes draw: the structure to tag */
 } Document;
 
 #endif

@@ -335,7 +335,7 @@ static int itemize_and_shape(Shaper *shaper, Arena *arena, ShapedText *text,
                 (last->script != scripts[at] && !clings_to_base(cp))) {
                 ShapedRun *run = push_run(arena, &runs, &count, &cap);
                 *run = (ShapedRun){.font = font, .begin = at, .end = i, .level = levels[at],
-                                   .script = scripts[at]};
+                                   .script = scripts[at], .piece = p};
                 run_piece[count - 1] = &pieces[p];
                 current = font;
             } else {

@@ -36,6 +36,8 @@ typedef struct ShapedRun {
     size_t glyph_count;
     uint8_t level;       /* bidi embedding level: odd is right-to-left */
     hb_script_t script;
+    size_t piece;        /* index of the TextPiece it comes from: runs never
+                            span two pieces */
 } ShapedRun;
 
 enum { BREAK_NONE = 0, BREAK_ALLOWED = 1, BREAK_MANDATORY = 2 };

@@ -15,7 +15,7 @@
 #include "content.h"
 #include "diag.h"
 #include "fonts.h"
-#include "layout.h"
+#include "sheet.h"
 #include "text.h"
 
 typedef struct Fixture {
@@ -133,7 +133,7 @@ static void grow_and_check(Fixture *f, const char *lang, Paper paper)
             grown.common_side_effects.items = items;
             grown.common_side_effects.count += n;
             SheetRequest request = {f->content, language, &grown, paper, "pdfgen test"};
-            Document *doc = layout_sheet(&arena, f->shaper, &request);
+            Document *doc = sheet_document(&arena, f->shaper, &request);
             assert_non_null(doc);
             size_t pages = check_document(doc);
             if (pages > max_pages)
@@ -154,7 +154,7 @@ static void test_paper_sizes(void **state)
     for (int paper = PAPER_LETTER; paper <= PAPER_A4; paper++) {
         Arena arena = {0};
         SheetRequest request = {f->content, en, &en->drugs[0], (Paper)paper, "pdfgen test"};
-        Document *doc = layout_sheet(&arena, f->shaper, &request);
+        Document *doc = sheet_document(&arena, f->shaper, &request);
         assert_non_null(doc);
         if (paper == PAPER_LETTER) {
             assert_true(doc->width == 612 && doc->height == 792);

@@ -1,0 +1,537 @@
+/* flow.c — the flow engine: a document tree into pages of boxes.  See
+ * flow.h.  Two steps: walk the tree into a flow (every line with its
+ * spacing and keep rules, and the node each piece of it draws), then cut
+ * the flow into pages and draw, page furniture last. */
+#include "flow.h"
+
+#include <string.h>
+
+#include "diag.h"
+#include "format.h"
+#include "paragraph.h"
+
+/* One line of the flow.  piece_nodes maps the shaped text's pieces (one
+ * per TEXT leaf) to the leaves, so every box knows what it draws. */
+typedef struct FlowLine {
+    const ShapedText *text;
+    const Line *line;
+    const Node *const *piece_nodes;
+    TypeStyle style;
+    double indent;
+    const ShapedText *label_text; /* a list label beside the first line */
+    const Line *label;
+    const Node *const *label_nodes;
+    double label_indent;
+    double space_before;
+    double pad_before, pad_after; /* inside a box, kept even at a page top */
+    bool keep_with_next;
+    size_t box; /* 1-based index into Flow.boxes, 0 for none */
+    const Node *bookmark;
+} FlowLine;
+
+typedef struct Flow {
+    Arena *arena;
+    Shaper *shaper;
+    double measure;
+    FlowLine *lines;
+    size_t count, cap;
+    const Node **boxes; /* decorated containers, in flow order */
+    size_t box_count, box_cap;
+    size_t open_box;    /* 1-based, 0 when none is open */
+    bool failed;
+    bool rtl;            /* right-to-left document: lines set from the right edge */
+    bool keep_next_line; /* set by a heading: its paragraph's first line keeps too */
+} Flow;
+
+static FlowLine *push_line(Flow *flow)
+{
+    flow->lines = arena_reserve(flow->arena, flow->lines, flow->count, &flow->cap, sizeof *flow->lines);
+    FlowLine *line = &flow->lines[flow->count++];
+    memset(line, 0, sizeof *line);
+    line->box = flow->open_box;
+    return line;
+}
+
+static double box_pad(const Flow *flow)
+{
+    return flow->open_box ? flow->boxes[flow->open_box - 1]->deco.pad : 0;
+}
+
+static bool decorated(const Node *node)
+{
+    return node->deco.pad > 0 || node->deco.fill || node->deco.line_width > 0;
+}
+
+/* The block's TEXT leaves, inline links' included, as pieces to shape. */
+typedef struct Pieces {
+    TextPiece *pieces;
+    const Node **nodes;
+    size_t count, cap;
+} Pieces;
+
+static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
+{
+    for (const Node *c = node->first_child; c; c = c->next) {
+        if (c->kind != NODE_TEXT) {
+            collect_pieces(flow, c, out);
+            continue;
+        }
+        size_t cap = out->cap;
+        out->pieces = arena_reserve(flow->arena, out->pieces, out->count, &cap, sizeof *out->pieces);
+        out->nodes = arena_reserve(flow->arena, out->nodes, out->count, &out->cap, sizeof *out->nodes);
+        out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos};
+        out->nodes[out->count++] = c;
+    }
+}
+
+static const ShapedText *shape_block(Flow *flow, const Node *block, Pieces *pieces)
+{
+    memset(pieces, 0, sizeof *pieces);
+    collect_pieces(flow, block, pieces);
+    if (pieces->count == 0)
+        return NULL;
+    const ShapedText *text = text_shape(flow->shaper, flow->arena, pieces->pieces, pieces->count,
+                                        block->dir_from_text ? DIRECTION_FROM_TEXT
+                                                             : DIRECTION_OF_DOCUMENT);
+    if (!text)
+        flow->failed = true;
+    return text;
+}
+
+/* Adds one block's lines; returns the index of its first flow line. */
+static size_t add_block(Flow *flow, const Node *block, double indent, double space_before)
+{
+    size_t first = flow->count;
+    Pieces pieces;
+    const ShapedText *text = shape_block(flow, block, &pieces);
+    if (!text)
+        return first;
+    const TypeStyle *style = &block->type;
+    double measure = flow->measure - indent - 2 * box_pad(flow);
+    Lines lines = paragraph_break(flow->arena, text, style->size, measure);
+    for (size_t i = 0; i < lines.count; i++) {
+        FlowLine *line = push_line(flow);
+        line->text = text;
+        line->line = &lines.lines[i];
+        line->piece_nodes = pieces.nodes;
+        line->style = *style;
+        line->indent = indent + box_pad(flow);
+        line->space_before = i == 0 ? space_before : 0;
+        /* No orphan and no widow: the first line waits for the second, the
+         * second-to-last goes with the last. */
+        line->keep_with_next = lines.count >= 2 && (i == 0 || i + 2 == lines.count);
+        if (i == 0 && flow->keep_next_line)
+            line->keep_with_next = true;
+    }
+    flow->keep_next_line = false;
+    if (block->keep_with_next) {
+        /* A heading goes to the next page with at least two lines of what
+         * it introduces, never alone at the bottom. */
+        for (size_t i = first; i < flow->count; i++)
+            flow->lines[i].keep_with_next = true;
+        flow->keep_next_line = true;
+    }
+    if (block->bookmark && first < flow->count)
+        flow->lines[first].bookmark = block;
+    return first;
+}
+
+static const Node *child_of_kind(const Node *node, NodeKind kind)
+{
+    for (const Node *c = node->first_child; c; c = c->next)
+        if (c->kind == kind)
+            return c;
+    return NULL;
+}
+
+/* A list item: the label hangs in the start gutter beside the first line
+ * of the body, which wraps at its indent so each item reads as one block. */
+static void add_item(Flow *flow, const Node *item)
+{
+    const Node *label = child_of_kind(item, NODE_LBL);
+    const Node *body = child_of_kind(item, NODE_LBODY);
+    Pieces label_pieces;
+    const ShapedText *label_text = label ? shape_block(flow, label, &label_pieces) : NULL;
+    if (!body)
+        return;
+    size_t first = add_block(flow, body, body->indent, item->space_before);
+    if (!label_text || first >= flow->count)
+        return;
+    Lines label_lines = paragraph_break(flow->arena, label_text, label->type.size, flow->measure);
+    if (label_lines.count == 0)
+        return;
+    FlowLine *line = &flow->lines[first];
+    line->label_text = label_text;
+    line->label = &label_lines.lines[0];
+    line->label_nodes = label_pieces.nodes;
+    line->label_indent = item->label_indent + box_pad(flow);
+}
+
+static void flow_node(Flow *flow, const Node *node);
+
+/* A decorated container: its padding goes above its first and below its
+ * last line; kept together, every line but the last keeps with the next. */
+static void add_container(Flow *flow, const Node *node)
+{
+    bool boxed = decorated(node) && !flow->open_box;
+    if (boxed) {
+        size_t cap = flow->box_cap;
+        flow->boxes = arena_reserve(flow->arena, flow->boxes, flow->box_count, &cap, sizeof *flow->boxes);
+        flow->box_cap = cap;
+        flow->boxes[flow->box_count++] = node;
+        flow->open_box = flow->box_count;
+    }
+    size_t first = flow->count;
+    if (node_is_block(node))
+        add_block(flow, node, node->indent, node->space_before);
+    else
+        for (const Node *c = node->first_child; c; c = c->next)
+            flow_node(flow, c);
+    if (boxed)
+        flow->open_box = 0;
+    if (first == flow->count)
+        return;
+    if (node->space_before > 0)
+        flow->lines[first].space_before = node->space_before;
+    if (boxed) {
+        flow->lines[first].pad_before = node->deco.pad;
+        flow->lines[flow->count - 1].pad_after = node->deco.pad;
+    }
+    if (node->keep_together)
+        for (size_t i = first; i + 1 < flow->count; i++)
+            flow->lines[i].keep_with_next = true;
+}
+
+static void flow_node(Flow *flow, const Node *node)
+{
+    if (node->kind == NODE_ARTIFACT || node->kind == NODE_TEXT)
+        return; /* furniture is set page by page; TEXT belongs to a block */
+    if (node_is_block(node) && !decorated(node) && !node->keep_together)
+        add_block(flow, node, node->indent, node->space_before);
+    else if (node->kind == NODE_LI)
+        add_item(flow, node);
+    else
+        add_container(flow, node);
+}
+
+/* ---- pagination and drawing ------------------------------------------- */
+
+PageGeometry page_geometry(Paper paper)
+{
+    PageGeometry g;
+    if (paper == PAPER_A4) {
+        g.width = 595.276;
+        g.height = 841.89;
+    } else {
+        g.width = 612;
+        g.height = 792;
+    }
+    /* 0.75 in sides survive every office printer's unprintable edge. */
+    g.left = 54;
+    g.right = g.width - 54;
+    g.top = g.height - 48;
+    g.bottom = 64; /* the footer sits below this */
+    return g;
+}
+
+static Box *push_box(Arena *arena, Page *page)
+{
+    page->boxes = arena_reserve(arena, page->boxes, page->box_count, &page->box_cap, sizeof *page->boxes);
+    Box *box = &page->boxes[page->box_count++];
+    memset(box, 0, sizeof *box);
+    return box;
+}
+
+static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Line *line,
+                      const Node *const *piece_nodes, const TypeStyle *style, double x,
+                      double baseline, bool artifact)
+{
+    for (size_t i = 0; i < line->slice_count; i++) {
+        const LineSlice *slice = &line->slices[i];
+        Box *box = push_box(arena, page);
+        box->kind = BOX_TEXT;
+        box->node = piece_nodes[slice->run->piece];
+        box->artifact = artifact;
+        box->u.text = (GlyphSpan){
+            .font = slice->run->font,
+            .size = style->size,
+            .color = style->color,
+            .x = x,
+            .y = baseline,
+            .glyphs = slice->run->glyphs + slice->first,
+            .glyph_count = slice->count,
+            .text = text->text,
+            .text_begin = slice->text_begin,
+            .text_end = slice->text_end,
+            .lang = text->lang,
+            .level = slice->run->level,
+        };
+        x += slice->width;
+    }
+}
+
+/* Where the baseline sits inside a line box: the font's ascent scaled, with
+ * the extra leading split above and below. */
+static double baseline_offset(const FlowLine *fl)
+{
+    const Font *font = fl->line->slice_count ? fl->line->slices[0].run->font : NULL;
+    double asc = font ? (double)font->ascender / font->upem : 0.9;
+    double desc = font ? (double)-font->descender / font->upem : 0.25;
+    return (fl->style.leading - (asc + desc) * fl->style.size) / 2 + asc * fl->style.size;
+}
+
+typedef struct BoxExtent {
+    bool used;
+    double top, bottom;
+} BoxExtent;
+
+typedef struct Paginator {
+    Arena *arena;
+    const Flow *flow;
+    PageGeometry g;
+    Document *doc;
+    size_t page_cap, bookmark_cap;
+    BoxExtent **extents; /* per page, per decorated container */
+} Paginator;
+
+static void new_page(Paginator *p)
+{
+    Document *doc = p->doc;
+    size_t pages_cap = p->page_cap; /* the two arrays grow in step */
+    doc->pages = arena_reserve(p->arena, doc->pages, doc->page_count, &pages_cap, sizeof *doc->pages);
+    p->extents = arena_reserve(p->arena, p->extents, doc->page_count, &p->page_cap, sizeof *p->extents);
+    p->extents[doc->page_count] = arena_array(p->arena, p->flow->box_count + 1, sizeof **p->extents);
+    doc->page_count++;
+}
+
+/* The heading's words, for its outline entry. */
+static const char *node_words(Arena *arena, const Node *node)
+{
+    size_t n = 0;
+    for (const Node *c = node->first_child; c; c = c->next)
+        if (c->kind == NODE_TEXT)
+            n += strlen(c->utf8);
+    char *s = arena_alloc(arena, n + 1), *at = s;
+    for (const Node *c = node->first_child; c; c = c->next)
+        if (c->kind == NODE_TEXT) {
+            size_t k = strlen(c->utf8);
+            memcpy(at, c->utf8, k);
+            at += k;
+        }
+    return s;
+}
+
+static void add_bookmark(Paginator *p, const Node *node, double y)
+{
+    Document *doc = p->doc;
+    doc->bookmarks = arena_reserve(p->arena, doc->bookmarks, doc->bookmark_count, &p->bookmark_cap,
+                                   sizeof *doc->bookmarks);
+    doc->bookmarks[doc->bookmark_count++] =
+        (Bookmark){node_words(p->arena, node), doc->page_count - 1, y};
+}
+
+static double group_height(const Flow *flow, size_t i, bool at_top)
+{
+    double h = 0;
+    for (size_t k = i; k < flow->count; k++) {
+        const FlowLine *fl = &flow->lines[k];
+        h += (k == i && at_top ? 0 : fl->space_before) + fl->pad_before + fl->style.leading +
+             fl->pad_after;
+        if (!fl->keep_with_next)
+            break;
+    }
+    return h;
+}
+
+static void paginate(Paginator *p)
+{
+    const Flow *flow = p->flow;
+    double y = p->g.top;
+    bool page_empty = true;
+    new_page(p);
+    for (size_t i = 0; i < flow->count; i++) {
+        const FlowLine *fl = &flow->lines[i];
+        double usable = p->g.top - p->g.bottom;
+        double need = group_height(flow, i, page_empty);
+        bool group_fits = need <= usable;
+        if (!page_empty && (y - need < p->g.bottom - 0.01) &&
+            (group_fits || y - (fl->space_before + fl->style.leading) < p->g.bottom)) {
+            new_page(p);
+            y = p->g.top;
+            page_empty = true;
+        }
+        double top = y - (page_empty ? 0 : fl->space_before) - fl->pad_before;
+        double baseline = top - baseline_offset(fl);
+        Page *page = &p->doc->pages[p->doc->page_count - 1];
+        /* Right-to-left documents mirror: indents and labels are measured
+         * from the right edge. */
+        double x = flow->rtl ? p->g.right - fl->indent - fl->line->width : p->g.left + fl->indent;
+        draw_line(p->arena, page, fl->text, fl->line, fl->piece_nodes, &fl->style, x, baseline,
+                  false);
+        if (fl->label) {
+            double lx = flow->rtl ? p->g.right - fl->label_indent - fl->label->width
+                                  : p->g.left + fl->label_indent;
+            draw_line(p->arena, page, fl->label_text, fl->label, fl->label_nodes, &fl->style, lx,
+                      baseline, false);
+        }
+        if (fl->bookmark)
+            add_bookmark(p, fl->bookmark, top);
+        double box_bottom = top - fl->style.leading - fl->pad_after;
+        if (fl->box) {
+            BoxExtent *e = &p->extents[p->doc->page_count - 1][fl->box - 1];
+            if (!e->used)
+                e->top = top + fl->pad_before;
+            e->bottom = box_bottom;
+            e->used = true;
+        }
+        y = box_bottom;
+        page_empty = false;
+    }
+}
+
+/* The decorations go under the text: first in each page's boxes. */
+static void draw_decorations(Paginator *p)
+{
+    for (size_t pg = 0; pg < p->doc->page_count; pg++) {
+        Page *page = &p->doc->pages[pg];
+        Page merged = {0};
+        for (size_t b = 0; b < p->flow->box_count; b++) {
+            const BoxExtent *e = &p->extents[pg][b];
+            if (!e->used)
+                continue;
+            const Node *node = p->flow->boxes[b];
+            const Decoration *d = &node->deco;
+            Box *box = push_box(p->arena, &merged);
+            box->kind = BOX_RECT;
+            box->node = node;
+            box->artifact = true;
+            box->u.rect = (RectBox){p->g.left, e->bottom, p->g.right - p->g.left,
+                                    e->top - e->bottom, d->radius, d->line_width, d->stroke,
+                                    d->fill, d->fill_color};
+        }
+        for (size_t i = 0; i < page->box_count; i++)
+            *push_box(p->arena, &merged) = page->boxes[i];
+        *page = merged;
+    }
+}
+
+/* ---- page furniture ---------------------------------------------------- */
+
+static const Node *furniture(const Tree *tree, Furniture role)
+{
+    for (const Node *c = tree->root->first_child; c; c = c->next)
+        if (c->kind == NODE_ARTIFACT && c->furniture == role)
+            return c;
+    return NULL;
+}
+
+/* A furniture node's lines on page pg: {page} and {pages} in the node's
+ * locale's digits.  Returns -1 when the text cannot be set. */
+static int furniture_lines(Paginator *p, Shaper *shaper, const Node *node, size_t pg,
+                           const ShapedText **text, Lines *lines, const Node *const **nodes)
+{
+    Pieces pieces = {0};
+    Flow scratch = {.arena = p->arena};
+    collect_pieces(&scratch, node, &pieces);
+    const char *names[] = {"page", "pages"};
+    const char *values[] = {format_number(p->arena, node->lang, (long)pg + 1),
+                            format_number(p->arena, node->lang, (long)p->doc->page_count)};
+    for (size_t i = 0; i < pieces.count; i++)
+        if (strchr(pieces.pieces[i].utf8, '{'))
+            pieces.pieces[i].utf8 =
+                format_template(p->arena, pieces.pieces[i].utf8, names, values, 2);
+    *text = text_shape(shaper, p->arena, pieces.pieces, pieces.count, DIRECTION_OF_DOCUMENT);
+    if (!*text)
+        return -1;
+    *lines = paragraph_break(p->arena, *text, node->type.size, p->g.right - p->g.left);
+    *nodes = pieces.nodes;
+    return 0;
+}
+
+/* Pages after the first carry the running head, so a page that comes
+ * loose from a print run of hundreds still says what it is about.  One
+ * line: a long head is cut, not wrapped. */
+static int draw_running_head(Paginator *p, Shaper *shaper, const Node *head)
+{
+    if (!head || p->doc->page_count < 2)
+        return 0;
+    const ShapedText *text;
+    Lines lines;
+    const Node *const *nodes;
+    if (furniture_lines(p, shaper, head, 1, &text, &lines, &nodes))
+        return -1;
+    if (lines.count == 0)
+        return 0;
+    const Line *line = &lines.lines[0];
+    for (size_t pg = 1; pg < p->doc->page_count; pg++)
+        draw_line(p->arena, &p->doc->pages[pg], text, line, nodes, &head->type,
+                  p->flow->rtl ? p->g.right - line->width : p->g.left, p->g.top + 10, true);
+    return 0;
+}
+
+/* The footer: a rule, the start text at the start edge and the end text
+ * at the other, mirrored on right-to-left pages.  The end text drops
+ * below the start text when a translation makes the two collide. */
+static int draw_footers(Paginator *p, Shaper *shaper, const Tree *tree)
+{
+    const Node *rule = furniture(tree, FURNITURE_FOOT_RULE);
+    const Node *start = furniture(tree, FURNITURE_FOOT_START);
+    const Node *end = furniture(tree, FURNITURE_FOOT_END);
+    double measure = p->g.right - p->g.left;
+    bool rtl = p->flow->rtl;
+    for (size_t pg = 0; pg < p->doc->page_count; pg++) {
+        Page *page = &p->doc->pages[pg];
+        const ShapedText *start_text = NULL, *end_text = NULL;
+        Lines start_lines = {0}, end_lines = {0};
+        const Node *const *start_nodes = NULL, *const *end_nodes = NULL;
+        if ((start && furniture_lines(p, shaper, start, pg, &start_text, &start_lines, &start_nodes)) ||
+            (end && furniture_lines(p, shaper, end, pg, &end_text, &end_lines, &end_nodes)))
+            return -1;
+        if (rule) {
+            Box *box = push_box(p->arena, page);
+            box->kind = BOX_RECT;
+            box->node = rule;
+            box->artifact = true;
+            box->u.rect = (RectBox){.x = p->g.left, .y = p->g.bottom - 16, .width = measure,
+                                    .height = 0.6, .fill = 1, .fill_color = rule->deco.fill_color};
+        }
+        double baseline = p->g.bottom - 30;
+        for (size_t i = 0; i < start_lines.count; i++) {
+            const Line *line = &start_lines.lines[i];
+            draw_line(p->arena, page, start_text, line, start_nodes, &start->type,
+                      rtl ? p->g.right - line->width : p->g.left,
+                      baseline - start->type.leading * (double)i, true);
+        }
+        double end_baseline = baseline;
+        if (end_lines.count && start_lines.count &&
+            start_lines.lines[0].width + end_lines.lines[0].width + 12 > measure)
+            end_baseline -= start->type.leading * (double)start_lines.count;
+        for (size_t i = 0; i < end_lines.count; i++) {
+            const Line *line = &end_lines.lines[i];
+            draw_line(p->arena, page, end_text, line, end_nodes, &end->type,
+                      rtl ? p->g.left : p->g.right - line->width,
+                      end_baseline - end->type.leading * (double)i, true);
+        }
+    }
+    return 0;
+}
+
+Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
+{
+    Flow flow = {.arena = arena, .shaper = shaper, .measure = g->right - g->left,
+                 .rtl = tree->root->dir == DIR_RTL};
+    flow_node(&flow, tree->root);
+    if (flow.failed)
+        return NULL;
+    Document *doc = arena_alloc(arena, sizeof *doc);
+    doc->width = g->width;
+    doc->height = g->height;
+    doc->tree = tree;
+    Paginator p = {.arena = arena, .flow = &flow, .g = *g, .doc = doc};
+    paginate(&p);
+    draw_decorations(&p);
+    if (draw_footers(&p, shaper, tree) != 0 ||
+        draw_running_head(&p, shaper, furniture(tree, FURNITURE_HEAD)) != 0)
+        return NULL;
+    return doc;
+}

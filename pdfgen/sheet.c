@@ -1,0 +1,332 @@
+/* sheet.c — the fact-sheet template: a Drug and its language's strings
+ * into a document tree.  See sheet.h.  It says what each piece is and how
+ * it looks; the flow engine decides where it goes. */
+#include "sheet.h"
+
+#include <string.h>
+#include <unicode/uloc.h>
+
+#include "content.h"
+#include "format.h"
+
+#define INK {0.10f, 0.11f, 0.12f}
+#define BRAND {0.04f, 0.30f, 0.42f}
+#define MUTED {0.33f, 0.35f, 0.38f}
+#define WHITE {1.0f, 1.0f, 1.0f}
+#define BAND_TINT {0.80f, 0.90f, 0.94f}
+#define HELP_FILL {0.91f, 0.95f, 0.97f}
+#define DRAFT_FILL {1.0f, 0.96f, 0.84f}
+#define DRAFT_EDGE {0.78f, 0.56f, 0.0f}
+
+/* Body type at 12 pt: the floor for patient material that may be read by
+ * people with low vision; references may go smaller. */
+static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
+static const TypeStyle BODY_ITALIC = {STYLE_ITALIC, 12, 16.5, INK};
+static const TypeStyle HEADING = {STYLE_BOLD, 15, 19, BRAND};
+static const TypeStyle DRUG_NAME = {STYLE_BOLD, 26, 31, BRAND};
+static const TypeStyle DRUG_CLASS = {STYLE_REGULAR, 13, 18, MUTED};
+static const TypeStyle SERIES = {STYLE_REGULAR, 12, 16, BAND_TINT};
+static const TypeStyle TITLE = {STYLE_BOLD, 20, 25, WHITE};
+static const TypeStyle HELP_HEADING = {STYLE_BOLD, 14, 19, BRAND};
+static const TypeStyle PHONE = {STYLE_BOLD, 20, 27, BRAND};
+static const TypeStyle REFERENCE = {STYLE_REGULAR, 9, 11.5, INK};
+static const TypeStyle FOOTER = {STYLE_REGULAR, 9.5, 12, MUTED};
+static const TypeStyle RUNNING_HEAD = {STYLE_REGULAR, 9.5, 12, MUTED};
+
+typedef struct Sheet {
+    Tree *tree;
+    Arena *arena;
+    const Strings *s;
+    const Drug *drug;
+} Sheet;
+
+/* A block of one TEXT in the block's own font style. */
+static Node *block(Sheet *sh, Node *parent, NodeKind kind, const char *utf8, SourcePos pos,
+                   TypeStyle type, double space_before)
+{
+    Node *node = tree_add(sh->tree, parent, kind, pos);
+    node->type = type;
+    node->space_before = space_before;
+    tree_add_text(sh->tree, node, utf8, type.font, pos);
+    return node;
+}
+
+static Node *heading(Sheet *sh, Node *parent, NodeKind kind, const char *utf8, SourcePos pos,
+                     TypeStyle type, double space_before)
+{
+    Node *node = block(sh, parent, kind, utf8, pos, type, space_before);
+    node->keep_with_next = true;
+    node->bookmark = kind == NODE_H2;
+    return node;
+}
+
+static const char *expand1(Arena *arena, const Text *template_text, const char *name,
+                           const char *value)
+{
+    const char *names[] = {name};
+    const char *values[] = {value};
+    return format_template(arena, template_text->utf8, names, values, 1);
+}
+
+/* A section: its heading and one paragraph. */
+static Node *section(Sheet *sh, const char *title, SourcePos title_pos, const Text *body)
+{
+    Node *sect = tree_add(sh->tree, sh->tree->root, NODE_SECT, title_pos);
+    heading(sh, sect, NODE_H2, title, title_pos, HEADING, 12);
+    if (body)
+        block(sh, sect, NODE_P, body->utf8, body->pos, BODY, 4);
+    return sect;
+}
+
+/* A list item: the label hangs in the start gutter, the body wraps at
+ * body_indent so each item reads as one block. */
+static Node *list_item(Sheet *sh, Node *list, const char *label, SourcePos label_pos,
+                       double label_indent, double body_indent, double space_before)
+{
+    Node *item = tree_add(sh->tree, list, NODE_LI, label_pos);
+    item->label_indent = label_indent;
+    item->space_before = space_before;
+    Node *lbl = tree_add(sh->tree, item, NODE_LBL, label_pos);
+    tree_add_text(sh->tree, lbl, label, STYLE_REGULAR, label_pos);
+    Node *body = tree_add(sh->tree, item, NODE_LBODY, label_pos);
+    body->indent = body_indent;
+    return item;
+}
+
+static void bullets(Sheet *sh, Node *sect, const TextList *list)
+{
+    static const char bullet[] = "\xE2\x80\xA2"; /* U+2022 */
+    Node *l = tree_add(sh->tree, sect, NODE_L, list->pos);
+    l->type = BODY;
+    for (size_t i = 0; i < list->count; i++) {
+        const Text *t = &list->items[i];
+        Node *item = list_item(sh, l, bullet, t->pos, 6, 22, i == 0 ? 4 : 3);
+        tree_add_text(sh->tree, item->last_child, t->utf8, BODY.font, t->pos);
+    }
+}
+
+/* "tel:+18002272345" from the number as it is printed. */
+static const char *tel_uri(Arena *arena, const char *phone)
+{
+    size_t n = strlen(phone);
+    char *uri = arena_alloc(arena, n + 6), *at = uri;
+    memcpy(at, "tel:+", 5);
+    at += 5;
+    for (const char *p = phone; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            *at++ = *p;
+    return at == uri + 5 ? NULL : uri;
+}
+
+/* The next web address in s at or after from: [*begin, *end), trailing
+ * sentence punctuation left out.  Returns false when there is none. */
+static bool next_url(const char *s, size_t from, size_t *begin, size_t *end)
+{
+    const char *hit = NULL;
+    for (const char *p = s + from; *p && !hit; p++)
+        if (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0)
+            hit = p;
+    if (!hit)
+        return false;
+    const char *e = hit;
+    while (*e && *e != ' ' && *e != '\n' && *e != '\t')
+        e++;
+    while (e > hit && strchr(".,;:)", e[-1]))
+        e--;
+    *begin = (size_t)(hit - s);
+    *end = (size_t)(e - s);
+    return true;
+}
+
+/* A citation as TEXT, every web address in it a Link. */
+static void citation(Sheet *sh, Node *body, const Reference *ref)
+{
+    const char *s = ref->text.utf8;
+    SourcePos pos = ref->text.pos;
+    size_t at = 0, begin, end;
+    while (next_url(s, at, &begin, &end)) {
+        if (begin > at)
+            tree_add_text(sh->tree, body, arena_strndup(sh->arena, s + at, begin - at),
+                          REFERENCE.font, pos);
+        Node *link = tree_add(sh->tree, body, NODE_LINK, pos);
+        link->uri = arena_strndup(sh->arena, s + begin, end - begin);
+        link->alt = link->uri;
+        tree_add_text(sh->tree, link, link->uri, REFERENCE.font, pos);
+        at = end;
+    }
+    if (s[at] || at == 0)
+        tree_add_text(sh->tree, body, s + at, REFERENCE.font, pos);
+}
+
+/* Citations are quoted as published, in English: on a sheet in another
+ * language they say so, and on a right-to-left sheet they keep their own
+ * direction so their punctuation stays where it belongs. */
+static void references(Sheet *sh, const Content *content)
+{
+    const Strings *s = sh->s;
+    const Drug *drug = sh->drug;
+    Node *sect = section(sh, s->label_references.utf8, s->label_references.pos, NULL);
+    Node *l = tree_add(sh->tree, sect, NODE_L, drug->references.pos);
+    l->type = REFERENCE;
+    char language[16] = "";
+    UErrorCode status = U_ZERO_ERROR;
+    uloc_getLanguage(s->locale.utf8, language, sizeof language, &status);
+    bool english = U_SUCCESS(status) && strcmp(language, "en") == 0;
+    for (size_t i = 0; i < drug->references.count; i++) {
+        const Text *id = &drug->references.items[i];
+        const Reference *ref = content_reference(content, id->utf8);
+        if (!ref)
+            continue; /* the loader has reported it */
+        const char *number =
+            arena_printf(sh->arena, "%s.", format_number(sh->arena, s->locale.utf8, (long)i + 1));
+        Node *item = list_item(sh, l, number, id->pos, 0, 16, i == 0 ? 4 : 3);
+        Node *body = item->last_child;
+        body->dir_from_text = true;
+        if (!english)
+            body->lang = "en";
+        citation(sh, body, ref);
+    }
+}
+
+static void title_band(Sheet *sh)
+{
+    const Strings *s = sh->s;
+    Node *band = tree_add(sh->tree, sh->tree->root, NODE_SECT, s->sheet_title.pos);
+    band->deco = (Decoration){.pad = 14, .fill = true, .fill_color = BRAND, .radius = 6};
+    band->keep_together = true;
+    block(sh, band, NODE_P, s->series.utf8, s->series.pos, SERIES, 0);
+    block(sh, band, NODE_P, s->sheet_title.utf8, s->sheet_title.pos, TITLE, 2);
+}
+
+static void drug_heading(Sheet *sh)
+{
+    const Strings *s = sh->s;
+    const Drug *drug = sh->drug;
+    block(sh, sh->tree->root, NODE_H1, drug->name.utf8, drug->name.pos, DRUG_NAME, 16);
+    /* "Drug type: {class}": the label part bold, each language with its
+     * own punctuation and spacing around the value. */
+    const char *label = s->drug_class_label.utf8, *slot = strstr(label, "{class}");
+    Node *p = tree_add(sh->tree, sh->tree->root, NODE_P, drug->drug_class.pos);
+    p->type = DRUG_CLASS;
+    p->space_before = 2;
+    tree_add_text(sh->tree, p, arena_strndup(sh->arena, label, (size_t)(slot - label)),
+                  STYLE_BOLD, s->drug_class_label.pos);
+    tree_add_text(sh->tree, p, drug->drug_class.utf8, STYLE_REGULAR, drug->drug_class.pos);
+    tree_add_text(sh->tree, p, slot + strlen("{class}"), STYLE_REGULAR, s->drug_class_label.pos);
+}
+
+static void helpline(Sheet *sh)
+{
+    const Strings *s = sh->s;
+    Node *box = tree_add(sh->tree, sh->tree->root, NODE_SECT, s->helpline_heading.pos);
+    box->deco = (Decoration){.pad = 14, .fill = true, .fill_color = HELP_FILL,
+                             .line_width = 1.2, .stroke = BRAND, .radius = 6};
+    box->keep_together = true;
+    box->space_before = 20;
+    heading(sh, box, NODE_H2, s->helpline_heading.utf8, s->helpline_heading.pos, HELP_HEADING, 0);
+    block(sh, box, NODE_P, s->helpline_text.utf8, s->helpline_text.pos, BODY, 3);
+    Node *phone = tree_add(sh->tree, box, NODE_P, s->helpline_phone.pos);
+    phone->type = PHONE;
+    phone->space_before = 6;
+    const char *uri = tel_uri(sh->arena, s->helpline_phone.utf8);
+    Node *holder = phone;
+    if (uri) {
+        holder = tree_add(sh->tree, phone, NODE_LINK, s->helpline_phone.pos);
+        holder->uri = uri;
+        holder->alt = arena_printf(sh->arena, "%s %s", s->helpline_heading.utf8,
+                                   s->helpline_phone.utf8);
+    }
+    tree_add_text(sh->tree, holder, s->helpline_phone.utf8, PHONE.font, s->helpline_phone.pos);
+    block(sh, box, NODE_P, s->helpline_reach.utf8, s->helpline_reach.pos, BODY, 2);
+}
+
+static Node *artifact(Sheet *sh, Furniture role, TypeStyle type, SourcePos pos)
+{
+    Node *node = tree_add(sh->tree, sh->tree->root, NODE_ARTIFACT, pos);
+    node->furniture = role;
+    node->type = type;
+    return node;
+}
+
+static void furniture(Sheet *sh, const char *date)
+{
+    const Strings *s = sh->s;
+    Node *head = artifact(sh, FURNITURE_HEAD, RUNNING_HEAD, sh->drug->name.pos);
+    tree_add_text(sh->tree, head, sh->drug->name.utf8, STYLE_BOLD, sh->drug->name.pos);
+    tree_add_text(sh->tree, head, " \xC2\xB7 ", STYLE_REGULAR, s->series.pos); /* middle dot */
+    tree_add_text(sh->tree, head, s->series.utf8, STYLE_REGULAR, s->series.pos);
+    Node *rule = artifact(sh, FURNITURE_FOOT_RULE, FOOTER, s->page_of.pos);
+    rule->deco = (Decoration){.fill = true, .fill_color = MUTED};
+    Node *start = artifact(sh, FURNITURE_FOOT_START, FOOTER, s->last_revised.pos);
+    tree_add_text(sh->tree, start, expand1(sh->arena, &s->last_revised, "date", date),
+                  FOOTER.font, s->last_revised.pos);
+    Node *end = artifact(sh, FURNITURE_FOOT_END, FOOTER, s->page_of.pos);
+    tree_add_text(sh->tree, end, s->page_of.utf8, FOOTER.font, s->page_of.pos);
+}
+
+Tree *sheet_tree(Arena *arena, const SheetRequest *request)
+{
+    const Strings *s = &request->language->strings;
+    const Drug *drug = request->drug;
+    const char *date = format_date(arena, s, &drug->last_revised);
+    if (!date)
+        return NULL;
+    Sheet sh = {.arena = arena, .s = s, .drug = drug};
+    sh.tree = tree_new(arena, s->locale.utf8,
+                       uloc_isRightToLeft(s->locale.utf8) ? DIR_RTL : DIR_LTR, drug->id.pos);
+    sh.tree->root->type = BODY;
+
+    title_band(&sh);
+    if (s->draft_notice.utf8) {
+        Node *note = block(&sh, sh.tree->root, NODE_NOTE, s->draft_notice.utf8,
+                           s->draft_notice.pos, BODY_ITALIC, 0);
+        note->deco = (Decoration){.pad = 10, .fill = true, .fill_color = DRAFT_FILL,
+                                  .line_width = 1, .stroke = DRAFT_EDGE, .radius = 4};
+        note->keep_together = true;
+        note->space_before = 12;
+    }
+    drug_heading(&sh);
+    section(&sh, s->label_targeted_drugs.utf8, s->label_targeted_drugs.pos, &drug->targeted_drugs)
+        ->first_child->space_before = 16;
+    section(&sh, expand1(arena, &s->label_how_it_works, "drug", drug->name.utf8),
+            s->label_how_it_works.pos, &drug->how_it_works);
+    section(&sh, s->label_how_it_is_taken.utf8, s->label_how_it_is_taken.pos, &drug->how_it_is_taken);
+    if (drug->who_it_is_for.utf8)
+        section(&sh, s->label_who_it_is_for.utf8, s->label_who_it_is_for.pos, &drug->who_it_is_for);
+    bullets(&sh, section(&sh, s->label_common_side_effects.utf8,
+                         s->label_common_side_effects.pos, NULL),
+            &drug->common_side_effects);
+    bullets(&sh, section(&sh, s->label_serious_side_effects.utf8,
+                         s->label_serious_side_effects.pos, NULL),
+            &drug->serious_side_effects);
+    helpline(&sh);
+    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, BODY_ITALIC, 12);
+    references(&sh, request->content);
+    sh.tree->root->last_child->first_child->space_before = 16;
+    furniture(&sh, date);
+    return sh.tree;
+}
+
+Document *sheet_document(Arena *arena, Shaper *shaper, const SheetRequest *request)
+{
+    const Strings *s = &request->language->strings;
+    const Drug *drug = request->drug;
+    Tree *tree = sheet_tree(arena, request);
+    if (!tree)
+        return NULL;
+    PageGeometry g = page_geometry(request->paper);
+    Document *doc = flow_layout(arena, shaper, tree, &g);
+    if (!doc)
+        return NULL;
+    doc->info = (DocInfo){
+        .title = arena_printf(arena, "%s: %s", drug->name.utf8, s->sheet_title.utf8),
+        .author = s->author.utf8,
+        .subject = expand1(arena, &s->subject, "drug", drug->name.utf8),
+        .creator = request->creator,
+        .lang = s->locale.utf8,
+        .year = drug->last_revised.year,
+        .month = drug->last_revised.month,
+        .day = drug->last_revised.day,
+    };
+    return doc;
+}
