@@ -246,6 +246,10 @@ static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Li
                       const Node *const *piece_nodes, const TypeStyle *style, double x,
                       double baseline, bool artifact)
 {
+    uint32_t line_end = 0;
+    for (size_t i = 0; i < line->slice_count; i++)
+        if (line->slices[i].text_end > line_end)
+            line_end = line->slices[i].text_end;
     for (size_t i = 0; i < line->slice_count; i++) {
         const LineSlice *slice = &line->slices[i];
         Box *box = push_box(arena, page);
@@ -263,6 +267,7 @@ static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Li
             .text = text->text,
             .text_begin = slice->text_begin,
             .text_end = slice->text_end,
+            .line_end = line_end,
             .lang = text->lang,
             .level = slice->run->level,
         };

@@ -38,6 +38,7 @@ typedef struct GlyphSpan {
     size_t glyph_count;
     const char *text; /* the paragraph's NFC UTF-8 that clusters index */
     uint32_t text_begin, text_end; /* the bytes this span stands for */
+    uint32_t line_end; /* where the span's line ends in text (logical order) */
     const char *lang; /* BCP 47 language of the text, e.g. "es-US" */
     uint8_t level;    /* bidi embedding level (text.c): odd is right to left */
 } GlyphSpan;

@@ -8,9 +8,11 @@
  *     subset font program (hb-subset), its descriptor, /W and a ToUnicode
  *     CMap.  A CFF font is addressed by CID (cff.h), a TrueType font by
  *     glyph id; glyph_code says which. */
+#include "pdf_fonts.h"
+
+#include "alloc.h"
 #include "cff.h"
 #include "diag.h"
-#include "pdf_internal.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,13 +22,12 @@
 
 #include <hb-subset.h>
 #include <hb.h>
-#include <hpdf.h>
-#include <hpdf_objects.h>
-#include <hpdf_streams.h>
 
-/* HPDF_LIMIT_MAX_ARRAY is 32767 items: keep /W sub-arrays well below. */
+/* libharu arrays hold at most 32767 items: keep /W sub-arrays well below. */
 #define MAX_W_RUN 8000
 #define BFCHAR_BLOCK 100
+/* libharu's limit for names (HPDF_LIMIT_MAX_NAME_LEN). */
+#define MAX_NAME_LEN 127
 /* /DW, in 1/1000 em: the width of every CJK ideograph. */
 #define DEFAULT_WIDTH 1000
 
@@ -53,7 +54,7 @@ static int cff_prepare(FontUse *fu)
     CffStatus st = cff_cids(data, len, &cids, &count);
     hb_blob_destroy(blob);
     if (st == CFF_NO_MEMORY)
-        return out_of_memory();
+        oom_abort();
     if (st == CFF_NOT_CID_KEYED) {
         diag_error(NULL, "pdf: font %s: CFF fonts that are not CID-keyed are not "
                    "supported", font_name(f));
@@ -78,7 +79,7 @@ static int cff_prepare(FontUse *fu)
     if (!set || twice) {
         free(cids);
         if (!set)
-            return out_of_memory();
+            oom_abort();
         /* the PDF could not tell the two glyphs apart */
         diag_error(NULL, "pdf: font %s: CFF charset gives two glyphs one CID",
                    font_name(f));
@@ -97,7 +98,7 @@ unsigned glyph_code(const FontUse *fu, uint32_t gid)
 /* ------------------------------------------------------------------ */
 /* Registration, during validation (pdf.c) */
 
-FontUse *font_use(Writer *w, const Font *f)
+FontUse *font_use(FontUses *w, const Font *f)
 {
     for (size_t i = 0; i < w->font_count; i++)
         if (w->fonts[i].font == f)
@@ -105,23 +106,18 @@ FontUse *font_use(Writer *w, const Font *f)
     return NULL;
 }
 
-static FontUse *font_use_add(Writer *w, const Font *f)
+static FontUse *font_use_add(FontUses *w, const Font *f)
 {
     if (w->font_count == w->font_cap) {
         size_t cap = w->font_cap ? w->font_cap * 2 : 4;
-        FontUse *p = realloc(w->fonts, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        w->fonts = p;
+        w->fonts = xreallocarray(w->fonts, cap, sizeof *w->fonts);
         w->font_cap = cap;
     }
     FontUse *fu = &w->fonts[w->font_count];
     memset(fu, 0, sizeof *fu);
     fu->font = f;
     fu->glyph_count = hb_face_get_glyph_count(f->face);
-    fu->glyphs = calloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *fu->glyphs);
-    if (!fu->glyphs)
-        return NULL;
+    fu->glyphs = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *fu->glyphs);
     snprintf(fu->key, sizeof fu->key, "P%zu", w->font_count);
     w->font_count++;
     return fu;
@@ -135,7 +131,7 @@ static bool is_truetype(const Font *f)
     return yes;
 }
 
-int register_font(Writer *w, const Font *f, FontUse **out)
+int register_font(FontUses *w, const Font *f, FontUse **out)
 {
     if (!f || !f->face || !f->hb || f->upem == 0) {
         diag_error(NULL, "pdf: text box without a font");
@@ -148,9 +144,101 @@ int register_font(Writer *w, const Font *f, FontUse **out)
                    font_name(f));
         return -1;
     }
-    if (!(*out = font_use_add(w, f)))
-        return out_of_memory();
+    *out = font_use_add(w, f);
     return f->cff ? cff_prepare(*out) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Use, while the pages are written */
+
+/* A bfchar destination may hold at most 512 bytes; longer cluster text is
+ * left to ActualText alone. */
+#define MAX_MAP_UNITS 256
+
+GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
+{
+    GlyphUse *u = &fu->glyphs[gid];
+    if (!u->used) {
+        u->used = true;
+        u->width = to_1000em(fu->font, font_glyph_advance(fu->font, gid));
+    }
+    return u;
+}
+
+static bool map_equals(const FontUse *fu, const GlyphUse *u, const U16 *t)
+{
+    return u->map_len == t->len &&
+           memcmp(fu->map.units + u->map_off, t->units, t->len * sizeof *t->units) == 0;
+}
+
+static int map_assign(FontUse *fu, GlyphUse *u, const U16 *t)
+{
+    size_t need = fu->map.len + t->len;
+    if (need > UINT32_MAX)
+        oom_abort();
+    if (need > fu->map.cap) {
+        size_t cap = fu->map.cap ? fu->map.cap : 1024;
+        while (cap < need)
+            cap *= 2;
+        fu->map.units = xreallocarray(fu->map.units, cap, sizeof *fu->map.units);
+        fu->map.cap = cap;
+    }
+    memcpy(fu->map.units + fu->map.len, t->units, t->len * sizeof *t->units);
+    u->map_off = (uint32_t)fu->map.len;
+    u->map_len = (uint16_t)t->len;
+    fu->map.len = need;
+    return 0;
+}
+
+/* Decides the ToUnicode entry of a cluster's first glyph; returns whether
+ * the cluster needs ActualText.  An entry made for a multi-glyph cluster
+ * is weak: that cluster carries ActualText anyway, so a later one-glyph
+ * cluster may take the entry over instead of being wrapped itself (one
+ * "n" + combining diaeresis early on must not wrap every later "n"). */
+int font_map_cluster(FontUse *fu, GlyphUse *first, const U16 *text, bool single,
+                       bool *wrap)
+{
+    *wrap = !single || text->len == 0 || text->len > MAX_MAP_UNITS;
+    if (text->len == 0 || text->len > MAX_MAP_UNITS)
+        return 0;
+    bool same = first->map_len && map_equals(fu, first, text);
+    if (same) {
+        first->map_weak &= !single;
+        return 0;
+    }
+    if (first->map_len && !(first->map_weak && single)) {
+        *wrap = true;
+        return 0;
+    }
+    first->map_weak = !single;
+    return map_assign(fu, first, text);
+}
+
+int font_resource(FontUses *w, FontUse *fu, PdfObj page, size_t page_no)
+{
+    if (!fu->type0) {
+        fu->type0 = pdfo_indirect_dict(w->doc);
+        if (pdfo_check(w->doc, "font", !fu->type0))
+            return -1;
+    }
+    if (fu->on_page == page_no)
+        return 0;
+    PdfObj fonts = pdfo_page_fonts(w->doc, page);
+    fu->on_page = page_no;
+    return pdfo_check(w->doc, "font resources", !fonts || pdfo_put(fonts, fu->key, fu->type0));
+}
+
+void font_uses_free(FontUses *w)
+{
+    for (size_t i = 0; i < w->font_count; i++) {
+        free(w->fonts[i].glyphs);
+        free(w->fonts[i].cids);
+        u16_free(&w->fonts[i].map);
+    }
+    free(w->fonts);
+    buf_free(&w->scratch);
+    w->fonts = NULL;
+    w->font_count = w->font_cap = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -268,16 +356,7 @@ static hb_blob_t *subset_font(const FontUse *fu)
     return blob;
 }
 
-/* DictStream_New ignores the document's compression mode. */
-static HPDF_Dict new_stream(Writer *w)
-{
-    HPDF_Dict s = HPDF_DictStream_New(w->pdf->mmgr, w->pdf->xref);
-    if (s)
-        s->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
-    return s;
-}
-
-static HPDF_Dict font_file(Writer *w, const FontUse *fu)
+static PdfObj font_file(FontUses *w, const FontUse *fu)
 {
     hb_blob_t *blob = subset_font(fu);
     if (!blob) {
@@ -286,14 +365,14 @@ static HPDF_Dict font_file(Writer *w, const FontUse *fu)
     }
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
-    HPDF_Dict s = new_stream(w);
-    bool bad = !s || HPDF_Stream_Write(s->stream, (const HPDF_BYTE *)data, len) != HPDF_OK;
+    PdfObj s = pdfo_stream(w->doc, true);
+    bool bad = !s || pdfo_stream_write(s, data, len) != 0;
     if (!bad && fu->cff)
-        bad = HPDF_Dict_AddName(s, "Subtype", "CIDFontType0C") != HPDF_OK;
+        bad = pdfo_put_name(s, "Subtype", "CIDFontType0C") != 0;
     else if (!bad)
-        bad = HPDF_Dict_AddNumber(s, "Length1", (HPDF_INT32)len) != HPDF_OK;
+        bad = pdfo_put_int(s, "Length1", (int32_t)len) != 0;
     hb_blob_destroy(blob);
-    if (hpdf_check(w, "font file", bad))
+    if (pdfo_check(w->doc, "font file", bad))
         return NULL;
     return s;
 }
@@ -308,45 +387,43 @@ static int stem_v(const Font *f)
     return 50 + (int)(weight * weight / 4225.0);
 }
 
-static HPDF_Dict font_descriptor(Writer *w, const FontUse *fu, const char *name,
-                                 HPDF_Dict file)
+static PdfObj font_descriptor(FontUses *w, const FontUse *fu, const char *name,
+                                 PdfObj file)
 {
     const Font *f = fu->font;
-    HPDF_MMgr mmgr = w->pdf->mmgr;
-    HPDF_Dict d = HPDF_Dict_New(mmgr);
-    if (!d || HPDF_Xref_Add(w->pdf->xref, d) != HPDF_OK)
+    PdfObj d = pdfo_indirect_dict(w->doc);
+    if (!d)
         return NULL;
     int flags = 4 /* symbolic: glyphs beyond the standard Latin set */;
     flags |= f->fixed_pitch ? 1 : 0;
     flags |= f->serif ? 2 : 0;
     flags |= f->italic ? 64 : 0;
-    HPDF_Array bbox = HPDF_Array_New(mmgr);
+    PdfObj bbox = pdfo_array(w->doc);
     bool bad = !bbox;
     for (int i = 0; i < 4 && bbox; i++)
-        bad |= HPDF_Array_AddNumber(bbox, to_1000em(f, f->bbox[i])) != HPDF_OK;
-    bad |= HPDF_Dict_AddName(d, "Type", "FontDescriptor") != HPDF_OK;
-    bad |= HPDF_Dict_AddName(d, "FontName", name) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "Flags", flags) != HPDF_OK;
-    bad |= HPDF_Dict_Add(d, "FontBBox", bbox) != HPDF_OK;
-    bad |= HPDF_Dict_AddReal(d, "ItalicAngle", (HPDF_REAL)f->italic_angle) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "Ascent", to_1000em(f, f->ascender)) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "Descent", to_1000em(f, f->descender)) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "CapHeight",
-                               to_1000em(f, f->cap_height ? f->cap_height : f->ascender)) != HPDF_OK;
+        bad |= pdfo_push_int(bbox, to_1000em(f, f->bbox[i])) != 0;
+    bad |= pdfo_put_name(d, "Type", "FontDescriptor") != 0;
+    bad |= pdfo_put_name(d, "FontName", name) != 0;
+    bad |= pdfo_put_int(d, "Flags", flags) != 0;
+    bad |= pdfo_put(d, "FontBBox", bbox) != 0;
+    bad |= pdfo_put_real(d, "ItalicAngle", f->italic_angle) != 0;
+    bad |= pdfo_put_int(d, "Ascent", to_1000em(f, f->ascender)) != 0;
+    bad |= pdfo_put_int(d, "Descent", to_1000em(f, f->descender)) != 0;
+    bad |= pdfo_put_int(d, "CapHeight",
+                               to_1000em(f, f->cap_height ? f->cap_height : f->ascender)) != 0;
     if (f->x_height)
-        bad |= HPDF_Dict_AddNumber(d, "XHeight", to_1000em(f, f->x_height)) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "StemV", stem_v(f)) != HPDF_OK;
-    bad |= HPDF_Dict_Add(d, fu->cff ? "FontFile3" : "FontFile2", file) != HPDF_OK;
+        bad |= pdfo_put_int(d, "XHeight", to_1000em(f, f->x_height)) != 0;
+    bad |= pdfo_put_int(d, "StemV", stem_v(f)) != 0;
+    bad |= pdfo_put(d, fu->cff ? "FontFile3" : "FontFile2", file) != 0;
     return bad ? NULL : d;
 }
 
 /* /W as "first [w w w ...]" over runs of consecutive codes.  Glyphs as
  * wide as /DW need no entry: in CJK text that is nearly all of them. */
-static HPDF_Array widths(Writer *w, const FontUse *fu)
+static PdfObj widths(FontUses *w, const FontUse *fu)
 {
-    HPDF_MMgr mmgr = w->pdf->mmgr;
-    HPDF_Array list = HPDF_Array_New(mmgr);
-    HPDF_Array run = NULL;
+    PdfObj list = pdfo_array(w->doc);
+    PdfObj run = NULL;
     unsigned prev = 0, run_len = 0;
     bool bad = !list;
     for (unsigned gid = 1; gid < fu->glyph_count && !bad; gid++) {
@@ -357,46 +434,45 @@ static HPDF_Array widths(Writer *w, const FontUse *fu)
         }
         unsigned code = glyph_code(fu, gid);
         if (!run || code != prev + 1 || run_len == MAX_W_RUN) {
-            run = HPDF_Array_New(mmgr);
-            bad |= HPDF_Array_AddNumber(list, (HPDF_INT32)code) != HPDF_OK;
-            bad |= HPDF_Array_Add(list, run) != HPDF_OK;
+            run = pdfo_array(w->doc);
+            bad |= pdfo_push_int(list, (int32_t)code) != 0;
+            bad |= pdfo_push(list, run) != 0;
             run_len = 0;
         }
-        bad |= HPDF_Array_AddNumber(run, u->width) != HPDF_OK;
+        bad |= pdfo_push_int(run, u->width) != 0;
         prev = code;
         run_len++;
     }
     return bad ? NULL : list;
 }
 
-static HPDF_Dict cid_system_info(Writer *w)
+static PdfObj cid_system_info(FontUses *w)
 {
-    HPDF_MMgr mmgr = w->pdf->mmgr;
-    HPDF_Dict d = HPDF_Dict_New(mmgr);
+    PdfObj d = pdfo_dict(w->doc);
     if (!d)
         return NULL;
-    bool bad = HPDF_Dict_Add(d, "Registry", HPDF_String_New(mmgr, "Adobe", NULL)) != HPDF_OK;
-    bad |= HPDF_Dict_Add(d, "Ordering", HPDF_String_New(mmgr, "Identity", NULL)) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "Supplement", 0) != HPDF_OK;
+    bool bad = pdfo_put(d, "Registry", pdfo_ascii(w->doc, "Adobe")) != 0;
+    bad |= pdfo_put(d, "Ordering", pdfo_ascii(w->doc, "Identity")) != 0;
+    bad |= pdfo_put_int(d, "Supplement", 0) != 0;
     return bad ? NULL : d;
 }
 
-static HPDF_Dict cid_font(Writer *w, const FontUse *fu, const char *name,
-                          HPDF_Dict descriptor)
+static PdfObj cid_font(FontUses *w, const FontUse *fu, const char *name,
+                          PdfObj descriptor)
 {
-    HPDF_Dict d = HPDF_Dict_New(w->pdf->mmgr);
-    if (!d || HPDF_Xref_Add(w->pdf->xref, d) != HPDF_OK)
+    PdfObj d = pdfo_indirect_dict(w->doc);
+    if (!d)
         return NULL;
-    bool bad = HPDF_Dict_AddName(d, "Type", "Font") != HPDF_OK;
+    bool bad = pdfo_put_name(d, "Type", "Font") != 0;
     /* A CFF font finds its glyphs by CID through its own charset. */
-    bad |= HPDF_Dict_AddName(d, "Subtype", fu->cff ? "CIDFontType0" : "CIDFontType2") != HPDF_OK;
-    bad |= HPDF_Dict_AddName(d, "BaseFont", name) != HPDF_OK;
-    bad |= HPDF_Dict_Add(d, "CIDSystemInfo", cid_system_info(w)) != HPDF_OK;
-    bad |= HPDF_Dict_Add(d, "FontDescriptor", descriptor) != HPDF_OK;
-    bad |= HPDF_Dict_AddNumber(d, "DW", DEFAULT_WIDTH) != HPDF_OK;
-    bad |= HPDF_Dict_Add(d, "W", widths(w, fu)) != HPDF_OK;
+    bad |= pdfo_put_name(d, "Subtype", fu->cff ? "CIDFontType0" : "CIDFontType2") != 0;
+    bad |= pdfo_put_name(d, "BaseFont", name) != 0;
+    bad |= pdfo_put(d, "CIDSystemInfo", cid_system_info(w)) != 0;
+    bad |= pdfo_put(d, "FontDescriptor", descriptor) != 0;
+    bad |= pdfo_put_int(d, "DW", DEFAULT_WIDTH) != 0;
+    bad |= pdfo_put(d, "W", widths(w, fu)) != 0;
     if (!fu->cff)
-        bad |= HPDF_Dict_AddName(d, "CIDToGIDMap", "Identity") != HPDF_OK;
+        bad |= pdfo_put_name(d, "CIDToGIDMap", "Identity") != 0;
     return bad ? NULL : d;
 }
 
@@ -449,60 +525,55 @@ static void cmap_text(const FontUse *fu, Buf *b)
     buf_str(b, cmap_tail);
 }
 
-static HPDF_Dict to_unicode(Writer *w, const FontUse *fu)
+static PdfObj to_unicode(FontUses *w, const FontUse *fu)
 {
-    Buf *b = &w->out;
+    Buf *b = &w->scratch;
     b->len = 0;
     cmap_text(fu, b);
-    if (b->oom) {
-        out_of_memory();
-        return NULL;
-    }
-    HPDF_Dict s = new_stream(w);
-    if (!s || HPDF_Stream_Write(s->stream, (const HPDF_BYTE *)b->data,
-                                (HPDF_UINT)b->len) != HPDF_OK)
+    PdfObj s = pdfo_stream(w->doc, true);
+    if (!s || pdfo_stream_write(s, b->data, b->len) != 0)
         return NULL;
     return s;
 }
 
 /* TAG+PostScriptName, keeping only what a PostScript name may contain. */
-static void base_font_name(const FontUse *fu, char name[HPDF_LIMIT_MAX_NAME_LEN + 1])
+static void base_font_name(const FontUse *fu, char name[MAX_NAME_LEN + 1])
 {
     subset_tag(fu, name);
     size_t n = 6;
     name[n++] = '+';
     const char *ps = fu->font->postscript_name ? fu->font->postscript_name : "Font";
-    for (; *ps && n < HPDF_LIMIT_MAX_NAME_LEN; ps++)
+    for (; *ps && n < MAX_NAME_LEN; ps++)
         if (*ps > 0x20 && *ps < 0x7F && !strchr("[](){}<>/%#", *ps))
             name[n++] = *ps;
     name[n] = '\0';
 }
 
-static int fill_font(Writer *w, const FontUse *fu)
+static int fill_font(FontUses *w, const FontUse *fu)
 {
-    char name[HPDF_LIMIT_MAX_NAME_LEN + 1];
+    char name[MAX_NAME_LEN + 1];
     base_font_name(fu, name);
-    HPDF_Dict file = font_file(w, fu);
+    PdfObj file = font_file(w, fu);
     if (!file)
         return -1; /* reported */
-    HPDF_Dict desc = font_descriptor(w, fu, name, file);
-    HPDF_Dict cid = desc ? cid_font(w, fu, name, desc) : NULL;
-    HPDF_Dict cmap = cid ? to_unicode(w, fu) : NULL;
-    if (hpdf_check(w, "font", !cmap))
+    PdfObj desc = font_descriptor(w, fu, name, file);
+    PdfObj cid = desc ? cid_font(w, fu, name, desc) : NULL;
+    PdfObj cmap = cid ? to_unicode(w, fu) : NULL;
+    if (pdfo_check(w->doc, "font", !cmap))
         return -1;
-    HPDF_Dict t0 = fu->type0;
-    HPDF_Array descendants = HPDF_Array_New(w->pdf->mmgr);
-    bool bad = !descendants || HPDF_Array_Add(descendants, cid) != HPDF_OK;
-    bad |= HPDF_Dict_AddName(t0, "Type", "Font") != HPDF_OK;
-    bad |= HPDF_Dict_AddName(t0, "Subtype", "Type0") != HPDF_OK;
-    bad |= HPDF_Dict_AddName(t0, "BaseFont", name) != HPDF_OK;
-    bad |= HPDF_Dict_AddName(t0, "Encoding", "Identity-H") != HPDF_OK;
-    bad |= HPDF_Dict_Add(t0, "DescendantFonts", descendants) != HPDF_OK;
-    bad |= HPDF_Dict_Add(t0, "ToUnicode", cmap) != HPDF_OK;
-    return hpdf_check(w, "font", bad);
+    PdfObj t0 = fu->type0;
+    PdfObj descendants = pdfo_array(w->doc);
+    bool bad = !descendants || pdfo_push(descendants, cid) != 0;
+    bad |= pdfo_put_name(t0, "Type", "Font") != 0;
+    bad |= pdfo_put_name(t0, "Subtype", "Type0") != 0;
+    bad |= pdfo_put_name(t0, "BaseFont", name) != 0;
+    bad |= pdfo_put_name(t0, "Encoding", "Identity-H") != 0;
+    bad |= pdfo_put(t0, "DescendantFonts", descendants) != 0;
+    bad |= pdfo_put(t0, "ToUnicode", cmap) != 0;
+    return pdfo_check(w->doc, "font", bad);
 }
 
-int write_fonts(Writer *w)
+int font_uses_write(FontUses *w)
 {
     for (size_t i = 0; i < w->font_count; i++)
         if (w->fonts[i].type0 && fill_font(w, &w->fonts[i]))

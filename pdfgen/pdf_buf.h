@@ -1,0 +1,47 @@
+/* pdf_buf.h — the bytes of the PDF writer: growable buffers of operators
+ * and of UTF-16 text, and numbers written without the C locale's help.
+ * In: strings, numbers, UTF-8.  Out: bytes in a Buf, UTF-16 units in a
+ *     U16.  Memory follows alloc.h's policy (it never fails here), so
+ *     the emitters carry no error plumbing.
+ * The bottom layer of pdf*.c: it calls nothing else of the writer. */
+#ifndef PDFGEN_PDF_BUF_H
+#define PDFGEN_PDF_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Buf {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+void buf_put(Buf *b, const char *s, size_t n);
+void buf_str(Buf *b, const char *s);
+void buf_hex4(Buf *b, unsigned v);
+void buf_uint(Buf *b, uint64_t v);
+/* m thousandths, with up to three decimals and no trailing zeros. */
+void buf_milli(Buf *b, int64_t m);
+int64_t to_milli(double v);
+void buf_num(Buf *b, double v);
+void buf_free(Buf *b);
+/* a / b rounded half away from zero (b > 0). */
+int64_t div_round(int64_t a, int64_t b);
+
+/* PDF text strings, ActualText and ToUnicode are all UTF-16. */
+typedef struct U16 {
+    uint16_t *units;
+    size_t len, cap;
+} U16;
+
+void u16_push(U16 *u, uint32_t cp);
+/* Replaces u's contents with UTF-8 s[0..n); drop_bidi leaves out bidi
+ * controls (they steer layout; in extracted text they are noise).
+ * Returns false on invalid UTF-8. */
+bool u16_from_utf8(U16 *u, const char *s, size_t n, bool drop_bidi);
+void buf_u16_hex(Buf *b, const uint16_t *u, size_t n);
+void u16_free(U16 *u);
+/* The code point at s (n bytes available) and its length; 0 if invalid. */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+#endif

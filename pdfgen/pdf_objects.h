@@ -1,0 +1,68 @@
+/* pdf_objects.h — every libharu call of pdfgen, behind one small API.
+ * libharu 2.3.0 owns the document's objects, cross-reference table,
+ * pages, outline, info dictionary, compression and serialisation; pdfgen
+ * builds everything else (fonts, text, tags, links, XMP) from objects
+ * made here.  No other file includes <hpdf.h>.
+ * In: dictionaries, arrays, streams, names, numbers and UTF-8 text.
+ * Out: a PDF file at a path, written whole or not at all.
+ * Calls that can fail return 0 on success and -1 otherwise (constructors:
+ * NULL); a failure is reported once through diag_error() with what was
+ * being done, and poisons the document (libharu refuses every later
+ * call), so callers may batch calls and check once with pdfo_check. */
+#ifndef PDFGEN_PDF_OBJECTS_H
+#define PDFGEN_PDF_OBJECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct PdfDoc PdfDoc;
+typedef void *PdfObj; /* a dictionary, array, stream, page or string */
+
+PdfDoc *pdfo_new(void);
+void pdfo_free(PdfDoc *doc);
+/* Reports a failure of the calls since the last check (or failed) as
+ * "pdf: what: cause"; returns -1 then, else 0. */
+int pdfo_check(PdfDoc *doc, const char *what, bool failed);
+
+PdfObj pdfo_dict(PdfDoc *doc);          /* direct */
+PdfObj pdfo_indirect_dict(PdfDoc *doc); /* its own numbered object */
+PdfObj pdfo_array(PdfDoc *doc);
+PdfObj pdfo_stream(PdfDoc *doc, bool flate); /* indirect */
+int pdfo_stream_write(PdfObj stream, const void *data, size_t len);
+PdfObj pdfo_ascii(PdfDoc *doc, const char *s); /* a string of plain ASCII */
+/* A text string: ASCII as it is, anything else UTF-16BE with a byte order
+ * mark (characters beyond the BMP included).  NULL on invalid UTF-8. */
+PdfObj pdfo_text(PdfDoc *doc, const char *utf8);
+
+int pdfo_put(PdfObj dict, const char *key, PdfObj value);
+int pdfo_put_name(PdfObj dict, const char *key, const char *name);
+int pdfo_put_int(PdfObj dict, const char *key, int32_t value);
+int pdfo_put_real(PdfObj dict, const char *key, double value);
+int pdfo_put_bool(PdfObj dict, const char *key, bool value);
+int pdfo_put_text(PdfDoc *doc, PdfObj dict, const char *key, const char *utf8);
+int pdfo_push(PdfObj array, PdfObj value);
+int pdfo_push_name(PdfObj array, const char *name);
+int pdfo_push_int(PdfObj array, int32_t value);
+int pdfo_push_real(PdfObj array, double value);
+int pdfo_push_null(PdfDoc *doc, PdfObj array);
+
+PdfObj pdfo_catalog(PdfDoc *doc);
+PdfObj pdfo_info(PdfDoc *doc);
+/* Creation and modification date, UTC. */
+int pdfo_set_dates(PdfDoc *doc, int year, int month, int day, int hour, int minute, int second);
+/* /Producer as libharu writes it, for XMP to repeat. */
+const char *pdfo_producer(PdfDoc *doc);
+
+PdfObj pdfo_add_page(PdfDoc *doc, double width, double height);
+PdfObj pdfo_page(PdfDoc *doc, size_t index);
+int pdfo_page_write(PdfDoc *doc, PdfObj page, const void *data, size_t len);
+/* The page's /Font resource dictionary, made on first use. */
+PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page);
+
+/* An outline entry at the end of the outline: page index, top y. */
+int pdfo_outline(PdfDoc *doc, size_t page, double y, const char *title_utf8);
+
+int pdfo_save(PdfDoc *doc, const char *path);
+
+#endif

@@ -1,0 +1,202 @@
+/* pdf_tags.c — the structure tree.  See pdf_tags.h. */
+#include "pdf_tags.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+/* One piece of content of a node: a marked-content sequence (mcid >= 0)
+ * or an annotation (obj). */
+typedef struct Piece {
+    PdfObj page;
+    int mcid;
+    PdfObj obj;
+} Piece;
+
+typedef struct NodeTags {
+    PdfObj element;
+    PdfObj page; /* the element's /Pg: the page of its first content */
+    Piece *content;
+    size_t count, cap;
+} NodeTags;
+
+struct Tags {
+    PdfDoc *doc;
+    const Tree *tree;
+    NodeTags *nodes; /* by Node.id */
+    PdfObj root, nums;
+    PdfObj page, page_parents; /* the current page and its MCIDs' elements */
+    int next_mcid;
+    int next_key; /* ParentTree keys: pages and annotations, ascending */
+    bool failed;
+};
+
+Tags *tags_new(PdfDoc *doc, const Tree *tree)
+{
+    Tags *tags = xcalloc(1, sizeof *tags);
+    tags->doc = doc;
+    tags->tree = tree;
+    tags->nodes = xcalloc((size_t)tree->node_count + 1, sizeof *tags->nodes);
+    tags->root = pdfo_indirect_dict(doc);
+    tags->nums = pdfo_array(doc);
+    if (pdfo_check(doc, "structure tree", !tags->root || !tags->nums ||
+                                              pdfo_put_name(tags->root, "Type", "StructTreeRoot"))) {
+        tags_free(tags);
+        return NULL;
+    }
+    return tags;
+}
+
+void tags_free(Tags *tags)
+{
+    if (!tags)
+        return;
+    for (unsigned i = 0; i <= tags->tree->node_count; i++)
+        free(tags->nodes[i].content);
+    free(tags->nodes);
+    free(tags);
+}
+
+/* The node's element, made on first use with its ancestors'. */
+static PdfObj element(Tags *tags, const Node *node)
+{
+    NodeTags *nt = &tags->nodes[node->id];
+    if (nt->element)
+        return nt->element;
+    PdfObj parent = node->parent ? element(tags, node->parent) : tags->root;
+    PdfObj e = pdfo_indirect_dict(tags->doc);
+    int bad = !parent || !e;
+    bad |= pdfo_put_name(e, "Type", "StructElem");
+    bad |= pdfo_put_name(e, "S", node_kind_name(node->kind));
+    bad |= pdfo_put(e, "P", parent);
+    /* The document's language is the catalog's /Lang; an element says its
+     * own only where it differs, e.g. an English citation on an Arabic
+     * sheet, so a screen reader switches voice there and back. */
+    const char *lang = node->parent ? node->parent->lang : tags->tree->root->lang;
+    if (node->parent && strcmp(lang, node->lang) != 0)
+        bad |= pdfo_put_text(tags->doc, e, "Lang", node->lang);
+    if (node->kind == NODE_FIGURE && node->alt)
+        bad |= pdfo_put_text(tags->doc, e, "Alt", node->alt);
+    if (bad) {
+        tags->failed = true;
+        return NULL;
+    }
+    nt->element = e;
+    return e;
+}
+
+static void add_content(Tags *tags, const Node *node, Piece c)
+{
+    NodeTags *nt = &tags->nodes[node->id];
+    if (nt->count == nt->cap) {
+        nt->cap = nt->cap ? nt->cap * 2 : 4;
+        nt->content = xreallocarray(nt->content, nt->cap, sizeof *nt->content);
+    }
+    nt->content[nt->count++] = c;
+    /* The element's /Pg: the page of its first content. */
+    NodeTags *owner = &tags->nodes[node_element(node)->id];
+    if (!owner->page)
+        owner->page = c.page;
+}
+
+int tags_page(Tags *tags, PdfObj page)
+{
+    tags->page = page;
+    tags->next_mcid = 0;
+    tags->page_parents = pdfo_array(tags->doc);
+    int key = tags->next_key++;
+    int bad = pdfo_put_int(page, "StructParents", key);
+    bad |= pdfo_push_int(tags->nums, key);
+    bad |= pdfo_push(tags->nums, tags->page_parents);
+    return pdfo_check(tags->doc, "structure tree", bad);
+}
+
+int tags_mcid(Tags *tags, const Node *leaf)
+{
+    PdfObj e = element(tags, node_element(leaf));
+    if (pdfo_check(tags->doc, "structure element", !e || pdfo_push(tags->page_parents, e)))
+        return -1;
+    int mcid = tags->next_mcid++;
+    add_content(tags, leaf, (Piece){tags->page, mcid, NULL});
+    return mcid;
+}
+
+int tags_annotation(Tags *tags, const Node *link, PdfObj annot)
+{
+    PdfObj e = element(tags, link);
+    int key = tags->next_key++;
+    int bad = !e || pdfo_put_int(annot, "StructParent", key);
+    bad |= pdfo_push_int(tags->nums, key);
+    bad |= pdfo_push(tags->nums, e);
+    if (pdfo_check(tags->doc, "link tag", bad))
+        return -1;
+    add_content(tags, link, (Piece){tags->page, -1, annot});
+    return 0;
+}
+
+/* A reference to one piece of content, as the element's kid: a bare MCID
+ * when it is on the element's own page. */
+static int push_content(Tags *tags, PdfObj kids, PdfObj element_page, const Piece *c)
+{
+    if (c->obj) {
+        PdfObj objr = pdfo_dict(tags->doc);
+        int bad = pdfo_put_name(objr, "Type", "OBJR");
+        bad |= pdfo_put(objr, "Obj", c->obj);
+        bad |= pdfo_put(objr, "Pg", c->page);
+        return bad | pdfo_push(kids, objr);
+    }
+    if (c->page == element_page)
+        return pdfo_push_int(kids, c->mcid);
+    PdfObj mcr = pdfo_dict(tags->doc);
+    int bad = pdfo_put_name(mcr, "Type", "MCR");
+    bad |= pdfo_put(mcr, "Pg", c->page);
+    bad |= pdfo_put_int(mcr, "MCID", c->mcid);
+    return bad | pdfo_push(kids, mcr);
+}
+
+/* Kids in reading order: the node's TEXT leaves' content and its child
+ * elements as they stand in the tree, then its own (a link's OBJR). */
+static int finish_node(Tags *tags, const Node *node)
+{
+    NodeTags *nt = &tags->nodes[node->id];
+    if (!nt->element)
+        return 0;
+    PdfObj kids = pdfo_array(tags->doc);
+    int bad = !kids;
+    for (const Node *c = node->first_child; c; c = c->next) {
+        NodeTags *ct = &tags->nodes[c->id];
+        if (c->kind == NODE_TEXT) {
+            for (size_t i = 0; i < ct->count; i++)
+                bad |= push_content(tags, kids, nt->page, &ct->content[i]);
+        } else if (ct->element) {
+            bad |= pdfo_push(kids, ct->element);
+            bad |= finish_node(tags, c);
+        }
+    }
+    for (size_t i = 0; i < nt->count; i++)
+        bad |= push_content(tags, kids, nt->page, &nt->content[i]);
+    if (nt->page)
+        bad |= pdfo_put(nt->element, "Pg", nt->page);
+    return bad | pdfo_put(nt->element, "K", kids);
+}
+
+int tags_finish(Tags *tags)
+{
+    PdfDoc *doc = tags->doc;
+    PdfObj document = tags->nodes[tags->tree->root->id].element;
+    PdfObj parent_tree = pdfo_dict(doc);
+    PdfObj mark_info = pdfo_dict(doc);
+    int bad = tags->failed || !document || !parent_tree || !mark_info;
+    if (!bad) {
+        bad |= finish_node(tags, tags->tree->root);
+        bad |= pdfo_put(tags->root, "K", document);
+        bad |= pdfo_put(parent_tree, "Nums", tags->nums);
+        bad |= pdfo_put(tags->root, "ParentTree", parent_tree);
+        bad |= pdfo_put_int(tags->root, "ParentTreeNextKey", tags->next_key);
+        bad |= pdfo_put(pdfo_catalog(doc), "StructTreeRoot", tags->root);
+        bad |= pdfo_put_bool(mark_info, "Marked", true);
+        bad |= pdfo_put(pdfo_catalog(doc), "MarkInfo", mark_info);
+    }
+    return pdfo_check(doc, "structure tree", bad);
+}
