@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "arena.h"
 #include "content.h"
 #include "diag.h"
@@ -29,7 +30,7 @@ static int wanted(const char *name, const char *const *list, size_t count)
 
 static int make_dirs(const char *path)
 {
-    char *copy = strdup(path);
+    char *copy = xstrdup(path);
     int rc = 0;
     for (char *p = copy + 1; rc == 0; p++) {
         if (*p != '/' && *p != '\0')

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "diag.h"
 
 #define MAX_FONTS 64
@@ -52,7 +53,7 @@ static char *name_from_face(hb_face_t *face, hb_ot_name_id_t id)
     unsigned len = sizeof buf;
     if (hb_ot_name_get_utf8(face, id, HB_LANGUAGE_INVALID, &len, buf) == 0)
         return NULL;
-    return strdup(buf);
+    return xstrdup(buf);
 }
 
 /* PostScript names may only hold printable ASCII without delimiters; a PDF
@@ -62,7 +63,7 @@ static char *safe_postscript_name(hb_face_t *face, const char *path)
     char *name = name_from_face(face, HB_OT_NAME_ID_POSTSCRIPT_NAME);
     if (!name) {
         const char *base = strrchr(path, '/');
-        name = strdup(base ? base + 1 : path);
+        name = xstrdup(base ? base + 1 : path);
     }
     for (char *p = name; *p; p++)
         if (*p <= ' ' || *p > '~' || strchr("()<>[]{}/%#", *p))
@@ -128,10 +129,8 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
         hb_blob_destroy(blob);
         return NULL;
     }
-    Font *font = calloc(1, sizeof *font);
-    if (!font)
-        abort();
-    font->path = strdup(path);
+    Font *font = xcalloc(1, sizeof *font);
+    font->path = xstrdup(path);
     font->face_index = index;
     font->blob = blob;
     font->face = face;
@@ -209,9 +208,7 @@ FontSet *fontset_open(const char *family)
         diag_error(NULL, "fontconfig could not be initialised");
         return NULL;
     }
-    FontSet *set = calloc(1, sizeof *set);
-    if (!set)
-        abort();
+    FontSet *set = xcalloc(1, sizeof *set);
     for (int style = 0; style < STYLE_COUNT; style++) {
         set->style_pattern[style] = make_pattern(family, (FontStyle)style);
         set->primary[style] =
@@ -338,9 +335,8 @@ static const Font *script_face(FontSet *set, FontStyle style, const char *lang, 
     FcPatternDestroy(pattern);
     if (set->script_face_count == set->script_face_cap) {
         set->script_face_cap = set->script_face_cap ? 2 * set->script_face_cap : 8;
-        set->script_faces = realloc(set->script_faces, set->script_face_cap * sizeof *set->script_faces);
-        if (!set->script_faces)
-            abort();
+        set->script_faces = xreallocarray(set->script_faces, set->script_face_cap,
+                                          sizeof *set->script_faces);
     }
     ScriptFace *entry = &set->script_faces[set->script_face_count++];
     *entry = (ScriptFace){.script = script, .style = style, .font = font};
@@ -371,9 +367,7 @@ const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb
     font = search_fallbacks(set, style, cp);
     if (set->cache_count == set->cache_cap) {
         set->cache_cap = set->cache_cap ? 2 * set->cache_cap : 32;
-        set->cache = realloc(set->cache, set->cache_cap * sizeof *set->cache);
-        if (!set->cache)
-            abort();
+        set->cache = xreallocarray(set->cache, set->cache_cap, sizeof *set->cache);
     }
     set->cache[set->cache_count++] = (FallbackEntry){cp, style, font};
     return font;

@@ -14,6 +14,7 @@
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 
+#include "alloc.h"
 #include "diag.h"
 
 struct Shaper {
@@ -33,11 +34,9 @@ struct Shaper {
 Shaper *shaper_open(FontSet *fonts, const char *locale)
 {
     UErrorCode status = U_ZERO_ERROR;
-    Shaper *shaper = calloc(1, sizeof *shaper);
-    if (!shaper)
-        abort();
+    Shaper *shaper = xcalloc(1, sizeof *shaper);
     shaper->fonts = fonts;
-    shaper->locale = strdup(locale);
+    shaper->locale = xstrdup(locale);
     shaper->language = hb_language_from_string(locale, -1);
     shaper->buffer = hb_buffer_create();
     shaper->line_breaks = ubrk_open(UBRK_LINE, locale, NULL, 0, &status);
