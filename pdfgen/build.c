@@ -142,7 +142,12 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     double start = now_ms();
     Arena arena = {0};
     SheetRequest request = {content, language, drug, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
     Document *doc = layout_sheet(&arena, shaper, &request);
+    /* A stage that reports a problem may still hand back something to go
+     * on with (format_number does); the sheet is wrong all the same. */
+    if (diag_error_count() != errors_before)
+        doc = NULL;
     int rc = -1;
     char *final_path = arena_printf(&arena, "%s/%s.pdf", dir, drug->id.utf8);
     if (doc && options->dry_run) {

@@ -570,6 +570,24 @@ class BadInputTests(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot create folder", r.stderr)
 
+    def test_repeated_placeholder(self):
+        """A template may repeat its placeholder any number of times; the
+        expansion is sized for all of them (the sanitizer run would report
+        a write past it)."""
+        for times in (9, 3000):
+            with self.subTest(times=times):
+                tmp, content = mutate([("en/strings.yaml", 'last_revised: "Last revised: {date}"',
+                                        'last_revised: "%s"' % ("{date} " * times))])
+                out = os.path.join(tmp, "out")
+                r = pdfgen("build", "--quiet", "--lang", "en", "--drug", "everolimus",
+                           "--content", content, "--out", out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stderr, "")
+                pdf = os.path.join(out, "en", "everolimus.pdf")
+                self.assertEqual(run(["qpdf", "--check", pdf]).returncode, 0)
+                text = run(["pdftotext", "-enc", "UTF-8", pdf, "-"]).stdout
+                self.assertIn("August 17, 2021 August 17, 2021 August 17, 2021", text)
+
     def test_interrupted_build_leaves_only_whole_pdfs(self):
         """Killed at any moment, a build leaves no temporary files and no
         half-written PDF: every file in out/ is a complete, valid PDF."""
