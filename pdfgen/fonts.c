@@ -155,18 +155,21 @@ static void close_font(Font *font)
     free(font);
 }
 
+/* fontconfig's only way to fail building a pattern is running out of
+ * memory, which the policy in alloc.h makes fatal. */
 static FcPattern *make_pattern(const char *family, FontStyle style)
 {
     FcPattern *pattern = FcPatternCreate();
-    FcPatternAddString(pattern, FC_FAMILY, (const FcChar8 *)family);
-    FcPatternAddInteger(pattern, FC_WEIGHT,
-                        style == STYLE_BOLD || style == STYLE_BOLD_ITALIC ? FC_WEIGHT_BOLD
-                                                                          : FC_WEIGHT_REGULAR);
-    FcPatternAddInteger(pattern, FC_SLANT,
-                        style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC ? FC_SLANT_ITALIC
-                                                                            : FC_SLANT_ROMAN);
-    FcPatternAddBool(pattern, FC_SCALABLE, FcTrue);
-    FcConfigSubstitute(NULL, pattern, FcMatchPattern);
+    if (!pattern)
+        oom_abort();
+    int bold = style == STYLE_BOLD || style == STYLE_BOLD_ITALIC;
+    int italic = style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC;
+    if (!FcPatternAddString(pattern, FC_FAMILY, (const FcChar8 *)family) ||
+        !FcPatternAddInteger(pattern, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR) ||
+        !FcPatternAddInteger(pattern, FC_SLANT, italic ? FC_SLANT_ITALIC : FC_SLANT_ROMAN) ||
+        !FcPatternAddBool(pattern, FC_SCALABLE, FcTrue) ||
+        !FcConfigSubstitute(NULL, pattern, FcMatchPattern))
+        oom_abort();
     FcDefaultSubstitute(pattern);
     return pattern;
 }
