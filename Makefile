@@ -14,26 +14,36 @@ PYTHON    ?= /usr/bin/python3
 BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core
-TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind
+TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
+                  python3-pikepdf mupdf-tools
 
 PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DPDFGEN_VERSION='"$(VERSION)"' \
-             $(WARNINGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
-LIBS       = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
+CPPFLAGS  ?=
+LDFLAGS   ?=
+# The language level and the warnings come after the user's CFLAGS, so no
+# CFLAGS (say -std=gnu89 or -Wno-error) can take them away.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DPDFGEN_VERSION='"$(VERSION)"' $(CPPFLAGS) $(PKG_CFLAGS)
+ALL_CFLAGS   = $(ALL_CPPFLAGS) $(CFLAGS) -std=c11 $(WARNINGS) -MMD -MP
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lm
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-SOURCES   := $(notdir $(filter-out pdfgen/main.c,$(wildcard pdfgen/*.c)))
-OBJS      := $(SOURCES:%.c=build/obj/%.o)
+# Every source but main.c is linked into the unit tests too; a new file in
+# pdfgen/ is picked up without editing this list.
+SOURCES   := $(filter-out pdfgen/main.c,$(wildcard pdfgen/*.c))
+OBJS      := $(SOURCES:pdfgen/%.c=build/obj/%.o)
 BIN       := build/pdfgen
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_OBJS  := $(SOURCES:%.c=build/san/%.o)
+SAN_OBJS  := $(SOURCES:pdfgen/%.c=build/san/%.o)
 SAN_BIN   := build/san/pdfgen
 
-UNIT_TESTS := test_content test_text test_layout test_cff
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test-deps sheets test unit integration sanitize valgrind bench install clean
+.PHONY: all deps test-deps sheets test unit integration sanitize valgrind bench install clean \
+        run-goals run-sheets run-test run-unit run-integration run-sanitize run-valgrind run-bench
 
 all: sheets
 
@@ -61,35 +71,56 @@ deps:
 test-deps: deps
 	$(call ensure_packages,$(TEST_PACKAGES))
 
-build/obj/%.o: pdfgen/%.c pdfgen/*.h | deps
+# Only the targets a person types install packages; files never do, so
+# `make build/pdfgen` works where the libraries are present but apt is not.
+# The work then runs in one sub-make, started after the packages are in:
+# under -j nothing would otherwise wait for them, two sub-makes would race
+# to build the same objects, and pkg-config's flags are read afresh once
+# pkg-config itself is installed.
+TOP_TARGETS := sheets bench test unit integration sanitize valgrind
+TEST_TARGETS := test unit integration sanitize valgrind
+GOALS := $(filter $(TOP_TARGETS),$(patsubst all,sheets,$(or $(MAKECMDGOALS),all)))
+GOAL_DEPS := $(if $(filter $(TEST_TARGETS),$(GOALS)),test-deps,deps)
+
+$(TOP_TARGETS): run-goals
+	@:
+
+run-goals: $(GOAL_DEPS)
+	@$(MAKE) --no-print-directory $(GOALS:%=run-%)
+
+build/obj/%.o: pdfgen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-build/san/%.o: pdfgen/%.c pdfgen/*.h | deps
+build/san/%.o: pdfgen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(BIN): $(OBJS) build/obj/main.o
-	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(SAN_BIN): $(SAN_OBJS) build/san/main.o
-	$(CC) $(SAN_FLAGS) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-sheets: $(BIN)
+-include $(wildcard build/obj/*.d build/san/*.d)
+
+run-sheets: $(BIN)
 	$(BIN) build --content content --out out
 
 # ---- tests ---------------------------------------------------------------
 
-build/obj/test_%: tests/unit/test_%.c $(OBJS) | test-deps
-	$(CC) $(ALL_CFLAGS) -Ipdfgen $< $(OBJS) $(LIBS) $(shell pkg-config --libs cmocka) -o $@
+build/obj/test_%: tests/unit/test_%.c $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ipdfgen $< $(OBJS) $(LDFLAGS) $(LIBS) $(CMOCKA_LIBS) -o $@
 
-build/san/test_%: tests/unit/test_%.c $(SAN_OBJS) | test-deps
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipdfgen $< $(SAN_OBJS) $(LIBS) $(shell pkg-config --libs cmocka) -o $@
+build/san/test_%: tests/unit/test_%.c $(SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ipdfgen $< $(SAN_OBJS) $(LDFLAGS) $(LIBS) $(CMOCKA_LIBS) -o $@
 
-unit: $(UNIT_TESTS:%=build/obj/%)
+run-unit: $(UNIT_TESTS:%=build/obj/%)
 	@for t in $^; do echo "== $$t"; ./$$t || exit 1; done
 
-integration: $(BIN) | test-deps
+run-integration: $(BIN)
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
 
 # The same unit and integration suites again, built with AddressSanitizer
@@ -98,17 +129,17 @@ SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
+run-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
 	@for t in $(UNIT_TESTS:%=build/san/%); do echo "== $$t (asan+ubsan)"; $(SAN_ENV) ./$$t || exit 1; done
 	$(SAN_ENV) $(PYTHON) tests/integration.py --pdfgen $(SAN_BIN) --quick
 
-valgrind: $(BIN) | test-deps
+run-valgrind: $(BIN)
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)
 
-test: unit integration sanitize valgrind
+run-test: run-unit run-integration run-sanitize run-valgrind
 	@echo "pdfgen: all tests passed"
 
-bench: $(BIN)
+run-bench: $(BIN)
 	$(PYTHON) tests/bench.py --pdfgen $(BIN)
 
 install: $(BIN)

@@ -1,3 +1,10 @@
+/* arena.c — see arena.h.
+ *
+ * Normally allocations are bumped out of large blocks.  Under
+ * AddressSanitizer that would hide every overflow from one object into the
+ * next (both lie inside one malloc'd block), so there each allocation is
+ * its own malloc block of exactly the size asked for, and ASan's red zones
+ * catch a write one byte past it. */
 #include "arena.h"
 
 #include <stdarg.h>
@@ -6,30 +13,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
+enum { ARENA_ALIGN = 16, ARENA_BLOCK_SIZE = 60000 };
+
 struct ArenaBlock {
     ArenaBlock *next;
     size_t used, size;
-    _Alignas(16) unsigned char data[];
+    _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
-static void out_of_memory(void)
+/* The block header plus `size` bytes of data, 16-aligned (malloc promises
+ * only 8 under ASan), or abort when that cannot be had. */
+static ArenaBlock *new_block(size_t size)
 {
-    fputs("pdfgen: error: out of memory\n", stderr);
-    abort();
+    if (size > SIZE_MAX - sizeof(ArenaBlock))
+        oom_abort();
+    void *p;
+    if (posix_memalign(&p, ARENA_ALIGN, sizeof(ArenaBlock) + size) != 0)
+        oom_abort();
+    ArenaBlock *block = p;
+    block->used = 0;
+    block->size = size;
+    return block;
 }
+
+#if PDFGEN_ASAN
 
 void *arena_alloc(Arena *arena, size_t size)
 {
-    size = (size + 15u) & ~(size_t)15u;
+    ArenaBlock *block = new_block(size);
+    block->used = size;
+    block->next = arena->head;
+    arena->head = block;
+    memset(block->data, 0, size);
+    return block->data;
+}
+
+#else
+
+void *arena_alloc(Arena *arena, size_t size)
+{
+    if (size > SIZE_MAX - (ARENA_ALIGN - 1))
+        oom_abort();
+    size = (size + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
     ArenaBlock *block = arena->head;
     if (!block || block->size - block->used < size) {
-        size_t cap = size > 60000 ? size : 60000;
-        block = malloc(sizeof *block + cap);
-        if (!block)
-            out_of_memory();
+        block = new_block(size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE);
         block->next = arena->head;
-        block->used = 0;
-        block->size = cap;
         arena->head = block;
     }
     void *p = block->data + block->used;
@@ -38,10 +69,12 @@ void *arena_alloc(Arena *arena, size_t size)
     return p;
 }
 
+#endif
+
 void *arena_array(Arena *arena, size_t count, size_t size)
 {
     if (size && count > SIZE_MAX / size / 2)
-        out_of_memory();
+        oom_abort();
     return arena_alloc(arena, count && size ? count * size : 1);
 }
 
@@ -59,6 +92,8 @@ void *arena_reserve(Arena *arena, void *array, size_t count, size_t *cap, size_t
 
 char *arena_strndup(Arena *arena, const char *s, size_t n)
 {
+    if (n == SIZE_MAX)
+        oom_abort();
     char *copy = arena_alloc(arena, n + 1);
     memcpy(copy, s, n);
     copy[n] = '\0';
@@ -72,8 +107,8 @@ char *arena_printf(Arena *arena, const char *fmt, ...)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        out_of_memory();
+    if (n < 0) /* only a result past INT_MAX bytes: treated as no memory */
+        oom_abort();
     char *s = arena_alloc(arena, (size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap2);
     va_end(ap2);

@@ -1,11 +1,24 @@
 /* arena.h — a bump allocator that owns everything built for one sheet
  * (shaped runs, lines, boxes).  One arena_free() releases it all, so the
  * layout code never has to track individual lifetimes.  Allocation failure
- * aborts: there is no useful way to continue without memory. */
+ * aborts (alloc.h): there is no useful way to continue without memory.
+ * Built with AddressSanitizer (PDFGEN_ASAN), every allocation is a
+ * separate heap block, so ASan reports an overflow of any one object. */
 #ifndef PDFGEN_ARENA_H
 #define PDFGEN_ARENA_H
 
 #include <stddef.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PDFGEN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PDFGEN_ASAN 1
+#endif
+#endif
+#ifndef PDFGEN_ASAN
+#define PDFGEN_ASAN 0
+#endif
 
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {

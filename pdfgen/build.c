@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "arena.h"
 #include "content.h"
 #include "diag.h"
@@ -29,7 +30,7 @@ static int wanted(const char *name, const char *const *list, size_t count)
 
 static int make_dirs(const char *path)
 {
-    char *copy = strdup(path);
+    char *copy = xstrdup(path);
     int rc = 0;
     for (char *p = copy + 1; rc == 0; p++) {
         if (*p != '/' && *p != '\0')
@@ -102,6 +103,61 @@ static void catch_interruptions(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The signals remove_pending_and_die handles are held back while the
+ * temporary file and the pending flag change together, so the handler
+ * never sees a file without the flag or the flag without the file. */
+static void hold_interruptions(sigset_t *saved)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, saved);
+}
+
+static void release_interruptions(const sigset_t *saved)
+{
+    sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
+static int create_pending(const char *dir)
+{
+    sigset_t saved;
+    hold_interruptions(&saved);
+    int fd = mkstemp(pending_path);
+    int err = errno;
+    pending = fd >= 0;
+    release_interruptions(&saved);
+    if (fd < 0) {
+        diag_error(NULL, "cannot write in '%s': %s", dir, strerror(err));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Renames the finished file into place (or removes it when written is 0)
+ * and clears the pending flag in one step. */
+static int finish_pending(int written, const char *final_path, unsigned mode)
+{
+    sigset_t saved;
+    hold_interruptions(&saved);
+    int rc = -1;
+    if (!written) {
+        unlink(pending_path);
+    } else if (chmod(pending_path, mode) != 0 || rename(pending_path, final_path) != 0) {
+        int err = errno;
+        unlink(pending_path);
+        diag_error(NULL, "cannot write '%s': %s", final_path, strerror(err));
+    } else {
+        rc = 0;
+    }
+    pending = 0;
+    release_interruptions(&saved);
+    return rc;
+}
+
 /* Write to a temporary file in the same folder, then rename: a reader (or
  * a failed or interrupted run) never sees half a PDF at final_path. */
 static int write_atomically(const Document *doc, const char *dir, const char *id,
@@ -112,27 +168,9 @@ static int write_atomically(const Document *doc, const char *dir, const char *id
         diag_error(NULL, "output path too long: '%s'", final_path);
         return -1;
     }
-    /* Marked pending before the file exists: a signal between mkstemp()
-     * and the next line would otherwise leave it behind. */
-    pending = 1;
-    int fd = mkstemp(pending_path);
-    if (fd < 0) {
-        pending = 0;
-        diag_error(NULL, "cannot write in '%s': %s", dir, strerror(errno));
+    if (create_pending(dir) != 0)
         return -1;
-    }
-    close(fd);
-    int rc = -1;
-    if (pdf_write(doc, pending_path) != 0) {
-        unlink(pending_path);
-    } else if (chmod(pending_path, mode) != 0 || rename(pending_path, final_path) != 0) {
-        diag_error(NULL, "cannot write '%s': %s", final_path, strerror(errno));
-        unlink(pending_path);
-    } else {
-        rc = 0;
-    }
-    pending = 0;
-    return rc;
+    return finish_pending(pdf_write(doc, pending_path) == 0, final_path, mode);
 }
 
 static int build_one(Shaper *shaper, const Content *content, const Language *language,
@@ -141,7 +179,12 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     double start = now_ms();
     Arena arena = {0};
     SheetRequest request = {content, language, drug, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
     Document *doc = sheet_document(&arena, shaper, &request);
+    /* A stage that reports a problem may still hand back something to go
+     * on with (format_number does); the sheet is wrong all the same. */
+    if (diag_error_count() != errors_before)
+        doc = NULL;
     int rc = -1;
     char *final_path = arena_printf(&arena, "%s/%s.pdf", dir, drug->id.utf8);
     if (doc && options->dry_run) {

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "alloc.h"
+
 typedef struct CffReader {
     const unsigned char *d;
     size_t n;
@@ -124,9 +126,7 @@ CffStatus cff_cids(const char *data, size_t len, uint16_t **cids, unsigned *coun
     at = (size_t)top.charstrings;
     if (!cff_index(&r, &at, &n, &item, &item_end) || n == 0)
         return CFF_MALFORMED;
-    uint16_t *map = malloc(n * sizeof *map);
-    if (!map)
-        return CFF_NO_MEMORY;
+    uint16_t *map = xreallocarray(NULL, n, sizeof *map);
     map[0] = 0; /* .notdef */
     at = (size_t)top.charset;
     uint32_t format = 3; /* stays invalid if unreadable */
@@ -155,9 +155,9 @@ CffStatus cff_cids(const char *data, size_t len, uint16_t **cids, unsigned *coun
 
 unsigned char *cid_set(const uint16_t *cids, unsigned n, bool *twice)
 {
-    unsigned char *set = calloc(UINT16_MAX / 8 + 1, 1);
+    unsigned char *set = xcalloc(UINT16_MAX / 8 + 1, 1);
     *twice = false;
-    for (unsigned k = 0; set && k < n; k++) {
+    for (unsigned k = 0; k < n; k++) {
         unsigned char bit = (unsigned char)(1u << (cids[k] & 7));
         *twice |= (set[cids[k] >> 3] & bit) != 0;
         set[cids[k] >> 3] |= bit;

@@ -16,15 +16,17 @@ typedef enum CffStatus {
     CFF_OK,
     CFF_MALFORMED,
     CFF_NOT_CID_KEYED,
-    CFF_NO_MEMORY
+    CFF_NO_MEMORY /* no longer returned: out of memory aborts (alloc.h); kept
+                     because callers still name it */
 } CffStatus;
 
 /* The CID of each of the table's glyphs: *count of them in *cids, which
  * the caller frees. */
 CffStatus cff_cids(const char *data, size_t len, uint16_t **cids, unsigned *count);
 
-/* The set of the n CIDs as a bitmap of 65536 bits (NULL when out of
- * memory; the caller frees); whether one came twice goes to *twice. */
+/* The set of the n CIDs as a bitmap of 65536 bits (never NULL: out of
+ * memory aborts, see alloc.h; the caller frees); whether one came twice
+ * goes to *twice. */
 unsigned char *cid_set(const uint16_t *cids, unsigned n, bool *twice);
 bool cid_in(const unsigned char *set, unsigned cid);
 

@@ -11,6 +11,7 @@
  * problem; a syntax error only ends the file it is in. */
 #include "content.h"
 
+#include "alloc.h"
 #include "diag.h"
 
 #include <assert.h>
@@ -35,41 +36,11 @@
 
 /* ---- memory ----------------------------------------------------------- */
 
-static void out_of_memory(void)
-{
-    fputs("pdfgen: error: out of memory\n", stderr);
-    abort();
-}
-
-static void *xcalloc(size_t count, size_t size)
-{
-    if (count == 0)
-        return NULL;
-    void *p = calloc(count, size);
-    if (!p)
-        out_of_memory();
-    return p;
-}
-
 static void *xgrow(void *p, size_t *cap, size_t size)
 {
     size_t n = *cap ? *cap * 2 : 8;
-    if (n > (size_t)-1 / size)
-        out_of_memory();
-    p = realloc(p, n * size);
-    if (!p)
-        out_of_memory();
+    p = xreallocarray(p, n, size);
     *cap = n;
-    return p;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p)
-        out_of_memory();
-    memcpy(p, s, n);
-    p[n] = '\0';
     return p;
 }
 
@@ -81,10 +52,8 @@ static char *xasprintf(const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        out_of_memory();
-    char *p = malloc((size_t)n + 1);
-    if (!p)
-        out_of_memory();
+        oom_abort();
+    char *p = xmalloc((size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -225,7 +194,7 @@ static void report_parser_error(const Loader *L, const yaml_parser_t *parser,
 {
     const char *problem = parser->problem ? parser->problem : "invalid YAML";
     if (parser->error == YAML_MEMORY_ERROR)
-        out_of_memory();
+        oom_abort();
     if (parser->error == YAML_READER_ERROR) {
         SourcePos pos = offset_pos(L->file, buf, len, parser->problem_offset);
         if (parser->problem_value < 0)
@@ -276,10 +245,8 @@ static bool read_source(const Loader *L, unsigned char **out, size_t *out_len,
     }
     /* Read to EOF rather than trusting st_size, which can change under us;
      * one spare byte tells us if the file grew past the limit. */
-    unsigned char *buf = malloc((size_t)st.st_size + 1);
+    unsigned char *buf = xmalloc((size_t)st.st_size + 1);
     size_t cap = (size_t)st.st_size + 1, len = 0;
-    if (!buf)
-        out_of_memory();
     for (;;) {
         if (len == cap) {
             if (cap > MAX_FILE_SIZE) {
@@ -345,7 +312,7 @@ static Node *parse_file(const Loader *L, bool *unreadable)
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
-        out_of_memory();
+        oom_abort();
     yaml_parser_set_input_string(&parser, buf, len);
 
     Node *root = NULL, *stack[MAX_DEPTH];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "diag.h"
 
 #define MAX_FONTS 64
@@ -52,7 +53,7 @@ static char *name_from_face(hb_face_t *face, hb_ot_name_id_t id)
     unsigned len = sizeof buf;
     if (hb_ot_name_get_utf8(face, id, HB_LANGUAGE_INVALID, &len, buf) == 0)
         return NULL;
-    return strdup(buf);
+    return xstrdup(buf);
 }
 
 /* PostScript names may only hold printable ASCII without delimiters; a PDF
@@ -62,7 +63,7 @@ static char *safe_postscript_name(hb_face_t *face, const char *path)
     char *name = name_from_face(face, HB_OT_NAME_ID_POSTSCRIPT_NAME);
     if (!name) {
         const char *base = strrchr(path, '/');
-        name = strdup(base ? base + 1 : path);
+        name = xstrdup(base ? base + 1 : path);
     }
     for (char *p = name; *p; p++)
         if (*p <= ' ' || *p > '~' || strchr("()<>[]{}/%#", *p))
@@ -128,10 +129,8 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
         hb_blob_destroy(blob);
         return NULL;
     }
-    Font *font = calloc(1, sizeof *font);
-    if (!font)
-        abort();
-    font->path = strdup(path);
+    Font *font = xcalloc(1, sizeof *font);
+    font->path = xstrdup(path);
     font->face_index = index;
     font->blob = blob;
     font->face = face;
@@ -156,18 +155,21 @@ static void close_font(Font *font)
     free(font);
 }
 
+/* fontconfig's only way to fail building a pattern is running out of
+ * memory, which the policy in alloc.h makes fatal. */
 static FcPattern *make_pattern(const char *family, FontStyle style)
 {
     FcPattern *pattern = FcPatternCreate();
-    FcPatternAddString(pattern, FC_FAMILY, (const FcChar8 *)family);
-    FcPatternAddInteger(pattern, FC_WEIGHT,
-                        style == STYLE_BOLD || style == STYLE_BOLD_ITALIC ? FC_WEIGHT_BOLD
-                                                                          : FC_WEIGHT_REGULAR);
-    FcPatternAddInteger(pattern, FC_SLANT,
-                        style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC ? FC_SLANT_ITALIC
-                                                                            : FC_SLANT_ROMAN);
-    FcPatternAddBool(pattern, FC_SCALABLE, FcTrue);
-    FcConfigSubstitute(NULL, pattern, FcMatchPattern);
+    if (!pattern)
+        oom_abort();
+    int bold = style == STYLE_BOLD || style == STYLE_BOLD_ITALIC;
+    int italic = style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC;
+    if (!FcPatternAddString(pattern, FC_FAMILY, (const FcChar8 *)family) ||
+        !FcPatternAddInteger(pattern, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR) ||
+        !FcPatternAddInteger(pattern, FC_SLANT, italic ? FC_SLANT_ITALIC : FC_SLANT_ROMAN) ||
+        !FcPatternAddBool(pattern, FC_SCALABLE, FcTrue) ||
+        !FcConfigSubstitute(NULL, pattern, FcMatchPattern))
+        oom_abort();
     FcDefaultSubstitute(pattern);
     return pattern;
 }
@@ -209,9 +211,7 @@ FontSet *fontset_open(const char *family)
         diag_error(NULL, "fontconfig could not be initialised");
         return NULL;
     }
-    FontSet *set = calloc(1, sizeof *set);
-    if (!set)
-        abort();
+    FontSet *set = xcalloc(1, sizeof *set);
     for (int style = 0; style < STYLE_COUNT; style++) {
         set->style_pattern[style] = make_pattern(family, (FontStyle)style);
         set->primary[style] =
@@ -338,9 +338,8 @@ static const Font *script_face(FontSet *set, FontStyle style, const char *lang, 
     FcPatternDestroy(pattern);
     if (set->script_face_count == set->script_face_cap) {
         set->script_face_cap = set->script_face_cap ? 2 * set->script_face_cap : 8;
-        set->script_faces = realloc(set->script_faces, set->script_face_cap * sizeof *set->script_faces);
-        if (!set->script_faces)
-            abort();
+        set->script_faces = xreallocarray(set->script_faces, set->script_face_cap,
+                                          sizeof *set->script_faces);
     }
     ScriptFace *entry = &set->script_faces[set->script_face_count++];
     *entry = (ScriptFace){.script = script, .style = style, .font = font};
@@ -371,9 +370,7 @@ const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb
     font = search_fallbacks(set, style, cp);
     if (set->cache_count == set->cache_cap) {
         set->cache_cap = set->cache_cap ? 2 * set->cache_cap : 32;
-        set->cache = realloc(set->cache, set->cache_cap * sizeof *set->cache);
-        if (!set->cache)
-            abort();
+        set->cache = xreallocarray(set->cache, set->cache_cap, sizeof *set->cache);
     }
     set->cache[set->cache_count++] = (FallbackEntry){cp, style, font};
     return font;

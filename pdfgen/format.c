@@ -1,6 +1,7 @@
 /* format.c — dates, numbers and templates.  See format.h. */
 #include "format.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <unicode/ucal.h>
 #include <unicode/udat.h>
@@ -8,17 +9,22 @@
 #include <unicode/unum.h>
 #include <unicode/ustring.h>
 
+#include "alloc.h"
 #include "diag.h"
 
-static char *utf16_to_arena(Arena *arena, const UChar *s, int32_t n)
+/* NULL, with the reason in *status, when ICU cannot convert (only text
+ * that is not valid UTF-16, which ICU's own output never is). */
+static char *utf16_to_arena(Arena *arena, const UChar *s, int32_t n, UErrorCode *status)
 {
-    UErrorCode status = U_ZERO_ERROR;
     int32_t len = 0;
-    u_strToUTF8(NULL, 0, &len, s, n, &status);
-    status = U_ZERO_ERROR;
+    u_strToUTF8(NULL, 0, &len, s, n, status);
+    if (*status == U_BUFFER_OVERFLOW_ERROR)
+        *status = U_ZERO_ERROR;
+    if (U_FAILURE(*status))
+        return NULL;
     char *out = arena_alloc(arena, (size_t)len + 1);
-    u_strToUTF8(out, len + 1, NULL, s, n, &status);
-    return out;
+    u_strToUTF8(out, len + 1, NULL, s, n, status);
+    return U_SUCCESS(*status) ? out : NULL;
 }
 
 static char *format_date_from_strings(Arena *arena, const Strings *strings, const Date *date)
@@ -77,7 +83,7 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date)
         UChar buf[128];
         int32_t n = udat_format(fmt, when, buf, 128, NULL, &status);
         if (U_SUCCESS(status))
-            out = utf16_to_arena(arena, buf, n);
+            out = utf16_to_arena(arena, buf, n, &status);
     }
     if (!out)
         diag_error(&date->pos, "cannot format the date for locale '%s': %s", locale,
@@ -95,39 +101,66 @@ char *format_number(Arena *arena, const char *locale, long value)
     UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, &status);
     UChar buf[64];
     int32_t n = U_SUCCESS(status) ? unum_formatInt64(fmt, value, buf, 64, NULL, &status) : 0;
-    char *out = U_SUCCESS(status) ? utf16_to_arena(arena, buf, n) : arena_printf(arena, "%ld", value);
+    char *out = U_SUCCESS(status) ? utf16_to_arena(arena, buf, n, &status) : NULL;
     if (fmt)
         unum_close(fmt);
-    return out;
+    if (out)
+        return out;
+    /* Western digits in place of the locale's would be a quietly different
+     * sheet; report it, and give the caller text it can carry on with. */
+    diag_error(NULL, "cannot format the number %ld for locale '%s': %s", value, locale,
+               u_errorName(status));
+    return arena_strndup(arena, "", 0);
+}
+
+/* Which of names is written "{name}" at template[i]: its index, or count
+ * when none is. */
+static size_t placeholder_at(const char *template_utf8, size_t i, const char *const *names,
+                             size_t count)
+{
+    if (template_utf8[i] != '{')
+        return count;
+    for (size_t k = 0; k < count; k++) {
+        size_t n = strlen(names[k]);
+        if (strncmp(template_utf8 + i + 1, names[k], n) == 0 && template_utf8[i + 1 + n] == '}')
+            return k;
+    }
+    return count;
+}
+
+/* Both passes walk the template the same way, so the first gives the exact
+ * size the second writes, however often a placeholder repeats. */
+static size_t expand(const char *template_utf8, const char *const *names,
+                     const char *const *values, size_t count, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; template_utf8[i];) {
+        size_t k = placeholder_at(template_utf8, i, names, count);
+        if (k < count) {
+            size_t n = strlen(values[k]);
+            if (n > SIZE_MAX - 1 - o)
+                oom_abort();
+            if (out)
+                memcpy(out + o, values[k], n);
+            o += n;
+            i += strlen(names[k]) + 2;
+        } else {
+            if (out)
+                out[o] = template_utf8[i];
+            o++;
+            i++;
+        }
+    }
+    if (out)
+        out[o] = '\0';
+    return o;
 }
 
 char *format_template(Arena *arena, const char *template_utf8, const char *const *names,
                       const char *const *values, size_t count)
 {
-    size_t len = strlen(template_utf8), out_len = 0;
-    for (size_t i = 0; i < count; i++)
-        out_len += strlen(values[i]) * 4; /* each name may appear a few times */
-    char *out = arena_alloc(arena, len + out_len + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t matched = count;
-        if (template_utf8[i] == '{')
-            for (size_t k = 0; k < count; k++) {
-                size_t n = strlen(names[k]);
-                if (strncmp(template_utf8 + i + 1, names[k], n) == 0 && template_utf8[i + 1 + n] == '}') {
-                    matched = k;
-                    break;
-                }
-            }
-        if (matched < count) {
-            size_t n = strlen(values[matched]);
-            memcpy(out + o, values[matched], n);
-            o += n;
-            i += strlen(names[matched]) + 2;
-        } else {
-            out[o++] = template_utf8[i++];
-        }
-    }
-    out[o] = '\0';
+    size_t len = expand(template_utf8, names, values, count, NULL);
+    char *out = arena_alloc(arena, len + 1);
+    expand(template_utf8, names, values, count, out);
     return out;
 }

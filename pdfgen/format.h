@@ -13,10 +13,17 @@
  * (reported) when ICU has no data for the language and the strings give
  * no format, rather than print a date in some other language. */
 char *format_date(Arena *arena, const Strings *strings, const Date *date);
+/* value in the locale's own digits (CLDR's default numbering system).
+ * When ICU cannot format it, that is reported (diag_error) rather than
+ * hidden behind Western digits, and "" is returned so the caller can go
+ * on to find further problems; build does not write a sheet whose layout
+ * reported an error. */
 char *format_number(Arena *arena, const char *locale, long value);
 
 /* Replace each {name} by the value given for it; names not listed are left
- * as they are (the loader has already rejected unknown placeholders). */
+ * as they are (the loader has already rejected unknown placeholders).
+ * A placeholder may appear any number of times ("{date} ... {date}"): the
+ * result is sized exactly, by a first pass over the template. */
 char *format_template(Arena *arena, const char *template_utf8, const char *const *names,
                       const char *const *values, size_t count);
 

@@ -14,6 +14,8 @@
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 
+#include "alloc.h"
+#include "alloc.h"
 #include "diag.h"
 
 struct Shaper {
@@ -30,23 +32,46 @@ struct Shaper {
     int keep_all;
 };
 
+/* ICU out of memory falls under pdfgen's policy (alloc.h); any other
+ * failure is reported against pos and makes the caller give up. */
+static int icu_failed(UErrorCode status, const SourcePos *pos, const char *what)
+{
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        oom_abort();
+    if (U_SUCCESS(status))
+        return 0;
+    diag_error(pos, "ICU cannot %s: %s", what, u_errorName(status));
+    return 1;
+}
+
+/* HarfBuzz keeps going after a failed allocation with an empty buffer,
+ * which would print as missing text; under the policy it is fatal. */
+static void hb_check(hb_buffer_t *buffer)
+{
+    if (!hb_buffer_allocation_successful(buffer))
+        oom_abort();
+}
+
 Shaper *shaper_open(FontSet *fonts, const char *locale)
 {
     UErrorCode status = U_ZERO_ERROR;
-    Shaper *shaper = calloc(1, sizeof *shaper);
-    if (!shaper)
-        abort();
+    Shaper *shaper = xcalloc(1, sizeof *shaper);
     shaper->fonts = fonts;
-    shaper->locale = strdup(locale);
+    shaper->locale = xstrdup(locale);
     shaper->language = hb_language_from_string(locale, -1);
     shaper->buffer = hb_buffer_create();
+    hb_check(shaper->buffer);
     shaper->line_breaks = ubrk_open(UBRK_LINE, locale, NULL, 0, &status);
     shaper->graphemes = ubrk_open(UBRK_CHARACTER, locale, NULL, 0, &status);
     shaper->bidi = ubidi_open();
+    if (!shaper->bidi)
+        oom_abort();
     shaper->rtl = uloc_isRightToLeft(locale);
     char language[16];
     uloc_getLanguage(locale, language, sizeof language, &status);
     shaper->keep_all = strcmp(language, "ko") == 0;
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        oom_abort();
     if (U_FAILURE(status)) {
         diag_error(NULL, "ICU cannot break text for locale '%s': %s", locale, u_errorName(status));
         shaper_close(shaper);
@@ -70,31 +95,69 @@ void shaper_close(Shaper *shaper)
     free(shaper);
 }
 
+/* UTF-8 to UTF-16 in the arena (ICU works in UTF-16); NULL, reported
+ * against pos, for text that is not UTF-8. */
+static UChar *utf8_to_utf16(Arena *arena, const char *utf8, size_t len, int32_t *n16,
+                            const SourcePos *pos)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    if (len > INT32_MAX) {
+        diag_error(pos, "text too long (%zu bytes)", len);
+        return NULL;
+    }
+    *n16 = 0;
+    u_strFromUTF8(NULL, 0, n16, utf8, (int32_t)len, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR)
+        status = U_ZERO_ERROR;
+    if (icu_failed(status, pos, "read this text as UTF-8"))
+        return NULL;
+    UChar *u16 = arena_array(arena, (size_t)*n16 + 1, sizeof *u16);
+    u_strFromUTF8(u16, *n16 + 1, NULL, utf8, (int32_t)len, &status);
+    return icu_failed(status, pos, "read this text as UTF-8") ? NULL : u16;
+}
+
+static char *utf16_to_utf8(Arena *arena, const UChar *u16, int32_t n16, const SourcePos *pos)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t len = 0;
+    u_strToUTF8(NULL, 0, &len, u16, n16, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR)
+        status = U_ZERO_ERROR;
+    if (icu_failed(status, pos, "convert normalized text to UTF-8"))
+        return NULL;
+    char *out = arena_alloc(arena, (size_t)len + 1);
+    u_strToUTF8(out, len + 1, NULL, u16, n16, &status);
+    return icu_failed(status, pos, "convert normalized text to UTF-8") ? NULL : out;
+}
+
 /* NFC, so that "é" typed as e + U+0301 shapes, searches and compares like
  * the precomposed letter.  Returns an arena copy (the input when it is
- * already normalized). */
-static char *normalize_nfc(Arena *arena, const char *utf8, size_t len)
+ * already normalized), or NULL when ICU fails (reported against pos). */
+static char *normalize_nfc(Arena *arena, const char *utf8, size_t len, const SourcePos *pos)
 {
     UErrorCode status = U_ZERO_ERROR;
     const UNormalizer2 *nfc = unorm2_getNFCInstance(&status);
-    int32_t n16 = 0;
-    u_strFromUTF8(NULL, 0, &n16, utf8, (int32_t)len, &status);
-    status = U_ZERO_ERROR;
-    UChar *src = arena_array(arena, (size_t)n16 + 1, sizeof *src);
-    u_strFromUTF8(src, n16 + 1, NULL, utf8, (int32_t)len, &status);
-    if (U_FAILURE(status) || unorm2_isNormalized(nfc, src, n16, &status))
+    if (icu_failed(status, pos, "load its NFC data"))
+        return NULL;
+    int32_t n16;
+    UChar *src = utf8_to_utf16(arena, utf8, len, &n16, pos);
+    if (!src)
+        return NULL;
+    UBool normalized = unorm2_isNormalized(nfc, src, n16, &status);
+    if (icu_failed(status, pos, "normalize this text"))
+        return NULL;
+    if (normalized)
         return arena_strndup(arena, utf8, len);
-    status = U_ZERO_ERROR;
-    int32_t cap = n16 * 3 + 16;
-    UChar *dst = arena_array(arena, (size_t)cap, sizeof *dst);
-    int32_t n = unorm2_normalize(nfc, src, n16, dst, cap, &status);
-    int32_t out_len = 0;
-    status = U_ZERO_ERROR;
-    u_strToUTF8(NULL, 0, &out_len, dst, n, &status);
-    status = U_ZERO_ERROR;
-    char *out = arena_alloc(arena, (size_t)out_len + 1);
-    u_strToUTF8(out, out_len + 1, NULL, dst, n, &status);
-    return out;
+    int32_t cap = unorm2_normalize(nfc, src, n16, NULL, 0, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR)
+        status = U_ZERO_ERROR;
+    if (icu_failed(status, pos, "normalize this text"))
+        return NULL;
+    UChar *dst = arena_array(arena, (size_t)cap + 1, sizeof *dst);
+    int32_t n = unorm2_normalize(nfc, src, n16, dst, cap + 1, &status);
+    if (icu_failed(status, pos, "normalize this text"))
+        return NULL;
+    return utf16_to_utf8(arena, dst, n, pos);
 }
 
 int shaper_is_rtl(const Shaper *shaper) { return shaper->rtl; }
@@ -214,11 +277,10 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
                           ParagraphDirection direction)
 {
     UErrorCode status = U_ZERO_ERROR;
-    int32_t n16 = 0;
-    u_strFromUTF8(NULL, 0, &n16, text->text, (int32_t)text->len, &status);
-    status = U_ZERO_ERROR;
-    UChar *u16 = arena_array(arena, (size_t)n16 + 1, sizeof *u16);
-    u_strFromUTF8(u16, n16 + 1, NULL, text->text, (int32_t)text->len, &status);
+    int32_t n16;
+    UChar *u16 = utf8_to_utf16(arena, text->text, text->len, &n16, NULL);
+    if (!u16)
+        return 0;
     int rtl = shaper->rtl;
     if (direction == DIRECTION_FROM_TEXT) {
         UBiDiDirection first_strong = ubidi_getBaseDirection(u16, n16);
@@ -227,10 +289,8 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
     }
     UBiDiLevel *overrides = rtl ? number_overrides(arena, u16, n16) : NULL;
     ubidi_setPara(shaper->bidi, u16, n16, rtl ? UBIDI_RTL : UBIDI_LTR, overrides, &status);
-    if (U_FAILURE(status)) {
-        diag_error(NULL, "ICU bidi failed: %s", u_errorName(status));
+    if (icu_failed(status, NULL, "resolve bidi levels"))
         return 0;
-    }
     text->rtl = rtl;
     int32_t at16 = 0;
     for (uint32_t i = 0; i < text->len;) {
@@ -255,12 +315,14 @@ static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shape
                                  (run->end == text->len ? HB_BUFFER_FLAG_EOT : 0));
     hb_buffer_set_cluster_level(buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
     hb_buffer_add_utf8(buf, text->text, (int)text->len, run->begin, (int)(run->end - run->begin));
+    hb_check(buf);
     hb_buffer_set_direction(buf, run->level & 1 ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
     hb_buffer_set_language(buf, shaper->language);
     if (run->script != HB_SCRIPT_COMMON && run->script != HB_SCRIPT_INVALID)
         hb_buffer_set_script(buf, run->script);
     hb_buffer_guess_segment_properties(buf);
     hb_shape(run->font->hb, buf, NULL, 0);
+    hb_check(buf);
 
     unsigned n;
     hb_glyph_info_t *info = hb_buffer_get_glyph_infos(buf, &n);
@@ -352,13 +414,8 @@ static int itemize_and_shape(Shaper *shaper, Arena *arena, ShapedText *text,
     return ok;
 }
 
-static void find_breaks(Shaper *shaper, ShapedText *text, Arena *arena)
+static void mark_line_breaks(Shaper *shaper, ShapedText *text)
 {
-    UErrorCode status = U_ZERO_ERROR;
-    text->breaks = arena_alloc(arena, text->len + 1);
-    text->grapheme = arena_alloc(arena, text->len + 1);
-    UText *ut = utext_openUTF8(NULL, text->text, text->len, &status);
-    ubrk_setUText(shaper->line_breaks, ut, &status);
     for (int32_t b = ubrk_following(shaper->line_breaks, 0); b != UBRK_DONE;
          b = ubrk_next(shaper->line_breaks)) {
         int32_t rule = ubrk_getRuleStatus(shaper->line_breaks);
@@ -374,10 +431,29 @@ static void find_breaks(Shaper *shaper, ShapedText *text, Arena *arena)
                 text->breaks[b] = BREAK_NONE;
         }
     }
+}
+
+/* Without its breaks a paragraph could only be set as one line, so a
+ * failure here fails the text (reported against pos). */
+static int find_breaks(Shaper *shaper, ShapedText *text, Arena *arena, const SourcePos *pos)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    text->breaks = arena_alloc(arena, text->len + 1);
+    text->grapheme = arena_alloc(arena, text->len + 1);
+    UText *ut = utext_openUTF8(NULL, text->text, text->len, &status);
+    if (icu_failed(status, pos, "read this text for line breaking"))
+        return 0;
+    ubrk_setUText(shaper->line_breaks, ut, &status);
+    int ok = !icu_failed(status, pos, "find line breaks in this text");
+    if (ok)
+        mark_line_breaks(shaper, text);
     ubrk_setUText(shaper->graphemes, ut, &status);
-    for (int32_t b = ubrk_first(shaper->graphemes); b != UBRK_DONE; b = ubrk_next(shaper->graphemes))
+    ok = ok && !icu_failed(status, pos, "find character boundaries in this text");
+    for (int32_t b = ok ? ubrk_first(shaper->graphemes) : UBRK_DONE; b != UBRK_DONE;
+         b = ubrk_next(shaper->graphemes))
         text->grapheme[b] = 1;
     utext_close(ut);
+    return ok;
 }
 
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
@@ -388,7 +464,10 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
     char **normalized = arena_array(arena, count, sizeof *normalized);
     size_t total = 0;
     for (size_t i = 0; i < count; i++) {
-        normalized[i] = normalize_nfc(arena, pieces[i].utf8, strlen(pieces[i].utf8));
+        normalized[i] = normalize_nfc(arena, pieces[i].utf8, strlen(pieces[i].utf8),
+                                      &pieces[i].pos);
+        if (!normalized[i])
+            return NULL;
         total += strlen(normalized[i]);
     }
     char *joined = arena_alloc(arena, total + 1);
@@ -405,7 +484,8 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
     text->rtl = shaper->rtl;
     if (!itemize_and_shape(shaper, arena, text, spans, count, direction))
         return NULL;
-    find_breaks(shaper, text, arena);
+    if (!find_breaks(shaper, text, arena, count ? &pieces[0].pos : NULL))
+        return NULL;
     return text;
 }
 

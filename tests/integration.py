@@ -13,9 +13,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 import unittest
 
@@ -222,7 +224,7 @@ class SheetTests(unittest.TestCase):
             with self.subTest(sheet=pdf):
                 strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
                 sheet = load(os.path.join(CONTENT, lang, drug + ".yaml"))
-                r = run(["pdfinfo", "-enc", "UTF-8", pdf])
+                r = run(["pdfinfo", "-enc", "UTF-8", "-isodates", pdf])
                 self.assertEqual(r.stderr, "")
                 info = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", r.stdout, re.M))
                 self.assertIn(strings["sheet_title"], info["Title"])
@@ -230,7 +232,10 @@ class SheetTests(unittest.TestCase):
                 self.assertEqual(info["Author"], strings["author"])
                 self.assertEqual(info["Subject"], strings["subject"].replace("{drug}", sheet["name"]))
                 self.assertRegex(info["Creator"], r"^pdfgen \d+\.\d+\.\d+$")
-                self.assertIn("2021", info["CreationDate"])
+                # both dates are the content's last_revised (midnight UTC)
+                revised = "%sT00:00:00Z" % sheet["last_revised"].isoformat()
+                self.assertEqual(info["CreationDate"], revised)
+                self.assertEqual(info["ModDate"], info["CreationDate"])
                 raw = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", pdf, "-"],
                                      capture_output=True).stdout.decode("latin-1")
                 self.assertIn("/Lang (%s)" % strings["locale"], raw)
@@ -538,7 +543,8 @@ class BadInputTests(unittest.TestCase):
 
     def test_bad_date(self):
         self.check_fails([("en/belzutifan.yaml", "last_revised: 2021-08-17", "last_revised: 2021-02-30")],
-                         "en/belzutifan.yaml", "2021-02-30", "")
+                         "en/belzutifan.yaml", "2021-02-30",
+                         "'last_revised' is not a calendar date: 2021-02-30 (2021-02 has 28 days)")
 
     def test_all_errors_reported(self):
         tmp, content = mutate([("en/sunitinib.yaml", "name: Sunitinib", "name: Sunitinib\nfoo: 1"),
@@ -570,26 +576,81 @@ class BadInputTests(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot create folder", r.stderr)
 
+    def test_repeated_placeholder(self):
+        """A template may repeat its placeholder any number of times; the
+        expansion is sized for all of them (the sanitizer run would report
+        a write past it)."""
+        for times in (9, 3000):
+            with self.subTest(times=times):
+                tmp, content = mutate([("en/strings.yaml", 'last_revised: "Last revised: {date}"',
+                                        'last_revised: "%s"' % ("{date} " * times))])
+                out = os.path.join(tmp, "out")
+                r = pdfgen("build", "--quiet", "--lang", "en", "--drug", "everolimus",
+                           "--content", content, "--out", out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stderr, "")
+                pdf = os.path.join(out, "en", "everolimus.pdf")
+                self.assertEqual(run(["qpdf", "--check", pdf]).returncode, 0)
+                text = run(["pdftotext", "-enc", "UTF-8", pdf, "-"]).stdout
+                self.assertIn("August 17, 2021 August 17, 2021 August 17, 2021", text)
+
+    def interrupt_build(self, out, sig, wait_for):
+        """Start a build of every sheet, wait until wait_for(process) says
+        it is mid-build, send sig, and check what it leaves behind."""
+        p = subprocess.Popen([PDFGEN, "build", "--content", CONTENT, "--out", out],
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(p)
+            p.send_signal(sig)
+            p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        # it really was cut short by the signal, not finished first
+        self.assertEqual(p.returncode, -sig)
+        pdfs = 0
+        for dirpath, _, files in os.walk(out):
+            for f in files:
+                self.assertFalse(f.startswith("."), "temporary file left: " + f)
+                self.assertTrue(f.endswith(".pdf"), f)
+                r = run(["qpdf", "--check", os.path.join(dirpath, f)])
+                self.assertEqual(r.returncode, 0, f + r.stdout + r.stderr)
+                pdfs += 1
+        total = sum(len(drugs(lang)) for lang in languages())
+        self.assertLess(pdfs, total)
+
+    @staticmethod
+    def first_progress_line(p):
+        line = p.stderr.readline()
+        assert line.startswith("pdfgen: wrote "), line
+
+    @staticmethod
+    def poll_for_temporary_file(out):
+        def wait(p):
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                for _, _, files in os.walk(out):
+                    if any(re.match(r"^\..+\.pdf\..{6}$", f) for f in files):
+                        return
+                assert p.poll() is None, "build ended before a temporary file was seen"
+            raise AssertionError("no temporary file within 60 s")
+        return wait
+
     def test_interrupted_build_leaves_only_whole_pdfs(self):
-        """Killed at any moment, a build leaves no temporary files and no
+        """Stopped by a signal, after a finished sheet or while a sheet's
+        temporary file exists, a build leaves no temporary files and no
         half-written PDF: every file in out/ is a complete, valid PDF."""
         if QUICK:
             self.skipTest("quick")
         tmp = tempfile.mkdtemp(prefix="pdfgen-interrupt-")
-        for i, delay in enumerate([0.02, 0.05, 0.08, 0.12, 0.17, 0.23]):
+        rounds = [(signal.SIGTERM, None), (signal.SIGINT, "temp"), (signal.SIGHUP, "temp"),
+                  (signal.SIGTERM, "temp")]
+        for i, (sig, when) in enumerate(rounds):
             out = os.path.join(tmp, "out%d" % i)
-            p = subprocess.Popen([PDFGEN, "build", "--quiet", "--content", CONTENT, "--out", out],
-                                 stderr=subprocess.DEVNULL)
-            try:
-                p.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                p.terminate()
-                p.wait()
-            for dirpath, _, files in os.walk(out):
-                for f in files:
-                    self.assertFalse(f.startswith("."), "temporary file left: " + f)
-                    r = run(["qpdf", "--check", os.path.join(dirpath, f)])
-                    self.assertEqual(r.returncode, 0, f)
+            with self.subTest(signal=sig.name, at=when or "first progress line"):
+                wait = self.poll_for_temporary_file(out) if when else self.first_progress_line
+                self.interrupt_build(out, sig, wait)
 
     def test_missing_font(self):
         tmp = tempfile.mkdtemp(prefix="pdfgen-nofonts-")

@@ -120,6 +120,23 @@ static void test_missing_character_is_an_error(void **state)
     assert_non_null(strstr(captured, "(character 5 of this text)"));
 }
 
+static void *shape_invalid_utf8(void *arg)
+{
+    return (void *)shape1(arg, "abc \xFF def");
+}
+
+/* ICU's verdict on the text is checked, not ignored: a byte that is not
+ * UTF-8 is reported as such at the piece's position (it used to be read
+ * on as if it were a character no font has). */
+static void test_invalid_utf8_is_reported(void **state)
+{
+    Fixture *f = *state;
+    const ShapedText *text = capture_stderr(shape_invalid_utf8, f);
+    assert_null(text);
+    assert_int_equal(diag_error_count(), 1);
+    assert_non_null(strstr(captured, "t.yaml:3:5: error: ICU cannot read this text as UTF-8"));
+}
+
 static void test_text_is_nfc(void **state)
 {
     Fixture *f = *state;
@@ -405,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_primary_font_is_noto_sans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_minus_sign_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_character_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_is_nfc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_breaks_at_the_last_word_that_fits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_never_breaks_after_hyphen, setup, teardown),
