@@ -14,7 +14,8 @@ PYTHON    ?= /usr/bin/python3
 BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core
-TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind
+TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
+                  python3-pikepdf mupdf-tools
 
 PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
@@ -33,7 +34,7 @@ SAN_BIN   := build/san/pdfgen
 
 UNIT_TESTS := test_content test_text test_layout test_cff
 
-.PHONY: all deps test-deps sheets test unit integration sanitize valgrind bench install clean
+.PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench install clean
 
 all: sheets
 
@@ -91,6 +92,11 @@ unit: $(UNIT_TESTS:%=build/obj/%)
 
 integration: $(BIN) | test-deps
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
+
+# Tagged PDF (PDF/UA-1): the checker's own tests, then every sheet.  Not yet
+# part of `test`: it joins once the sheets are tagged.
+tagged: $(BIN) | test-deps
+	$(PYTHON) tests/test_pdfua_checker.py && $(PYTHON) tests/tagged.py --pdfgen $(BIN)
 
 # The same unit and integration suites again, built with AddressSanitizer
 # and UndefinedBehaviorSanitizer; any report fails the run.
