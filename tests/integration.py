@@ -414,6 +414,40 @@ class ContentTests(unittest.TestCase):
                     self.assertIn(normalize(strings["draft_notice"]), text)
 
 
+class TreeTests(unittest.TestCase):
+    """`pdfgen tree` against the golden dumps in tests/tree/: a change to the
+    template or the tree shows up as a readable diff.  To accept one on
+    purpose: build/pdfgen tree --lang L --drug D > tests/tree/L-D.tree"""
+
+    def test_golden_trees(self):
+        golden = os.path.join(ROOT, "tests", "tree")
+        names = sorted(n for n in os.listdir(golden) if n.endswith(".tree"))
+        self.assertGreaterEqual(len(names), 5)
+        for name in names:
+            lang, drug = name[:-len(".tree")].rsplit("-", 1)
+            with self.subTest(tree=name):
+                r = pdfgen("tree", "--lang", lang, "--drug", drug, "--content", CONTENT)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(os.path.join(golden, name), encoding="utf-8") as f:
+                    self.assertEqual(r.stdout, f.read())
+
+    def test_tree_kinds_and_languages(self):
+        r = pdfgen("tree", "--lang", "ar", "--drug", "sunitinib", "--content", CONTENT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        first = r.stdout.splitlines()[0]
+        self.assertTrue(first.startswith("Document lang=ar dir=rtl"), first)
+        # English citations on an Arabic sheet carry their own language
+        self.assertIn("LBody lang=en dir=from-text", r.stdout)
+        self.assertIn("Link uri=https://www.cancer.gov/types/pancreatic/patient/pnet-treatment-pdq",
+                      r.stdout)
+        self.assertIn("Link uri=tel:+18002272345", r.stdout)
+
+    def test_tree_usage(self):
+        r = pdfgen("tree", "--lang", "en")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("'tree' needs exactly one --lang and one --drug", r.stderr)
+
+
 class CommandLineTests(unittest.TestCase):
     def test_list(self):
         r = pdfgen("list", "--content", CONTENT)
