@@ -56,6 +56,15 @@ typedef struct Tj {
     int64_t shown; /* micro-em */
     int64_t rise;  /* Ts in effect, milli-points */
     int64_t tc;    /* Tc in effect, milli-points */
+    /* Content of a TEXT leaf is marked inside the text object, sequence
+     * by sequence, never nested: a cluster that needs ActualText gets a
+     * sequence (and MCID) of its own that carries it, because poppler
+     * 22.12 ends the enclosing sequence at a nested one's EMC (its
+     * -struct-text then loses the rest of the line).  Artifacts (leaf
+     * NULL) are marked around the text object by the page instead. */
+    Tags *tags;
+    const Node *leaf;
+    bool marked; /* a sequence of leaf is open */
 } Tj;
 
 static void tj_close(Tj *t)
@@ -177,10 +186,53 @@ static size_t cluster_index(const uint32_t *c, size_t n, uint32_t v)
 
 
 
-static void begin_actual_text(Tj *t, const U16 *text)
+static void end_marked(Tj *t)
+{
+    if (!t->marked)
+        return;
+    tj_close(t);
+    buf_str(t->b, "EMC\n");
+    t->marked = false;
+}
+
+/* Opens a marked-content sequence of the leaf's element: "/P<</MCID 4",
+ * left for the caller to add to and close with ">>BDC". */
+static int begin_marked(Tj *t)
+{
+    int mcid = tags_mcid(t->tags, t->leaf);
+    if (mcid < 0)
+        return -1;
+    buf_str(t->b, "/");
+    buf_str(t->b, node_kind_name(node_element(t->leaf)->kind));
+    buf_str(t->b, "<</MCID ");
+    buf_uint(t->b, (uint64_t)mcid);
+    return 0;
+}
+
+/* Before plain glyphs of tagged content: a sequence is open. */
+static int ensure_marked(Tj *t)
+{
+    if (!t->leaf || t->marked)
+        return 0;
+    tj_close(t);
+    if (begin_marked(t))
+        return -1;
+    buf_str(t->b, ">>BDC\n");
+    t->marked = true;
+    return 0;
+}
+
+static int begin_actual_text(Tj *t, const U16 *text)
 {
     tj_close(t);
-    buf_str(t->b, "/Span<</ActualText");
+    if (t->leaf) {
+        end_marked(t);
+        if (begin_marked(t))
+            return -1;
+        buf_str(t->b, "/ActualText");
+    } else {
+        buf_str(t->b, "/Span<</ActualText");
+    }
     if (text->len) {
         buf_str(t->b, "<FEFF");
         buf_u16_hex(t->b, text->units, text->len);
@@ -189,6 +241,7 @@ static void begin_actual_text(Tj *t, const U16 *text)
         buf_str(t->b, "()");
     }
     buf_str(t->b, ">>BDC\n");
+    return 0;
 }
 
 
@@ -432,8 +485,8 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
         wrap = true;
     }
     poppler_count_strong(&w->strong_balance, &w->text);
-    if (wrap)
-        begin_actual_text(t, &w->text);
+    if (wrap ? begin_actual_text(t, &w->text) : ensure_marked(t))
+        return -1;
     /* The lead glyph first, then the others in order, each at its own pen
      * position; when that changed the order, the last one shown is
      * stretched to end where the cluster ends. */
@@ -585,7 +638,9 @@ static void draw_rect(Writer *w, const RectBox *r)
     w->rgb_valid = false; /* the text's fill colour is no longer current */
 }
 
-static int draw_text(Writer *w, const Page *p, size_t k)
+/* Box k of page p; leaf: the TEXT node it is content of, NULL for an
+ * artifact. */
+static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
 {
     const GlyphSpan *s = &p->boxes[k].u.text;
     if (s->glyph_count == 0)
@@ -604,9 +659,10 @@ static int draw_text(Writer *w, const Page *p, size_t k)
     buf_str(b, " ");
     buf_num(b, s->y);
     buf_str(b, " Tm\n");
-    Tj t = {.b = b, .font = fu->font, .size = s->size};
+    Tj t = {.b = b, .font = fu->font, .size = s->size, .tags = w->tags, .leaf = leaf};
     if (emit_glyphs(w, &t, fu, s, rtl))
         return -1;
+    end_marked(&t);
     buf_str(b, "ET\n");
     return 0;
 }
@@ -665,21 +721,6 @@ static int draw_direction_marker(Writer *w, const Page *p)
 
 /* ---- marked content ----------------------------------------------------- */
 
-/* What a run of boxes is marked as: content of one TEXT leaf on one line,
- * or an artifact of one kind. */
-typedef struct Mark {
-    const Node *node;
-    bool artifact;
-    double y;
-} Mark;
-
-static bool same_mark(const Mark *a, const Box *box)
-{
-    if (!a->node || a->node != box->node || a->artifact != box->artifact)
-        return false;
-    return box->kind == BOX_RECT || a->y == box->u.text.y;
-}
-
 /* Artifacts say what they are: page furniture is pagination, decoration
  * is layout. */
 static void begin_artifact(Buf *b, const Node *node)
@@ -692,23 +733,6 @@ static void begin_artifact(Buf *b, const Node *node)
         buf_str(b, "/Artifact<</Type/Layout>>BDC\n");
 }
 
-static int begin_mark(Writer *w, const Box *box)
-{
-    Buf *b = &w->out;
-    if (box->artifact || !box->node) {
-        begin_artifact(b, box->node);
-        return 0;
-    }
-    int mcid = tags_mcid(w->tags, box->node);
-    if (mcid < 0)
-        return -1;
-    buf_str(b, "/");
-    buf_str(b, node_kind_name(node_element(box->node)->kind));
-    buf_str(b, "<</MCID ");
-    buf_uint(b, (uint64_t)mcid);
-    buf_str(b, ">>BDC\n");
-    return 0;
-}
 
 /* ---- links --------------------------------------------------------------- */
 
@@ -865,22 +889,26 @@ int page_write(Writer *w, const Document *doc, size_t index)
     }
     if (p->box_count)
         memset(w->line_state, -1, p->box_count);
-    Mark open = {0};
+    /* Artifacts are marked around their drawing, runs of one kind in one
+     * sequence; content text marks itself (see Tj). */
+    const Node *open = NULL;
     bool is_open = false;
     for (size_t i = 0; i < p->box_count; i++) {
         const Box *box = &p->boxes[i];
         if (box->kind == BOX_TEXT && box->u.text.glyph_count == 0)
             continue;
-        if (!is_open || !same_mark(&open, box)) {
-            if (is_open)
-                buf_str(&w->out, "EMC\n");
-            if (begin_mark(w, box))
-                return -1;
-            open = (Mark){box->node, box->artifact, box->kind == BOX_TEXT ? box->u.text.y : 0};
+        bool artifact = box->artifact || !box->node;
+        if (is_open && (!artifact || box->node != open)) {
+            buf_str(&w->out, "EMC\n");
+            is_open = false;
+        }
+        if (artifact && !is_open) {
+            begin_artifact(&w->out, box->node);
+            open = box->node;
             is_open = true;
         }
         if (box->kind == BOX_TEXT) {
-            if (draw_text(w, p, i))
+            if (draw_text(w, p, i, artifact ? NULL : box->node))
                 return -1;
         } else {
             draw_rect(w, &box->u.rect);
