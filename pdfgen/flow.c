@@ -242,16 +242,32 @@ static Box *push_box(Arena *arena, Page *page)
     return box;
 }
 
+/* The line's slices become boxes in logical order (reading order: the
+ * order the page writer marks and draws them in), each at its place in the
+ * visual order. */
 static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Line *line,
                       const Node *const *piece_nodes, const TypeStyle *style, double x,
                       double baseline, bool artifact)
 {
+    size_t n = line->slice_count;
     uint32_t line_end = 0;
-    for (size_t i = 0; i < line->slice_count; i++)
+    double *xs = arena_array(arena, n, sizeof *xs);
+    size_t *order = arena_array(arena, n, sizeof *order);
+    for (size_t i = 0; i < n; i++) {
         if (line->slices[i].text_end > line_end)
             line_end = line->slices[i].text_end;
-    for (size_t i = 0; i < line->slice_count; i++) {
-        const LineSlice *slice = &line->slices[i];
+        xs[i] = x;
+        x += line->slices[i].width;
+        /* insertion by text position: a line has a handful of slices */
+        size_t k = i;
+        while (k > 0 && line->slices[order[k - 1]].text_begin > line->slices[i].text_begin) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    for (size_t o = 0; o < n; o++) {
+        const LineSlice *slice = &line->slices[order[o]];
         Box *box = push_box(arena, page);
         box->kind = BOX_TEXT;
         box->node = piece_nodes[slice->run->piece];
@@ -260,7 +276,7 @@ static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Li
             .font = slice->run->font,
             .size = style->size,
             .color = style->color,
-            .x = x,
+            .x = xs[order[o]],
             .y = baseline,
             .glyphs = slice->run->glyphs + slice->first,
             .glyph_count = slice->count,
@@ -271,7 +287,6 @@ static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Li
             .lang = text->lang,
             .level = slice->run->level,
         };
-        x += slice->width;
     }
 }
 

@@ -106,6 +106,8 @@ FontUse *font_use(FontUses *w, const Font *f)
     return NULL;
 }
 
+static MapLayer *add_layer(FontUse *fu, size_t font_index);
+
 static FontUse *font_use_add(FontUses *w, const Font *f)
 {
     if (w->font_count == w->font_cap) {
@@ -118,7 +120,8 @@ static FontUse *font_use_add(FontUses *w, const Font *f)
     fu->font = f;
     fu->glyph_count = hb_face_get_glyph_count(f->face);
     fu->glyphs = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *fu->glyphs);
-    snprintf(fu->key, sizeof fu->key, "P%zu", w->font_count);
+    fu->index = w->font_count;
+    add_layer(fu, fu->index);
     w->font_count++;
     return fu;
 }
@@ -165,13 +168,13 @@ GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
     return u;
 }
 
-static bool map_equals(const FontUse *fu, const GlyphUse *u, const U16 *t)
+static bool map_equals(const FontUse *fu, const GlyphMap *g, const U16 *t)
 {
-    return u->map_len == t->len &&
-           memcmp(fu->map.units + u->map_off, t->units, t->len * sizeof *t->units) == 0;
+    return g->len == t->len &&
+           memcmp(fu->map.units + g->off, t->units, t->len * sizeof *t->units) == 0;
 }
 
-static int map_assign(FontUse *fu, GlyphUse *u, const U16 *t)
+static void map_assign(FontUse *fu, GlyphMap *g, const U16 *t)
 {
     size_t need = fu->map.len + t->len;
     if (need > UINT32_MAX)
@@ -184,48 +187,61 @@ static int map_assign(FontUse *fu, GlyphUse *u, const U16 *t)
         fu->map.cap = cap;
     }
     memcpy(fu->map.units + fu->map.len, t->units, t->len * sizeof *t->units);
-    u->map_off = (uint32_t)fu->map.len;
-    u->map_len = (uint16_t)t->len;
+    g->off = (uint32_t)fu->map.len;
+    g->len = (uint16_t)t->len;
     fu->map.len = need;
-    return 0;
 }
 
-/* Decides the ToUnicode entry of a cluster's first glyph; returns whether
- * the cluster needs ActualText.  An entry made for a multi-glyph cluster
- * is weak: that cluster carries ActualText anyway, so a later one-glyph
- * cluster may take the entry over instead of being wrapped itself (one
- * "n" + combining diaeresis early on must not wrap every later "n"). */
-int font_map_cluster(FontUse *fu, GlyphUse *first, const U16 *text, bool single,
-                       bool *wrap)
+static MapLayer *add_layer(FontUse *fu, size_t font_index)
 {
-    *wrap = !single || text->len == 0 || text->len > MAX_MAP_UNITS;
+    fu->layers = xreallocarray(fu->layers, fu->layer_count + 1, sizeof *fu->layers);
+    MapLayer *l = &fu->layers[fu->layer_count];
+    memset(l, 0, sizeof *l);
+    l->maps = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *l->maps);
+    if (fu->layer_count == 0)
+        snprintf(l->key, sizeof l->key, "P%zu", font_index);
+    else
+        snprintf(l->key, sizeof l->key, "P%zu_%u", font_index, fu->layer_count);
+    fu->layer_count++;
+    return l;
+}
+
+unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text)
+{
+    font_use_glyph(fu, gid);
     if (text->len == 0 || text->len > MAX_MAP_UNITS)
         return 0;
-    bool same = first->map_len && map_equals(fu, first, text);
-    if (same) {
-        first->map_weak &= !single;
-        return 0;
+    for (unsigned l = 0; l < fu->layer_count; l++) {
+        GlyphMap *g = &fu->layers[l].maps[gid];
+        if (g->len && !map_equals(fu, g, text))
+            continue;
+        if (!g->len)
+            map_assign(fu, g, text);
+        return l;
     }
-    if (first->map_len && !(first->map_weak && single)) {
-        *wrap = true;
-        return 0;
-    }
-    first->map_weak = !single;
-    return map_assign(fu, first, text);
+    MapLayer *l = add_layer(fu, fu->index);
+    map_assign(fu, &l->maps[gid], text);
+    return fu->layer_count - 1;
 }
 
-int font_resource(FontUses *w, FontUse *fu, PdfObj page, size_t page_no)
+const char *font_layer_key(const FontUse *fu, unsigned layer)
 {
-    if (!fu->type0) {
-        fu->type0 = pdfo_indirect_dict(w->doc);
-        if (pdfo_check(w->doc, "font", !fu->type0))
+    return fu->layers[layer].key;
+}
+
+int font_resource(FontUses *w, FontUse *fu, unsigned layer, PdfObj page, size_t page_no)
+{
+    MapLayer *l = &fu->layers[layer];
+    if (!l->type0) {
+        l->type0 = pdfo_indirect_dict(w->doc);
+        if (pdfo_check(w->doc, "font", !l->type0))
             return -1;
     }
-    if (fu->on_page == page_no)
+    if (l->on_page == page_no)
         return 0;
     PdfObj fonts = pdfo_page_fonts(w->doc, page);
-    fu->on_page = page_no;
-    return pdfo_check(w->doc, "font resources", !fonts || pdfo_put(fonts, fu->key, fu->type0));
+    l->on_page = page_no;
+    return pdfo_check(w->doc, "font resources", !fonts || pdfo_put(fonts, l->key, l->type0));
 }
 
 void font_uses_free(FontUses *w)
@@ -233,6 +249,9 @@ void font_uses_free(FontUses *w)
     for (size_t i = 0; i < w->font_count; i++) {
         free(w->fonts[i].glyphs);
         free(w->fonts[i].cids);
+        for (unsigned l = 0; l < w->fonts[i].layer_count; l++)
+            free(w->fonts[i].layers[l].maps);
+        free(w->fonts[i].layers);
         u16_free(&w->fonts[i].map);
     }
     free(w->fonts);
@@ -493,31 +512,32 @@ static const char cmap_tail[] =
     "end\n"
     "end\n";
 
-static unsigned mapped_from(const FontUse *fu, unsigned gid, unsigned max, unsigned *next)
+static unsigned mapped_from(const FontUse *fu, const MapLayer *l, unsigned gid, unsigned max,
+                            unsigned *next)
 {
     unsigned n = 0;
     for (; gid < fu->glyph_count && n < max; gid++)
-        n += fu->glyphs[gid].map_len > 0;
+        n += l->maps[gid].len > 0;
     *next = gid;
     return n;
 }
 
-static void cmap_text(const FontUse *fu, Buf *b)
+static void cmap_text(const FontUse *fu, const MapLayer *l, Buf *b)
 {
     buf_str(b, cmap_head);
     unsigned gid = 1, next;
     unsigned n;
-    while ((n = mapped_from(fu, gid, BFCHAR_BLOCK, &next)) > 0) {
+    while ((n = mapped_from(fu, l, gid, BFCHAR_BLOCK, &next)) > 0) {
         buf_uint(b, n);
         buf_str(b, " beginbfchar\n");
         for (; gid < next; gid++) {
-            const GlyphUse *u = &fu->glyphs[gid];
-            if (!u->map_len)
+            const GlyphMap *g = &l->maps[gid];
+            if (!g->len)
                 continue;
             buf_str(b, "<");
             buf_hex4(b, glyph_code(fu, gid));
             buf_str(b, "> <");
-            buf_u16_hex(b, fu->map.units + u->map_off, u->map_len);
+            buf_u16_hex(b, fu->map.units + g->off, g->len);
             buf_str(b, ">\n");
         }
         buf_str(b, "endbfchar\n");
@@ -525,11 +545,11 @@ static void cmap_text(const FontUse *fu, Buf *b)
     buf_str(b, cmap_tail);
 }
 
-static PdfObj to_unicode(FontUses *w, const FontUse *fu)
+static PdfObj to_unicode(FontUses *w, const FontUse *fu, const MapLayer *l)
 {
     Buf *b = &w->scratch;
     b->len = 0;
-    cmap_text(fu, b);
+    cmap_text(fu, l, b);
     PdfObj s = pdfo_stream(w->doc, true);
     if (!s || pdfo_stream_write(s, b->data, b->len) != 0)
         return NULL;
@@ -549,6 +569,8 @@ static void base_font_name(const FontUse *fu, char name[MAX_NAME_LEN + 1])
     name[n] = '\0';
 }
 
+/* One CIDFont and font program per font; a Type0 font over it per map
+ * layer, each with its own ToUnicode (see font_map_glyph). */
 static int fill_font(FontUses *w, const FontUse *fu)
 {
     char name[MAX_NAME_LEN + 1];
@@ -558,25 +580,32 @@ static int fill_font(FontUses *w, const FontUse *fu)
         return -1; /* reported */
     PdfObj desc = font_descriptor(w, fu, name, file);
     PdfObj cid = desc ? cid_font(w, fu, name, desc) : NULL;
-    PdfObj cmap = cid ? to_unicode(w, fu) : NULL;
-    if (pdfo_check(w->doc, "font", !cmap))
+    if (pdfo_check(w->doc, "font", !cid))
         return -1;
-    PdfObj t0 = fu->type0;
-    PdfObj descendants = pdfo_array(w->doc);
-    bool bad = !descendants || pdfo_push(descendants, cid) != 0;
-    bad |= pdfo_put_name(t0, "Type", "Font") != 0;
-    bad |= pdfo_put_name(t0, "Subtype", "Type0") != 0;
-    bad |= pdfo_put_name(t0, "BaseFont", name) != 0;
-    bad |= pdfo_put_name(t0, "Encoding", "Identity-H") != 0;
-    bad |= pdfo_put(t0, "DescendantFonts", descendants) != 0;
-    bad |= pdfo_put(t0, "ToUnicode", cmap) != 0;
-    return pdfo_check(w->doc, "font", bad);
+    for (unsigned i = 0; i < fu->layer_count; i++) {
+        const MapLayer *l = &fu->layers[i];
+        if (!l->type0)
+            continue;
+        PdfObj cmap = to_unicode(w, fu, l);
+        PdfObj t0 = l->type0;
+        PdfObj descendants = pdfo_array(w->doc);
+        bool bad = !cmap || !descendants || pdfo_push(descendants, cid) != 0;
+        bad |= pdfo_put_name(t0, "Type", "Font") != 0;
+        bad |= pdfo_put_name(t0, "Subtype", "Type0") != 0;
+        bad |= pdfo_put_name(t0, "BaseFont", name) != 0;
+        bad |= pdfo_put_name(t0, "Encoding", "Identity-H") != 0;
+        bad |= pdfo_put(t0, "DescendantFonts", descendants) != 0;
+        bad |= pdfo_put(t0, "ToUnicode", cmap) != 0;
+        if (pdfo_check(w->doc, "font", bad))
+            return -1;
+    }
+    return 0;
 }
 
 int font_uses_write(FontUses *w)
 {
     for (size_t i = 0; i < w->font_count; i++)
-        if (w->fonts[i].type0 && fill_font(w, &w->fonts[i]))
+        if (w->fonts[i].layers[0].type0 && fill_font(w, &w->fonts[i]))
             return -1;
     return 0;
 }

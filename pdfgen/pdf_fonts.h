@@ -22,17 +22,35 @@
 
 /* What this document did with one glyph id of a font. */
 typedef struct GlyphUse {
-    uint32_t map_off; /* ToUnicode text: FontUse.map.units[map_off...] */
-    uint16_t map_len; /* 0: no ToUnicode entry (yet) */
-    bool map_weak;    /* the entry came from a cluster covered by ActualText */
     bool used;
     int32_t width; /* /W entry: the font's own advance, 1/1000 em */
 } GlyphUse;
 
+/* A ToUnicode entry: FontUse.map.units[off, off + len); len 0: none. */
+typedef struct GlyphMap {
+    uint32_t off;
+    uint16_t len;
+} GlyphMap;
+
+/* One glyph may stand for different text in different places (a bracket
+ * mirrored in Arabic text, a vowel sign's width variant in two
+ * conjuncts), but a ToUnicode map gives it one.  So a font has layers:
+ * Type0 fonts over the same CIDFont and font program, each with its own
+ * ToUnicode; a glyph is shown through the first layer whose entry for it
+ * is its text, or free.  Readers that go glyph by glyph then read the
+ * right text everywhere, without needing ActualText. */
+typedef struct MapLayer {
+    GlyphMap *maps;    /* glyph_count entries */
+    PdfObj type0;      /* NULL until drawn with */
+    char key[16];      /* resource name; not F<n>, which libharu hands out */
+    size_t on_page;    /* 1 + last page whose /Font holds it, 0 = none */
+} MapLayer;
+
 typedef struct FontUse {
     const Font *font;
-    char key[16];      /* resource name; not F<n>, which libharu hands out */
-    PdfObj type0;      /* NULL until first drawn */
+    size_t index;      /* in FontUses: names its resources */
+    MapLayer *layers;  /* at least one */
+    unsigned layer_count;
     unsigned glyph_count;
     GlyphUse *glyphs;  /* glyph_count entries */
     /* A CFF font's text carries CIDs, a TrueType font's glyph ids.  cids
@@ -41,7 +59,6 @@ typedef struct FontUse {
     bool cff;
     uint16_t *cids;
     U16 map;           /* pool of ToUnicode texts */
-    size_t on_page;    /* 1 + last page whose /Font holds it, 0 = none */
 } FontUse;
 
 typedef struct FontUses {
@@ -59,14 +76,15 @@ int register_font(FontUses *uses, const Font *f, FontUse **out);
 FontUse *font_use(FontUses *uses, const Font *f);
 /* What the content, /W and ToUnicode call glyph gid. */
 unsigned glyph_code(const FontUse *fu, uint32_t gid);
-/* The font in the page's resources (its dictionary made on first use). */
-int font_resource(FontUses *uses, FontUse *fu, PdfObj page, size_t page_no);
+/* A layer of the font in the page's resources (made on first use). */
+int font_resource(FontUses *uses, FontUse *fu, unsigned layer, PdfObj page, size_t page_no);
+const char *font_layer_key(const FontUse *fu, unsigned layer);
 
 /* Marks gid used, with its width. */
 GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid);
-/* Decides the ToUnicode entry of a cluster's first glyph; *wrap says
- * whether the cluster needs ActualText instead. */
-int font_map_cluster(FontUse *fu, GlyphUse *first, const U16 *text, bool single, bool *wrap);
+/* Marks gid used as standing for text; returns the layer to show it
+ * through (0 for empty text, which gets no entry). */
+unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text);
 
 int font_uses_write(FontUses *uses);
 void font_uses_free(FontUses *uses);

@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "diag.h"
 #include "pdf_fonts.h"
+#include "pdf_glyphtext.h"
 #include "pdf_poppler.h"
 
 #include <math.h>
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include <hb.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 struct Writer {
     PdfDoc *doc;
@@ -27,14 +30,23 @@ struct Writer {
     uint32_t *clusters;
     bool *seen;
     size_t clusters_cap;
-    uint8_t *units;      /* per glyph of the span: poppler's scan (see scan_span) */
-    size_t units_cap;
-    int8_t *line_state;  /* per box of the page: state at its left end, -1 unknown */
-    size_t line_state_cap;
+    hb_buffer_t *reshape; /* scratch for pdf_glyphtext.c */
+    uint32_t *cps;       /* scratch: one unit's code points */
+    size_t *owner;       /* ... the glyph each stands for */
+    size_t cp_count, cp_cap;
+    bool *guessed;       /* scratch, per glyph of the unit */
+    size_t *order;
+    U16 *own;            /* ... the text each stands for */
+    unsigned *layer;     /* ... and the font layer that says so */
+    size_t glyph_cap;
+    size_t *unit_start;  /* a right-to-left span's units, visual order */
+    int64_t *unit_pen;   /* ... and where each starts (font units) */
+    size_t unit_cap;
     /* content-stream state of the current page */
     PdfObj page;
     size_t page_no; /* 1-based */
-    const FontUse *tf_font;
+    const FontUse *tf_font; /* the Tf in effect: font, layer and size */
+    unsigned tf_layer;
     int64_t tf_size;
     int64_t rgb[3];
     bool rgb_valid;
@@ -65,6 +77,8 @@ typedef struct Tj {
     Tags *tags;
     const Node *leaf;
     bool marked; /* a sequence of leaf is open */
+    Writer *w;
+    FontUse *fu;
 } Tj;
 
 static void tj_close(Tj *t)
@@ -196,14 +210,16 @@ static void end_marked(Tj *t)
 }
 
 /* Opens a marked-content sequence of the leaf's element: "/P<</MCID 4",
- * left for the caller to add to and close with ">>BDC". */
-static int begin_marked(Tj *t)
+ * left for the caller to add to and close with ">>BDC".  tag: the tag
+ * before the properties, the element's type unless given (poppler reads
+ * ActualText only in a sequence tagged Span). */
+static int begin_marked(Tj *t, const char *tag)
 {
     int mcid = tags_mcid(t->tags, t->leaf);
     if (mcid < 0)
         return -1;
     buf_str(t->b, "/");
-    buf_str(t->b, node_kind_name(node_element(t->leaf)->kind));
+    buf_str(t->b, tag ? tag : node_kind_name(node_element(t->leaf)->kind));
     buf_str(t->b, "<</MCID ");
     buf_uint(t->b, (uint64_t)mcid);
     return 0;
@@ -215,7 +231,7 @@ static int ensure_marked(Tj *t)
     if (!t->leaf || t->marked)
         return 0;
     tj_close(t);
-    if (begin_marked(t))
+    if (begin_marked(t, NULL))
         return -1;
     buf_str(t->b, ">>BDC\n");
     t->marked = true;
@@ -227,7 +243,7 @@ static int begin_actual_text(Tj *t, const U16 *text)
     tj_close(t);
     if (t->leaf) {
         end_marked(t);
-        if (begin_marked(t))
+        if (begin_marked(t, "Span"))
             return -1;
         buf_str(t->b, "/ActualText");
     } else {
@@ -264,11 +280,38 @@ static size_t lead_glyph(const Glyph *g, size_t i, size_t j)
 
 /* Shows g with its pen at pen; stretched, it ends at end instead of where
  * its advance takes it. */
-static void show_glyph(Tj *t, FontUse *fu, const Glyph *g, int64_t pen, bool stretch,
-                       int64_t end)
+/* Tf for layer of the span's font, when another is in effect (Tf
+ * persists across text objects). */
+static int select_font(Writer *w, Buf *b, FontUse *fu, unsigned layer, double size)
 {
-    tj_glyph(t, g, glyph_code(fu, g->gid), font_use_glyph(fu, g->gid)->width, pen,
+    int64_t milli = to_milli(size);
+    if (w->tf_font == fu && w->tf_layer == layer && w->tf_size == milli)
+        return 0;
+    if (font_resource(w->fonts, fu, layer, w->page, w->page_no))
+        return -1;
+    buf_str(b, "/");
+    buf_str(b, font_layer_key(fu, layer));
+    buf_str(b, " ");
+    buf_milli(b, milli);
+    buf_str(b, " Tf\n");
+    w->tf_font = fu;
+    w->tf_layer = layer;
+    w->tf_size = milli;
+    return 0;
+}
+
+static int show_glyph(Tj *t, const Glyph *g, unsigned layer, int64_t pen, bool stretch,
+                      int64_t end)
+{
+    Writer *w = t->w;
+    if (w->tf_font != t->fu || w->tf_layer != layer || w->tf_size != to_milli(t->size)) {
+        tj_close(t);
+        if (select_font(w, t->b, t->fu, layer, t->size))
+            return -1;
+    }
+    tj_glyph(t, g, glyph_code(t->fu, g->gid), font_use_glyph(t->fu, g->gid)->width, pen,
              stretch ? end : pen + g->x_advance, g->x_offset == 0 && !stretch);
+    return 0;
 }
 
 
@@ -334,11 +377,12 @@ static size_t unit_end(const GlyphSpan *s, size_t i, bool rtl)
     return j;
 }
 
-/* The text glyphs [i, j) of s stand for, in w->text as extractors are to
- * read it (see rtl_cluster_text), without marks; *end: the byte after it
- * in s->text.  sort_clusters(s) must have been called. */
+/* The text glyphs [i, j) of s stand for, in w->text as poppler is to read
+ * it in ActualText (see poppler_rtl_cluster_text), without bidi controls;
+ * [*begin, *end): its bytes in s->text.  sort_clusters(s) must have been
+ * called. */
 static int unit_text(Writer *w, const GlyphSpan *s, size_t i, size_t j, size_t nclusters,
-                     uint32_t *end)
+                     uint32_t *begin, uint32_t *end)
 {
     const Glyph *g = s->glyphs;
     uint32_t lo = g[i].cluster, hi = g[i].cluster;
@@ -349,137 +393,230 @@ static int unit_text(Writer *w, const GlyphSpan *s, size_t i, size_t j, size_t n
     size_t k = cluster_index(w->clusters, nclusters, lo);
     size_t k_hi = cluster_index(w->clusters, nclusters, hi);
     *end = k_hi + 1 < nclusters ? w->clusters[k_hi + 1] : s->text_end;
+    *begin = lo;
     if (!u16_from_utf8(&w->text, s->text + lo, *end - lo, true)) {
         diag_error(NULL, "pdf: invalid UTF-8 in text at byte %u", lo);
         return -1;
     }
     /* A cluster split into two runs (unusual shaping) must not be
      * extracted twice: its second run stands for nothing. */
-    if (w->seen[k])
+    if (w->seen[k]) {
         w->text.len = 0;
+        *begin = *end;
+    }
     for (; k <= k_hi; k++)
         w->seen[k] = true;
-    poppler_rtl_cluster_text(&w->text, j - i == 1);
+    if (s->level & 1)
+        poppler_rtl_cluster_text(&w->text, j - i == 1);
     return 0;
 }
 
-/* A unit of a left-to-right span gets LRM marks (see RLM). */
+static bool only_spaces_u16(const U16 *t)
+{
+    for (size_t i = 0; i < t->len; i++)
+        if (t->units[i] != ' ')
+            return false;
+    return t->len > 0;
+}
+
+/* A unit of a left-to-right span gets LRM marks (see pdf_poppler.c). */
 static bool wants_lrm(const Writer *w, const GlyphSpan *s, uint32_t end)
 {
     return w->rtl_doc && only_spaces(s->text + end, s->line_end - end) &&
            poppler_all_weak_not_digits(&w->text);
 }
 
-/* w->units, per glyph of the span: */
-enum {
-    UNIT_START = 1, /* the first glyph of a unit */
-    UNIT_FENCE = 2, /* ... and the unit is to be fenced */
-    /* While scanning, what scan_unit says for the unit entered with no
-     * piece open (SCAN_FENCE, SCAN_OPEN: the state it leaves), and the
-     * same shifted by SCAN_IF_OPEN for it entered with one. */
-    SCAN_FENCE = 2,
-    SCAN_OPEN = 4,
-    SCAN_IF_OPEN = 2
-};
-
-/* Runs poppler's scan over span s of a right-to-left sheet, entered from
- * the right in state *ltr (see scan_unit): marks in w->units each unit's
- * first glyph, and those of the units to be fenced; leaves in *ltr the
- * state at the span's left end. */
-static int scan_span(Writer *w, const GlyphSpan *s, bool rtl, bool *ltr)
+/* A unit of a right-to-left span is fenced with RLM marks when poppler
+ * would move it to the neighbouring left-to-right piece (see
+ * pdf_poppler.c): every one that holds a space, punctuation or a digit,
+ * except a space between two right-to-left letters, which poppler keeps
+ * where it is (and fenced, it would make a two-word search fail). */
+static bool rtl_fence(const Writer *w, const GlyphSpan *s, size_t i, size_t j, uint32_t end)
 {
-    size_t n = s->glyph_count, nclusters;
-    if (n > w->units_cap) {
-        w->units = xrealloc(w->units, n);
-        w->units_cap = n;
+    if (!poppler_has_weak(&w->text))
+        return false;
+    if (!only_spaces_u16(&w->text))
+        return true;
+    uint32_t lo = s->glyphs[i].cluster;
+    for (size_t l = i + 1; l < j; l++)
+        lo = s->glyphs[l].cluster < lo ? s->glyphs[l].cluster : lo;
+    return !poppler_rtl_letters_around(s->text, s->line_end, lo, end);
+}
+
+/* Shares the unit's text out over its glyphs (pdf_glyphtext.h) and
+ * records each glyph's share as its ToUnicode entry, so that readers that
+ * go glyph by glyph read the text.  Returns whether the unit needs
+ * ActualText all the same: several glyphs (poppler would misplace marks
+ * and reordered vowel signs), an entry the glyph already has for other
+ * text, or right-to-left text of more than one character on one glyph
+ * (poppler would reverse it) that has no presentation form. */
+static bool share_unit(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i, size_t j,
+                       uint32_t begin, uint32_t end)
+{
+    size_t m = j - i, n = 0;
+    const unsigned char *p = (const unsigned char *)s->text + begin;
+    size_t left = end - begin;
+    if (left + 1 > w->cp_cap) {
+        w->cps = xreallocarray(w->cps, left + 1, sizeof *w->cps);
+        w->owner = xreallocarray(w->owner, left + 1, sizeof *w->owner);
+        w->cp_cap = left + 1;
     }
-    if (sort_clusters(w, s, &nclusters))
-        return -1;
-    memset(w->units, 0, n);
-    /* The texts come in the order emit_glyphs makes them (a split
-     * cluster's text goes with its first run), the state right to left. */
-    for (size_t i = 0, j; i < n; i = j) {
-        j = unit_end(s, i, rtl);
-        uint32_t end;
-        if (unit_text(w, s, i, j, nclusters, &end))
-            return -1;
-        bool lrm = !rtl && wants_lrm(w, s, end);
-        unsigned u = UNIT_START;
-        for (int open = 0; open < 2; open++) {
-            bool state = open;
-            bool f = poppler_scan_unit(&w->text, rtl, lrm, &state);
-            u |= ((f ? SCAN_FENCE : 0u) | (state ? SCAN_OPEN : 0u)) << (open ? SCAN_IF_OPEN : 0);
+    while (left) {
+        size_t k = utf8_decode(p, left, &w->cps[n]);
+        if (!k)
+            break; /* validated before: cannot happen */
+        n++;
+        p += k;
+        left -= k;
+    }
+    if (m > w->glyph_cap) {
+        w->guessed = xreallocarray(w->guessed, m, sizeof *w->guessed);
+        w->order = xreallocarray(w->order, m, sizeof *w->order);
+        w->own = xreallocarray(w->own, m, sizeof *w->own);
+        w->layer = xreallocarray(w->layer, m, sizeof *w->layer);
+        memset(w->own + w->glyph_cap, 0, (m - w->glyph_cap) * sizeof *w->own);
+        w->glyph_cap = m;
+    }
+    for (size_t g = 0; g < m; g++)
+        w->own[g].len = 0;
+    w->cp_count = n;
+    glyphtext_partition(w->reshape, fu->font, w->cps, n, s->glyphs + i, m, w->owner, w->guessed,
+                        w->order);
+    for (size_t k = 0; k < n; k++)
+        if (w->owner[k] != NO_GLYPH)
+            u16_push(&w->own[w->owner[k]], w->cps[k]);
+    bool rtl = s->level & 1, wrap = m > 1 || w->text.len == 0;
+    for (size_t g = 0; g < m; g++) {
+        U16 *own = &w->own[g];
+        if (rtl && own->len > 1) {
+            uint16_t form = poppler_presentation_form(own);
+            if (form) {
+                own->units[0] = form;
+                own->len = 1;
+            } else if (poppler_is_rtl_text(own)) {
+                wrap = true;
+            }
         }
-        w->units[i] = (uint8_t)u;
     }
-    bool state = *ltr;
-    for (size_t i = n; i-- > 0;) {
-        unsigned u = w->units[i];
-        if (!(u & UNIT_START))
-            continue;
-        u >>= state ? SCAN_IF_OPEN : 0;
-        state = u & SCAN_OPEN;
-        w->units[i] = UNIT_START | (u & SCAN_FENCE ? UNIT_FENCE : 0);
-    }
-    *ltr = state;
-    return 0;
+    return wrap;
 }
 
-/* The next text box on the right of box k on the same baseline, or
- * SIZE_MAX.  All of them count: a span of another paragraph or column on
- * the line at worst costs a mark poppler would not have needed. */
-static size_t right_neighbour(const Page *p, size_t k)
+/* Do the shown glyphs' texts, one after the other, give the unit's text
+ * (its code points that some glyph stands for, in order)? */
+static bool reads_as_written(const Writer *w, size_t shown)
 {
-    const GlyphSpan *s = &p->boxes[k].u.text;
-    size_t r = SIZE_MAX;
-    for (size_t i = 0; i < p->box_count; i++) {
-        const GlyphSpan *o = &p->boxes[i].u.text;
-        if (p->boxes[i].kind != BOX_TEXT || o->glyph_count == 0 || fabs(o->y - s->y) > 0.01 ||
-            o->x <= s->x)
-            continue;
-        if (r == SIZE_MAX || o->x < p->boxes[r].u.text.x)
-            r = i;
-    }
-    return r;
+    size_t next = 0; /* the next code point some glyph stands for */
+    for (size_t o = 0; o < shown; o++)
+        for (size_t k = 0; k < w->cp_count; k++) {
+            if (w->owner[k] != w->order[o])
+                continue;
+            while (next < w->cp_count && w->owner[next] == NO_GLYPH)
+                next++;
+            if (k != next)
+                return false;
+            next++;
+        }
+    while (next < w->cp_count && w->owner[next] == NO_GLYPH)
+        next++;
+    return next == w->cp_count;
 }
 
-/* poppler's scan over box k of page p and the line on its right: fills
- * w->units for box k, and leaves in *ltr the state at its left end. */
-static int scan_line(Writer *w, const Page *p, size_t k, bool *ltr)
+/* Deals the unit's text out again in showing order: the runs of code
+ * points that one glyph stands for, in the order written, one run to each
+ * glyph shown and the rest to the last; a long run is split when there
+ * are more glyphs than runs.  Glyph by glyph, it then reads as written
+ * (a reph and vowel sign on one glyph around the consonant, say). */
+static void deal_in_runs(Writer *w, size_t shown)
 {
-    bool state = false;
-    size_t r = right_neighbour(p, k);
-    if (r != SIZE_MAX) {
-        if (w->line_state[r] < 0 && scan_line(w, p, r, &state))
-            return -1;
-        state = w->line_state[r] == 1;
+    size_t start[64], stop[64], runs = 0;
+    for (size_t k = 0; k < w->cp_count && runs < 64; k++) {
+        if (w->owner[k] == NO_GLYPH)
+            continue;
+        if (runs && stop[runs - 1] == k && w->owner[k] == w->owner[k - 1]) {
+            stop[runs - 1] = k + 1;
+            continue;
+        }
+        start[runs] = k;
+        stop[runs++] = k + 1;
     }
-    if (scan_span(w, &p->boxes[k].u.text, span_is_rtl(p, k), &state))
-        return -1;
-    w->line_state[k] = state;
-    *ltr = state;
-    return 0;
+    while (runs < shown && runs < 64) {
+        size_t longest = 0;
+        for (size_t r = 1; r < runs; r++)
+            if (stop[r] - start[r] > stop[longest] - start[longest])
+                longest = r;
+        if (stop[longest] - start[longest] < 2)
+            break;
+        for (size_t r = runs; r > longest + 1; r--) {
+            start[r] = start[r - 1];
+            stop[r] = stop[r - 1];
+        }
+        start[longest + 1] = start[longest] + 1;
+        stop[longest + 1] = stop[longest];
+        stop[longest] = start[longest] + 1;
+        runs++;
+    }
+    for (size_t o = 0; o < shown; o++) {
+        U16 *t = &w->own[w->order[o]];
+        t->len = 0;
+        size_t last = o + 1 == shown ? runs : o + 1;
+        for (size_t r = o; r < last && r < runs; r++)
+            for (size_t k = start[r]; k < stop[r]; k++)
+                if (w->owner[k] != NO_GLYPH)
+                    u16_push(t, w->cps[k]);
+    }
 }
 
-/* Glyphs [i, j) are extracted as one (see unit_end).  The lead glyph's
- * ToUnicode entry carries their text when that is unambiguous; otherwise
- * (the glyph already means something else, or there are several glyphs)
- * ActualText says what the glyphs stand for. */
+/* The unit's glyphs in showing order (w->order, shown of them): glyphs
+ * that draw nothing left out (they stand for no text and would only need
+ * a ToUnicode entry of their own) unless nothing else is there; for
+ * ActualText, the first glyph on the baseline in visual order first,
+ * since poppler puts the span's text at its first glyph's origin and
+ * takes words apart where that leaves a gap (a pre-base vowel sign, then,
+ * goes before its consonant).  When the glyphs' texts then do not read as
+ * written, they are dealt out again (deal_in_runs); each glyph then shows
+ * through the font layer whose ToUnicode says so (pdf_fonts.h). */
+static size_t showing_order(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i, size_t j,
+                            bool wrap)
+{
+    const Glyph *g = s->glyphs;
+    size_t m = j - i, shown = 0;
+    for (size_t o = 0; o < m; o++)
+        if (m == 1 || !glyphtext_silent(fu->font, &g[i + w->order[o]]))
+            w->order[shown++] = w->order[o];
+    if (shown == 0)
+        w->order[shown++] = 0;
+    size_t lead = lead_glyph(g, i, j) - i;
+    if (wrap && w->order[0] != lead)
+        for (size_t o = 1; o < shown; o++)
+            if (w->order[o] == lead) {
+                for (; o > 0; o--)
+                    w->order[o] = w->order[o - 1];
+                w->order[0] = lead;
+                break;
+            }
+    if (!reads_as_written(w, shown))
+        deal_in_runs(w, shown);
+    for (size_t k = 0; k < m; k++)
+        w->layer[k] = font_map_glyph(fu, g[i + k].gid, &w->own[k]);
+    return shown;
+}
+
+/* Glyphs [i, j) are extracted as one (see unit_end): shown in the order
+ * their texts are written, each at its own place; ActualText around them
+ * where share_unit says so, or where poppler needs marks (see
+ * pdf_poppler.c). */
 static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
                         size_t i, size_t j, size_t nclusters, bool rtl)
 {
     const Glyph *g = s->glyphs;
-    uint32_t end;
-    if (unit_text(w, s, i, j, nclusters, &end))
+    uint32_t begin, end;
+    if (unit_text(w, s, i, j, nclusters, &begin, &end))
         return -1;
-    bool single = j - i == 1, wrap;
-    size_t lead = single ? i : lead_glyph(g, i, j);
-    if (font_map_cluster(fu, font_use_glyph(fu, g[lead].gid), &w->text, single, &wrap))
-        return -1;
-    /* Marks for poppler (see RLM); the ToUnicode entry stays plain.  On a
+    bool wrap = share_unit(w, fu, s, i, j, begin, end);
+    /* Marks for poppler; the ToUnicode entries stay plain.  On a
      * left-to-right sheet every weak character set right to left gets
      * them. */
-    if (rtl ? (w->rtl_doc ? w->units[i] & UNIT_FENCE : poppler_has_weak(&w->text))
+    if (rtl ? (w->rtl_doc ? rtl_fence(w, s, i, j, end) : poppler_has_weak(&w->text))
             : wants_lrm(w, s, end)) {
         poppler_fence(&w->text, rtl ? RLM : LRM);
         wrap = true;
@@ -487,22 +624,20 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
     poppler_count_strong(&w->strong_balance, &w->text);
     if (wrap ? begin_actual_text(t, &w->text) : ensure_marked(t))
         return -1;
-    /* The lead glyph first, then the others in order, each at its own pen
-     * position; when that changed the order, the last one shown is
-     * stretched to end where the cluster ends. */
-    int64_t lead_pen = t->pen, cluster_end = t->pen;
-    for (size_t l = i; l < j; l++) {
-        if (l < lead)
-            lead_pen += g[l].x_advance;
+    size_t m = j - i, shown = showing_order(w, fu, s, i, j, wrap);
+    int64_t cluster_end = t->pen;
+    for (size_t l = i; l < j; l++)
         cluster_end += g[l].x_advance;
-    }
-    size_t last = lead == j - 1 && !single ? j - 2 : j - 1;
-    show_glyph(t, fu, &g[lead], lead_pen, false, cluster_end);
-    int64_t pen = t->pen;
-    for (size_t l = i; l < j; l++) {
-        if (l != lead)
-            show_glyph(t, fu, &g[l], pen, l == last && lead != i, cluster_end);
-        pen += g[l].x_advance;
+    for (size_t o = 0; o < shown; o++) {
+        size_t l = i + w->order[o];
+        int64_t pen = t->pen;
+        for (size_t v = i; v < l; v++)
+            pen += g[v].x_advance;
+        /* The last one shown ends where the cluster ends: poppler takes
+         * the span's extent from it. */
+        bool stretch = o + 1 == shown && m > 1 && pen + g[l].x_advance != cluster_end;
+        if (show_glyph(t, &g[l], w->layer[l - i], pen, stretch, cluster_end))
+            return -1;
     }
     t->pen = cluster_end;
     if (wrap) {
@@ -520,31 +655,54 @@ static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, bool r
     size_t nclusters, n = s->glyph_count;
     if (sort_clusters(w, s, &nclusters))
         return -1;
-    for (size_t i = 0, j; i < n; i = j) {
+    if (!rtl) {
+        for (size_t i = 0, j; i < n; i = j) {
+            j = unit_end(s, i, rtl);
+            if (emit_cluster(w, t, fu, s, i, j, nclusters, rtl))
+                return -1;
+        }
+        tj_end(t);
+        return 0;
+    }
+    /* Right to left, the units are shown in logical order, each at its
+     * own place, the pen jumping leftwards: readers that take text in the
+     * order it is drawn (poppler's -struct-text, screen readers walking the
+     * structure tree) then read it as it is written, and the page looks
+     * the same. */
+    int64_t pen = t->pen;
+    size_t units = 0;
+    for (size_t i = 0; i < n; i = unit_end(s, i, rtl))
+        units++;
+    if (units > w->unit_cap) {
+        w->unit_start = xreallocarray(w->unit_start, units, sizeof *w->unit_start);
+        w->unit_pen = xreallocarray(w->unit_pen, units, sizeof *w->unit_pen);
+        w->unit_cap = units;
+    }
+    size_t u = 0;
+    for (size_t i = 0, j; i < n; i = j, u++) {
         j = unit_end(s, i, rtl);
+        w->unit_start[u] = i;
+        w->unit_pen[u] = pen;
+        for (size_t l = i; l < j; l++)
+            pen += s->glyphs[l].x_advance;
+    }
+    while (u-- > 0) {
+        size_t i = w->unit_start[u], j = u + 1 < units ? w->unit_start[u + 1] : n;
+        t->pen = w->unit_pen[u];
         if (emit_cluster(w, t, fu, s, i, j, nclusters, rtl))
             return -1;
     }
+    t->pen = pen;
     tj_end(t);
     return 0;
 }
 
 
-/* Tf and rg persist across text objects, so they are only written when
- * they change. */
-static void text_state(Writer *w, const FontUse *fu, const GlyphSpan *s)
+/* rg persists across text objects, so it is only written when it
+ * changes (Tf likewise: select_font). */
+static void text_colour(Writer *w, const GlyphSpan *s)
 {
     Buf *b = &w->out;
-    int64_t size = to_milli(s->size);
-    if (w->tf_font != fu || w->tf_size != size) {
-        buf_str(b, "/");
-        buf_str(b, fu->key);
-        buf_str(b, " ");
-        buf_milli(b, size);
-        buf_str(b, " Tf\n");
-        w->tf_font = fu;
-        w->tf_size = size;
-    }
     int64_t rgb[3] = {to_milli(s->color.r), to_milli(s->color.g), to_milli(s->color.b)};
     if (!w->rgb_valid || memcmp(rgb, w->rgb, sizeof rgb) != 0) {
         for (int i = 0; i < 3; i++) {
@@ -645,21 +803,18 @@ static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
     const GlyphSpan *s = &p->boxes[k].u.text;
     if (s->glyph_count == 0)
         return 0;
-    bool rtl = span_is_rtl(p, k), ltr;
-    if (w->rtl_doc && scan_line(w, p, k, &ltr))
-        return -1;
+    bool rtl = span_is_rtl(p, k);
     FontUse *fu = font_use(w->fonts, s->font);
-    if (font_resource(w->fonts, fu, w->page, w->page_no))
-        return -1;
     Buf *b = &w->out;
     buf_str(b, "BT\n");
-    text_state(w, fu, s);
+    text_colour(w, s);
     buf_str(b, "1 0 0 1 ");
     buf_num(b, s->x);
     buf_str(b, " ");
     buf_num(b, s->y);
     buf_str(b, " Tm\n");
-    Tj t = {.b = b, .font = fu->font, .size = s->size, .tags = w->tags, .leaf = leaf};
+    Tj t = {.b = b, .font = fu->font, .size = s->size, .tags = w->tags, .leaf = leaf, .w = w,
+            .fu = fu};
     if (emit_glyphs(w, &t, fu, s, rtl))
         return -1;
     end_marked(&t);
@@ -696,14 +851,18 @@ static int draw_direction_marker(Writer *w, const Page *p)
     if (!hb_font_get_nominal_glyph(anchor->font->hb, ' ', &gid))
         return 0;
     FontUse *fu = font_use(w->fonts, anchor->font);
-    if (font_resource(w->fonts, fu, w->page, w->page_no))
-        return -1;
     int64_t adv = 0;
     for (size_t i = 0; i < anchor->glyph_count; i++)
         adv += anchor->glyphs[i].x_advance;
+    U16 space = {0};
+    u16_push(&space, ' ');
+    unsigned layer = font_map_glyph(fu, gid, &space);
+    u16_free(&space);
     Buf *b = &w->out;
     buf_str(b, "/Artifact BMC\nBT\n");
-    text_state(w, fu, anchor);
+    text_colour(w, anchor);
+    if (select_font(w, b, fu, layer, anchor->size))
+        return -1;
     buf_str(b, "3 Tr\n1 0 0 1 ");
     buf_num(b, anchor->x + (double)adv * anchor->size / anchor->font->upem);
     buf_str(b, " ");
@@ -712,7 +871,6 @@ static int draw_direction_marker(Writer *w, const Page *p)
     for (long i = 0; i <= balance + DIRECTION_MARGIN; i++)
         buf_hex4(b, RLM);
     buf_str(b, ">>>BDC\n<");
-    font_use_glyph(fu, gid);
     unsigned code = glyph_code(fu, gid);
     buf_hex4(b, code);
     buf_str(b, ">Tj\nEMC\n0 Tr\nET\nEMC\n");
@@ -856,6 +1014,9 @@ Writer *page_writer_new(PdfDoc *doc, FontUses *fonts, Tags *tags, bool rtl_doc)
     w->fonts = fonts;
     w->tags = tags;
     w->rtl_doc = rtl_doc;
+    w->reshape = hb_buffer_create();
+    if (!hb_buffer_allocation_successful(w->reshape))
+        oom_abort();
     return w;
 }
 
@@ -867,8 +1028,17 @@ void page_writer_free(Writer *w)
     u16_free(&w->text);
     free(w->clusters);
     free(w->seen);
-    free(w->units);
-    free(w->line_state);
+    hb_buffer_destroy(w->reshape);
+    free(w->cps);
+    free(w->owner);
+    free(w->guessed);
+    free(w->order);
+    for (size_t g = 0; g < w->glyph_cap; g++)
+        u16_free(&w->own[g]);
+    free(w->own);
+    free(w->layer);
+    free(w->unit_start);
+    free(w->unit_pen);
     free(w);
 }
 
@@ -883,12 +1053,6 @@ int page_write(Writer *w, const Document *doc, size_t index)
     w->tf_font = NULL;
     w->rgb_valid = false;
     w->out.len = 0;
-    if (p->box_count > w->line_state_cap) {
-        w->line_state = xrealloc(w->line_state, p->box_count);
-        w->line_state_cap = p->box_count;
-    }
-    if (p->box_count)
-        memset(w->line_state, -1, p->box_count);
     /* Artifacts are marked around their drawing, runs of one kind in one
      * sequence; content text marks itself (see Tj). */
     const Node *open = NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <hb.h>
+#include <unicode/utf8.h>
 
 /* poppler (22.12) puts a line in reading order by character type alone,
  * over the text as it stands on the page from left to right.  Its types
@@ -186,40 +187,6 @@ static PopplerType poppler_type(uint32_t cp)
     return PT_LTR;
 }
 
-/* poppler's scan passing over one unit's text from right to left; *ltr:
- * a left-to-right piece is open (the nearest character on the right that
- * is not neutral is a left-to-right letter or a number).  A unit set
- * right to left (rtl) that the open piece would take in is to be fenced,
- * and then closes it; one that is not fenced and holds a number opens a
- * piece itself.  A unit with LRM marks (lrm) leaves a piece open.
- * Returns whether the unit is to be fenced; updates *ltr. */
-bool poppler_scan_unit(const U16 *t, bool rtl, bool lrm, bool *ltr)
-{
-    if (lrm) {
-        *ltr = true;
-        return false;
-    }
-    bool state = *ltr;
-    for (size_t i = t->len; i-- > 0;) {
-        uint32_t cp = t->units[i];
-        if (cp >= 0xDC00 && cp < 0xE000 && i > 0 && t->units[i - 1] >= 0xD800 &&
-            t->units[i - 1] < 0xDC00) {
-            i--;
-            cp = 0x10000 + ((uint32_t)(t->units[i] - 0xD800) << 10) + (cp - 0xDC00);
-        }
-        PopplerType ty = poppler_type(cp);
-        if (ty == PT_RTL) {
-            state = false;
-        } else if (rtl && state) {
-            *ltr = false;
-            return true;
-        } else if (ty != PT_NEUTRAL) {
-            state = true;
-        }
-    }
-    *ltr = state;
-    return false;
-}
 
 /* mark + t + mark */
 void poppler_fence(U16 *t, uint16_t mark)
@@ -252,4 +219,22 @@ void poppler_count_strong(long *balance, const U16 *t)
             continue;
         *balance += hb_script_get_horizontal_direction(sc) == HB_DIRECTION_RTL ? -1 : 1;
     }
+}
+
+bool poppler_rtl_letters_around(const char *text, uint32_t len, uint32_t begin, uint32_t end)
+{
+    if (begin == 0 || end >= len)
+        return false;
+    UChar32 before, after;
+    int32_t at = (int32_t)begin;
+    U8_PREV(text, 0, at, before);
+    at = (int32_t)end;
+    U8_NEXT(text, at, (int32_t)len, after);
+    return before >= 0 && after >= 0 && poppler_type((uint32_t)before) == PT_RTL &&
+           poppler_type((uint32_t)after) == PT_RTL;
+}
+
+uint16_t poppler_presentation_form(const U16 *t)
+{
+    return lam_alef_form(t);
 }

@@ -21,13 +21,16 @@
 bool poppler_is_rtl_text(const U16 *t);
 /* A right-to-left cluster's text as poppler reads it (see the file). */
 void poppler_rtl_cluster_text(U16 *t, bool single_glyph);
+/* Lam + alef as one presentation form (NFKC gives the two letters back,
+ * so every reader reads it right whatever order it takes glyphs in), or 0. */
+uint16_t poppler_presentation_form(const U16 *t);
 /* Holds a character poppler would move to another word. */
 bool poppler_has_weak(const U16 *t);
 /* Weak throughout, digits aside. */
 bool poppler_all_weak_not_digits(const U16 *t);
-/* poppler's scan over one unit's text, right to left; *ltr: a
- * left-to-right piece is open.  Returns whether the unit is to be fenced. */
-bool poppler_scan_unit(const U16 *t, bool rtl, bool lrm, bool *ltr);
+/* Are the code points just before text[begin] and at text[end] (end <
+ * len) both letters poppler reads right to left? */
+bool poppler_rtl_letters_around(const char *text, uint32_t len, uint32_t begin, uint32_t end);
 /* mark + t + mark */
 void poppler_fence(U16 *t, uint16_t mark);
 /* Adds t's strong letters to the page's balance (LTR +1, RTL -1). */

@@ -150,32 +150,43 @@ def is_label(text):
     return bool(LABEL.match(BIDI_MARKS.sub("", text)))
 
 
+def join_label_words(line):
+    """A number label drawn right to left ("١." as "." then "١") can come
+    as two words; make it one again, wherever it sits on the line."""
+    words = sorted(line, key=lambda wd: wd[0])
+    for i in range(len(words) - 1):
+        a, b = words[i], words[i + 1]
+        if abs(a[2] - b[0]) < 0.5 and is_label(a[4] + b[4]):
+            joined = (a[0], min(a[1], b[1]), b[2], max(a[3], b[3]), a[4] + b[4])
+            return words[:i] + [joined] + words[i + 2:]
+    return list(line)
+
+
 def merge_labels(lines):
     """pdftotext puts a label in another font (an Arabic-Indic number before
     a Latin citation) on a line of its own, a few points off its text line;
     put it back on the nearest line whose middle is within 8 pt."""
     mid = lambda ln: (min(wd[1] for wd in ln) + max(wd[3] for wd in ln)) / 2
-    labels = [ln for ln in lines if len(ln) == 1 and is_label(ln[0][4])]
-    rest = [list(ln) for ln in lines if not (len(ln) == 1 and is_label(ln[0][4]))]
+    # A label may come as more than one word: poppler takes "١." drawn in
+    # logical order (right to left) for two.
+    lines = [join_label_words(ln) for ln in lines]
+    only_label = lambda ln: len(ln) <= 3 and is_label("".join(wd[4] for wd in ln))
+    labels = [ln for ln in lines if only_label(ln)]
+    rest = [list(ln) for ln in lines if not only_label(ln)]
     for label in labels:
+        word = (min(wd[0] for wd in label), min(wd[1] for wd in label),
+                max(wd[2] for wd in label), max(wd[3] for wd in label),
+                "".join(wd[4] for wd in sorted(label, key=lambda wd: wd[0])))
         near = min(rest, key=lambda ln: abs(mid(ln) - mid(label)), default=None)
         if near is not None and abs(mid(near) - mid(label)) < 8:
-            near.append(label[0])
+            near.append(word)
         else:
-            rest.append(list(label))
+            rest.append([word])
     return sorted(rest, key=lambda ln: min(wd[1] for wd in ln))
 
 
 # ---- the tests ----
 
-# Known gaps, kept as expected failures so that they are seen to close:
-# poppler 22.12's -struct-text ends a marked-content sequence at the first
-# nested /Span (the ActualText around an Arabic or Devanagari cluster) and
-# takes right-to-left glyphs in visual order; mutool 1.21 ignores
-# ActualText and prints U+FFFD for the glyphs of a conjunct that only the
-# ActualText stands for.  Issue 6 stays open on these.
-STRUCT_TEXT_GAPS = {"ar", "hi"}
-MUTOOL_GAPS = {"hi", "ar"}
 
 
 class TaggedTests(unittest.TestCase):
@@ -190,15 +201,8 @@ class TaggedTests(unittest.TestCase):
         """The structure tree gives the sheet's words in reading order: the
         drug's paragraphs and list items, the helpline and the references,
         each in content order."""
-        self.check_struct_text([l for l in STRUCT_TEXT_LANGS if l not in STRUCT_TEXT_GAPS])
-
-    @unittest.expectedFailure
-    def test_struct_text_reading_order_known_gaps(self):
-        self.check_struct_text(sorted(STRUCT_TEXT_GAPS))
-
-    def check_struct_text(self, langs):
         out = integration.Built.get("letter")
-        for lang in langs:
+        for lang in STRUCT_TEXT_LANGS:
             strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
             for drug in drugs(lang):
                 path = os.path.join(out, lang, drug + ".pdf")
@@ -224,15 +228,8 @@ class TaggedTests(unittest.TestCase):
                         at = found + len(squeeze(value))
 
     def test_mutool_extracts_no_replacement_characters(self):
-        self.check_mutool(lambda lang: lang not in MUTOOL_GAPS)
-
-    @unittest.expectedFailure
-    def test_mutool_extracts_no_replacement_characters_known_gaps(self):
-        self.check_mutool(lambda lang: lang in MUTOOL_GAPS)
-
-    def check_mutool(self, wanted):
         for paper, lang, drug, path in all_sheets():
-            if paper != "letter" or not wanted(lang):
+            if paper != "letter":
                 continue
             with self.subTest(sheet=path):
                 r = subprocess.run(["mutool", "draw", "-F", "txt", "-o", "-", path],
