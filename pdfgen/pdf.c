@@ -126,21 +126,13 @@ static void xml_text(Buf *b, const char *s)
     }
 }
 
-static void xml_alt(Buf *b, const char *element, const char *lang, const char *value)
+static void xml_alt(Buf *b, const char *element, const char *value)
 {
     buf_str(b, "<");
     buf_str(b, element);
     buf_str(b, "><rdf:Alt><rdf:li xml:lang=\"x-default\">");
     xml_text(b, value);
-    buf_str(b, "</rdf:li>");
-    if (lang) {
-        buf_str(b, "<rdf:li xml:lang=\"");
-        xml_text(b, lang);
-        buf_str(b, "\">");
-        xml_text(b, value);
-        buf_str(b, "</rdf:li>");
-    }
-    buf_str(b, "</rdf:Alt></");
+    buf_str(b, "</rdf:li></rdf:Alt></");
     buf_str(b, element);
     buf_str(b, ">\n");
 }
@@ -174,9 +166,9 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
                 " xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\">\n"
                 "<pdfuaid:part>1</pdfuaid:part>\n");
     if (in->title)
-        xml_alt(&b, "dc:title", in->lang, in->title);
+        xml_alt(&b, "dc:title", in->title);
     if (in->subject)
-        xml_alt(&b, "dc:description", in->lang, in->subject);
+        xml_alt(&b, "dc:description", in->subject);
     if (in->author) {
         buf_str(&b, "<dc:creator><rdf:Seq><rdf:li>");
         xml_text(&b, in->author);
@@ -187,7 +179,6 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
         xml_text(&b, in->lang);
         buf_str(&b, "</rdf:li></rdf:Bag></dc:language>\n");
     }
-    buf_str(&b, "<dc:format>application/pdf</dc:format>\n");
     if (in->creator) {
         buf_str(&b, "<xmp:CreatorTool>");
         xml_text(&b, in->creator);
@@ -196,7 +187,6 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
     if (in->year > 0) {
         xml_date(&b, "xmp:CreateDate", in);
         xml_date(&b, "xmp:ModifyDate", in);
-        xml_date(&b, "xmp:MetadataDate", in);
     }
     const char *producer = pdfo_producer(doc);
     if (producer) {

@@ -17,7 +17,6 @@
 
 #include <hb.h>
 #include <stdio.h>
-#include <sys/types.h>
 
 struct Writer {
     PdfDoc *doc;
@@ -50,6 +49,12 @@ struct Writer {
     int64_t tf_size;
     int64_t rgb[3];
     bool rgb_valid;
+    /* Content text: the text object open for one TEXT leaf's boxes (one
+     * per leaf and page, so one MCID covers its lines), and whether a
+     * marked-content sequence of it is open. */
+    bool in_text;
+    const Node *text_leaf;
+    bool marked;
 };
 
 
@@ -76,7 +81,6 @@ typedef struct Tj {
      * NULL) are marked around the text object by the page instead. */
     Tags *tags;
     const Node *leaf;
-    bool marked; /* a sequence of leaf is open */
     Writer *w;
     FontUse *fu;
 } Tj;
@@ -202,11 +206,11 @@ static size_t cluster_index(const uint32_t *c, size_t n, uint32_t v)
 
 static void end_marked(Tj *t)
 {
-    if (!t->marked)
+    if (!t->w->marked)
         return;
     tj_close(t);
     buf_str(t->b, "EMC\n");
-    t->marked = false;
+    t->w->marked = false;
 }
 
 /* Opens a marked-content sequence of the leaf's element: "/P<</MCID 4",
@@ -228,13 +232,13 @@ static int begin_marked(Tj *t, const char *tag)
 /* Before plain glyphs of tagged content: a sequence is open. */
 static int ensure_marked(Tj *t)
 {
-    if (!t->leaf || t->marked)
+    if (!t->leaf || t->w->marked)
         return 0;
     tj_close(t);
     if (begin_marked(t, NULL))
         return -1;
     buf_str(t->b, ">>BDC\n");
-    t->marked = true;
+    t->w->marked = true;
     return 0;
 }
 
@@ -485,7 +489,18 @@ static bool share_unit(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i, siz
     for (size_t k = 0; k < n; k++)
         if (w->owner[k] != NO_GLYPH)
             u16_push(&w->own[w->owner[k]], w->cps[k]);
-    bool rtl = s->level & 1, wrap = m > 1 || w->text.len == 0;
+    bool rtl = s->level & 1, wrap = w->text.len == 0;
+    /* Left to right, glyphs side by side need no ActualText: shown left
+     * to right with their texts dealt out in that order, every reader
+     * reads them as written.  poppler takes a mark (no advance, or moved
+     * off the pen) for a duplicate and breaks the word there, and reads
+     * right-to-left clusters its own way: those keep it. */
+    for (size_t g = 0; g < m && !wrap; g++) {
+        const Glyph *gl = &s->glyphs[i + g];
+        wrap = m > 1 && (rtl ||
+                         ((gl->x_advance == 0 || gl->x_offset || gl->y_offset) &&
+                          !glyphtext_silent(fu->font, gl)));
+    }
     for (size_t g = 0; g < m; g++) {
         U16 *own = &w->own[g];
         if (rtl && own->len > 1) {
@@ -585,6 +600,15 @@ static size_t showing_order(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i
             w->order[shown++] = w->order[o];
     if (shown == 0)
         w->order[shown++] = 0;
+    if (!wrap) {
+        /* without ActualText poppler reads a word's glyphs left to right */
+        shown = 0;
+        for (size_t o = 0; o < m; o++)
+            if (m == 1 || !glyphtext_silent(fu->font, &g[i + o]))
+                w->order[shown++] = o;
+        if (shown == 0)
+            w->order[shown++] = 0;
+    }
     size_t lead = lead_glyph(g, i, j) - i;
     if (wrap && w->order[0] != lead)
         for (size_t o = 1; o < shown; o++)
@@ -796,8 +820,20 @@ static void draw_rect(Writer *w, const RectBox *r)
     w->rgb_valid = false; /* the text's fill colour is no longer current */
 }
 
+/* Ends the text object of content text, and its marked content. */
+static void end_text(Writer *w)
+{
+    if (w->marked)
+        buf_str(&w->out, "EMC\n");
+    if (w->in_text)
+        buf_str(&w->out, "ET\n");
+    w->marked = w->in_text = false;
+    w->text_leaf = NULL;
+}
+
 /* Box k of page p; leaf: the TEXT node it is content of, NULL for an
- * artifact. */
+ * artifact.  Content text goes into the text object of its leaf (opened
+ * here, ended by end_text); an artifact gets one of its own. */
 static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
 {
     const GlyphSpan *s = &p->boxes[k].u.text;
@@ -806,7 +842,11 @@ static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
     bool rtl = span_is_rtl(p, k);
     FontUse *fu = font_use(w->fonts, s->font);
     Buf *b = &w->out;
-    buf_str(b, "BT\n");
+    if (!leaf || !w->in_text) {
+        buf_str(b, "BT\n");
+        w->in_text = leaf != NULL;
+        w->text_leaf = leaf;
+    }
     text_colour(w, s);
     buf_str(b, "1 0 0 1 ");
     buf_num(b, s->x);
@@ -817,8 +857,8 @@ static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
             .fu = fu};
     if (emit_glyphs(w, &t, fu, s, rtl))
         return -1;
-    end_marked(&t);
-    buf_str(b, "ET\n");
+    if (!leaf)
+        buf_str(b, "ET\n");
     return 0;
 }
 
@@ -915,6 +955,11 @@ static const Node *link_of(const Box *box)
     return box->node->parent->kind == NODE_LINK ? box->node->parent : NULL;
 }
 
+/* Link areas in whole points, rounded outwards: a point more of area is
+ * no loss, and libharu would write each real with five decimals. */
+static int32_t out_lo(double v) { return (int32_t)floor(v); }
+static int32_t out_hi(double v) { return (int32_t)ceil(v); }
+
 /* One annotation for a link's text on this page: a quadrilateral per line
  * (a URL broken over two lines is one link), /Rect around them all. */
 static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
@@ -955,13 +1000,14 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
         ry1 = qy1[q] > ry1 ? qy1[q] : ry1;
         /* upper left, upper right, lower left, lower right, as readers
          * expect them in practice */
-        double pts[8] = {qx0[q], qy1[q], qx1[q], qy1[q], qx0[q], qy0[q], qx1[q], qy0[q]};
+        int32_t pts[8] = {out_lo(qx0[q]), out_hi(qy1[q]), out_hi(qx1[q]), out_hi(qy1[q]),
+                          out_lo(qx0[q]), out_lo(qy0[q]), out_hi(qx1[q]), out_lo(qy0[q])};
         for (int k = 0; k < 8; k++)
-            bad |= pdfo_push_real(quad, (double)to_milli(pts[k]) / 1000);
+            bad |= pdfo_push_int(quad, pts[k]);
     }
-    double r[4] = {rx0, ry0, rx1, ry1};
+    int32_t r[4] = {out_lo(rx0), out_lo(ry0), out_hi(rx1), out_hi(ry1)};
     for (int k = 0; k < 4; k++)
-        bad |= pdfo_push_real(rect, (double)to_milli(r[k]) / 1000);
+        bad |= pdfo_push_int(rect, r[k]);
     for (int k = 0; k < 3; k++)
         bad |= pdfo_push_int(border, 0);
     bad |= pdfo_put_name(annot, "Type", "Annot");
@@ -1062,6 +1108,8 @@ int page_write(Writer *w, const Document *doc, size_t index)
         if (box->kind == BOX_TEXT && box->u.text.glyph_count == 0)
             continue;
         bool artifact = box->artifact || !box->node;
+        if (w->in_text && (artifact || box->kind != BOX_TEXT || box->node != w->text_leaf))
+            end_text(w);
         if (is_open && (!artifact || box->node != open)) {
             buf_str(&w->out, "EMC\n");
             is_open = false;
@@ -1078,6 +1126,7 @@ int page_write(Writer *w, const Document *doc, size_t index)
             draw_rect(w, &box->u.rect);
         }
     }
+    end_text(w);
     if (is_open)
         buf_str(&w->out, "EMC\n");
     if (flush_to_page(w))

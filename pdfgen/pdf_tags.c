@@ -66,8 +66,9 @@ static PdfObj element(Tags *tags, const Node *node)
         return nt->element;
     PdfObj parent = node->parent ? element(tags, node->parent) : tags->root;
     PdfObj e = pdfo_indirect_dict(tags->doc);
+    /* /Type /StructElem is optional (ISO 32000-1, 14.7.2): 18 bytes an
+     * element saved. */
     int bad = !parent || !e;
-    bad |= pdfo_put_name(e, "Type", "StructElem");
     bad |= pdfo_put_name(e, "S", node_kind_name(node->kind));
     bad |= pdfo_put(e, "P", parent);
     /* The document's language is the catalog's /Lang; an element says its
