@@ -227,6 +227,16 @@ class TaggedTests(unittest.TestCase):
                                                 % (at, value[:60]))
                         at = found + len(squeeze(value))
 
+    def test_every_glyph_maps_to_unicode_without_actualtext(self):
+        """Stricter than the checker's default (PDF/UA 7.21.7 as veraPDF
+        reads it): every code shown has a ToUnicode entry, also inside
+        ActualText, for readers that ignore ActualText."""
+        for paper, lang, drug, path in all_sheets():
+            with self.subTest(sheet=path):
+                with pikepdf.open(path) as pdf:
+                    failures = [str(f) for f in pdfua.check_tounicode(pdf, excuse_actualtext=False)]
+                self.assertEqual(failures, [])
+
     def test_mutool_extracts_no_replacement_characters(self):
         for paper, lang, drug, path in all_sheets():
             if paper != "letter":
