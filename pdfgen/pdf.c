@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicode/uloc.h>
-
 #include "alloc.h"
 #include "diag.h"
 #include "pdf_buf.h"
@@ -256,7 +254,7 @@ int pdf_write(const Document *d, const char *path)
     PdfDoc *doc = pdfo_new();
     Tags *tags = doc ? tags_new(doc, d->tree) : NULL;
     fonts.doc = doc;
-    bool rtl = d->info.lang && uloc_isRightToLeft(d->info.lang);
+    bool rtl = d->tree->root->dir == DIR_RTL; /* as the template said */
     Writer *pages = tags ? page_writer_new(doc, &fonts, tags, rtl) : NULL;
     int rc = -1;
     if (pages && !write_info(doc, &d->info) && !write_xmp(doc, &d->info) &&
