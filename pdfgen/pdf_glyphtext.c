@@ -192,25 +192,20 @@ void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *
     }
     /* 4. Showing order: by the first code point each glyph stands for; a
      * glyph that stands for nothing goes right after the glyph before it
-     * in visual order. */
-    size_t first[256];
-    size_t lim = m < 256 ? m : 256;
-    for (size_t g = 0; g < lim; g++) {
-        first[g] = SIZE_MAX;
-        for (size_t c = 0; c < n; c++)
-            if (owner[c] == g) {
-                first[g] = c;
-                break;
-            }
-    }
+     * in visual order.  (A cluster of more than 256 glyphs, which no
+     * script makes, keeps the visual order.) */
     for (size_t g = 0; g < m; g++)
         order[g] = g;
     if (m > 256)
         return;
-    /* the key of a glyph without text: its visual predecessor's, just after */
     double key[256];
-    for (size_t g = 0; g < m; g++)
-        key[g] = first[g] != SIZE_MAX ? (double)first[g] : g > 0 ? key[g - 1] + 0.001 : -1;
+    for (size_t g = 0; g < m; g++) {
+        size_t first = SIZE_MAX;
+        for (size_t c = 0; c < n && first == SIZE_MAX; c++)
+            if (owner[c] == g)
+                first = c;
+        key[g] = first != SIZE_MAX ? (double)first : g > 0 ? key[g - 1] + 0.001 : -1;
+    }
     for (size_t a = 1; a < m; a++) {
         size_t x = order[a], b = a;
         while (b > 0 && key[order[b - 1]] > key[x]) {
