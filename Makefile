@@ -13,7 +13,8 @@ PYTHON    ?= /usr/bin/python3
 # Debian 12 packages: to build and generate, and in addition to test.
 BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
-                  fonts-dejavu-core
+                  fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
+                  hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
                   python3-pikepdf mupdf-tools
 
@@ -27,7 +28,7 @@ LDFLAGS   ?=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DPDFGEN_VERSION='"$(VERSION)"' $(CPPFLAGS) $(PKG_CFLAGS)
 ALL_CFLAGS   = $(ALL_CPPFLAGS) $(CFLAGS) -std=c11 $(WARNINGS) -MMD -MP
-LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lm
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lhyphen -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Every source but main.c is linked into the unit tests too; a new file in

@@ -204,6 +204,13 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     } else if (rc != 0) {
         fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
     }
+    if (rc == 0 && doc && options->stats) {
+        const SetStats *st = &doc->stats;
+        printf("%s/%s: %zu pages, last %.0f%% full; %zu lines, %zu justified, %zu hyphenated, "
+               "%zu runts, %zu overfull; loosest %+.2f, tightest %+.2f\n",
+               language->code, drug->id.utf8, doc->page_count, st->last_page_fill * 100, st->lines,
+               st->justified, st->hyphenated, st->runts, st->overfull, st->loosest, st->tightest);
+    }
     arena_free(&arena);
     return rc;
 }

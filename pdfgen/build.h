@@ -22,6 +22,7 @@ typedef struct BuildOptions {
     const char *const *drugs; /* NULL: all */
     size_t drug_count;
     int quiet;
+    int stats; /* a line per sheet on stdout: how it was set */
     const char *creator;
     unsigned file_mode; /* for the finished PDFs: 0666 less the umask */
     int dry_run;        /* lay every sheet out, write nothing ('check') */

@@ -4,6 +4,8 @@
  * the flow into pages and draw, page furniture last. */
 #include "flow.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -79,7 +81,8 @@ static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
         size_t cap = out->cap;
         out->pieces = arena_reserve(flow->arena, out->pieces, out->count, &cap, sizeof *out->pieces);
         out->nodes = arena_reserve(flow->arena, out->nodes, out->count, &out->cap, sizeof *out->nodes);
-        out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos};
+        /* a web address or phone number is never hyphenated */
+        out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos, c->parent->kind == NODE_LINK};
         out->nodes[out->count++] = c;
     }
 }
@@ -108,7 +111,8 @@ static size_t add_block(Flow *flow, const Node *block, double indent, double spa
         return first;
     const TypeStyle *style = &block->type;
     double measure = flow->measure - indent - 2 * box_pad(flow);
-    Lines lines = paragraph_break(flow->arena, text, style->size, measure);
+    SetOptions set = {.justify = block->justify};
+    Lines lines = paragraph_set(flow->arena, text, style->size, measure, &set);
     for (size_t i = 0; i < lines.count; i++) {
         FlowLine *line = push_line(flow);
         line->text = text;
@@ -278,7 +282,7 @@ static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Li
             .color = style->color,
             .x = xs[order[o]],
             .y = baseline,
-            .glyphs = slice->run->glyphs + slice->first,
+            .glyphs = slice->glyphs,
             .glyph_count = slice->count,
             .text = text->text,
             .text_begin = slice->text_begin,
@@ -286,6 +290,9 @@ static void draw_line(Arena *arena, Page *page, const ShapedText *text, const Li
             .line_end = line_end,
             .lang = text->lang,
             .level = slice->run->level,
+            .hyphen = slice->hyphen,
+            .hyphen_gid = slice->hyphen_gid,
+            .hyphen_advance = slice->hyphen_advance,
         };
     }
 }
@@ -312,6 +319,7 @@ typedef struct Paginator {
     Document *doc;
     size_t page_cap, bookmark_cap;
     BoxExtent **extents; /* per page, per decorated container */
+    double last_y;       /* where the flow ended on the last page */
 } Paginator;
 
 static void new_page(Paginator *p)
@@ -407,6 +415,7 @@ static void paginate(Paginator *p)
         y = box_bottom;
         page_empty = false;
     }
+    p->last_y = y;
 }
 
 /* The decorations go under the text: first in each page's boxes. */
@@ -536,6 +545,46 @@ static int draw_footers(Paginator *p, Shaper *shaper, const Tree *tree)
     return 0;
 }
 
+/* A runt: the last line of a paragraph of several, one word, short. */
+static bool is_runt(const FlowLine *fl, const FlowLine *prev, double measure)
+{
+    if (!prev || prev->text != fl->text || fl->line->width >= 0.25 * measure)
+        return false;
+    for (uint32_t b = fl->line->slices[0].text_begin + 1; b < fl->text->len; b++)
+        for (size_t k = 0; k < fl->line->slice_count; k++)
+            if (b > fl->line->slices[k].text_begin && b < fl->line->slices[k].text_end &&
+                fl->text->breaks[b])
+                return false;
+    return true;
+}
+
+static void gather_stats(const Flow *flow, Document *doc, double last_y, const PageGeometry *g)
+{
+    SetStats *st = &doc->stats;
+    for (size_t i = 0; i < flow->count; i++) {
+        const FlowLine *fl = &flow->lines[i];
+        const Line *ln = fl->line;
+        st->lines++;
+        st->justified += ln->justified;
+        st->hyphenated += ln->hyphenated;
+        if (ln->ratio > st->loosest)
+            st->loosest = ln->ratio;
+        if (ln->ratio < st->tightest)
+            st->tightest = ln->ratio;
+        double pad = fl->box ? flow->boxes[fl->box - 1]->deco.pad : 0;
+        if (fl->indent + ln->width > flow->measure - pad + 0.01) {
+            st->overfull++;
+            if (getenv("PDFGEN_DEBUG_OVERFULL"))
+                fprintf(stderr, "overfull by %.2f: %.*s\n", fl->indent + ln->width - flow->measure + pad,
+                        (int)(ln->slices[0].text_end - ln->slices[0].text_begin), fl->text->text + ln->slices[0].text_begin);
+        }
+        bool last_of_paragraph = i + 1 == flow->count || flow->lines[i + 1].text != fl->text;
+        if (last_of_paragraph && i > 0 && is_runt(fl, &flow->lines[i - 1], flow->measure - fl->indent))
+            st->runts++;
+    }
+    st->last_page_fill = (g->top - last_y) / (g->top - g->bottom);
+}
+
 Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
 {
     Flow flow = {.arena = arena, .shaper = shaper, .measure = g->right - g->left,
@@ -549,6 +598,7 @@ Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const Page
     doc->tree = tree;
     Paginator p = {.arena = arena, .flow = &flow, .g = *g, .doc = doc};
     paginate(&p);
+    gather_stats(&flow, doc, p.last_y, g);
     draw_decorations(&p);
     if (draw_footers(&p, shaper, tree) != 0 ||
         draw_running_head(&p, shaper, furniture(tree, FURNITURE_HEAD)) != 0)

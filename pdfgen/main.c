@@ -21,7 +21,7 @@ enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
 
 static const char usage_text[] =
     "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
-    "                    [--content DIR] [--out DIR] [--quiet]\n"
+    "                    [--content DIR] [--out DIR] [--quiet] [--stats]\n"
     "       pdfgen check [--content DIR]\n"
     "       pdfgen list  [--content DIR]\n"
     "       pdfgen tree  --lang L --drug D [--content DIR]\n"
@@ -46,6 +46,7 @@ static const char help_text[] =
     "  --lang L        build only language L (repeatable)\n"
     "  --drug D        build only drug D (repeatable)\n"
     "  --quiet         no progress lines\n"
+    "  --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
     "\n"
     "exit status: 0 ok, 1 content or build errors, 2 usage errors.\n"
     "Errors in content are reported as file:line:col: error: message.\n";
@@ -59,6 +60,7 @@ typedef struct Options {
     const char *drugs[MAX_FILTERS];
     size_t drug_count;
     int quiet;
+    int stats;
 } Options;
 
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
@@ -93,6 +95,10 @@ static int parse_args(int argc, char **argv, Options *o)
         }
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if (strcmp(arg, "--stats") == 0) {
+            o->stats = 1;
             continue;
         }
         int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
@@ -229,6 +235,7 @@ int main(int argc, char **argv)
             .drugs = o.drug_count ? o.drugs : NULL,
             .drug_count = o.drug_count,
             .quiet = o.quiet,
+            .stats = o.stats,
             .creator = "pdfgen " PDFGEN_VERSION,
             .file_mode = 0666u & ~(unsigned)mask,
             .dry_run = strcmp(o.command, "check") == 0,

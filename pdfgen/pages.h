@@ -25,6 +25,8 @@ typedef struct Glyph {
     int32_t x_advance;
     int32_t x_offset, y_offset;
     uint32_t cluster;
+    bool unsafe_to_break; /* HarfBuzz: a line broken before this glyph
+                             would need the text shaped again */
 } Glyph;
 
 /* A run of glyphs in one font and size on one baseline, in visual order
@@ -41,6 +43,11 @@ typedef struct GlyphSpan {
     uint32_t line_end; /* where the span's line ends in text (logical order) */
     const char *lang; /* BCP 47 language of the text, e.g. "es-US" */
     uint8_t level;    /* bidi embedding level (text.c): odd is right to left */
+    /* A hyphen added by the line breaking follows the glyphs (glyph
+     * hyphen_gid of font, hyphen_advance font units). */
+    bool hyphen;
+    uint32_t hyphen_gid;
+    int32_t hyphen_advance;
 } GlyphSpan;
 
 typedef enum BoxKind {
@@ -88,6 +95,13 @@ typedef struct DocInfo {
     int hour, minute, second;
 } DocInfo;
 
+/* How the text was set, for `pdfgen build --stats`. */
+typedef struct SetStats {
+    size_t lines, justified, hyphenated, runts, overfull;
+    double loosest, tightest; /* the largest stretch and shrink ratios used */
+    double last_page_fill;    /* share of the last page's text area used */
+} SetStats;
+
 typedef struct Document {
     double width, height; /* MediaBox */
     Page *pages;
@@ -96,6 +110,7 @@ typedef struct Document {
     size_t bookmark_count;
     DocInfo info;
     const Tree *tree; /* what the boxes draw: the structure to tag */
+    SetStats stats;
 } Document;
 
 #endif

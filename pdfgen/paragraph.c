@@ -1,6 +1,10 @@
 /* paragraph.c — greedy line breaking over shaped glyphs.  See paragraph.h. */
 #include "paragraph.h"
 
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 /* The paragraph's glyphs flattened in logical order, with a running sum
  * of advances so any candidate line's width is one subtraction. */
 typedef struct Flat {
@@ -9,6 +13,7 @@ typedef struct Flat {
     size_t *index;     /* glyph index within its run (visual order) */
     uint32_t *cluster;
     double *sum;       /* sum[i] = width of glyphs [0, i) in points */
+    double *sum_scale; /* points per font unit of glyph i */
 } Flat;
 
 static Flat flatten(Arena *arena, const ShapedText *text, double size)
@@ -20,6 +25,7 @@ static Flat flatten(Arena *arena, const ShapedText *text, double size)
     f.index = arena_array(arena, f.count + 1, sizeof *f.index);
     f.cluster = arena_array(arena, f.count + 1, sizeof *f.cluster);
     f.sum = arena_array(arena, f.count + 1, sizeof *f.sum);
+    f.sum_scale = arena_array(arena, f.count + 1, sizeof *f.sum_scale);
     size_t k = 0;
     for (size_t r = 0; r < text->run_count; r++) {
         const ShapedRun *run = &text->runs[r];
@@ -32,6 +38,7 @@ static Flat flatten(Arena *arena, const ShapedText *text, double size)
             f.index[k] = g;
             f.cluster[k] = run->glyphs[g].cluster;
             f.sum[k + 1] = f.sum[k] + run->glyphs[g].x_advance * scale;
+            f.sum_scale[k] = scale;
         }
     }
     f.cluster[f.count] = text->len;
@@ -96,6 +103,8 @@ static Line make_line(Arena *arena, const Flat *f, size_t start, size_t end, uin
         if (i == start || f->run[i] != f->run[i - 1]) {
             LineSlice *s = &line.slices[line.slice_count++];
             s->run = f->run[i];
+            s->glyphs = NULL;
+            s->hyphen = false;
             s->first = f->index[i];
             s->text_begin = f->cluster[i];
         }
@@ -107,6 +116,8 @@ static Line make_line(Arena *arena, const Flat *f, size_t start, size_t end, uin
         s->text_end = i + 1 < end ? f->cluster[i + 1] : text_end;
     }
     line.width = f->sum[end] - f->sum[start];
+    for (size_t k = 0; k < line.slice_count; k++)
+        line.slices[k].glyphs = line.slices[k].run->glyphs + line.slices[k].first;
     reorder_visually(line.slices, line.slice_count);
     return line;
 }
@@ -175,6 +186,277 @@ Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double 
         start = next;
         while (start < f.count && text_is_space_at(text, f.cluster[start]))
             start++;
+    }
+    return out;
+}
+
+/* ---- Knuth-Plass ---------------------------------------------------- */
+
+/* A space between words: glue.  TeX's proportions for an interword
+ * space: it may grow by half and shrink by a third. */
+#define STRETCH 0.5
+#define SHRINK (1.0 / 3.0)
+/* How loose a line may be, as a multiple of the full stretch, tried in
+ * turn until the paragraph can be set. */
+static const double TOLERANCES[] = {1.3, 2.0, 4.0};
+#define LINE_PENALTY 10.0
+#define FITNESS_DEMERITS 3000.0
+/* A last line of a single word shorter than this share of the measure
+ * is a runt. */
+#define RUNT_SHARE 0.25
+#define RUNT_DEMERITS 1e7
+#define HYPHEN_PENALTY 50.0
+#define DOUBLE_HYPHEN_DEMERITS 3000.0
+#define MAX_HYPHENS_IN_ROW 2
+
+/* The hyphen a font draws at a line end: U+2010 where it has one. */
+static bool hyphen_glyph(const Font *font, uint32_t *gid, int32_t *advance)
+{
+    hb_codepoint_t g;
+    if (!hb_font_get_nominal_glyph(font->hb, 0x2010, &g) || !g)
+        if (!hb_font_get_nominal_glyph(font->hb, '-', &g) || !g)
+            return false;
+    *gid = g;
+    *advance = hb_font_get_glyph_h_advance(font->hb, g);
+    return true;
+}
+
+/* May the line end before glyph e with a hyphen?  Only inside a run, at a
+ * glyph boundary HarfBuzz says is safe, in a font with a hyphen. */
+static bool hyphen_break_ok(const Flat *f, size_t e)
+{
+    uint32_t gid;
+    int32_t adv;
+    return e > 0 && e < f->count && f->run[e] == f->run[e - 1] &&
+           !f->run[e]->glyphs[f->index[e]].unsafe_to_break &&
+           f->cluster[e] != f->cluster[e - 1] && !(f->run[e]->level & 1) &&
+           hyphen_glyph(f->run[e - 1]->font, &gid, &adv);
+}
+
+typedef struct Glue {
+    double *width; /* width[k]: of the interword spaces among glyphs [0, k) */
+    size_t *count;
+} Glue;
+
+static Glue glue_of(Arena *arena, const Flat *f, const ShapedText *text)
+{
+    Glue g = {arena_array(arena, f->count + 1, sizeof *g.width),
+              arena_array(arena, f->count + 1, sizeof *g.count)};
+    for (size_t k = 0; k < f->count; k++) {
+        bool space = text_is_space_at(text, f->cluster[k]) && f->sum[k + 1] > f->sum[k];
+        g.width[k + 1] = g.width[k] + (space ? f->sum[k + 1] - f->sum[k] : 0);
+        g.count[k + 1] = g.count[k] + space;
+    }
+    return g;
+}
+
+/* A feasible break: the line ending here, and the best way to get to it. */
+typedef struct KpNode {
+    size_t next;      /* glyph that starts the next line */
+    size_t end;       /* glyph after the line's last one, spaces trimmed */
+    uint32_t text_end;
+    double demerits;
+    double ratio;
+    int fitness;
+    size_t prev;      /* index into the node list, SIZE_MAX for the start */
+    bool active;
+    bool hyphen;      /* the line ends with an added hyphen */
+    int hyphens_in_row;
+} KpNode;
+
+static int fitness_of(double r)
+{
+    return r < -0.5 ? 0 : r <= 0.5 ? 1 : r <= 1 ? 2 : 3;
+}
+
+/* Does the line [start, end) hold a break opportunity (more than one
+ * word)? */
+static bool has_break_inside(const Flat *f, const ShapedText *text, size_t start, size_t end)
+{
+    for (size_t k = start + 1; k < end; k++)
+        if (text->breaks[f->cluster[k]] && f->cluster[k] != f->cluster[k - 1])
+            return true;
+    return false;
+}
+
+static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText *text,
+                   double measure, double tolerance, bool can_shrink, KpNode **out,
+                   size_t *out_count)
+{
+    size_t cap = 64, count = 0;
+    KpNode *nodes = arena_array(arena, cap, sizeof *nodes);
+    nodes[count++] = (KpNode){.next = 0, .prev = SIZE_MAX, .active = true, .fitness = 1};
+    for (uint32_t b = 1; b <= text->len; b++) {
+        bool last = b == text->len;
+        size_t e = glyph_at(f, 0, b);
+        bool hyphen = !last && text->hyph && text->hyph[b] && hyphen_break_ok(f, e);
+        bool plain = !hyphen && (last || (text->breaks[b] && !after_hyphen(text, b)));
+        if (!plain && !hyphen)
+            continue;
+        bool forced = last || text->breaks[b] == BREAK_MANDATORY;
+        size_t t = hyphen ? e : trim_spaces(f, text, 0, e);
+        double hyphen_width = 0;
+        if (hyphen) {
+            uint32_t gid;
+            int32_t adv;
+            hyphen_glyph(f->run[e - 1]->font, &gid, &adv);
+            hyphen_width = adv * f->sum_scale[e - 1];
+        }
+        KpNode best = {.demerits = -1};
+        for (size_t a = 0; a < count; a++) {
+            KpNode *from = &nodes[a];
+            if (!from->active || from->next > t || (from->next == e && !last))
+                continue;
+            size_t s = from->next;
+            if (hyphen && from->hyphens_in_row >= MAX_HYPHENS_IN_ROW)
+                continue;
+            double w = f->sum[t] - f->sum[s] + hyphen_width;
+            double space = g->width[t] - g->width[s];
+            double r;
+            /* ragged lines are set as they are: no shrinking */
+            if (w > measure)
+                r = space > 0 && can_shrink ? (measure - w) / (space * SHRINK) : -1e9;
+            else if (forced)
+                r = 0; /* the last line is not stretched */
+            else
+                r = space > 0 ? (measure - w) / (space * STRETCH) : 1e9;
+            if (r < -1) {
+                from->active = false; /* only wider from here on */
+                continue;
+            }
+            if (r > tolerance)
+                continue;
+            double badness = 100 * fabs(r) * r * r;
+            double d = (LINE_PENALTY + badness) * (LINE_PENALTY + badness);
+            int fit = fitness_of(r);
+            if (abs(fit - from->fitness) > 1)
+                d += FITNESS_DEMERITS;
+            if (hyphen)
+                d += HYPHEN_PENALTY * HYPHEN_PENALTY;
+            if (hyphen && from->hyphen)
+                d += DOUBLE_HYPHEN_DEMERITS;
+            if (last && from->prev != SIZE_MAX && !has_break_inside(f, text, s, t) &&
+                w < RUNT_SHARE * measure)
+                d += RUNT_DEMERITS;
+            d += from->demerits;
+            if (best.demerits < 0 || d < best.demerits)
+                best = (KpNode){.next = e, .end = t, .demerits = d, .ratio = r, .fitness = fit,
+                                .prev = a, .active = true, .hyphen = hyphen,
+                                .hyphens_in_row = hyphen ? from->hyphens_in_row + 1 : 0};
+        }
+        if (forced)
+            for (size_t a = 0; a < count; a++)
+                nodes[a].active = false;
+        if (best.demerits < 0) {
+            if (forced)
+                return false;
+            continue;
+        }
+        best.text_end = t < f->count ? f->cluster[t] : text->len;
+        while (best.next < f->count && text_is_space_at(text, f->cluster[best.next]))
+            best.next++;
+        nodes = arena_reserve(arena, nodes, count, &cap, sizeof *nodes);
+        nodes[count++] = best;
+        if (last)
+            break;
+    }
+    if (count < 2 || nodes[count - 1].next < f->count)
+        return false;
+    *out = nodes;
+    *out_count = count;
+    return true;
+}
+
+/* Widens or narrows the line's interword spaces by ratio, in font units
+ * on copies of its glyphs, the rounding carried so the line ends at the
+ * measure. */
+static void justify(Arena *arena, Line *line, const Flat *f, const ShapedText *text,
+                    size_t start, size_t end, double ratio, double size)
+{
+    double carry = 0;
+    double total = 0;
+    for (size_t k = 0; k < line->slice_count; k++) {
+        LineSlice *sl = &line->slices[k];
+        Glyph *copy = arena_array(arena, sl->count, sizeof *copy);
+        memcpy(copy, sl->run->glyphs + sl->first, sl->count * sizeof *copy);
+        double scale = size / sl->run->font->upem;
+        double width = 0;
+        for (size_t i = start; i < end; i++) {
+            if (f->run[i] != sl->run || f->index[i] < sl->first ||
+                f->index[i] >= sl->first + sl->count)
+                continue;
+            Glyph *gl = &copy[f->index[i] - sl->first];
+            if (text_is_space_at(text, f->cluster[i]) && gl->x_advance > 0) {
+                double want = gl->x_advance * (ratio > 0 ? STRETCH : SHRINK) * ratio + carry;
+                int32_t add = (int32_t)lround(want);
+                carry = want - add;
+                gl->x_advance += add;
+            }
+        }
+        for (size_t i = 0; i < sl->count; i++)
+            width += copy[i].x_advance * scale;
+        if (sl->hyphen)
+            width += sl->hyphen_advance * scale;
+        sl->glyphs = copy;
+        sl->width = width;
+        total += width;
+    }
+    line->width = total;
+    line->ratio = ratio;
+    line->justified = true;
+}
+
+/* The hyphen after the line's last glyph in logical order (e - 1). */
+static void add_hyphen(Line *line, const Flat *f, size_t e, double size)
+{
+    for (size_t k = 0; k < line->slice_count; k++) {
+        LineSlice *sl = &line->slices[k];
+        if (sl->run != f->run[e - 1] || f->index[e - 1] < sl->first ||
+            f->index[e - 1] >= sl->first + sl->count)
+            continue;
+        if (!hyphen_glyph(sl->run->font, &sl->hyphen_gid, &sl->hyphen_advance))
+            return;
+        double w = sl->hyphen_advance * size / sl->run->font->upem;
+        sl->hyphen = true;
+        sl->width += w;
+        line->width += w;
+        line->hyphenated = true;
+        return;
+    }
+}
+
+Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double measure,
+                    const SetOptions *options)
+{
+    Flat f = flatten(arena, text, size);
+    if (f.count == 0)
+        return paragraph_break(arena, text, size, measure);
+    Glue g = glue_of(arena, &f, text);
+    KpNode *nodes = NULL;
+    size_t count = 0;
+    bool ok = false;
+    for (size_t t = 0; t < sizeof TOLERANCES / sizeof *TOLERANCES && !ok; t++)
+        ok = kp_try(arena, &f, &g, text, measure, TOLERANCES[t], options && options->justify,
+                    &nodes, &count);
+    if (!ok)
+        return paragraph_break(arena, text, size, measure);
+    size_t lines = 0;
+    for (size_t a = count - 1; a != SIZE_MAX && nodes[a].prev != SIZE_MAX; a = nodes[a].prev)
+        lines++;
+    Lines out = {arena_array(arena, lines, sizeof *out.lines), lines};
+    size_t k = lines;
+    for (size_t a = count - 1; nodes[a].prev != SIZE_MAX; a = nodes[a].prev) {
+        const KpNode *n = &nodes[a], *from = &nodes[n->prev];
+        Line line = make_line(arena, &f, from->next, n->end, n->text_end);
+        if (n->hyphen)
+            add_hyphen(&line, &f, n->end, size);
+        bool last_of_para = a == count - 1 ||
+                            (n->text_end < text->len && text->breaks[n->text_end] == BREAK_MANDATORY);
+        /* a last line is not stretched, but shrunk where it must be */
+        line.ratio = last_of_para && n->ratio > 0 ? 0 : n->ratio;
+        if (options && options->justify && line.ratio != 0)
+            justify(arena, &line, &f, text, from->next, n->end, line.ratio, size);
+        out.lines[--k] = line;
     }
     return out;
 }

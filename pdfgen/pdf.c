@@ -51,6 +51,10 @@ static int check_span(FontUses *fonts, const GlyphSpan *s, size_t page)
         diag_error(NULL, "pdf: malformed text box on page %zu", page + 1);
         return -1;
     }
+    if (s->hyphen && (s->hyphen_gid == 0 || s->hyphen_gid >= fu->glyph_count)) {
+        diag_error(NULL, "pdf: hyphen glyph out of range on page %zu", page + 1);
+        return -1;
+    }
     for (size_t i = 0; i < s->glyph_count; i++) {
         const Glyph *g = &s->glyphs[i];
         if (g->cluster < s->text_begin || g->cluster > s->text_end) {

@@ -674,6 +674,31 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
     return 0;
 }
 
+/* The hyphen the line breaking added, drawn at the pen.  Its ToUnicode
+ * entry is a soft hyphen (U+00AD), what it is: readers that go glyph by
+ * glyph and screen readers get the whole word.  poppler joins a word
+ * across lines only at a hyphen-minus, so ActualText says "-" for it. */
+static int emit_hyphen(Tj *t, FontUse *fu, const GlyphSpan *s)
+{
+    U16 text = {0};
+    u16_push(&text, 0x00AD);
+    unsigned layer = font_map_glyph(fu, s->hyphen_gid, &text);
+    text.len = 0;
+    u16_push(&text, '-');
+    int rc = begin_actual_text(t, &text);
+    u16_free(&text);
+    if (rc)
+        return -1;
+    Glyph g = {.gid = s->hyphen_gid, .x_advance = s->hyphen_advance};
+    int64_t pen = t->pen;
+    t->pen += s->hyphen_advance;
+    if (show_glyph(t, &g, layer, pen, false, t->pen))
+        return -1;
+    tj_close(t);
+    buf_str(t->b, "EMC\n");
+    return 0;
+}
+
 static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, bool rtl)
 {
     size_t nclusters, n = s->glyph_count;
@@ -685,6 +710,8 @@ static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, bool r
             if (emit_cluster(w, t, fu, s, i, j, nclusters, rtl))
                 return -1;
         }
+        if (s->hyphen && emit_hyphen(t, fu, s))
+            return -1;
         tj_end(t);
         return 0;
     }

@@ -41,12 +41,21 @@ typedef struct Sheet {
 } Sheet;
 
 /* A block of one TEXT in the block's own font style. */
+/* Running text is justified; headings, titles and the phone number are
+ * not. */
+static bool running_text(TypeStyle type)
+{
+    return type.size <= BODY.size && (type.leading == BODY.leading ||
+                                      type.leading == REFERENCE.leading);
+}
+
 static Node *block(Sheet *sh, Node *parent, NodeKind kind, const char *utf8, SourcePos pos,
                    TypeStyle type, double space_before)
 {
     Node *node = tree_add(sh->tree, parent, kind, pos);
     node->type = type;
     node->space_before = space_before;
+    node->justify = running_text(type) && kind != NODE_H1 && kind != NODE_H2;
     tree_add_text(sh->tree, node, utf8, type.font, pos);
     return node;
 }
@@ -98,6 +107,7 @@ static void bullets(Sheet *sh, Node *sect, const TextList *list)
     static const char bullet[] = "\xE2\x80\xA2"; /* U+2022 */
     Node *l = tree_add(sh->tree, sect, NODE_L, list->pos);
     l->type = BODY;
+    l->justify = true;
     for (size_t i = 0; i < list->count; i++) {
         const Text *t = &list->items[i];
         Node *item = list_item(sh, l, bullet, t->pos, 6, 22, i == 0 ? 4 : 3);
@@ -168,6 +178,7 @@ static void references(Sheet *sh, const Content *content)
     Node *sect = section(sh, s->label_references.utf8, s->label_references.pos, NULL);
     Node *l = tree_add(sh->tree, sect, NODE_L, drug->references.pos);
     l->type = REFERENCE;
+    l->justify = true;
     char language[16] = "";
     UErrorCode status = U_ZERO_ERROR;
     uloc_getLanguage(s->locale.utf8, language, sizeof language, &status);

@@ -17,8 +17,11 @@
 #include "alloc.h"
 #include "alloc.h"
 #include "diag.h"
+#include "hyphenate.h"
 
 struct Shaper {
+    Hyphenator *hyphenator; /* NULL: no dictionary for the language */
+    const char *const *keep_whole;
     FontSet *fonts;
     char *locale;
     hb_language_t language;
@@ -67,6 +70,7 @@ Shaper *shaper_open(FontSet *fonts, const char *locale)
     if (!shaper->bidi)
         oom_abort();
     shaper->rtl = uloc_isRightToLeft(locale);
+    shaper->hyphenator = hyphenator_open(locale);
     char language[16];
     uloc_getLanguage(locale, language, sizeof language, &status);
     shaper->keep_all = strcmp(language, "ko") == 0;
@@ -91,8 +95,14 @@ void shaper_close(Shaper *shaper)
     if (shaper->bidi)
         ubidi_close(shaper->bidi);
     hb_buffer_destroy(shaper->buffer);
+    hyphenator_close(shaper->hyphenator);
     free(shaper->locale);
     free(shaper);
+}
+
+void shaper_keep_whole(Shaper *shaper, const char *const *words)
+{
+    shaper->keep_whole = words;
 }
 
 /* UTF-8 to UTF-16 in the arena (ICU works in UTF-16); NULL, reported
@@ -332,7 +342,9 @@ static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shape
     int ok = 1;
     for (unsigned i = 0; i < n; i++) {
         run->glyphs[i] = (Glyph){info[i].codepoint, pos[i].x_advance, pos[i].x_offset,
-                                 pos[i].y_offset, info[i].cluster};
+                                 pos[i].y_offset, info[i].cluster,
+                                 (hb_glyph_info_get_glyph_flags(&info[i]) &
+                                  HB_GLYPH_FLAG_UNSAFE_TO_BREAK) != 0};
         if (info[i].codepoint == 0) {
             /* An empty box in print is never acceptable: name the character. */
             uint32_t at = info[i].cluster, next = at;
@@ -486,6 +498,12 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
         return NULL;
     if (!find_breaks(shaper, text, arena, count ? &pieces[0].pos : NULL))
         return NULL;
+    uint8_t *keep = arena_alloc(arena, text->len + 1);
+    for (size_t i = 0; i < count; i++)
+        if (pieces[i].keep_whole)
+            memset(keep + spans[i].begin, 1, spans[i].end - spans[i].begin);
+    text->hyph = arena_alloc(arena, text->len + 1);
+    hyphenate_text(shaper->hyphenator, text->text, text->len, keep, shaper->keep_whole, text->hyph);
     return text;
 }
 

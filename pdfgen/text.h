@@ -14,6 +14,7 @@
 #ifndef PDFGEN_TEXT_H
 #define PDFGEN_TEXT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -25,6 +26,7 @@ typedef struct TextPiece {
     const char *utf8;
     FontStyle style;
     SourcePos pos;
+    bool keep_whole; /* never hyphenated (a web address, the phone number) */
 } TextPiece;
 
 typedef struct ShapedRun {
@@ -52,6 +54,9 @@ typedef struct ShapedText {
      * a word longer than the measure)? */
     uint8_t *breaks;
     uint8_t *grapheme;
+    /* hyph[b]: may a line end before byte b with a hyphen added?
+     * (hyphenate.h) */
+    uint8_t *hyph;
     const char *lang;
     int rtl; /* the paragraph's resolved base direction */
 } ShapedText;
@@ -76,6 +81,10 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
                        ParagraphDirection direction);
 
 int shaper_is_rtl(const Shaper *shaper);
+
+/* Words never hyphenated in what the shaper shapes from now on (the
+ * drug's name): a NULL-terminated list the caller keeps alive. */
+void shaper_keep_whole(Shaper *shaper, const char *const *words);
 
 /* Is the code point at text[offset] a space that may hang at a line end? */
 int text_is_space_at(const ShapedText *text, uint32_t offset);

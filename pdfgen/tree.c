@@ -26,6 +26,7 @@ Node *tree_add(Tree *tree, Node *parent, NodeKind kind, SourcePos pos)
     node->dir = parent->dir;
     node->dir_from_text = parent->dir_from_text;
     node->type = parent->type;
+    node->justify = parent->justify && kind != NODE_LBL;
     node->pos = pos;
     node->id = ++tree->node_count;
     if (parent->last_child)
@@ -122,6 +123,8 @@ static void dump_node(const Node *n, FILE *out, int depth, const char *strip)
         fputs(" keep-together", out);
     if (n->bookmark)
         fputs(" bookmark", out);
+    if (n->justify && node_is_block(n))
+        fputs(" justify", out);
     if (n->deco.pad > 0 || n->deco.fill)
         fputs(" box", out);
     if (n->uri)

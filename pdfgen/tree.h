@@ -93,6 +93,7 @@ struct Node {
     bool keep_with_next; /* a heading: goes with two lines of what follows */
     bool keep_together;  /* never split across pages */
     bool bookmark;       /* an outline entry for this heading */
+    bool justify;        /* a block set justified (else ragged) */
     Decoration deco;     /* drawn behind a container when pad or fill > 0 */
 
     const char *uri;     /* LINK: where it goes */

@@ -47,7 +47,7 @@ static void shape(const Font *font, const uint32_t *cps, size_t n, Shaped *out)
     out->m = count;
     for (unsigned i = 0; i < count; i++)
         out->glyphs[i] = (Glyph){info[i].codepoint, pos[i].x_advance, pos[i].x_offset,
-                                 pos[i].y_offset, info[i].cluster};
+                                 pos[i].y_offset, info[i].cluster, false};
     hb_buffer_destroy(b);
 }
 

@@ -1,0 +1,222 @@
+/* hyphenate.c — hyphenation points from libhyphen.  See hyphenate.h. */
+#include "hyphenate.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <hyphen.h>
+#include <unicode/uchar.h>
+#include <unicode/ucnv.h>
+#include <unicode/uloc.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+
+#include "alloc.h"
+
+#ifndef PDFGEN_HYPHEN_DIR
+#define PDFGEN_HYPHEN_DIR "/usr/share/hyphen"
+#endif
+
+#define SOFT_HYPHEN 0x00AD
+#define MAX_WORD 64 /* characters: longer "words" (chemical names, codes) stay whole */
+
+struct Hyphenator {
+    HyphenDict *dict;
+    UConverter *charset; /* the dictionary's, when it is not UTF-8 (Russian: KOI8-R) */
+    int left, right;     /* the fewest characters before and after a hyphen */
+};
+
+/* The fewest characters a fragment may have, per language: two at the
+ * start (as most style guides allow), three at the end for English and
+ * French, two elsewhere. */
+static void minimums(const char *lang, int *left, int *right)
+{
+    *left = 2;
+    *right = strcmp(lang, "en") == 0 || strcmp(lang, "fr") == 0 || strcmp(lang, "pt") == 0 ? 3 : 2;
+}
+
+static HyphenDict *load(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/hyph_%s.dic", PDFGEN_HYPHEN_DIR, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fclose(f);
+    return hnj_hyphen_load(path);
+}
+
+Hyphenator *hyphenator_open(const char *locale)
+{
+    char lang[16] = "", region[16] = "";
+    UErrorCode status = U_ZERO_ERROR;
+    uloc_getLanguage(locale, lang, sizeof lang, &status);
+    uloc_getCountry(locale, region, sizeof region, &status);
+    if (U_FAILURE(status) || !*lang)
+        return NULL;
+    /* The region asked for, the language alone, then the region Debian
+     * ships for it. */
+    static const char *const fallback[][2] = {
+        {"en", "US"}, {"es", "ES"}, {"fr", "FR"}, {"pt", "BR"}, {"ru", "RU"}, {"hi", "IN"},
+    };
+    char name[40];
+    HyphenDict *dict = NULL;
+    if (*region) {
+        snprintf(name, sizeof name, "%s_%s", lang, region);
+        dict = load(name);
+    }
+    if (!dict)
+        dict = load(lang);
+    for (size_t i = 0; !dict && i < sizeof fallback / sizeof *fallback; i++)
+        if (strcmp(fallback[i][0], lang) == 0) {
+            snprintf(name, sizeof name, "%s_%s", lang, fallback[i][1]);
+            dict = load(name);
+        }
+    if (!dict)
+        return NULL;
+    Hyphenator *h = xcalloc(1, sizeof *h);
+    h->dict = dict;
+    minimums(lang, &h->left, &h->right);
+    if (strcmp(dict->cset, "UTF-8") != 0) {
+        h->charset = ucnv_open(dict->cset, &status);
+        if (U_FAILURE(status)) {
+            hyphenator_close(h);
+            return NULL;
+        }
+    }
+    return h;
+}
+
+void hyphenator_close(Hyphenator *h)
+{
+    if (!h)
+        return;
+    if (h->dict)
+        hnj_hyphen_free(h->dict);
+    if (h->charset)
+        ucnv_close(h->charset);
+    free(h);
+}
+
+static bool word_char(UChar32 c)
+{
+    return u_isalpha(c) || u_charType(c) == U_NON_SPACING_MARK ||
+           u_charType(c) == U_COMBINING_SPACING_MARK || c == SOFT_HYPHEN;
+}
+
+/* Is the word text[begin, end) one of whole, ignoring case? */
+static bool is_whole(const char *text, uint32_t begin, uint32_t end, const char *const *whole)
+{
+    for (; whole && *whole; whole++) {
+        size_t n = strlen(*whole);
+        if (n == end - begin && strncasecmp(text + begin, *whole, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The word's hyphenation points from the dictionary, marked in hyph. */
+static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
+                           uint8_t *hyph)
+{
+    /* char offsets of the word, to map the dictionary's positions back */
+    uint32_t at[MAX_WORD + 1];
+    int chars = 0;
+    for (uint32_t i = begin; i < end && chars <= MAX_WORD;) {
+        at[chars++] = i;
+        UChar32 c;
+        U8_NEXT(text, i, end, c);
+        if (c == SOFT_HYPHEN)
+            return; /* the content says where: only there */
+    }
+    if (chars > MAX_WORD || chars < h->left + h->right)
+        return;
+    at[chars] = end;
+    char word[MAX_WORD * 4 + 1];
+    int len;
+    if (h->charset) {
+        UErrorCode status = U_ZERO_ERROR;
+        UChar u[MAX_WORD * 2 + 1];
+        int32_t un = 0;
+        u_strFromUTF8(u, MAX_WORD * 2, &un, text + begin, (int32_t)(end - begin), &status);
+        len = ucnv_fromUChars(h->charset, word, (int32_t)sizeof word - 1, u, un, &status);
+        /* one byte a character in the single-byte charsets libhyphen uses */
+        if (U_FAILURE(status) || len != chars)
+            return;
+    } else {
+        len = (int)(end - begin);
+        memcpy(word, text + begin, (size_t)len);
+    }
+    word[len] = '\0';
+    char hyphens[MAX_WORD * 4 + 5];
+    char **rep = NULL;
+    int *pos = NULL, *cut = NULL;
+    if (hnj_hyphen_hyphenate3(h->dict, word, len, hyphens, NULL, &rep, &pos, &cut, h->left,
+                              h->right, h->left, h->right) != 0)
+        return;
+    if (rep) {
+        /* non-standard hyphenation (a letter changes): not for us */
+        for (int i = 0; i < len; i++)
+            free(rep[i]);
+        free(rep);
+        free(pos);
+        free(cut);
+        return;
+    }
+    /* hyphens[i] odd: a hyphen may follow character i (libhyphen counts
+     * characters, in UTF-8 dictionaries too) */
+    for (int i = 0; i + 1 < chars; i++)
+        if ((hyphens[i] - '0') & 1)
+            hyph[at[i + 1]] = 1;
+}
+
+void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
+                    const char *const *whole, uint8_t *hyph)
+{
+    memset(hyph, 0, len + 1);
+    /* where the paragraph's last word begins */
+    uint32_t last_word = 0;
+    bool in_word = false;
+    for (uint32_t i = 0; i < len;) {
+        UChar32 c;
+        uint32_t at = i;
+        U8_NEXT(text, i, len, c);
+        bool w = word_char(c);
+        if (w && !in_word)
+            last_word = at;
+        in_word = w;
+    }
+    for (uint32_t i = 0; i < len;) {
+        UChar32 c;
+        uint32_t begin = i;
+        U8_NEXT(text, i, len, c);
+        if (!word_char(c))
+            continue;
+        uint32_t end = i;
+        while (end < len) {
+            uint32_t j = end;
+            U8_NEXT(text, j, len, c);
+            if (!word_char(c))
+                break;
+            end = j;
+        }
+        i = end;
+        bool kept = false;
+        for (uint32_t k = begin; k < end && !kept; k++)
+            kept = keep && keep[k];
+        if (kept || begin >= last_word || is_whole(text, begin, end, whole))
+            continue; /* the paragraph's last word stays whole too */
+        /* soft hyphens in the content */
+        for (uint32_t k = begin; k < end;) {
+            uint32_t k0 = k;
+            U8_NEXT(text, k, end, c);
+            if (c == SOFT_HYPHEN && k0 > begin && k < end)
+                hyph[k] = 1;
+        }
+        if (h)
+            hyphenate_word(h, text, begin, end, hyph);
+    }
+}

@@ -1,0 +1,32 @@
+/* hyphenate.h — where a word may be hyphenated (libhyphen).
+ * In: a locale, and a paragraph's NFC UTF-8 text with its line-break
+ *     opportunities; words that must stay whole (drug names) and byte
+ *     ranges that must not be hyphenated (web addresses, the phone number).
+ * Out: hyph[b] = 1 where a line may end before byte b with a hyphen added:
+ *     a hyphenation point of Debian's dictionary for the language, at least
+ *     the language's minimum number of characters from either end of the
+ *     word, never in the paragraph's last word; and after every soft hyphen
+ *     (U+00AD) the content has, whatever the dictionary says.
+ * Dictionaries: en (US), es, fr, pt (BR), ru and hi (hyphen-* packages);
+ * the other languages of the sheets have none in Debian (vi needs none:
+ * its words are single syllables; Arabic and CJK are not hyphenated), and
+ * their text only breaks at soft hyphens. */
+#ifndef PDFGEN_HYPHENATE_H
+#define PDFGEN_HYPHENATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Hyphenator Hyphenator;
+
+/* NULL (not an error) when no dictionary exists for the locale. */
+Hyphenator *hyphenator_open(const char *locale);
+void hyphenator_close(Hyphenator *h);
+
+/* h may be NULL (soft hyphens only).  keep[b] nonzero: byte b is in a
+ * range that must not be hyphenated.  whole: NULL-terminated words (any
+ * case) that are never hyphenated. */
+void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
+                    const char *const *whole, uint8_t *hyph);
+
+#endif
