@@ -27,6 +27,7 @@ typedef struct FlowLine {
     double space_before;
     double pad_before, pad_after; /* inside a box, kept even at a page top */
     bool keep_with_next;
+    bool rtl;   /* set from the right edge: its paragraph reads right to left */
     size_t box; /* 1-based index into Flow.boxes, 0 for none */
     const Node *bookmark;
 } FlowLine;
@@ -42,6 +43,12 @@ typedef struct Flow {
     size_t open_box;    /* 1-based, 0 when none is open */
     bool failed;
     bool rtl;            /* right-to-left document: lines set from the right edge */
+    const char *doc_lang;
+    /* How hard the flow is pulled together to spare a nearly empty last
+     * page: space between blocks scaled by spacing, and type that may
+     * shrink at its min_size. */
+    double spacing;
+    bool shrink_type;
     bool keep_next_line; /* set by a heading: its paragraph's first line keeps too */
 } Flow;
 
@@ -81,27 +88,46 @@ static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
         size_t cap = out->cap;
         out->pieces = arena_reserve(flow->arena, out->pieces, out->count, &cap, sizeof *out->pieces);
         out->nodes = arena_reserve(flow->arena, out->nodes, out->count, &out->cap, sizeof *out->nodes);
-        /* a web address or phone number is never hyphenated */
-        out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos, c->parent->kind == NODE_LINK};
+        /* a web address or phone number is never hyphenated; text in
+         * another language (a citation in English) by its own rules */
+        bool other = strcmp(c->lang, flow->doc_lang) != 0;
+        out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos,
+                                              c->parent->kind == NODE_LINK, other ? c->lang : NULL};
         out->nodes[out->count++] = c;
     }
 }
 
-static const ShapedText *shape_block(Flow *flow, const Node *block, Pieces *pieces)
+static const ShapedText *shape_in(Flow *flow, const Node *block, Pieces *pieces,
+                                  ParagraphDirection direction)
 {
     memset(pieces, 0, sizeof *pieces);
     collect_pieces(flow, block, pieces);
     if (pieces->count == 0)
         return NULL;
     const ShapedText *text = text_shape(flow->shaper, flow->arena, pieces->pieces, pieces->count,
-                                        block->dir_from_text ? DIRECTION_FROM_TEXT
-                                                             : DIRECTION_OF_DOCUMENT);
+                                        direction);
     if (!text)
         flow->failed = true;
     return text;
 }
 
+static const ShapedText *shape_block(Flow *flow, const Node *block, Pieces *pieces)
+{
+    return shape_in(flow, block, pieces,
+                    block->dir_from_text ? DIRECTION_FROM_TEXT : DIRECTION_OF_DOCUMENT);
+}
+
 /* Adds one block's lines; returns the index of its first flow line. */
+static TypeStyle type_of(const Flow *flow, const Node *block)
+{
+    TypeStyle t = block->type;
+    if (flow->shrink_type && block->min_size > 0 && block->min_size < t.size) {
+        t.leading *= block->min_size / t.size;
+        t.size = block->min_size;
+    }
+    return t;
+}
+
 static size_t add_block(Flow *flow, const Node *block, double indent, double space_before)
 {
     size_t first = flow->count;
@@ -109,12 +135,17 @@ static size_t add_block(Flow *flow, const Node *block, double indent, double spa
     const ShapedText *text = shape_block(flow, block, &pieces);
     if (!text)
         return first;
-    const TypeStyle *style = &block->type;
+    space_before *= flow->spacing;
+    TypeStyle type = type_of(flow, block);
+    const TypeStyle *style = &type;
     double measure = flow->measure - indent - 2 * box_pad(flow);
     SetOptions set = {.justify = block->justify};
     Lines lines = paragraph_set(flow->arena, text, style->size, measure, &set);
     for (size_t i = 0; i < lines.count; i++) {
         FlowLine *line = push_line(flow);
+        /* An English citation on an Arabic sheet reads left to right, so
+         * it is set from the left, its number on the left too. */
+        line->rtl = text->rtl;
         line->text = text;
         line->line = &lines.lines[i];
         line->piece_nodes = pieces.nodes;
@@ -154,14 +185,24 @@ static void add_item(Flow *flow, const Node *item)
 {
     const Node *label = child_of_kind(item, NODE_LBL);
     const Node *body = child_of_kind(item, NODE_LBODY);
-    Pieces label_pieces;
-    const ShapedText *label_text = label ? shape_block(flow, label, &label_pieces) : NULL;
     if (!body)
         return;
     size_t first = add_block(flow, body, body->indent, item->space_before);
+    /* the label reads in its item's direction (an English citation's
+     * number on an Arabic sheet sits left of it, and reads "3.") */
+    Pieces label_pieces;
+    const ShapedText *label_text =
+        label && first < flow->count
+            ? shape_in(flow, label, &label_pieces,
+                       flow->lines[first].rtl ? DIRECTION_RTL : DIRECTION_LTR)
+            : NULL;
+    if (item->keep_together)
+        for (size_t i = first; i + 1 < flow->count; i++)
+            flow->lines[i].keep_with_next = true;
     if (!label_text || first >= flow->count)
         return;
-    Lines label_lines = paragraph_break(flow->arena, label_text, label->type.size, flow->measure);
+    Lines label_lines = paragraph_break(flow->arena, label_text, type_of(flow, label).size,
+                                        flow->measure);
     if (label_lines.count == 0)
         return;
     FlowLine *line = &flow->lines[first];
@@ -196,7 +237,7 @@ static void add_container(Flow *flow, const Node *node)
     if (first == flow->count)
         return;
     if (node->space_before > 0)
-        flow->lines[first].space_before = node->space_before;
+        flow->lines[first].space_before = node->space_before * flow->spacing;
     if (boxed) {
         flow->lines[first].pad_before = node->deco.pad;
         flow->lines[flow->count - 1].pad_after = node->deco.pad;
@@ -393,11 +434,11 @@ static void paginate(Paginator *p)
         Page *page = &p->doc->pages[p->doc->page_count - 1];
         /* Right-to-left documents mirror: indents and labels are measured
          * from the right edge. */
-        double x = flow->rtl ? p->g.right - fl->indent - fl->line->width : p->g.left + fl->indent;
+        double x = fl->rtl ? p->g.right - fl->indent - fl->line->width : p->g.left + fl->indent;
         draw_line(p->arena, page, fl->text, fl->line, fl->piece_nodes, &fl->style, x, baseline,
                   false);
         if (fl->label) {
-            double lx = flow->rtl ? p->g.right - fl->label_indent - fl->label->width
+            double lx = fl->rtl ? p->g.right - fl->label_indent - fl->label->width
                                   : p->g.left + fl->label_indent;
             draw_line(p->arena, page, fl->label_text, fl->label, fl->label_nodes, &fl->style, lx,
                       baseline, false);
@@ -460,7 +501,7 @@ static int furniture_lines(Paginator *p, Shaper *shaper, const Node *node, size_
                            const ShapedText **text, Lines *lines, const Node *const **nodes)
 {
     Pieces pieces = {0};
-    Flow scratch = {.arena = p->arena};
+    Flow scratch = {.arena = p->arena, .doc_lang = node->lang};
     collect_pieces(&scratch, node, &pieces);
     const char *names[] = {"page", "pages"};
     const char *values[] = {format_number(p->arena, node->lang, (long)pg + 1),
@@ -585,23 +626,62 @@ static void gather_stats(const Flow *flow, Document *doc, double last_y, const P
     st->last_page_fill = (g->top - last_y) / (g->top - g->bottom);
 }
 
-Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
+/* One attempt at the whole flow, pulled together as hard as level says
+ * (0: as designed; 1: tighter space between blocks; 2: tighter still,
+ * and type at its min_size).  Returns false when text cannot be set. */
+static bool flow_once(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g,
+                      int level, Flow *flow, Paginator *p)
 {
-    Flow flow = {.arena = arena, .shaper = shaper, .measure = g->right - g->left,
-                 .rtl = tree->root->dir == DIR_RTL};
-    flow_node(&flow, tree->root);
-    if (flow.failed)
-        return NULL;
+    static const double SPACING[] = {1.0, 0.7, 0.5};
+    *flow = (Flow){.arena = arena, .shaper = shaper, .measure = g->right - g->left,
+                   .rtl = tree->root->dir == DIR_RTL, .doc_lang = tree->root->lang,
+                   .spacing = SPACING[level],
+                   .shrink_type = level >= 2};
+    flow_node(flow, tree->root);
+    if (flow->failed)
+        return false;
     Document *doc = arena_alloc(arena, sizeof *doc);
     doc->width = g->width;
     doc->height = g->height;
     doc->tree = tree;
-    Paginator p = {.arena = arena, .flow = &flow, .g = *g, .doc = doc};
-    paginate(&p);
-    gather_stats(&flow, doc, p.last_y, g);
-    draw_decorations(&p);
-    if (draw_footers(&p, shaper, tree) != 0 ||
-        draw_running_head(&p, shaper, furniture(tree, FURNITURE_HEAD)) != 0)
+    *p = (Paginator){.arena = arena, .flow = flow, .g = *g, .doc = doc};
+    paginate(p);
+    gather_stats(flow, doc, p->last_y, g);
+    return true;
+}
+
+/* A last page less than a quarter full is stranded: before letting it
+ * come, the flow is pulled together (flow_once's levels) and the first
+ * level that spares the page, or fills it to a quarter, is taken. */
+#define STRANDED_FILL 0.25
+
+Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
+{
+    shaper_keep_whole(shaper, tree->keep_whole);
+    Flow flow;
+    Paginator p;
+    bool ok = flow_once(arena, shaper, tree, g, 0, &flow, &p);
+    for (int level = 1; ok && level <= 2 && p.doc->page_count > 1 &&
+                        p.doc->stats.last_page_fill < STRANDED_FILL;
+         level++) {
+        Flow tighter;
+        Paginator q;
+        ok = flow_once(arena, shaper, tree, g, level, &tighter, &q);
+        if (ok && (q.doc->page_count < p.doc->page_count ||
+                   q.doc->stats.last_page_fill >= STRANDED_FILL)) {
+            flow = tighter;
+            p = q;
+            p.flow = &flow;
+        }
+    }
+    if (!ok) {
+        shaper_keep_whole(shaper, NULL);
         return NULL;
-    return doc;
+    }
+    p.flow = &flow;
+    draw_decorations(&p);
+    int rc = draw_footers(&p, shaper, tree) ||
+             draw_running_head(&p, shaper, furniture(tree, FURNITURE_HEAD));
+    shaper_keep_whole(shaper, NULL);
+    return rc ? NULL : p.doc;
 }

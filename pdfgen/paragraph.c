@@ -198,8 +198,9 @@ Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double 
 #define SHRINK (1.0 / 3.0)
 /* How loose a line may be, as a multiple of the full stretch, tried in
  * turn until the paragraph can be set. */
-static const double TOLERANCES[] = {1.3, 2.0, 4.0};
+static const double TOLERANCES[] = {1.3, 2.0, 4.0, 1e6};
 #define LINE_PENALTY 10.0
+#define MAX_JUSTIFY 3.0
 #define FITNESS_DEMERITS 3000.0
 /* A last line of a single word shorter than this share of the measure
  * is a runt. */
@@ -454,6 +455,11 @@ Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double me
                             (n->text_end < text->len && text->breaks[n->text_end] == BREAK_MANDATORY);
         /* a last line is not stretched, but shrunk where it must be */
         line.ratio = last_of_para && n->ratio > 0 ? 0 : n->ratio;
+        /* A line that would need its spaces stretched past MAX_JUSTIFY
+         * times their give (a long web address with one space beside it)
+         * is set ragged instead: gaps that wide read as columns. */
+        if (line.ratio > MAX_JUSTIFY)
+            line.ratio = 0;
         if (options && options->justify && line.ratio != 0)
             justify(arena, &line, &f, text, from->next, n->end, line.ratio, size);
         out.lines[--k] = line;

@@ -179,6 +179,7 @@ static void references(Sheet *sh, const Content *content)
     Node *l = tree_add(sh->tree, sect, NODE_L, drug->references.pos);
     l->type = REFERENCE;
     l->justify = true;
+    l->min_size = 8.5; /* never smaller, even to spare a page */
     char language[16] = "";
     UErrorCode status = U_ZERO_ERROR;
     uloc_getLanguage(s->locale.utf8, language, sizeof language, &status);
@@ -191,6 +192,7 @@ static void references(Sheet *sh, const Content *content)
         const char *number =
             arena_printf(sh->arena, "%s.", format_number(sh->arena, s->locale.utf8, (long)i + 1));
         Node *item = list_item(sh, l, number, id->pos, 0, 16, i == 0 ? 4 : 3);
+        item->keep_together = true; /* a reference never splits across pages */
         Node *body = item->last_child;
         body->dir_from_text = true;
         if (!english)
@@ -286,6 +288,13 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
     sh.tree = tree_new(arena, s->locale.utf8,
                        uloc_isRightToLeft(s->locale.utf8) ? DIR_RTL : DIR_LTR, drug->id.pos);
     sh.tree->root->type = BODY;
+    /* Drug names are never hyphenated: a patient reads them off a
+     * prescription. */
+    const Language *lang = request->language;
+    const char **names = arena_array(arena, lang->drug_count + 1, sizeof *names);
+    for (size_t i = 0; i < lang->drug_count; i++)
+        names[i] = lang->drugs[i].name.utf8;
+    sh.tree->keep_whole = names;
 
     title_band(&sh);
     if (s->draft_notice.utf8) {

@@ -19,8 +19,13 @@
 #include "diag.h"
 #include "hyphenate.h"
 
+#define OTHER_LANGUAGES 4
+
 struct Shaper {
     Hyphenator *hyphenator; /* NULL: no dictionary for the language */
+    /* other languages' hyphenators, opened when text in them comes */
+    char *other_lang[OTHER_LANGUAGES];
+    Hyphenator *other[OTHER_LANGUAGES];
     const char *const *keep_whole;
     FontSet *fonts;
     char *locale;
@@ -96,8 +101,34 @@ void shaper_close(Shaper *shaper)
         ubidi_close(shaper->bidi);
     hb_buffer_destroy(shaper->buffer);
     hyphenator_close(shaper->hyphenator);
+    for (int i = 0; i < OTHER_LANGUAGES; i++) {
+        hyphenator_close(shaper->other[i]);
+        free(shaper->other_lang[i]);
+    }
     free(shaper->locale);
     free(shaper);
+}
+
+static bool same_language(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The hyphenator for text in lang (NULL: the shaper's own language). */
+static Hyphenator *hyphenator_for(Shaper *shaper, const char *lang)
+{
+    if (!lang || strcmp(lang, shaper->locale) == 0)
+        return shaper->hyphenator;
+    for (int i = 0; i < OTHER_LANGUAGES; i++) {
+        if (!shaper->other_lang[i]) {
+            shaper->other_lang[i] = xstrdup(lang);
+            shaper->other[i] = hyphenator_open(lang);
+            return shaper->other[i];
+        }
+        if (strcmp(shaper->other_lang[i], lang) == 0)
+            return shaper->other[i];
+    }
+    return NULL;
 }
 
 void shaper_keep_whole(Shaper *shaper, const char *const *words)
@@ -291,7 +322,7 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
     UChar *u16 = utf8_to_utf16(arena, text->text, text->len, &n16, NULL);
     if (!u16)
         return 0;
-    int rtl = shaper->rtl;
+    int rtl = direction == DIRECTION_LTR ? 0 : direction == DIRECTION_RTL ? 1 : shaper->rtl;
     if (direction == DIRECTION_FROM_TEXT) {
         UBiDiDirection first_strong = ubidi_getBaseDirection(u16, n16);
         if (first_strong != UBIDI_NEUTRAL)
@@ -468,6 +499,23 @@ static int find_breaks(Shaper *shaper, ShapedText *text, Arena *arena, const Sou
     return ok;
 }
 
+/* A web address breaks only after a slash, or before . - _ ? & =, never
+ * inside a word, and never right after its "https://". */
+static void url_breaks(ShapedText *text, uint32_t begin, uint32_t end)
+{
+    const char *t = text->text;
+    if (end - begin < 8 || (strncmp(t + begin, "https://", 8) != 0 &&
+                            strncmp(t + begin, "http://", 7) != 0))
+        return;
+    const char *scheme_end = strstr(t + begin, "://");
+    uint32_t host = (uint32_t)(scheme_end - t) + 3;
+    for (uint32_t b = begin + 1; b < end; b++) {
+        char before = t[b - 1], at = t[b];
+        bool ok = b > host && ((before == '/' && at != '/') || strchr(".-_?&=", at));
+        text->breaks[b] = ok ? BREAK_ALLOWED : BREAK_NONE;
+    }
+}
+
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
                        ParagraphDirection direction)
 {
@@ -498,12 +546,36 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
         return NULL;
     if (!find_breaks(shaper, text, arena, count ? &pieces[0].pos : NULL))
         return NULL;
-    uint8_t *keep = arena_alloc(arena, text->len + 1);
+    /* "10.1016/j.clinthera": a line break after a slash inside a word
+     * would come back from extraction as a space that is not there
+     * (web addresses have rules of their own: url_breaks). */
+    for (uint32_t b = 1; b < text->len; b++)
+        if (text->text[b - 1] == '/' && !text_is_space_at(text, b) &&
+            text->breaks[b] == BREAK_ALLOWED)
+            text->breaks[b] = BREAK_NONE;
     for (size_t i = 0; i < count; i++)
         if (pieces[i].keep_whole)
-            memset(keep + spans[i].begin, 1, spans[i].end - spans[i].begin);
+            url_breaks(text, spans[i].begin, spans[i].end);
+    /* Hyphenation points language by language: the pieces in one
+     * language are hyphenated with its dictionary, the others kept out. */
+    uint8_t *keep = arena_alloc(arena, text->len + 1);
+    uint8_t *points = arena_alloc(arena, text->len + 1);
     text->hyph = arena_alloc(arena, text->len + 1);
-    hyphenate_text(shaper->hyphenator, text->text, text->len, keep, shaper->keep_whole, text->hyph);
+    for (size_t i = 0; i < count; i++) {
+        bool done = false;
+        for (size_t k = 0; k < i && !done; k++)
+            done = same_language(pieces[k].lang, pieces[i].lang);
+        if (done)
+            continue; /* that language's pieces were hyphenated with k's */
+        for (size_t k = 0; k < count; k++)
+            memset(keep + spans[k].begin,
+                   !same_language(pieces[k].lang, pieces[i].lang) || pieces[k].keep_whole,
+                   spans[k].end - spans[k].begin);
+        hyphenate_text(hyphenator_for(shaper, pieces[i].lang), text->text, text->len, keep,
+                       shaper->keep_whole, points);
+        for (uint32_t b = 0; b <= text->len; b++)
+            text->hyph[b] |= points[b];
+    }
     return text;
 }
 

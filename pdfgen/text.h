@@ -27,6 +27,8 @@ typedef struct TextPiece {
     FontStyle style;
     SourcePos pos;
     bool keep_whole; /* never hyphenated (a web address, the phone number) */
+    const char *lang; /* BCP 47, when not the shaper's (an English citation):
+                         hyphenated by that language's rules; NULL: the shaper's */
 } TextPiece;
 
 typedef struct ShapedRun {
@@ -69,7 +71,9 @@ typedef struct Shaper Shaper;
  * Arabic sheet reads left to right). */
 typedef enum ParagraphDirection {
     DIRECTION_OF_DOCUMENT,
-    DIRECTION_FROM_TEXT
+    DIRECTION_FROM_TEXT,
+    DIRECTION_LTR, /* as given: a list label set in its item's direction */
+    DIRECTION_RTL
 } ParagraphDirection;
 
 /* One shaper per language: it holds the locale's break iterators and

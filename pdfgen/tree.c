@@ -27,6 +27,7 @@ Node *tree_add(Tree *tree, Node *parent, NodeKind kind, SourcePos pos)
     node->dir_from_text = parent->dir_from_text;
     node->type = parent->type;
     node->justify = parent->justify && kind != NODE_LBL;
+    node->min_size = parent->min_size;
     node->pos = pos;
     node->id = ++tree->node_count;
     if (parent->last_child)

@@ -94,6 +94,8 @@ struct Node {
     bool keep_together;  /* never split across pages */
     bool bookmark;       /* an outline entry for this heading */
     bool justify;        /* a block set justified (else ragged) */
+    double min_size;     /* > 0: the type may go down to this size to save a
+                            page (references); leading in proportion */
     Decoration deco;     /* drawn behind a container when pad or fill > 0 */
 
     const char *uri;     /* LINK: where it goes */
@@ -107,6 +109,8 @@ typedef struct Tree {
     Arena *arena;
     Node *root;
     unsigned node_count;
+    const char *const *keep_whole; /* words never hyphenated (drug names),
+                                      NULL-terminated; NULL for none */
 } Tree;
 
 /* The root is a DOCUMENT node in the given language and direction. */

@@ -40,6 +40,7 @@ BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # period on either side (Arabic pages show "١." as ".١").
 LABEL = re.compile(r"^(\u2022|\d+[.)]|[.)]\d+)$")
 URL = re.compile(r"https?://\S+")
+ARABIC = re.compile("[\u0621-\u064a\u0671-\u06d3]")  # letters, not digits
 
 
 def all_sheets():
@@ -327,6 +328,17 @@ class LayoutTests(unittest.TestCase):
                     edge, item_edge = w - MARGIN, None
                     for line in merge_labels(lines):
                         right = max(wd[2] for wd in line)
+                        small = min(wd[3] - wd[1] for wd in line) < 14  # 9 pt citations
+                        if small and not ARABIC.search("".join(wd[4] for wd in line)):
+                            # an English citation: set left to right, from
+                            # the left margin, its number on the left
+                            left = min(wd[0] for wd in line)
+                            self.assertGreaterEqual(left, MARGIN - TOLERANCE)
+                            self.assertLessEqual(left, MARGIN + 16 + TOLERANCE,
+                                                 "citation line %r does not start at the left"
+                                                 % " ".join(wd[4] for wd in line)[:50])
+                            item_edge = None
+                            continue
                         item = self.check_list_line(line, rtl=True)
                         if item:
                             labels += 1

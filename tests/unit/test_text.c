@@ -67,7 +67,7 @@ static void *capture_stderr(void *(*fn)(void *), void *arg)
 
 static const ShapedText *shape1(Fixture *f, const char *utf8)
 {
-    TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 3, 5}, false};
+    TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 3, 5}, false, NULL};
     return text_shape(f->shaper, &f->arena, &piece, 1, DIRECTION_OF_DOCUMENT);
 }
 
@@ -242,7 +242,7 @@ static void test_every_line_fits_the_measure(void **state)
 static const ShapedText *shape_in(Fixture *f, const char *locale, const char *utf8, Shaper **out)
 {
     *out = shaper_open(f->fonts, locale);
-    TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 1, 1}, false};
+    TextPiece piece = {utf8, STYLE_REGULAR, {"t.yaml", 1, 1}, false, NULL};
     return text_shape(*out, &f->arena, &piece, 1, DIRECTION_OF_DOCUMENT);
 }
 
@@ -352,7 +352,7 @@ static void test_citation_direction_on_arabic_sheet(void **state)
 {
     Fixture *f = *state;
     Shaper *ar = shaper_open(f->fonts, "ar");
-    TextPiece piece = {"N Engl J Med. 2011;364:501-513.", STYLE_REGULAR, {"t.yaml", 1, 1}, false};
+    TextPiece piece = {"N Engl J Med. 2011;364:501-513.", STYLE_REGULAR, {"t.yaml", 1, 1}, false, NULL};
     const ShapedText *own = text_shape(ar, &f->arena, &piece, 1, DIRECTION_FROM_TEXT);
     const ShapedText *doc = text_shape(ar, &f->arena, &piece, 1, DIRECTION_OF_DOCUMENT);
     assert_non_null(own);
