@@ -178,7 +178,8 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
 {
     double start = now_ms();
     Arena arena = {0};
-    SheetRequest request = {content, language, drug, options->paper, options->creator};
+    SheetRequest request = {content, language, drug, options->paper, options->creator,
+                            options->size};
     unsigned errors_before = diag_error_count();
     Document *doc = sheet_document(&arena, shaper, &request);
     /* A stage that reports a problem may still hand back something to go
@@ -228,7 +229,8 @@ int build_sheets(const Content *content, const BuildOptions *options)
         if (!wanted(language->code, options->languages, options->language_count))
             continue;
         char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", options->out_dir, language->code);
+        snprintf(dir, sizeof dir, options->size == SIZE_LARGE ? "%s/%s/large" : "%s/%s",
+                 options->out_dir, language->code);
         if (!options->dry_run && make_dirs(dir) != 0) {
             failures++;
             continue;

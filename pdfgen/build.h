@@ -23,6 +23,7 @@ typedef struct BuildOptions {
     size_t drug_count;
     int quiet;
     int stats; /* a line per sheet on stdout: how it was set */
+    SheetSize size; /* SIZE_LARGE: out/<lang>/large/<drug>.pdf */
     const char *creator;
     unsigned file_mode; /* for the finished PDFs: 0666 less the umask */
     int dry_run;        /* lay every sheet out, write nothing ('check') */

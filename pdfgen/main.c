@@ -21,7 +21,8 @@ enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
 
 static const char usage_text[] =
     "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
-    "                    [--content DIR] [--out DIR] [--quiet] [--stats]\n"
+    "                    [--size regular|large] [--content DIR] [--out DIR]\n"
+    "                    [--quiet] [--stats]\n"
     "       pdfgen check [--content DIR]\n"
     "       pdfgen list  [--content DIR]\n"
     "       pdfgen tree  --lang L --drug D [--content DIR]\n"
@@ -43,6 +44,8 @@ static const char help_text[] =
     "  --content DIR   content folder (default: content)\n"
     "  --out DIR       output folder (default: out)\n"
     "  --paper P       letter (default) or a4\n"
+    "  --size S        regular (default) or large: the large-print edition,\n"
+    "                  18 pt body, in out/<lang>/large/\n"
     "  --lang L        build only language L (repeatable)\n"
     "  --drug D        build only drug D (repeatable)\n"
     "  --quiet         no progress lines\n"
@@ -61,6 +64,7 @@ typedef struct Options {
     size_t drug_count;
     int quiet;
     int stats;
+    SheetSize size;
 } Options;
 
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
@@ -103,6 +107,7 @@ static int parse_args(int argc, char **argv, Options *o)
         }
         int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
                           strcmp(arg, "--paper") == 0 || strcmp(arg, "--content") == 0 ||
+                          strcmp(arg, "--size") == 0 ||
                           strcmp(arg, "--out") == 0;
         if (takes_value) {
             if (!value || !*value)
@@ -121,6 +126,13 @@ static int parse_args(int argc, char **argv, Options *o)
                     o->paper = PAPER_A4;
                 else
                     return usage_error("unknown paper size '%s' (use letter or a4)", value);
+            } else if (strcmp(arg, "--size") == 0) {
+                if (strcmp(value, "regular") == 0)
+                    o->size = SIZE_REGULAR;
+                else if (strcmp(value, "large") == 0)
+                    o->size = SIZE_LARGE;
+                else
+                    return usage_error("unknown size '%s' (use regular or large)", value);
             } else if (strcmp(arg, "--content") == 0) {
                 o->content_dir = value;
             } else {
@@ -148,7 +160,7 @@ static int parse_args(int argc, char **argv, Options *o)
     }
     if (strcmp(o->command, "build") != 0 &&
         (o->language_count || o->drug_count || o->quiet || strcmp(o->out_dir, "out") != 0 ||
-         o->paper != PAPER_LETTER))
+         o->paper != PAPER_LETTER || o->size != SIZE_REGULAR || o->stats))
         return usage_error("only 'build' takes --lang, --drug, --paper, --out or --quiet");
     return -1;
 }
@@ -186,7 +198,7 @@ static int dump_tree(const Content *content, const Options *o)
 {
     const Language *language = content_language(content, o->languages[0]);
     SheetRequest request = {content, language, language_drug(language, o->drugs[0]),
-                            PAPER_LETTER, "pdfgen " PDFGEN_VERSION};
+                            PAPER_LETTER, "pdfgen " PDFGEN_VERSION, SIZE_REGULAR};
     Arena arena = {0};
     Tree *tree = sheet_tree(&arena, &request);
     if (tree) {
@@ -236,6 +248,7 @@ int main(int argc, char **argv)
             .drug_count = o.drug_count,
             .quiet = o.quiet,
             .stats = o.stats,
+            .size = o.size,
             .creator = "pdfgen " PDFGEN_VERSION,
             .file_mode = 0666u & ~(unsigned)mask,
             .dry_run = strcmp(o.command, "check") == 0,

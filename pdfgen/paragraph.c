@@ -281,8 +281,8 @@ static bool has_break_inside(const Flat *f, const ShapedText *text, size_t start
 }
 
 static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText *text,
-                   double measure, double tolerance, bool can_shrink, KpNode **out,
-                   size_t *out_count)
+                   double measure, double tolerance, bool can_shrink, bool hyphenate,
+                   KpNode **out, size_t *out_count)
 {
     size_t cap = 64, count = 0;
     KpNode *nodes = arena_array(arena, cap, sizeof *nodes);
@@ -290,7 +290,7 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
     for (uint32_t b = 1; b <= text->len; b++) {
         bool last = b == text->len;
         size_t e = glyph_at(f, 0, b);
-        bool hyphen = !last && text->hyph && text->hyph[b] && hyphen_break_ok(f, e);
+        bool hyphen = hyphenate && !last && text->hyph && text->hyph[b] && hyphen_break_ok(f, e);
         bool plain = !hyphen && (last || (text->breaks[b] && !after_hyphen(text, b)));
         if (!plain && !hyphen)
             continue;
@@ -438,7 +438,7 @@ Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double me
     bool ok = false;
     for (size_t t = 0; t < sizeof TOLERANCES / sizeof *TOLERANCES && !ok; t++)
         ok = kp_try(arena, &f, &g, text, measure, TOLERANCES[t], options && options->justify,
-                    &nodes, &count);
+                    options && options->justify, &nodes, &count);
     if (!ok)
         return paragraph_break(arena, text, size, measure);
     size_t lines = 0;

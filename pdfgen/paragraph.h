@@ -12,8 +12,9 @@
  * short word is avoided where the paragraph allows.  Where no setting is
  * within tolerance it loosens, and in the end falls back to
  * paragraph_break: a line is never overfull.
- * paragraph_set also breaks at the text's hyphenation points (text.h:
- * hyph), adding a hyphen, at most two lines in a row, never where
+ * Justified, paragraph_set also breaks at the text's hyphenation points
+ * (text.h: hyph), adding a hyphen (ragged text is not hyphenated: titles,
+ * headings and the large-print edition), at most two lines in a row, never where
  * HarfBuzz says the break would need the text shaped again.
  * In both, spaces at the end of a line hang (dropped, not measured).  Each
  * line is then put in visual order (Unicode bidi rule L2), so mixed

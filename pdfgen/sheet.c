@@ -18,22 +18,57 @@
 #define DRAFT_FILL {1.0f, 0.96f, 0.84f}
 #define DRAFT_EDGE {0.78f, 0.56f, 0.0f}
 
-/* Body type at 12 pt: the floor for patient material that may be read by
- * people with low vision; references may go smaller. */
-static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
-static const TypeStyle BODY_ITALIC = {STYLE_ITALIC, 12, 16.5, INK};
-static const TypeStyle HEADING = {STYLE_BOLD, 15, 19, BRAND};
-static const TypeStyle DRUG_NAME = {STYLE_BOLD, 26, 31, BRAND};
-static const TypeStyle DRUG_CLASS = {STYLE_REGULAR, 13, 18, MUTED};
-static const TypeStyle SERIES = {STYLE_REGULAR, 12, 16, BAND_TINT};
-static const TypeStyle TITLE = {STYLE_BOLD, 20, 25, WHITE};
-static const TypeStyle HELP_HEADING = {STYLE_BOLD, 14, 19, BRAND};
-static const TypeStyle PHONE = {STYLE_BOLD, 20, 27, BRAND};
-static const TypeStyle REFERENCE = {STYLE_REGULAR, 9, 11.5, INK};
-static const TypeStyle FOOTER = {STYLE_REGULAR, 9.5, 12, MUTED};
-static const TypeStyle RUNNING_HEAD = {STYLE_REGULAR, 9.5, 12, MUTED};
+/* The type of a sheet.  Regular: body at 12 pt, the floor for patient
+ * material that may be read by people with low vision; references may go
+ * smaller; running text justified.  Large print: body at 18 pt and nothing
+ * under 14 pt, headings larger, ragged right (large-print guidance advises
+ * against justification), list indents in proportion. */
+typedef struct SheetStyles {
+    TypeStyle body, body_italic, heading, drug_name, drug_class, series, title, help_heading,
+        phone, reference, footer, running_head;
+    double reference_min;      /* the smallest the references may go */
+    double bullet_indent, bullet_text_indent, number_text_indent;
+    bool justify;
+} SheetStyles;
+
+static const SheetStyles REGULAR = {
+    .body = {STYLE_REGULAR, 12, 16.5, INK},
+    .body_italic = {STYLE_ITALIC, 12, 16.5, INK},
+    .heading = {STYLE_BOLD, 15, 19, BRAND},
+    .drug_name = {STYLE_BOLD, 26, 31, BRAND},
+    .drug_class = {STYLE_REGULAR, 13, 18, MUTED},
+    .series = {STYLE_REGULAR, 12, 16, BAND_TINT},
+    .title = {STYLE_BOLD, 20, 25, WHITE},
+    .help_heading = {STYLE_BOLD, 14, 19, BRAND},
+    .phone = {STYLE_BOLD, 20, 27, BRAND},
+    .reference = {STYLE_REGULAR, 9, 11.5, INK},
+    .footer = {STYLE_REGULAR, 9.5, 12, MUTED},
+    .running_head = {STYLE_REGULAR, 9.5, 12, MUTED},
+    .reference_min = 8.5,
+    .bullet_indent = 6, .bullet_text_indent = 22, .number_text_indent = 16,
+    .justify = true,
+};
+
+static const SheetStyles LARGE = {
+    .body = {STYLE_REGULAR, 18, 25, INK},
+    .body_italic = {STYLE_ITALIC, 18, 25, INK},
+    .heading = {STYLE_BOLD, 22, 28, BRAND},
+    .drug_name = {STYLE_BOLD, 34, 41, BRAND},
+    .drug_class = {STYLE_REGULAR, 18, 25, MUTED},
+    .series = {STYLE_REGULAR, 16, 21, BAND_TINT},
+    .title = {STYLE_BOLD, 26, 32, WHITE},
+    .help_heading = {STYLE_BOLD, 20, 26, BRAND},
+    .phone = {STYLE_BOLD, 28, 36, BRAND},
+    .reference = {STYLE_REGULAR, 14, 18, INK},
+    .footer = {STYLE_REGULAR, 14, 17, MUTED},
+    .running_head = {STYLE_REGULAR, 14, 17, MUTED},
+    .reference_min = 14,
+    .bullet_indent = 8, .bullet_text_indent = 32, .number_text_indent = 30,
+    .justify = false,
+};
 
 typedef struct Sheet {
+    const SheetStyles *st;
     Tree *tree;
     Arena *arena;
     const Strings *s;
@@ -41,12 +76,12 @@ typedef struct Sheet {
 } Sheet;
 
 /* A block of one TEXT in the block's own font style. */
-/* Running text is justified; headings, titles and the phone number are
- * not. */
-static bool running_text(TypeStyle type)
+/* Running text is justified (in the regular edition); headings, titles
+ * and the phone number are not. */
+static bool running_text(const Sheet *sh, TypeStyle type)
 {
-    return type.size <= BODY.size && (type.leading == BODY.leading ||
-                                      type.leading == REFERENCE.leading);
+    return sh->st->justify && type.size <= sh->st->body.size &&
+           (type.leading == sh->st->body.leading || type.leading == sh->st->reference.leading);
 }
 
 static Node *block(Sheet *sh, Node *parent, NodeKind kind, const char *utf8, SourcePos pos,
@@ -55,7 +90,7 @@ static Node *block(Sheet *sh, Node *parent, NodeKind kind, const char *utf8, Sou
     Node *node = tree_add(sh->tree, parent, kind, pos);
     node->type = type;
     node->space_before = space_before;
-    node->justify = running_text(type) && kind != NODE_H1 && kind != NODE_H2;
+    node->justify = running_text(sh, type) && kind != NODE_H1 && kind != NODE_H2;
     tree_add_text(sh->tree, node, utf8, type.font, pos);
     return node;
 }
@@ -81,9 +116,9 @@ static const char *expand1(Arena *arena, const Text *template_text, const char *
 static Node *section(Sheet *sh, const char *title, SourcePos title_pos, const Text *body)
 {
     Node *sect = tree_add(sh->tree, sh->tree->root, NODE_SECT, title_pos);
-    heading(sh, sect, NODE_H2, title, title_pos, HEADING, 12);
+    heading(sh, sect, NODE_H2, title, title_pos, sh->st->heading, 12);
     if (body)
-        block(sh, sect, NODE_P, body->utf8, body->pos, BODY, 4);
+        block(sh, sect, NODE_P, body->utf8, body->pos, sh->st->body, 4);
     return sect;
 }
 
@@ -106,12 +141,13 @@ static void bullets(Sheet *sh, Node *sect, const TextList *list)
 {
     static const char bullet[] = "\xE2\x80\xA2"; /* U+2022 */
     Node *l = tree_add(sh->tree, sect, NODE_L, list->pos);
-    l->type = BODY;
-    l->justify = true;
+    l->type = sh->st->body;
+    l->justify = sh->st->justify;
     for (size_t i = 0; i < list->count; i++) {
         const Text *t = &list->items[i];
-        Node *item = list_item(sh, l, bullet, t->pos, 6, 22, i == 0 ? 4 : 3);
-        tree_add_text(sh->tree, item->last_child, t->utf8, BODY.font, t->pos);
+        Node *item = list_item(sh, l, bullet, t->pos, sh->st->bullet_indent,
+                               sh->st->bullet_text_indent, i == 0 ? 4 : 3);
+        tree_add_text(sh->tree, item->last_child, t->utf8, sh->st->body.font, t->pos);
     }
 }
 
@@ -157,15 +193,15 @@ static void citation(Sheet *sh, Node *body, const Reference *ref)
     while (next_url(s, at, &begin, &end)) {
         if (begin > at)
             tree_add_text(sh->tree, body, arena_strndup(sh->arena, s + at, begin - at),
-                          REFERENCE.font, pos);
+                          sh->st->reference.font, pos);
         Node *link = tree_add(sh->tree, body, NODE_LINK, pos);
         link->uri = arena_strndup(sh->arena, s + begin, end - begin);
         link->alt = link->uri;
-        tree_add_text(sh->tree, link, link->uri, REFERENCE.font, pos);
+        tree_add_text(sh->tree, link, link->uri, sh->st->reference.font, pos);
         at = end;
     }
     if (s[at] || at == 0)
-        tree_add_text(sh->tree, body, s + at, REFERENCE.font, pos);
+        tree_add_text(sh->tree, body, s + at, sh->st->reference.font, pos);
 }
 
 /* Citations are quoted as published, in English: on a sheet in another
@@ -177,9 +213,9 @@ static void references(Sheet *sh, const Content *content)
     const Drug *drug = sh->drug;
     Node *sect = section(sh, s->label_references.utf8, s->label_references.pos, NULL);
     Node *l = tree_add(sh->tree, sect, NODE_L, drug->references.pos);
-    l->type = REFERENCE;
-    l->justify = true;
-    l->min_size = 8.5; /* never smaller, even to spare a page */
+    l->type = sh->st->reference;
+    l->justify = sh->st->justify;
+    l->min_size = sh->st->reference_min; /* never smaller, even to spare a page */
     char language[16] = "";
     UErrorCode status = U_ZERO_ERROR;
     uloc_getLanguage(s->locale.utf8, language, sizeof language, &status);
@@ -191,7 +227,8 @@ static void references(Sheet *sh, const Content *content)
             continue; /* the loader has reported it */
         const char *number =
             arena_printf(sh->arena, "%s.", format_number(sh->arena, s->locale.utf8, (long)i + 1));
-        Node *item = list_item(sh, l, number, id->pos, 0, 16, i == 0 ? 4 : 3);
+        Node *item = list_item(sh, l, number, id->pos, 0, sh->st->number_text_indent,
+                               i == 0 ? 4 : 3);
         item->keep_together = true; /* a reference never splits across pages */
         Node *body = item->last_child;
         body->dir_from_text = true;
@@ -207,20 +244,20 @@ static void title_band(Sheet *sh)
     Node *band = tree_add(sh->tree, sh->tree->root, NODE_SECT, s->sheet_title.pos);
     band->deco = (Decoration){.pad = 14, .fill = true, .fill_color = BRAND, .radius = 6};
     band->keep_together = true;
-    block(sh, band, NODE_P, s->series.utf8, s->series.pos, SERIES, 0);
-    block(sh, band, NODE_P, s->sheet_title.utf8, s->sheet_title.pos, TITLE, 2);
+    block(sh, band, NODE_P, s->series.utf8, s->series.pos, sh->st->series, 0);
+    block(sh, band, NODE_P, s->sheet_title.utf8, s->sheet_title.pos, sh->st->title, 2);
 }
 
 static void drug_heading(Sheet *sh)
 {
     const Strings *s = sh->s;
     const Drug *drug = sh->drug;
-    block(sh, sh->tree->root, NODE_H1, drug->name.utf8, drug->name.pos, DRUG_NAME, 16);
+    block(sh, sh->tree->root, NODE_H1, drug->name.utf8, drug->name.pos, sh->st->drug_name, 16);
     /* "Drug type: {class}": the label part bold, each language with its
      * own punctuation and spacing around the value. */
     const char *label = s->drug_class_label.utf8, *slot = strstr(label, "{class}");
     Node *p = tree_add(sh->tree, sh->tree->root, NODE_P, drug->drug_class.pos);
-    p->type = DRUG_CLASS;
+    p->type = sh->st->drug_class;
     p->space_before = 2;
     tree_add_text(sh->tree, p, arena_strndup(sh->arena, label, (size_t)(slot - label)),
                   STYLE_BOLD, s->drug_class_label.pos);
@@ -236,10 +273,10 @@ static void helpline(Sheet *sh)
                              .line_width = 1.2, .stroke = BRAND, .radius = 6};
     box->keep_together = true;
     box->space_before = 20;
-    heading(sh, box, NODE_H2, s->helpline_heading.utf8, s->helpline_heading.pos, HELP_HEADING, 0);
-    block(sh, box, NODE_P, s->helpline_text.utf8, s->helpline_text.pos, BODY, 3);
+    heading(sh, box, NODE_H2, s->helpline_heading.utf8, s->helpline_heading.pos, sh->st->help_heading, 0);
+    block(sh, box, NODE_P, s->helpline_text.utf8, s->helpline_text.pos, sh->st->body, 3);
     Node *phone = tree_add(sh->tree, box, NODE_P, s->helpline_phone.pos);
-    phone->type = PHONE;
+    phone->type = sh->st->phone;
     phone->space_before = 6;
     const char *uri = tel_uri(sh->arena, s->helpline_phone.utf8);
     Node *holder = phone;
@@ -249,8 +286,8 @@ static void helpline(Sheet *sh)
         holder->alt = arena_printf(sh->arena, "%s %s", s->helpline_heading.utf8,
                                    s->helpline_phone.utf8);
     }
-    tree_add_text(sh->tree, holder, s->helpline_phone.utf8, PHONE.font, s->helpline_phone.pos);
-    block(sh, box, NODE_P, s->helpline_reach.utf8, s->helpline_reach.pos, BODY, 2);
+    tree_add_text(sh->tree, holder, s->helpline_phone.utf8, sh->st->phone.font, s->helpline_phone.pos);
+    block(sh, box, NODE_P, s->helpline_reach.utf8, s->helpline_reach.pos, sh->st->body, 2);
 }
 
 static Node *artifact(Sheet *sh, Furniture role, TypeStyle type, SourcePos pos)
@@ -264,17 +301,17 @@ static Node *artifact(Sheet *sh, Furniture role, TypeStyle type, SourcePos pos)
 static void furniture(Sheet *sh, const char *date)
 {
     const Strings *s = sh->s;
-    Node *head = artifact(sh, FURNITURE_HEAD, RUNNING_HEAD, sh->drug->name.pos);
+    Node *head = artifact(sh, FURNITURE_HEAD, sh->st->running_head, sh->drug->name.pos);
     tree_add_text(sh->tree, head, sh->drug->name.utf8, STYLE_BOLD, sh->drug->name.pos);
     tree_add_text(sh->tree, head, " \xC2\xB7 ", STYLE_REGULAR, s->series.pos); /* middle dot */
     tree_add_text(sh->tree, head, s->series.utf8, STYLE_REGULAR, s->series.pos);
-    Node *rule = artifact(sh, FURNITURE_FOOT_RULE, FOOTER, s->page_of.pos);
+    Node *rule = artifact(sh, FURNITURE_FOOT_RULE, sh->st->footer, s->page_of.pos);
     rule->deco = (Decoration){.fill = true, .fill_color = MUTED};
-    Node *start = artifact(sh, FURNITURE_FOOT_START, FOOTER, s->last_revised.pos);
+    Node *start = artifact(sh, FURNITURE_FOOT_START, sh->st->footer, s->last_revised.pos);
     tree_add_text(sh->tree, start, expand1(sh->arena, &s->last_revised, "date", date),
-                  FOOTER.font, s->last_revised.pos);
-    Node *end = artifact(sh, FURNITURE_FOOT_END, FOOTER, s->page_of.pos);
-    tree_add_text(sh->tree, end, s->page_of.utf8, FOOTER.font, s->page_of.pos);
+                  sh->st->footer.font, s->last_revised.pos);
+    Node *end = artifact(sh, FURNITURE_FOOT_END, sh->st->footer, s->page_of.pos);
+    tree_add_text(sh->tree, end, s->page_of.utf8, sh->st->footer.font, s->page_of.pos);
 }
 
 Tree *sheet_tree(Arena *arena, const SheetRequest *request)
@@ -284,10 +321,11 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
     const char *date = format_date(arena, s, &drug->last_revised);
     if (!date)
         return NULL;
-    Sheet sh = {.arena = arena, .s = s, .drug = drug};
+    Sheet sh = {.arena = arena, .s = s, .drug = drug,
+                .st = request->size == SIZE_LARGE ? &LARGE : &REGULAR};
     sh.tree = tree_new(arena, s->locale.utf8,
                        uloc_isRightToLeft(s->locale.utf8) ? DIR_RTL : DIR_LTR, drug->id.pos);
-    sh.tree->root->type = BODY;
+    sh.tree->root->type = sh.st->body;
     /* Drug names are never hyphenated: a patient reads them off a
      * prescription. */
     const Language *lang = request->language;
@@ -299,7 +337,7 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
     title_band(&sh);
     if (s->draft_notice.utf8) {
         Node *note = block(&sh, sh.tree->root, NODE_NOTE, s->draft_notice.utf8,
-                           s->draft_notice.pos, BODY_ITALIC, 0);
+                           s->draft_notice.pos, sh.st->body_italic, 0);
         note->deco = (Decoration){.pad = 10, .fill = true, .fill_color = DRAFT_FILL,
                                   .line_width = 1, .stroke = DRAFT_EDGE, .radius = 4};
         note->keep_together = true;
@@ -320,7 +358,7 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
                          s->label_serious_side_effects.pos, NULL),
             &drug->serious_side_effects);
     helpline(&sh);
-    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, BODY_ITALIC, 12);
+    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, sh.st->body_italic, 12);
     references(&sh, request->content);
     sh.tree->root->last_child->first_child->space_before = 16;
     furniture(&sh, date);

@@ -22,12 +22,15 @@
 #include "text.h"
 #include "tree.h"
 
+typedef enum SheetSize { SIZE_REGULAR, SIZE_LARGE } SheetSize;
+
 typedef struct SheetRequest {
     const Content *content;
     const Language *language;
     const Drug *drug;
     Paper paper;
     const char *creator; /* "pdfgen 0.1.0" */
+    SheetSize size;      /* SIZE_LARGE: the large-print edition */
 } SheetRequest;
 
 Tree *sheet_tree(Arena *arena, const SheetRequest *request);

@@ -414,6 +414,66 @@ class ContentTests(unittest.TestCase):
                     self.assertIn(normalize(strings["draft_notice"]), text)
 
 
+STATS = re.compile(r"^(\S+)/(\S+): (\d+) pages, last (\d+)% full; (\d+) lines, (\d+) justified, "
+                   r"(\d+) hyphenated, (\d+) runts, (\d+) overfull")
+
+
+class TypesetTests(unittest.TestCase):
+    """How the sheets are set, from `build --stats`, on both papers and in
+    both sizes: no line overfull, no stranded last page."""
+
+    def stats(self, *args):
+        out = tempfile.mkdtemp(prefix="pdfgen-stats-")
+        try:
+            r = pdfgen("build", "--quiet", "--stats", "--content", CONTENT, "--out", out, *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rows = [STATS.match(line) for line in r.stdout.splitlines()]
+            self.assertTrue(rows and all(rows), r.stdout[:500])
+            return rows, out
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+
+    def test_no_overfull_no_stranded_page(self):
+        for paper in ("letter", "a4"):
+            rows, out = self.stats("--paper", paper)
+            shutil.rmtree(out, ignore_errors=True)
+            self.assertEqual(len(rows), 42)
+            for m in rows:
+                sheet, pages, fill = "%s/%s" % (m[1], m[2]), int(m[3]), int(m[4])
+                with self.subTest(sheet=sheet, paper=paper):
+                    self.assertEqual(int(m[9]), 0, "overfull lines")
+                    if pages > 1:
+                        self.assertGreaterEqual(fill, 25, "last page %d%% full" % fill)
+            # running text is justified, and the languages with a dictionary hyphenate
+            total = {m[1]: 0 for m in rows}
+            for m in rows:
+                self.assertGreater(int(m[6]), 0)
+                total[m[1]] += int(m[7])
+            for lang in ("en", "es", "fr", "pt", "ru"):
+                self.assertGreater(total[lang], 0, lang)
+
+    def test_large_print(self):
+        rows, out = self.stats("--size", "large", "--lang", "en", "--lang", "ar")
+        try:
+            for m in rows:
+                with self.subTest(sheet=m[1] + "/" + m[2]):
+                    self.assertEqual(int(m[9]), 0, "overfull lines")
+                    self.assertEqual(int(m[6]), 0, "large print is ragged right")
+                    path = os.path.join(out, m[1], "large", m[2] + ".pdf")
+                    self.assertTrue(os.path.exists(path), path)
+                    # nothing under 14 pt: word boxes are at least 14 pt tall
+                    r = run(["pdftotext", "-bbox", path, "-"])
+                    heights = [float(b) - float(a) for a, b in
+                               re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', r.stdout)]
+                    self.assertTrue(heights)
+                    self.assertGreaterEqual(min(heights), 14 * 1.2)
+                    text = run(["pdftotext", path, "-"]).stdout
+                    self.assertIn(load(os.path.join(CONTENT, m[1], m[2] + ".yaml"))["name"], text)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+
 class TreeTests(unittest.TestCase):
     """`pdfgen tree` against the golden dumps in tests/tree/: a change to the
     template or the tree shows up as a readable diff.  To accept one on

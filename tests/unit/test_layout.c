@@ -135,7 +135,7 @@ static void grow_and_check(Fixture *f, const char *lang, Paper paper)
             memcpy(items + drug.common_side_effects.count, extra, n * sizeof *items);
             grown.common_side_effects.items = items;
             grown.common_side_effects.count += n;
-            SheetRequest request = {f->content, language, &grown, paper, "pdfgen test"};
+            SheetRequest request = {f->content, language, &grown, paper, "pdfgen test", SIZE_REGULAR};
             Document *doc = sheet_document(&arena, f->shaper, &request);
             assert_non_null(doc);
             size_t pages = check_document(doc);
@@ -156,7 +156,7 @@ static void test_paper_sizes(void **state)
     const Language *en = content_language(f->content, "en");
     for (int paper = PAPER_LETTER; paper <= PAPER_A4; paper++) {
         Arena arena = {0};
-        SheetRequest request = {f->content, en, &en->drugs[0], (Paper)paper, "pdfgen test"};
+        SheetRequest request = {f->content, en, &en->drugs[0], (Paper)paper, "pdfgen test", SIZE_REGULAR};
         Document *doc = sheet_document(&arena, f->shaper, &request);
         assert_non_null(doc);
         if (paper == PAPER_LETTER) {
@@ -242,7 +242,7 @@ static void test_boxes_point_at_nodes(void **state)
     Fixture *f = *state;
     const Language *en = content_language(f->content, "en");
     Arena arena = {0};
-    SheetRequest request = {f->content, en, &en->drugs[0], PAPER_LETTER, "pdfgen test"};
+    SheetRequest request = {f->content, en, &en->drugs[0], PAPER_LETTER, "pdfgen test", SIZE_REGULAR};
     Document *doc = sheet_document(&arena, f->shaper, &request);
     assert_non_null(doc);
     assert_non_null(doc->tree);
@@ -291,7 +291,7 @@ static void test_rtl_geometry(void **state)
     Shaper *shaper = shaper_open(f->fonts, ar->strings.locale.utf8);
     for (size_t d = 0; d < ar->drug_count; d++) {
         Arena arena = {0};
-        SheetRequest request = {f->content, ar, &ar->drugs[d], PAPER_LETTER, "pdfgen test"};
+        SheetRequest request = {f->content, ar, &ar->drugs[d], PAPER_LETTER, "pdfgen test", SIZE_REGULAR};
         Document *doc = sheet_document(&arena, shaper, &request);
         assert_non_null(doc);
         int lines = 0;
@@ -356,7 +356,7 @@ static void test_cjk_geometry(void **state)
         assert_non_null(lang);
         Shaper *shaper = shaper_open(f->fonts, lang->strings.locale.utf8);
         Arena arena = {0};
-        SheetRequest request = {f->content, lang, &lang->drugs[0], PAPER_A4, "pdfgen test"};
+        SheetRequest request = {f->content, lang, &lang->drugs[0], PAPER_A4, "pdfgen test", SIZE_REGULAR};
         Document *doc = sheet_document(&arena, shaper, &request);
         assert_non_null(doc);
         int lines = 0;

@@ -1,0 +1,197 @@
+/* Unit tests for typesetting: hyphenation points from Debian's
+ * dictionaries, and Knuth-Plass setting (justified lines at the measure,
+ * none overfull, at most two hyphens in a row, no runt). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "fonts.h"
+#include "hyphenate.h"
+#include "paragraph.h"
+#include "text.h"
+
+/* The word with a '-' at each hyphenation point. */
+static char *marked(const char *locale, const char *text, const char *const *whole,
+                    const uint8_t *keep)
+{
+    Hyphenator *h = hyphenator_open(locale);
+    size_t n = strlen(text);
+    uint8_t *hyph = calloc(n + 1, 1);
+    hyphenate_text(h, text, (uint32_t)n, keep, whole, hyph);
+    char *out = calloc(2 * n + 1, 1), *at = out;
+    for (size_t b = 0; b < n; b++) {
+        if (hyph[b])
+            *at++ = '-';
+        *at++ = text[b];
+    }
+    free(hyph);
+    hyphenator_close(h);
+    return out;
+}
+
+static void expect(const char *locale, const char *text, const char *want)
+{
+    char *got = marked(locale, text, NULL, NULL);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_english_words(void **state)
+{
+    (void)state;
+    /* the last word of a paragraph stays whole, hence "end" */
+    expect("en-US", "information treatment pancreatic end", "in-for-ma-tion treat-ment pan-cre-atic end");
+}
+
+static void test_spanish_words(void **state)
+{
+    (void)state;
+    expect("es-US", "medicamentos quimioterapia fin", "me-di-ca-men-tos qui-mio-te-ra-pia fin");
+}
+
+static void test_other_dictionaries(void **state)
+{
+    (void)state;
+    expect("fr", "médicaments fin", "mé-di-ca-ments fin");
+    expect("pt-BR", "medicamentos fim", "me-di-ca-men-tos fim");
+    /* KOI8-R dictionary, UTF-8 text */
+    expect("ru", "препараты конец", "препа-ра-ты конец");
+}
+
+static void test_minimum_fragments(void **state)
+{
+    (void)state;
+    /* English: two letters before a hyphen, three after */
+    char *got = marked("en-US", "tumors inhibitor end", NULL, NULL);
+    assert_null(strstr(got, "-rs"));
+    assert_null(strstr(got, " i-n"));
+    free(got);
+}
+
+static void test_kept_whole(void **state)
+{
+    (void)state;
+    const char *const whole[] = {"Sunitinib", NULL};
+    char *got = marked("en-US", "sunitinib information end", whole, NULL);
+    assert_string_equal(got, "sunitinib in-for-ma-tion end"); /* any case */
+    free(got);
+    const char *text = "information information end";
+    uint8_t keep[64] = {0};
+    memset(keep, 1, 11); /* the first word is a web address, say */
+    got = marked("en-US", text, NULL, keep);
+    assert_string_equal(got, "information in-for-ma-tion end");
+    free(got);
+}
+
+static void test_soft_hyphens(void **state)
+{
+    (void)state;
+    /* a soft hyphen decides, even where no dictionary exists */
+    char *got = marked("tl", "gamot\xC2\xAD" "na wakas", NULL, NULL);
+    assert_string_equal(got, "gamot\xC2\xAD-na wakas");
+    free(got);
+}
+
+/* ---- setting ------------------------------------------------------------- */
+
+typedef struct Fixture {
+    FontSet *fonts;
+    Shaper *en;
+} Fixture;
+
+static int setup(void **state)
+{
+    Fixture *f = calloc(1, sizeof *f);
+    f->fonts = fontset_open(NULL);
+    assert_non_null(f->fonts);
+    f->en = shaper_open(f->fonts, "en-US");
+    assert_non_null(f->en);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+    shaper_close(f->en);
+    fontset_free(f->fonts);
+    free(f);
+    return 0;
+}
+
+static const char PARAGRAPH[] =
+    "Targeted drugs act in a different way than standard chemotherapy drugs. They are aimed "
+    "at certain parts of cancer cells. They sometimes help when chemotherapy does not, and "
+    "their side effects are often not the same as those of chemotherapy. For pancreatic "
+    "neuroendocrine tumors, these drugs either stop angiogenesis (the forming of new blood "
+    "vessels that supply a cancer with food) or block proteins in cancer cells called "
+    "tyrosine kinases, which help the cells grow and stay alive.";
+
+static void test_justified_lines(void **state)
+{
+    Fixture *f = *state;
+    for (double measure = 180; measure <= 500; measure += 40) {
+        Arena arena = {0};
+        TextPiece piece = {PARAGRAPH, STYLE_REGULAR, {"t.yaml", 1, 1}, false, NULL};
+        const ShapedText *text = text_shape(f->en, &arena, &piece, 1, DIRECTION_OF_DOCUMENT);
+        assert_non_null(text);
+        SetOptions set = {.justify = true};
+        Lines lines = paragraph_set(&arena, text, 12, measure, &set);
+        assert_true(lines.count >= 2);
+        int in_row = 0;
+        for (size_t i = 0; i < lines.count; i++) {
+            const Line *ln = &lines.lines[i];
+            if (ln->width > measure + 0.05)
+                fail_msg("line %zu overfull at measure %.0f: %.2f", i, measure, ln->width);
+            if (ln->justified && fabs(ln->width - measure) > 0.05)
+                fail_msg("justified line %zu is %.2f wide, not %.0f", i, ln->width, measure);
+            in_row = ln->hyphenated ? in_row + 1 : 0;
+            assert_true(in_row <= 2);
+        }
+        /* the last line is not a runt: more than one word, or long */
+        const Line *last = &lines.lines[lines.count - 1];
+        bool words = false;
+        for (uint32_t b = last->slices[0].text_begin + 1; b < text->len; b++)
+            words |= text->breaks[b] && text_is_space_at(text, b - 1);
+        assert_true(words || last->width >= 0.25 * measure);
+        arena_free(&arena);
+    }
+}
+
+/* A word wider than the measure is broken, never overfull. */
+static void test_never_overfull(void **state)
+{
+    Fixture *f = *state;
+    Arena arena = {0};
+    TextPiece piece = {"see https://www.example.org/averyveryveryverylongpathwithoutanybreak "
+                       "for details", STYLE_REGULAR, {"t.yaml", 1, 1}, false, NULL};
+    const ShapedText *text = text_shape(f->en, &arena, &piece, 1, DIRECTION_OF_DOCUMENT);
+    SetOptions set = {.justify = true};
+    Lines lines = paragraph_set(&arena, text, 12, 120, &set);
+    for (size_t i = 0; i < lines.count; i++)
+        assert_true(lines.lines[i].width <= 120 + 0.05);
+    arena_free(&arena);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_english_words),
+        cmocka_unit_test(test_spanish_words),
+        cmocka_unit_test(test_other_dictionaries),
+        cmocka_unit_test(test_minimum_fragments),
+        cmocka_unit_test(test_kept_whole),
+        cmocka_unit_test(test_soft_hyphens),
+        cmocka_unit_test_setup_teardown(test_justified_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_never_overfull, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
