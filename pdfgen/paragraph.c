@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 /* The paragraph's glyphs flattened in logical order, with a running sum
  * of advances so any candidate line's width is one subtraction. */
 typedef struct Flat {
@@ -234,21 +237,51 @@ static bool hyphen_break_ok(const Flat *f, size_t e)
            hyphen_glyph(f->run[e - 1]->font, &gid, &adv);
 }
 
+/* Chinese and Japanese have no spaces: a line is justified by spacing
+ * its characters out (JLREQ, CLREQ), up to a quarter em between two, at
+ * the places a line may break between them. */
+#define CJK_STRETCH 0.25
+
 typedef struct Glue {
     double *width; /* width[k]: of the interword spaces among glyphs [0, k) */
     size_t *count;
+    size_t *gaps;  /* gaps[k]: the CJK inter-character gaps before glyphs 1..k-1 */
+    bool *gap;     /* gap[k]: a gap before glyph k */
 } Glue;
+
+static bool wide_at(const ShapedText *text, uint32_t at)
+{
+    UChar32 c;
+    uint32_t i = at;
+    U8_NEXT(text->text, i, text->len, c);
+    int w = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+    return (w == U_EA_WIDE || w == U_EA_FULLWIDTH) &&
+           u_getIntPropertyValue(c, UCHAR_HANGUL_SYLLABLE_TYPE) == U_HST_NOT_APPLICABLE;
+}
 
 static Glue glue_of(Arena *arena, const Flat *f, const ShapedText *text)
 {
     Glue g = {arena_array(arena, f->count + 1, sizeof *g.width),
-              arena_array(arena, f->count + 1, sizeof *g.count)};
+              arena_array(arena, f->count + 1, sizeof *g.count),
+              arena_array(arena, f->count + 2, sizeof *g.gaps),
+              arena_array(arena, f->count + 1, sizeof *g.gap)};
     for (size_t k = 0; k < f->count; k++) {
         bool space = text_is_space_at(text, f->cluster[k]) && f->sum[k + 1] > f->sum[k];
         g.width[k + 1] = g.width[k] + (space ? f->sum[k + 1] - f->sum[k] : 0);
         g.count[k + 1] = g.count[k] + space;
+        g.gap[k] = k > 0 && f->cluster[k] != f->cluster[k - 1] && text->breaks[f->cluster[k]] &&
+                   !(f->run[k]->level & 1) && wide_at(text, f->cluster[k - 1]) &&
+                   wide_at(text, f->cluster[k]);
+        g.gaps[k + 1] = g.gaps[k] + g.gap[k];
     }
+    g.gaps[f->count + 1] = g.gaps[f->count];
     return g;
+}
+
+/* The CJK gaps strictly inside the line [s, t). */
+static size_t gaps_inside(const Glue *g, size_t s, size_t t)
+{
+    return t > s + 1 ? g->gaps[t] - g->gaps[s + 1] : 0;
 }
 
 /* A feasible break: the line ending here, and the best way to get to it. */
@@ -281,8 +314,8 @@ static bool has_break_inside(const Flat *f, const ShapedText *text, size_t start
 }
 
 static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText *text,
-                   double measure, double tolerance, bool can_shrink, bool hyphenate,
-                   KpNode **out, size_t *out_count)
+                   double size, double measure, double tolerance, bool can_shrink,
+                   bool hyphenate, KpNode **out, size_t *out_count)
 {
     size_t cap = 64, count = 0;
     KpNode *nodes = arena_array(arena, cap, sizeof *nodes);
@@ -313,6 +346,7 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
                 continue;
             double w = f->sum[t] - f->sum[s] + hyphen_width;
             double space = g->width[t] - g->width[s];
+            double stretch = space * STRETCH + gaps_inside(g, s, t) * CJK_STRETCH * size;
             double r;
             /* ragged lines are set as they are: no shrinking */
             if (w > measure)
@@ -320,7 +354,7 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
             else if (forced)
                 r = 0; /* the last line is not stretched */
             else
-                r = space > 0 ? (measure - w) / (space * STRETCH) : 1e9;
+                r = stretch > 0 ? (measure - w) / stretch : 1e9;
             if (r < -1) {
                 from->active = false; /* only wider from here on */
                 continue;
@@ -371,8 +405,8 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
 /* Widens or narrows the line's interword spaces by ratio, in font units
  * on copies of its glyphs, the rounding carried so the line ends at the
  * measure. */
-static void justify(Arena *arena, Line *line, const Flat *f, const ShapedText *text,
-                    size_t start, size_t end, double ratio, double size)
+static void justify(Arena *arena, Line *line, const Flat *f, const Glue *g,
+                    const ShapedText *text, size_t start, size_t end, double ratio, double size)
 {
     double carry = 0;
     double total = 0;
@@ -387,12 +421,15 @@ static void justify(Arena *arena, Line *line, const Flat *f, const ShapedText *t
                 f->index[i] >= sl->first + sl->count)
                 continue;
             Glyph *gl = &copy[f->index[i] - sl->first];
-            if (text_is_space_at(text, f->cluster[i]) && gl->x_advance > 0) {
-                double want = gl->x_advance * (ratio > 0 ? STRETCH : SHRINK) * ratio + carry;
-                int32_t add = (int32_t)lround(want);
-                carry = want - add;
-                gl->x_advance += add;
-            }
+            double want = carry;
+            if (text_is_space_at(text, f->cluster[i]) && gl->x_advance > 0)
+                want += gl->x_advance * (ratio > 0 ? STRETCH : SHRINK) * ratio;
+            /* a CJK gap after this glyph: its advance carries the space */
+            if (ratio > 0 && i + 1 < end && g->gap[i + 1])
+                want += CJK_STRETCH * sl->run->font->upem * ratio;
+            int32_t add = (int32_t)lround(want);
+            carry = want - add;
+            gl->x_advance += add;
         }
         for (size_t i = 0; i < sl->count; i++)
             width += copy[i].x_advance * scale;
@@ -437,7 +474,7 @@ Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double me
     size_t count = 0;
     bool ok = false;
     for (size_t t = 0; t < sizeof TOLERANCES / sizeof *TOLERANCES && !ok; t++)
-        ok = kp_try(arena, &f, &g, text, measure, TOLERANCES[t], options && options->justify,
+        ok = kp_try(arena, &f, &g, text, size, measure, TOLERANCES[t], options && options->justify,
                     options && options->justify, &nodes, &count);
     if (!ok)
         return paragraph_break(arena, text, size, measure);
@@ -461,7 +498,7 @@ Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double me
         if (line.ratio > MAX_JUSTIFY)
             line.ratio = 0;
         if (options && options->justify && line.ratio != 0)
-            justify(arena, &line, &f, text, from->next, n->end, line.ratio, size);
+            justify(arena, &line, &f, &g, text, from->next, n->end, line.ratio, size);
         out.lines[--k] = line;
     }
     return out;

@@ -346,6 +346,8 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
     return 1;
 }
 
+static void compress_punctuation(const ShapedText *text, ShapedRun *run);
+
 static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
                      const PieceSpan *piece)
 {
@@ -385,7 +387,53 @@ static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shape
             ok = 0;
         }
     }
+    if (!(run->level & 1))
+        compress_punctuation(text, run);
     return ok;
+}
+
+/* Full-width CJK punctuation takes a whole em, half of it blank: on the
+ * right of a closing mark (、。」）), on the left of an opening one (「（).
+ * Where two come together the blank between them is halved (JLREQ 3.1.4,
+ * CLREQ): the closing mark before another mark gives up its right half,
+ * the opening mark after another mark its left half. */
+static bool closing_mark(UChar32 c)
+{
+    return c == 0x3001 || c == 0x3002 || c == 0xFF0C || c == 0xFF0E || c == 0x300D ||
+           c == 0x300F || c == 0xFF09 || c == 0x3011 || c == 0x3015 || c == 0x300B ||
+           c == 0x3009 || c == 0x201D || c == 0xFF1A || c == 0xFF1B;
+}
+
+static bool opening_mark(UChar32 c)
+{
+    return c == 0x300C || c == 0x300E || c == 0xFF08 || c == 0x3010 || c == 0x3014 ||
+           c == 0x300A || c == 0x3008 || c == 0x201C;
+}
+
+static UChar32 char_at(const ShapedText *text, uint32_t at)
+{
+    UChar32 c;
+    U8_NEXT(text->text, at, text->len, c);
+    return c;
+}
+
+static void compress_punctuation(const ShapedText *text, ShapedRun *run)
+{
+    int32_t em = (int32_t)run->font->upem;
+    for (size_t i = 0; i + 1 < run->glyph_count; i++) {
+        Glyph *a = &run->glyphs[i], *b = &run->glyphs[i + 1];
+        if (a->cluster == b->cluster || a->x_advance != em || b->x_advance != em)
+            continue;
+        UChar32 ca = char_at(text, a->cluster), cb = char_at(text, b->cluster);
+        bool a_mark = closing_mark(ca) || opening_mark(ca);
+        bool b_mark = closing_mark(cb) || opening_mark(cb);
+        if (closing_mark(ca) && b_mark) {
+            a->x_advance -= em / 2;
+        } else if (a_mark && opening_mark(cb)) {
+            b->x_offset -= em / 2;
+            b->x_advance -= em / 2;
+        }
+    }
 }
 
 static ShapedRun *push_run(Arena *arena, ShapedRun **runs, size_t *count, size_t *cap)
