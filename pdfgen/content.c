@@ -11,6 +11,11 @@
  * problem; a syntax error only ends the file it is in. */
 #include "content.h"
 
+#include <unicode/uchar.h>
+#include <unicode/unumsys.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
 #include "alloc.h"
 #include "diag.h"
 
@@ -489,6 +494,7 @@ static const Field strings_fields[] = {
     TEMPLATE(Strings, "page_of", page_of, page_placeholders),
     OPTIONAL_LIST(Strings, "month_names", month_names),
     OPTIONAL_TEMPLATE(Strings, "date_format", date_format, date_parts),
+    OPTIONAL_TEXT(Strings, "digits", digits),
 };
 static const Table strings_table = TABLE(strings_fields);
 
@@ -1012,6 +1018,77 @@ static void check_same_drugs(const Loader *L, const Listing *listings)
     }
 }
 
+/* ---- one digit system per sheet ---------------------------------------- */
+
+/* The zero of the language's digit system (U+0030, U+0660, U+0966, ...),
+ * or -1 (reported) for a name CLDR does not know. */
+static UChar32 digit_zero(const Strings *s)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UNumberingSystem *ns = s->digits.utf8 ? unumsys_openByName(s->digits.utf8, &status)
+                                          : unumsys_open(s->locale.utf8, &status);
+    UChar desc[16];
+    int32_t n = U_SUCCESS(status) && !unumsys_isAlgorithmic(ns)
+                    ? unumsys_getDescription(ns, desc, 16, &status)
+                    : 0;
+    if (ns)
+        unumsys_close(ns);
+    if (U_FAILURE(status) || n < 10) {
+        if (s->digits.utf8)
+            diag_error(&s->digits.pos, "unknown digit system '%s' (a CLDR numbering system "
+                       "with ten digits: latn, arab, arabext, deva, ...)", s->digits.utf8);
+        return -1;
+    }
+    UChar32 zero;
+    U16_GET(desc, 0, 0, n, zero);
+    return zero;
+}
+
+/* Warns once per value that writes digits of another system than the
+ * sheet's (a translator typing "٢٤" on a sheet set in Western digits). */
+static void check_digits_in(const Text *t, UChar32 zero, const char *system)
+{
+    if (!t->utf8)
+        return;
+    int32_t len = (int32_t)strlen(t->utf8);
+    for (int32_t i = 0; i < len;) {
+        UChar32 c;
+        U8_NEXT(t->utf8, i, len, c);
+        int32_t v = u_charDigitValue(c);
+        if (c >= 0 && v >= 0 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER && c - v != zero) {
+            diag_warning(&t->pos, "digit U+%04X is not of this language's digit system (%s): "
+                         "the numbers pdfgen writes on the sheet use %s; write this one so too, "
+                         "or change 'digits' in strings.yaml", (unsigned)c, system, system);
+            return;
+        }
+    }
+}
+
+static void check_digits(const Language *lang)
+{
+    const Strings *s = &lang->strings;
+    UChar32 zero = digit_zero(s);
+    if (zero < 0)
+        return;
+    const char *system = s->digits.utf8 ? s->digits.utf8 : "the locale's default";
+    /* the phone number is dialled as written, whatever the sheet's digits */
+    const Text *strings[] = {&s->sheet_title, &s->series, &s->draft_notice, &s->helpline_heading,
+                             &s->helpline_text, &s->helpline_reach, &s->disclaimer};
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+        check_digits_in(strings[i], zero, system);
+    for (size_t d = 0; d < lang->drug_count; d++) {
+        const Drug *drug = &lang->drugs[d];
+        const Text *texts[] = {&drug->drug_class, &drug->targeted_drugs, &drug->how_it_works,
+                               &drug->how_it_is_taken, &drug->who_it_is_for};
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+            check_digits_in(texts[i], zero, system);
+        for (size_t i = 0; i < drug->common_side_effects.count; i++)
+            check_digits_in(&drug->common_side_effects.items[i], zero, system);
+        for (size_t i = 0; i < drug->serious_side_effects.count; i++)
+            check_digits_in(&drug->serious_side_effects.items[i], zero, system);
+    }
+}
+
 Content *content_load(const char *dir)
 {
     char **codes;
@@ -1050,6 +1127,9 @@ Content *content_load(const char *dir)
     }
     free(codes); /* the strings now belong to the languages */
     check_same_drugs(&L, listings);
+    for (size_t i = 0; i < c->language_count; i++)
+        if (c->languages[i].strings.locale.utf8)
+            check_digits(&c->languages[i]);
 
     for (size_t i = 0; i < count; i++) {
         free_names(listings[i].stems, listings[i].count);

@@ -16,6 +16,9 @@
 /* pos may be NULL or have file == NULL: then the line reads "pdfgen: error: …". */
 void diag_error(const SourcePos *pos, const char *fmt, ...) PDFGEN_PRINTF(2, 3);
 unsigned diag_error_count(void);
+/* The same, "warning:", not counted: something to look at that does not
+ * stop a build. */
+void diag_warning(const SourcePos *pos, const char *fmt, ...) PDFGEN_PRINTF(2, 3);
 void diag_reset(void);
 
 #endif

@@ -504,8 +504,9 @@ static int furniture_lines(Paginator *p, Shaper *shaper, const Node *node, size_
     Flow scratch = {.arena = p->arena, .doc_lang = node->lang};
     collect_pieces(&scratch, node, &pieces);
     const char *names[] = {"page", "pages"};
-    const char *values[] = {format_number(p->arena, node->lang, (long)pg + 1),
-                            format_number(p->arena, node->lang, (long)p->doc->page_count)};
+    const char *locale = p->doc->tree->number_locale ? p->doc->tree->number_locale : node->lang;
+    const char *values[] = {format_number(p->arena, locale, (long)pg + 1),
+                            format_number(p->arena, locale, (long)p->doc->page_count)};
     for (size_t i = 0; i < pieces.count; i++)
         if (strchr(pieces.pieces[i].utf8, '{'))
             pieces.pieces[i].utf8 =

@@ -62,7 +62,7 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date)
 {
     if (strings->date_format.utf8 && strings->month_names.count == 12)
         return format_date_from_strings(arena, strings, date);
-    const char *locale = strings->locale.utf8;
+    const char *locale = format_locale(arena, strings);
     UErrorCode status = U_ZERO_ERROR;
     UChar utc[] = {'U', 'T', 'C', 0};
     UCalendar *cal = ucal_open(utc, -1, locale, UCAL_GREGORIAN, &status);
@@ -93,6 +93,13 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date)
     if (cal)
         ucal_close(cal);
     return out;
+}
+
+const char *format_locale(Arena *arena, const Strings *strings)
+{
+    if (!strings->digits.utf8)
+        return strings->locale.utf8;
+    return arena_printf(arena, "%s@numbers=%s", strings->locale.utf8, strings->digits.utf8);
 }
 
 char *format_number(Arena *arena, const char *locale, long value)

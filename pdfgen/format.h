@@ -20,6 +20,11 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date);
  * reported an error. */
 char *format_number(Arena *arena, const char *locale, long value);
 
+/* The locale numbers and dates are formatted in for a language: its
+ * locale, with the strings' digit system when they choose one
+ * ("ar@numbers=latn"). */
+const char *format_locale(Arena *arena, const Strings *strings);
+
 /* Replace each {name} by the value given for it; names not listed are left
  * as they are (the loader has already rejected unknown placeholders).
  * A placeholder may appear any number of times ("{date} ... {date}"): the

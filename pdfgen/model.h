@@ -71,6 +71,10 @@ typedef struct Strings {
      * Creole): the month names and a template with {day} {month} {year}. */
     TextList month_names;
     Text date_format;
+    /* Optional: the digits every number pdfgen writes on the language's
+     * sheets uses (a CLDR numbering system: latn, arab, deva, ...); by
+     * default CLDR's for the locale. */
+    Text digits;
 } Strings;
 
 typedef struct Drug {

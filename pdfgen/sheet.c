@@ -226,7 +226,8 @@ static void references(Sheet *sh, const Content *content)
         if (!ref)
             continue; /* the loader has reported it */
         const char *number =
-            arena_printf(sh->arena, "%s.", format_number(sh->arena, s->locale.utf8, (long)i + 1));
+            arena_printf(sh->arena, "%s.",
+                         format_number(sh->arena, format_locale(sh->arena, s), (long)i + 1));
         Node *item = list_item(sh, l, number, id->pos, 0, sh->st->number_text_indent,
                                i == 0 ? 4 : 3);
         item->keep_together = true; /* a reference never splits across pages */
@@ -333,6 +334,7 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
     for (size_t i = 0; i < lang->drug_count; i++)
         names[i] = lang->drugs[i].name.utf8;
     sh.tree->keep_whole = names;
+    sh.tree->number_locale = format_locale(arena, s);
 
     title_band(&sh);
     if (s->draft_notice.utf8) {

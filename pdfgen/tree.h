@@ -111,6 +111,8 @@ typedef struct Tree {
     unsigned node_count;
     const char *const *keep_whole; /* words never hyphenated (drug names),
                                       NULL-terminated; NULL for none */
+    const char *number_locale;     /* for {page} and {pages}: the locale with
+                                      its digit system; NULL: the node's */
 } Tree;
 
 /* The root is a DOCUMENT node in the given language and direction. */

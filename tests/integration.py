@@ -36,11 +36,13 @@ EXPECTED_DATES = {
     "en": "August 17, 2021", "es": "17 de agosto de 2021", "fr": "17 août 2021",
     "pt": "17 de agosto de 2021", "ru": "17 августа 2021 г.", "vi": "17 tháng 8, 2021",
     "tl": "Agosto 17, 2021", "ht": "17 out 2021", "hi": "17 अगस्त 2021",
-    "ar": "١٧ أغسطس ٢٠٢١", "ja": "2021年8月17日", "ko": "2021년 8월 17일",
+    "ar": "17 أغسطس 2021", "ja": "2021年8月17日", "ko": "2021년 8월 17일",
     "zh-Hans": "2021年8月17日", "zh-Hant": "2021年8月17日",
 }
 # Page numbers in the locale's digits (CLDR: Arabic-Indic for Arabic).
-DIGITS = {"ar": "٠١٢٣٤٥٦٧٨٩"}
+# (Arabic sheets choose Western digits in strings.yaml, as their content
+# writes them: one digit system per sheet.)
+DIGITS = {}
 # The script each language's own words are in, for the rendering check.
 SCRIPT_RANGES = {
     "ar": [(0x0600, 0x06FF)], "hi": [(0x0900, 0x097F)], "ru": [(0x0400, 0x04FF)],
@@ -157,7 +159,7 @@ class SheetTests(unittest.TestCase):
                 expected = []
                 for key, value in text_values(strings):
                     if key in ("language", "locale", "language_name", "author", "subject",
-                               "month_names", "date_format"):
+                               "month_names", "date_format", "digits"):
                         continue  # metadata (pdfinfo) and date parts (EXPECTED_DATES)
                     if key == "who_it_is_for" and "who_it_is_for" not in sheet:
                         continue  # the section is left out when the drug has none
@@ -593,6 +595,30 @@ class BadInputTests(unittest.TestCase):
         for dirpath, _, files in os.walk(out):
             for f in files:
                 self.assertFalse(f.startswith("."), "temporary file left: " + f)
+
+    def test_other_digits_warn(self):
+        """One digit system per sheet: content that writes digits of another
+        system than the language's strings choose gets a warning from check
+        (file:line:col), and the build still works."""
+        tmp, content = mutate([("ar/sunitinib.yaml", "يحجب Sunitinib", "يحجب Sunitinib ٢")])
+        try:
+            r = pdfgen("check", "--content", content)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stderr, r"ar/sunitinib\.yaml:\d+:\d+: warning: digit U\+0662 is not "
+                             r"of this language's digit system \(latn\)")
+            r = pdfgen("check", "--content", CONTENT)
+            self.assertNotIn("warning", r.stderr)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_unknown_digit_system(self):
+        tmp, content = mutate([("ar/strings.yaml", "digits: latn", "digits: klingon")])
+        try:
+            r = pdfgen("check", "--content", content)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("unknown digit system 'klingon'", r.stderr)
+        finally:
+            shutil.rmtree(tmp)
 
     def test_yaml_syntax_error(self):
         # libyaml notices the unclosed bracket at the colon on the next line,
