@@ -594,6 +594,22 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
         return NULL;
     if (!find_breaks(shaper, text, arena, count ? &pieces[0].pos : NULL))
         return NULL;
+    /* A number stays with the word it counts or measures ("5 mg",
+     * "24 horas"): no break between them. */
+    for (uint32_t b = 1; b < text->len; b++) {
+        if (text->breaks[b] != BREAK_ALLOWED || !text_is_space_at(text, b - 1))
+            continue;
+        int32_t i = (int32_t)b - 1, j = (int32_t)b;
+        UChar32 before = 0, after;
+        while (i > 0) {
+            U8_PREV(text->text, 0, i, before);
+            if (!u_isWhitespace(before))
+                break;
+        }
+        U8_NEXT(text->text, j, (int32_t)text->len, after);
+        if (u_isdigit(before) && (u_isalpha(after) || after == '%'))
+            text->breaks[b] = BREAK_NONE;
+    }
     /* "10.1016/j.clinthera": a line break after a slash inside a word
      * would come back from extraction as a space that is not there
      * (web addresses have rules of their own: url_breaks). */

@@ -166,6 +166,33 @@ static void test_justified_lines(void **state)
     }
 }
 
+/* Where a line may not end: inside "¿Tiene" and "¡Llame", between a number
+ * and what it counts ("5 mg", "24 horas"), inside the phone number, and
+ * inside a word after a slash. */
+static void test_no_break_places(void **state)
+{
+    Fixture *f = *state;
+    Shaper *es = shaper_open(f->fonts, "es-US");
+    Arena arena = {0};
+    const char *s = "¿Tiene preguntas? ¡Llame ya! Tome 5 mg, 24 horas, al 1-800-227-2345 "
+                    "o lea 10.1016/j.clinthera.";
+    TextPiece piece = {s, STYLE_REGULAR, {"t.yaml", 1, 1}, false, NULL};
+    const ShapedText *text = text_shape(es, &arena, &piece, 1, DIRECTION_OF_DOCUMENT);
+    assert_non_null(text);
+    const char *whole[] = {"¿Tiene", "¡Llame", "5 mg", "24 horas", "1-800-227-2345",
+                           "10.1016/j.clinthera"};
+    for (size_t w = 0; w < sizeof whole / sizeof *whole; w++) {
+        const char *at = strstr(text->text, whole[w]);
+        assert_non_null(at);
+        uint32_t b0 = (uint32_t)(at - text->text);
+        for (uint32_t b = b0 + 1; b < b0 + strlen(whole[w]); b++)
+            if (text->breaks[b])
+                fail_msg("a line may break inside '%s' at byte %u", whole[w], b - b0);
+    }
+    arena_free(&arena);
+    shaper_close(es);
+}
+
 /* A word wider than the measure is broken, never overfull. */
 static void test_never_overfull(void **state)
 {
@@ -192,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_soft_hyphens),
         cmocka_unit_test_setup_teardown(test_justified_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_never_overfull, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_break_places, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
