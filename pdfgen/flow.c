@@ -592,12 +592,15 @@ static bool is_runt(const FlowLine *fl, const FlowLine *prev, double measure)
 {
     if (!prev || prev->text != fl->text || fl->line->width >= 0.25 * measure)
         return false;
-    for (uint32_t b = fl->line->slices[0].text_begin + 1; b < fl->text->len; b++)
-        for (size_t k = 0; k < fl->line->slice_count; k++)
-            if (b > fl->line->slices[k].text_begin && b < fl->line->slices[k].text_end &&
-                fl->text->breaks[b])
+    /* one word: no space, and not two CJK characters either */
+    size_t chars = 0;
+    for (size_t k = 0; k < fl->line->slice_count; k++)
+        for (uint32_t b = fl->line->slices[k].text_begin + 1; b < fl->line->slices[k].text_end; b++) {
+            if (text_is_space_at(fl->text, b))
                 return false;
-    return true;
+            chars += fl->text->grapheme[b] && fl->text->breaks[b];
+        }
+    return chars == 0;
 }
 
 static void gather_stats(const Flow *flow, Document *doc, double last_y, const PageGeometry *g)
@@ -614,15 +617,13 @@ static void gather_stats(const Flow *flow, Document *doc, double last_y, const P
         if (ln->ratio < st->tightest)
             st->tightest = ln->ratio;
         double pad = fl->box ? flow->boxes[fl->box - 1]->deco.pad : 0;
-        if (fl->indent + ln->width > flow->measure - pad + 0.01) {
+        if (fl->indent + ln->width > flow->measure - pad + 0.01)
             st->overfull++;
-            if (getenv("PDFGEN_DEBUG_OVERFULL"))
-                fprintf(stderr, "overfull by %.2f: %.*s\n", fl->indent + ln->width - flow->measure + pad,
-                        (int)(ln->slices[0].text_end - ln->slices[0].text_begin), fl->text->text + ln->slices[0].text_begin);
-        }
         bool last_of_paragraph = i + 1 == flow->count || flow->lines[i + 1].text != fl->text;
-        if (last_of_paragraph && i > 0 && is_runt(fl, &flow->lines[i - 1], flow->measure - fl->indent))
+        if (last_of_paragraph && i > 0 && is_runt(fl, &flow->lines[i - 1], flow->measure - fl->indent)) {
             st->runts++;
+
+        }
     }
     st->last_page_fill = (g->top - last_y) / (g->top - g->bottom);
 }

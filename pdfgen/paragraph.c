@@ -208,7 +208,7 @@ static const double TOLERANCES[] = {1.3, 2.0, 4.0, 1e6};
 /* A last line of a single word shorter than this share of the measure
  * is a runt. */
 #define RUNT_SHARE 0.25
-#define RUNT_DEMERITS 1e7
+#define RUNT_DEMERITS 1e12
 #define HYPHEN_PENALTY 50.0
 #define DOUBLE_HYPHEN_DEMERITS 3000.0
 #define MAX_HYPHENS_IN_ROW 2
@@ -303,19 +303,20 @@ static int fitness_of(double r)
     return r < -0.5 ? 0 : r <= 0.5 ? 1 : r <= 1 ? 2 : 3;
 }
 
-/* Does the line [start, end) hold a break opportunity (more than one
- * word)? */
-static bool has_break_inside(const Flat *f, const ShapedText *text, size_t start, size_t end)
+/* Does the line [start, end) hold more than one word: a space, or a
+ * place between two CJK characters? */
+static bool has_break_inside(const Flat *f, const Glue *g, const ShapedText *text, size_t start,
+                             size_t end)
 {
     for (size_t k = start + 1; k < end; k++)
-        if (text->breaks[f->cluster[k]] && f->cluster[k] != f->cluster[k - 1])
+        if (text_is_space_at(text, f->cluster[k]) || g->gap[k])
             return true;
     return false;
 }
 
 static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText *text,
                    double size, double measure, double tolerance, bool can_shrink,
-                   bool hyphenate, KpNode **out, size_t *out_count)
+                   bool hyphenate, bool final_try, KpNode **out, size_t *out_count)
 {
     size_t cap = 64, count = 0;
     KpNode *nodes = arena_array(arena, cap, sizeof *nodes);
@@ -359,9 +360,11 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
                 from->active = false; /* only wider from here on */
                 continue;
             }
-            if (r > tolerance)
+            if (r > tolerance && can_shrink)
                 continue;
-            double badness = 100 * fabs(r) * r * r;
+            /* ragged lines may fall short: only their spread is weighed */
+            double rr = can_shrink ? r : fmin(r, 1.0);
+            double badness = 100 * fabs(rr) * rr * rr;
             double d = (LINE_PENALTY + badness) * (LINE_PENALTY + badness);
             int fit = fitness_of(r);
             if (abs(fit - from->fitness) > 1)
@@ -370,9 +373,13 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
                 d += HYPHEN_PENALTY * HYPHEN_PENALTY;
             if (hyphen && from->hyphen)
                 d += DOUBLE_HYPHEN_DEMERITS;
-            if (last && from->prev != SIZE_MAX && !has_break_inside(f, text, s, t) &&
-                w < RUNT_SHARE * measure)
+            if (last && from->prev != SIZE_MAX && !has_break_inside(f, g, text, s, t) &&
+                w < RUNT_SHARE * measure) {
+                /* a runt: only when no looser setting avoids it */
+                if (!final_try)
+                    continue;
                 d += RUNT_DEMERITS;
+            }
             d += from->demerits;
             if (best.demerits < 0 || d < best.demerits)
                 best = (KpNode){.next = e, .end = t, .demerits = d, .ratio = r, .fitness = fit,
@@ -475,7 +482,8 @@ Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double me
     bool ok = false;
     for (size_t t = 0; t < sizeof TOLERANCES / sizeof *TOLERANCES && !ok; t++)
         ok = kp_try(arena, &f, &g, text, size, measure, TOLERANCES[t], options && options->justify,
-                    options && options->justify, &nodes, &count);
+                    options && options->justify,
+                    t + 1 == sizeof TOLERANCES / sizeof *TOLERANCES, &nodes, &count);
     if (!ok)
         return paragraph_break(arena, text, size, measure);
     size_t lines = 0;

@@ -445,6 +445,7 @@ class TypesetTests(unittest.TestCase):
                 sheet, pages, fill = "%s/%s" % (m[1], m[2]), int(m[3]), int(m[4])
                 with self.subTest(sheet=sheet, paper=paper):
                     self.assertEqual(int(m[9]), 0, "overfull lines")
+                    self.assertEqual(int(m[8]), 0, "runts: one short word alone on a last line")
                     if pages > 1:
                         self.assertGreaterEqual(fill, 25, "last page %d%% full" % fill)
             # running text is justified, and the languages with a dictionary hyphenate
