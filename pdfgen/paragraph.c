@@ -362,9 +362,15 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
             }
             if (r > tolerance && can_shrink)
                 continue;
-            /* ragged lines may fall short: only their spread is weighed */
-            double rr = can_shrink ? r : fmin(r, 1.0);
-            double badness = 100 * fabs(rr) * rr * rr;
+            /* A ragged line is weighed by how short it falls, not by how
+             * far its spaces would have to stretch: fuller lines first. */
+            double badness;
+            if (can_shrink) {
+                badness = 100 * fabs(r) * r * r;
+            } else {
+                double shortfall = forced ? 0 : (measure - w) / measure;
+                badness = 1000 * shortfall * shortfall;
+            }
             double d = (LINE_PENALTY + badness) * (LINE_PENALTY + badness);
             int fit = fitness_of(r);
             if (abs(fit - from->fitness) > 1)
