@@ -42,8 +42,8 @@ SAN_BIN   := build/san/pdfgen
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench install clean \
-        run-goals run-sheets run-test run-unit run-integration run-tagged run-sanitize run-valgrind run-bench
+.PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
+        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench
 
 all: sheets
 
@@ -77,8 +77,8 @@ test-deps: deps
 # under -j nothing would otherwise wait for them, two sub-makes would race
 # to build the same objects, and pkg-config's flags are read afresh once
 # pkg-config itself is installed.
-TOP_TARGETS := sheets bench test unit integration tagged sanitize valgrind
-TEST_TARGETS := test unit integration tagged sanitize valgrind
+TOP_TARGETS := sheets bench test unit integration tagged offering sanitize valgrind
+TEST_TARGETS := test unit integration tagged offering sanitize valgrind
 GOALS := $(filter $(TOP_TARGETS),$(patsubst all,sheets,$(or $(MAKECMDGOALS),all)))
 GOAL_DEPS := $(if $(filter $(TEST_TARGETS),$(GOALS)),test-deps,deps)
 
@@ -127,6 +127,10 @@ run-integration: $(BIN)
 run-tagged: $(BIN)
 	$(PYTHON) tests/test_pdfua_checker.py && $(PYTHON) tests/tagged.py --pdfgen $(BIN)
 
+# The "PDFs by language" offering: glossaries (tests/offering.py).
+run-offering: $(BIN)
+	$(PYTHON) tests/offering.py --pdfgen $(BIN)
+
 # The same unit and integration suites again, built with AddressSanitizer
 # and UndefinedBehaviorSanitizer; any report fails the run.
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -140,7 +144,7 @@ run-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
 run-valgrind: $(BIN)
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)
 
-run-test: run-unit run-integration run-tagged run-sanitize run-valgrind
+run-test: run-unit run-integration run-tagged run-offering run-sanitize run-valgrind
 	@echo "pdfgen: all tests passed"
 
 run-bench: $(BIN)

@@ -15,6 +15,7 @@
 #include "content.h"
 #include "diag.h"
 #include "fonts.h"
+#include "glossary.h"
 #include "pdf.h"
 #include "text.h"
 
@@ -173,25 +174,23 @@ static int write_atomically(const Document *doc, const char *dir, const char *id
     return finish_pending(pdf_write(doc, pending_path) == 0, final_path, mode);
 }
 
-static int build_one(Shaper *shaper, const Content *content, const Language *language,
-                     const Drug *drug, const BuildOptions *options, const char *dir)
+/* Writes (or, for 'check', only checks) one laid-out document as
+ * dir/stem.pdf and reports it; frees the arena. */
+static int finish_document(Arena *arena, Document *doc, const BuildOptions *options,
+                           const char *dir, const char *stem, double start,
+                           unsigned errors_before)
 {
-    double start = now_ms();
-    Arena arena = {0};
-    SheetRequest request = {content, language, drug, options->paper, options->creator};
-    unsigned errors_before = diag_error_count();
-    Document *doc = sheet_document(&arena, shaper, &request);
     /* A stage that reports a problem may still hand back something to go
-     * on with (format_number does); the sheet is wrong all the same. */
+     * on with (format_number does); the document is wrong all the same. */
     if (diag_error_count() != errors_before)
         doc = NULL;
     int rc = -1;
-    char *final_path = arena_printf(&arena, "%s/%s.pdf", dir, drug->id.utf8);
+    char *final_path = arena_printf(arena, "%s/%s.pdf", dir, stem);
     if (doc && options->dry_run) {
         rc = 0;
     } else if (doc) {
         apply_source_date_epoch(&doc->info);
-        rc = write_atomically(doc, dir, drug->id.utf8, final_path, options->file_mode);
+        rc = write_atomically(doc, dir, stem, final_path, options->file_mode);
     }
     if (options->dry_run) {
         /* check reports only problems */
@@ -204,8 +203,31 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     } else if (rc != 0) {
         fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
     }
-    arena_free(&arena);
+    arena_free(arena);
     return rc;
+}
+
+static int build_one(Shaper *shaper, const Content *content, const Language *language,
+                     const Drug *drug, const BuildOptions *options, const char *dir)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    SheetRequest request = {content, language, drug, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
+    Document *doc = sheet_document(&arena, shaper, &request);
+    return finish_document(&arena, doc, options, dir, drug->id.utf8, start, errors_before);
+}
+
+/* out/<lang>/glossary.pdf, for a language with a glossary.yaml. */
+static int build_glossary(Shaper *shaper, const Language *language,
+                          const BuildOptions *options, const char *dir)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    GlossaryRequest request = {language, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
+    Document *doc = glossary_document(&arena, shaper, &request);
+    return finish_document(&arena, doc, options, dir, "glossary", start, errors_before);
 }
 
 int build_sheets(const Content *content, const BuildOptions *options)
@@ -238,6 +260,11 @@ int build_sheets(const Content *content, const BuildOptions *options)
             if (build_one(shaper, content, language, drug, options, dir) != 0)
                 failures++;
         }
+        /* The glossary and the booklet are about every sheet of the
+         * language: a build of some drugs only leaves them alone. */
+        if (!options->drugs && language->glossary.file &&
+            build_glossary(shaper, language, options, dir) != 0)
+            failures++;
         shaper_close(shaper);
     }
     fontset_free(fonts);

@@ -87,9 +87,28 @@ typedef struct Drug {
     TextList references; /* ids into Content.references */
 } Drug;
 
+/* content/<lang>/glossary.yaml: "Words to know".  Ids are the same in
+ * every language that has a glossary. */
+typedef struct GlossaryTerm {
+    Text id;         /* e.g. "angiogenesis": stable across languages */
+    Text term;       /* as it is shown, e.g. "Angiogénesis" */
+    Text reading;    /* optional: what the term is sorted by (Japanese kana) */
+    Text definition;
+} GlossaryTerm;
+
+typedef struct Glossary {
+    Text title;        /* "Words to know" */
+    Text draft_notice; /* optional, as in strings.yaml */
+    Text intro;
+    GlossaryTerm *terms; /* in file order; the template sorts them */
+    size_t term_count;
+    const char *file;    /* NULL when the language has no glossary.yaml */
+} Glossary;
+
 typedef struct Language {
     char *code; /* folder name */
     Strings strings;
+    Glossary glossary;
     Drug *drugs; /* sorted by id */
     size_t drug_count;
 } Language;

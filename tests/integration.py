@@ -66,9 +66,19 @@ def languages():
                   if os.path.isfile(os.path.join(CONTENT, d, "strings.yaml")))
 
 
+NOT_DRUGS = ("strings.yaml", "glossary.yaml")
+
+
 def drugs(lang):
     return sorted(f[:-5] for f in os.listdir(os.path.join(CONTENT, lang))
-                  if f.endswith(".yaml") and f != "strings.yaml")
+                  if f.endswith(".yaml") and f not in NOT_DRUGS)
+
+
+def extras(lang):
+    """The PDFs besides the sheets that a build of every drug writes for a
+    language: its glossary (tests/offering.py tests them)."""
+    has_glossary = os.path.isfile(os.path.join(CONTENT, lang, "glossary.yaml"))
+    return ["glossary"] if has_glossary else []
 
 
 def load(path):
@@ -134,7 +144,8 @@ def sheets(out):
 class SheetTests(unittest.TestCase):
     def test_every_sheet_exists_and_nothing_else(self):
         out = Built.get("letter")
-        expected = {os.path.join(lang, d + ".pdf") for lang in languages() for d in drugs(lang)}
+        expected = {os.path.join(lang, d + ".pdf") for lang in languages()
+                    for d in drugs(lang) + extras(lang)}
         found = set()
         for dirpath, _, files in os.walk(out):
             for f in files:
@@ -372,7 +383,7 @@ class SheetTests(unittest.TestCase):
         r = pdfgen("build", "--content", CONTENT, "--out", out, "--lang", "es")
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), len(drugs("es")))
+        self.assertEqual(len(lines), len(drugs("es")) + len(extras("es")))
         for line in lines:
             self.assertRegex(line, r"^pdfgen: wrote .*/es/\w+\.pdf \(\d+ pages?, [\d.]+ KB, [\d.]+ ms\)$")
 
