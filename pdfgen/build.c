@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "content.h"
 #include "diag.h"
+#include "booklet.h"
 #include "fonts.h"
 #include "glossary.h"
 #include "pdf.h"
@@ -218,6 +219,18 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     return finish_document(&arena, doc, options, dir, drug->id.utf8, start, errors_before);
 }
 
+/* out/<lang>/all.pdf: the booklet of every sheet and the glossary. */
+static int build_booklet(Shaper *shaper, const Content *content, const Language *language,
+                         const BuildOptions *options, const char *dir)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    BookletRequest request = {content, language, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
+    Document *doc = booklet_document(&arena, shaper, &request);
+    return finish_document(&arena, doc, options, dir, "all", start, errors_before);
+}
+
 /* out/<lang>/glossary.pdf, for a language with a glossary.yaml. */
 static int build_glossary(Shaper *shaper, const Language *language,
                           const BuildOptions *options, const char *dir)
@@ -264,6 +277,9 @@ int build_sheets(const Content *content, const BuildOptions *options)
          * language: a build of some drugs only leaves them alone. */
         if (!options->drugs && language->glossary.file &&
             build_glossary(shaper, language, options, dir) != 0)
+            failures++;
+        if (!options->drugs && language->drug_count &&
+            build_booklet(shaper, content, language, options, dir) != 0)
             failures++;
         shaper_close(shaper);
     }

@@ -234,14 +234,60 @@ static int write_catalog(PdfDoc *doc, const DocInfo *in)
     return pdfo_check(doc, "catalog", bad);
 }
 
+/* Nested entries go under the last entry one level up; the top levels of
+ * a nested outline are shown open. */
+enum { MAX_OUTLINE_LEVELS = 8 };
+
 static int write_outline(PdfDoc *doc, const Document *d)
 {
-    for (size_t i = 0; i < d->bookmark_count; i++)
-        if (pdfo_check(doc, "outline",
-                       pdfo_outline(doc, d->bookmarks[i].page, d->bookmarks[i].y,
-                                    d->bookmarks[i].title)))
+    PdfObj last[MAX_OUTLINE_LEVELS] = {NULL};
+    bool nested = false;
+    for (size_t i = 0; d->bookmark_levels && i < d->bookmark_count; i++)
+        nested |= d->bookmark_levels[i] > 0;
+    for (size_t i = 0; i < d->bookmark_count; i++) {
+        const Bookmark *b = &d->bookmarks[i];
+        unsigned level = d->bookmark_levels ? d->bookmark_levels[i] : 0;
+        if (level >= MAX_OUTLINE_LEVELS)
+            level = MAX_OUTLINE_LEVELS - 1;
+        while (level > 0 && !last[level - 1])
+            level--;
+        PdfObj item = pdfo_outline_under(doc, level ? last[level - 1] : NULL, b->page, b->y,
+                                         b->title, nested && level < 2);
+        if (pdfo_check(doc, "outline", !item))
             return -1;
+        last[level] = item;
+        for (unsigned k = level + 1; k < MAX_OUTLINE_LEVELS; k++)
+            last[k] = NULL;
+    }
     return 0;
+}
+
+/* /PageLabels: a number tree of the ranges, in ascending pages. */
+static int write_page_labels(PdfDoc *doc, const Document *d)
+{
+    if (d->page_label_count == 0)
+        return 0;
+    PdfObj labels = pdfo_dict(doc), nums = pdfo_array(doc);
+    int bad = !labels || !nums;
+    for (size_t i = 0; i < d->page_label_count && !bad; i++) {
+        const PageLabel *l = &d->page_labels[i];
+        PdfObj range = pdfo_dict(doc);
+        bad |= !range || l->page > INT32_MAX || l->start < 1;
+        if (bad)
+            break;
+        bad |= pdfo_put_name(range, "S", l->style == PAGE_LABEL_ROMAN_LOW ? "r" : "D");
+        if (l->prefix)
+            bad |= pdfo_put_text(doc, range, "P", l->prefix);
+        if (l->start != 1)
+            bad |= pdfo_put_int(range, "St", l->start);
+        bad |= pdfo_push_int(nums, (int32_t)l->page);
+        bad |= pdfo_push(nums, range);
+    }
+    if (!bad) {
+        bad |= pdfo_put(labels, "Nums", nums);
+        bad |= pdfo_put(pdfo_catalog(doc), "PageLabels", labels);
+    }
+    return pdfo_check(doc, "page labels", bad);
 }
 
 int pdf_write(const Document *d, const char *path)
@@ -263,7 +309,7 @@ int pdf_write(const Document *d, const char *path)
         for (size_t i = 0; i < d->page_count && rc == 0; i++)
             rc = page_write(pages, d, i);
         if (rc == 0)
-            rc = write_outline(doc, d) || tags_finish(tags) || font_uses_write(&fonts) ||
+            rc = write_outline(doc, d) || write_page_labels(doc, d) || tags_finish(tags) || font_uses_write(&fonts) ||
                          pdfo_save(doc, path)
                      ? -1
                      : 0;

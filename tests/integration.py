@@ -76,9 +76,9 @@ def drugs(lang):
 
 def extras(lang):
     """The PDFs besides the sheets that a build of every drug writes for a
-    language: its glossary (tests/offering.py tests them)."""
+    language: its glossary and its booklet (tests/offering.py tests them)."""
     has_glossary = os.path.isfile(os.path.join(CONTENT, lang, "glossary.yaml"))
-    return ["glossary"] if has_glossary else []
+    return (["glossary"] if has_glossary else []) + ["all"]
 
 
 def load(path):

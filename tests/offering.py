@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""The "PDFs by language" offering (issue 8): the glossary ("Words to
-know") of every language, read back from the PDFs: every term and
+"""The "PDFs by language" offering (issue 8), read back from the PDFs.
+The glossary ("Words to know") of every language: every term and
 definition extracts, the terms come in the language's collation order
 under ICU's letter headings (one bookmark per letter), the translation
-says it is a draft, and the file passes the PDF/UA checker.
+says it is a draft, and the file passes the PDF/UA checker.  The booklet
+(all.pdf): every part on an odd page, nested bookmarks, page labels per
+part, every page reads back as the part's own, tags and links.
 
 Usage: tests/offering.py --pdfgen build/pdfgen [unittest arguments]"""
 
@@ -11,6 +13,7 @@ import argparse
 import os
 import re
 import shutil
+import tempfile
 import sys
 import unittest
 
@@ -143,6 +146,138 @@ class GlossaryTests(unittest.TestCase):
             self.assertIn("glossary has no term 'mtor'", r.stderr)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def page_texts(path):
+    """Each page's text, normalized; pdftotext ends every page with a form feed."""
+    pages = run(["pdftotext", "-enc", "UTF-8", path, "-"]).stdout.split("\f")[:-1]
+    return [normalize(p) for p in pages]
+
+
+def outline_tree(path):
+    """[(title, page index, [children...])] of the whole outline."""
+    with pikepdf.open(path) as pdf:
+        index = {p.objgen: i for i, p in enumerate(pdf.pages)}
+
+        def walk(items):
+            return [(str(it.title), index.get(it.destination[0].objgen), walk(it.children))
+                    for it in items]
+        with pdf.open_outline() as outline:
+            return walk(outline.root)
+
+
+class BookletTests(unittest.TestCase):
+    """out/<lang>/all.pdf: cover, every sheet, the glossary."""
+
+    def setUp(self):
+        self.out = integration.Built.get("letter")
+
+    def parts(self, lang):
+        """(title, standalone pdf) of the parts after the cover, in order."""
+        names = {integration.load(os.path.join(CONTENT, lang, d + ".yaml"))["name"]: d
+                 for d in integration.drugs(lang)}
+        top = outline_tree(self.booklet(lang))[0]
+        found = []
+        for title, _, _ in top[2]:
+            stem = names.get(title, "glossary")
+            found.append((title, os.path.join(self.out, lang, stem + ".pdf")))
+        return found
+
+    def booklet(self, lang):
+        return os.path.join(self.out, lang, "all.pdf")
+
+    def test_every_language_has_one(self):
+        for lang in languages():
+            self.assertTrue(os.path.isfile(self.booklet(lang)), lang)
+
+    def test_nested_bookmarks(self):
+        """booklet > sheet (and glossary) > the sheet's own sections."""
+        for lang in languages():
+            with self.subTest(lang=lang):
+                strings = load(os.path.join(CONTENT, lang, "strings.yaml"))
+                tree = outline_tree(self.booklet(lang))
+                self.assertEqual(len(tree), 1)
+                title, page, parts = tree[0]
+                self.assertEqual(title, strings["sheet_title"])
+                self.assertEqual(page, 0)
+                self.assertEqual(len(parts), len(integration.drugs(lang)) + 1)
+                self.assertEqual(parts[-1][0], glossary_yaml(lang)["title"])
+                for (title, start, sections), (_, alone) in zip(parts, self.parts(lang)):
+                    own = outline_tree(alone)
+                    self.assertEqual([t for t, _, _ in sections], [t for t, _, _ in own])
+                    self.assertEqual([p - start for _, p, _ in sections], [p for _, p, _ in own])
+
+    def test_every_part_starts_on_an_odd_page(self):
+        for lang in languages():
+            with self.subTest(lang=lang):
+                for title, start, _ in outline_tree(self.booklet(lang))[0][2]:
+                    self.assertEqual(start % 2, 0, "%s starts on page %d" % (title, start + 1))
+
+    def test_pages_are_the_sheets_pages(self):
+        """Extraction round trip: every page of every part reads back as
+        on its own, the pages before a part are blank, and the cover lists
+        the parts."""
+        for lang in languages():
+            with self.subTest(lang=lang):
+                pages = page_texts(self.booklet(lang))
+                starts = [start for _, start, _ in outline_tree(self.booklet(lang))[0][2]]
+                at = 1
+                for (title, alone), start in zip(self.parts(lang), starts):
+                    self.assertIn(normalize(title), pages[0])
+                    while at < start:
+                        self.assertEqual(pages[at], "", "page %d is not blank" % (at + 1))
+                        at += 1
+                    own = page_texts(alone)
+                    self.assertEqual(pages[start:start + len(own)], own)
+                    at = start + len(own)
+                self.assertEqual(at, len(pages))
+
+    def test_page_labels_restart_per_part(self):
+        for lang in ("en", "es", "ar", "ja"):
+            with self.subTest(lang=lang):
+                with pikepdf.open(self.booklet(lang)) as pdf:
+                    labels = [p.label for p in pdf.pages]
+                self.assertEqual(labels[0], "i")
+                for title, start, _ in outline_tree(self.booklet(lang))[0][2]:
+                    self.assertEqual(labels[start], title + " 1")
+
+    def test_tags(self):
+        """PDF/UA checker; one Sect per part under the Document."""
+        for lang in languages():
+            with self.subTest(lang=lang):
+                failures = pdfua.check_file(self.booklet(lang))
+                self.assertEqual(failures, [], "\n" + "\n".join(failures[:12]))
+                with pikepdf.open(self.booklet(lang)) as pdf:
+                    document = pdf.Root.StructTreeRoot.K
+                    self.assertEqual(str(document.S), "/Document")
+                    kinds = [str(k.S) for k in document.K]
+                    self.assertEqual(kinds, ["/Sect"] * (len(integration.drugs(lang)) + 2))
+
+    def test_links_survive(self):
+        """The sheets' links (references, helpline) are in the booklet too."""
+        for lang in ("en", "ar"):
+            with self.subTest(lang=lang):
+                def uris(path):
+                    with pikepdf.open(path) as pdf:
+                        return sorted(str(a.A.URI) for p in pdf.pages
+                                      for a in p.get("/Annots", []) if "/A" in a)
+                expected = sorted(u for _, alone in self.parts(lang) for u in uris(alone))
+                self.assertGreater(len(expected), 10)
+                self.assertEqual(uris(self.booklet(lang)), expected)
+
+    def test_deterministic(self):
+        out = tempfile.mkdtemp(prefix="pdfgen-booklet-")
+        try:
+            r = run([integration.PDFGEN, "build", "--quiet", "--content", CONTENT, "--out", out,
+                     "--lang", "ja", "--lang", "es"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for lang in ("ja", "es"):
+                for name in ("all.pdf", "glossary.pdf"):
+                    with open(os.path.join(out, lang, name), "rb") as a, \
+                            open(os.path.join(self.out, lang, name), "rb") as b:
+                        self.assertEqual(a.read(), b.read(), name)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def main():
