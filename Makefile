@@ -15,7 +15,10 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
-                  python3-pikepdf mupdf-tools
+                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib
+# npm comes with Debian's nodejs as its own package, or inside NodeSource's
+# nodejs, which conflicts with Debian's npm: only the command is required.
+TEST_COMMANDS  := npm
 
 PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
@@ -70,6 +73,9 @@ deps:
 
 test-deps: deps
 	$(call ensure_packages,$(TEST_PACKAGES))
+	@for c in $(TEST_COMMANDS); do command -v $$c >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$c; \
+	  else echo "pdfgen: missing $$c; run: sudo apt-get install -y --no-install-recommends $$c"; exit 1; fi; }; done
 
 # Only the targets a person types install packages; files never do, so
 # `make build/pdfgen` works where the libraries are present but apt is not.
@@ -127,9 +133,20 @@ run-integration: $(BIN)
 run-tagged: $(BIN)
 	$(PYTHON) tests/test_pdfua_checker.py && $(PYTHON) tests/tagged.py --pdfgen $(BIN)
 
-# The "PDFs by language" offering: glossaries (tests/offering.py).
-run-offering: $(BIN)
+# The "PDFs by language" offering: glossaries and booklets
+# (tests/offering.py), then the catalog page out/index.html as HTML and in
+# Debian's headless Chromium with axe-core (tests/catalog.py and
+# tests/browser/catalog.mjs; puppeteer-core and axe-core from npm, pinned by
+# the lockfile; no browser is downloaded).  Screenshots: build/screenshots/.
+BROWSER_DEPS := tests/browser/node_modules/.installed
+
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run-offering: $(BIN) $(BROWSER_DEPS)
 	$(PYTHON) tests/offering.py --pdfgen $(BIN)
+	$(PYTHON) tests/catalog.py --pdfgen $(BIN) --screenshots build/screenshots
 
 # The same unit and integration suites again, built with AddressSanitizer
 # and UndefinedBehaviorSanitizer; any report fails the run.

@@ -15,6 +15,7 @@
 #include "content.h"
 #include "diag.h"
 #include "booklet.h"
+#include "catalog.h"
 #include "fonts.h"
 #include "glossary.h"
 #include "pdf.h"
@@ -179,7 +180,7 @@ static int write_atomically(const Document *doc, const char *dir, const char *id
  * dir/stem.pdf and reports it; frees the arena. */
 static int finish_document(Arena *arena, Document *doc, const BuildOptions *options,
                            const char *dir, const char *stem, double start,
-                           unsigned errors_before)
+                           unsigned errors_before, Catalog *catalog, const Language *language)
 {
     /* A stage that reports a problem may still hand back something to go
      * on with (format_number does); the document is wrong all the same. */
@@ -204,43 +205,49 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
     } else if (rc != 0) {
         fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
     }
+    if (rc == 0 && !options->dry_run)
+        catalog_add(catalog, language, stem, doc->page_count);
     arena_free(arena);
     return rc;
 }
 
 static int build_one(Shaper *shaper, const Content *content, const Language *language,
-                     const Drug *drug, const BuildOptions *options, const char *dir)
+                     const Drug *drug, const BuildOptions *options, const char *dir,
+                     Catalog *catalog)
 {
     double start = now_ms();
     Arena arena = {0};
     SheetRequest request = {content, language, drug, options->paper, options->creator};
     unsigned errors_before = diag_error_count();
     Document *doc = sheet_document(&arena, shaper, &request);
-    return finish_document(&arena, doc, options, dir, drug->id.utf8, start, errors_before);
+    return finish_document(&arena, doc, options, dir, drug->id.utf8, start, errors_before,
+                           catalog, language);
 }
 
 /* out/<lang>/all.pdf: the booklet of every sheet and the glossary. */
 static int build_booklet(Shaper *shaper, const Content *content, const Language *language,
-                         const BuildOptions *options, const char *dir)
+                         const BuildOptions *options, const char *dir, Catalog *catalog)
 {
     double start = now_ms();
     Arena arena = {0};
     BookletRequest request = {content, language, options->paper, options->creator};
     unsigned errors_before = diag_error_count();
     Document *doc = booklet_document(&arena, shaper, &request);
-    return finish_document(&arena, doc, options, dir, "all", start, errors_before);
+    return finish_document(&arena, doc, options, dir, "all", start, errors_before, catalog,
+                           language);
 }
 
 /* out/<lang>/glossary.pdf, for a language with a glossary.yaml. */
 static int build_glossary(Shaper *shaper, const Language *language,
-                          const BuildOptions *options, const char *dir)
+                          const BuildOptions *options, const char *dir, Catalog *catalog)
 {
     double start = now_ms();
     Arena arena = {0};
     GlossaryRequest request = {language, options->paper, options->creator};
     unsigned errors_before = diag_error_count();
     Document *doc = glossary_document(&arena, shaper, &request);
-    return finish_document(&arena, doc, options, dir, "glossary", start, errors_before);
+    return finish_document(&arena, doc, options, dir, "glossary", start, errors_before,
+                           catalog, language);
 }
 
 int build_sheets(const Content *content, const BuildOptions *options)
@@ -251,6 +258,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
     if (!options->dry_run)
         catch_interruptions();
     int failures = 0;
+    Catalog catalog = {0};
     for (size_t l = 0; l < content->language_count; l++) {
         const Language *language = &content->languages[l];
         if (!wanted(language->code, options->languages, options->language_count))
@@ -270,19 +278,25 @@ int build_sheets(const Content *content, const BuildOptions *options)
             const Drug *drug = &language->drugs[d];
             if (!wanted(drug->id.utf8, options->drugs, options->drug_count))
                 continue;
-            if (build_one(shaper, content, language, drug, options, dir) != 0)
+            if (build_one(shaper, content, language, drug, options, dir, &catalog) != 0)
                 failures++;
         }
         /* The glossary and the booklet are about every sheet of the
          * language: a build of some drugs only leaves them alone. */
         if (!options->drugs && language->glossary.file &&
-            build_glossary(shaper, language, options, dir) != 0)
+            build_glossary(shaper, language, options, dir, &catalog) != 0)
             failures++;
         if (!options->drugs && language->drug_count &&
-            build_booklet(shaper, content, language, options, dir) != 0)
+            build_booklet(shaper, content, language, options, dir, &catalog) != 0)
             failures++;
         shaper_close(shaper);
     }
     fontset_free(fonts);
+    /* The catalog page lists everything, so only a whole build writes it. */
+    if (!options->dry_run && !options->languages && !options->drugs && failures == 0 &&
+        catalog_write(content, &catalog, options->out_dir, options->creator,
+                      options->file_mode) != 0)
+        failures++;
+    catalog_free(&catalog);
     return failures;
 }

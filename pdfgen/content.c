@@ -487,6 +487,7 @@ static const Field strings_fields[] = {
     TEXT(Strings, "disclaimer", disclaimer),
     TEMPLATE(Strings, "last_revised", last_revised, date_placeholder),
     TEMPLATE(Strings, "page_of", page_of, page_placeholders),
+    OPTIONAL_TEXT(Strings, "booklet", booklet),
     OPTIONAL_LIST(Strings, "month_names", month_names),
     OPTIONAL_TEMPLATE(Strings, "date_format", date_format, date_parts),
 };

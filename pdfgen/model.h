@@ -67,6 +67,7 @@ typedef struct Strings {
     Text disclaimer;
     Text last_revised;   /* template with {date} */
     Text page_of;        /* template with {page} and {pages} */
+    Text booklet;        /* optional: the booklet's link text on the catalog page */
     /* Optional, for languages ICU has no calendar data for (Haitian
      * Creole): the month names and a template with {day} {month} {year}. */
     TextList month_names;
