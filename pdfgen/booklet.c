@@ -192,7 +192,13 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     for (size_t i = 0; i < drugs; i++) {
         const Drug *drug = &language->drugs[order[i]];
         SheetRequest sheet = {request->content, language, drug, request->paper, request->creator};
-        if (!(parts[1 + i] = sheet_document(arena, shaper, &sheet)))
+        /* The sheet as on its own, but the first use of each glossary
+         * term links to its entry at the end of the booklet. */
+        Tree *tree = sheet_tree(arena, &sheet);
+        if (!tree || glossary_link_first_uses(tree, language) != 0)
+            return NULL;
+        PageGeometry sheet_geometry = page_geometry(request->paper);
+        if (!(parts[1 + i] = flow_layout(arena, shaper, tree, &sheet_geometry)))
             return NULL;
         entries[i] = &drug->name;
         titles[1 + i] = drug->name.utf8;

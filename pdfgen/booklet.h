@@ -10,7 +10,8 @@
  *     booklet > sheet (or glossary) > section; page labels restart with
  *     each part ("Sunitinib 1", "Sunitinib 2", ...; the cover "i").  The
  *     parts' document trees become Sect elements under one Document, so
- *     the tags and links are those of the sheets.
+ *     the tags and links are those of the sheets; in addition the first use
+ *     of each glossary term in a sheet links to its entry in the glossary.
  * Returns NULL when a part cannot be made (reported through
  * diag_error()). */
 #ifndef PDFGEN_BOOKLET_H

@@ -6,7 +6,11 @@
 #include <string.h>
 #include <unicode/uloc.h>
 
+#include <unicode/usearch.h>
+#include <unicode/ustring.h>
+
 #include "collate.h"
+#include "diag.h"
 #include "format.h"
 
 #define INK {0.10f, 0.11f, 0.12f}
@@ -84,6 +88,7 @@ static bool sections(Builder *b, const Glossary *g, const char *locale)
             entry->space_before = i == 0 ? 4 : 9;
             Node *term = block(b, entry, NODE_P, &t->term, TERM, 0);
             term->keep_with_next = true;
+            term->anchor = arena_printf(b->arena, "glossary-%s", t->id.utf8);
             block(b, entry, NODE_P, &t->definition, BODY, 1);
         }
     }
@@ -153,4 +158,181 @@ Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest 
         .day = date ? date->day : 0,
     };
     return doc;
+}
+
+/* ---- links from the sheets ------------------------------------------------ */
+
+static bool linkable(const Node *leaf, const Tree *tree)
+{
+    if (strcmp(leaf->lang, tree->root->lang) != 0)
+        return false;
+    for (const Node *n = leaf->parent; n; n = n->parent)
+        if (n->kind == NODE_H1 || n->kind == NODE_H2 || n->kind == NODE_NOTE ||
+            n->kind == NODE_LINK || n->kind == NODE_ARTIFACT || n->deco.fill ||
+            n->deco.line_width > 0)
+            return false;
+    return true;
+}
+
+static void collect_leaves(Arena *arena, const Tree *tree, Node *node, Node ***leaves,
+                           size_t *count, size_t *cap)
+{
+    for (Node *c = node->first_child; c; c = c->next) {
+        if (c->kind == NODE_TEXT && linkable(c, tree)) {
+            *leaves = arena_reserve(arena, *leaves, *count, cap, sizeof **leaves);
+            (*leaves)[(*count)++] = c;
+        } else if (c->kind != NODE_TEXT) {
+            collect_leaves(arena, tree, c, leaves, count, cap);
+        }
+    }
+}
+
+/* The term as it is used in running text: without its parenthesis. */
+static UChar *search_pattern(Arena *arena, const char *term, int32_t *len)
+{
+    size_t n = strcspn(term, "(");
+    const char *full_paren = strstr(term, "\xEF\xBC\x88"); /* （ */
+    if (full_paren && (size_t)(full_paren - term) < n)
+        n = (size_t)(full_paren - term);
+    while (n > 0 && term[n - 1] == ' ')
+        n--;
+    UErrorCode status = U_ZERO_ERROR;
+    UChar *out = arena_array(arena, n + 1, sizeof *out);
+    u_strFromUTF8(out, (int32_t)n + 1, len, term, (int32_t)n, &status);
+    return U_SUCCESS(status) && *len > 0 ? out : NULL;
+}
+
+/* Byte offset in utf8 of the UTF-16 offset u16. */
+static size_t utf8_offset(const char *utf8, int32_t u16)
+{
+    size_t at = 0;
+    int32_t units = 0;
+    while (utf8[at] && units < u16) {
+        unsigned char c = (unsigned char)utf8[at];
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        units += len == 4 ? 2 : 1;
+        at += len;
+    }
+    return at;
+}
+
+/* Inserts node after `after` among its siblings. */
+static void insert_after(Node *after, Node *node)
+{
+    Node *parent = after->parent;
+    /* tree_add appended it: take it off the end first */
+    Node *prev = NULL;
+    for (Node *c = parent->first_child; c && c != node; c = c->next)
+        prev = c;
+    if (prev)
+        prev->next = node->next;
+    else
+        parent->first_child = node->next;
+    if (parent->last_child == node)
+        parent->last_child = prev;
+    node->next = after->next;
+    after->next = node;
+    if (parent->last_child == after)
+        parent->last_child = node;
+}
+
+typedef struct Match {
+    size_t term, begin, end; /* bytes in the leaf's text */
+    bool found;
+} Match;
+
+/* The earliest (then longest) use of a term not linked yet in text. */
+static int find_use(Arena *arena, const char *locale, const Glossary *g, const bool *linked,
+                    UChar *const *patterns, const int32_t *lengths, const char *text, Match *m)
+{
+    *m = (Match){0};
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t n16 = 0;
+    u_strFromUTF8(NULL, 0, &n16, text, -1, &status);
+    status = U_ZERO_ERROR;
+    UChar *text16 = arena_array(arena, (size_t)n16 + 1, sizeof *text16);
+    u_strFromUTF8(text16, n16 + 1, NULL, text, -1, &status);
+    if (U_FAILURE(status) || n16 == 0)
+        return 0;
+    for (size_t t = 0; t < g->term_count; t++) {
+        if (linked[t] || !patterns[t])
+            continue;
+        status = U_ZERO_ERROR;
+        UStringSearch *search =
+            usearch_open(patterns[t], lengths[t], text16, n16, locale, NULL, &status);
+        if (U_FAILURE(status)) {
+            diag_error(NULL, "ICU: cannot search for '%s' in %s: %s", g->terms[t].term.utf8,
+                       locale, u_errorName(status));
+            if (search)
+                usearch_close(search);
+            return -1;
+        }
+        ucol_setStrength(usearch_getCollator(search), UCOL_PRIMARY);
+        usearch_reset(search);
+        int32_t at = usearch_first(search, &status);
+        int32_t len = usearch_getMatchedLength(search);
+        usearch_close(search);
+        if (U_FAILURE(status) || at == USEARCH_DONE || len <= 0)
+            continue;
+        size_t begin = utf8_offset(text, at), end = utf8_offset(text, at + len);
+        if (!m->found || begin < m->begin || (begin == m->begin && end > m->end))
+            *m = (Match){t, begin, end, true};
+    }
+    return 0;
+}
+
+int glossary_link_first_uses(Tree *tree, const Language *language)
+{
+    const Glossary *g = &language->glossary;
+    const char *locale = language->strings.locale.utf8;
+    Arena *arena = tree->arena;
+    if (!g->file || g->term_count == 0)
+        return 0;
+    bool *linked = arena_array(arena, g->term_count, sizeof *linked);
+    UChar **patterns = arena_array(arena, g->term_count, sizeof *patterns);
+    int32_t *lengths = arena_array(arena, g->term_count, sizeof *lengths);
+    for (size_t t = 0; t < g->term_count; t++)
+        patterns[t] = search_pattern(arena, g->terms[t].term.utf8, &lengths[t]);
+    Node **leaves = NULL;
+    size_t count = 0, cap = 0;
+    collect_leaves(arena, tree, tree->root, &leaves, &count, &cap);
+    for (size_t i = 0; i < count; i++) {
+        Node *leaf = leaves[i];
+        for (;;) {
+            Match m;
+            if (find_use(arena, locale, g, linked, patterns, lengths, leaf->utf8, &m) != 0)
+                return -1;
+            if (!m.found)
+                break;
+            linked[m.term] = true;
+            const GlossaryTerm *t = &g->terms[m.term];
+            const char *text = leaf->utf8;
+            Node *link = tree_add(tree, leaf->parent, NODE_LINK, leaf->pos);
+            insert_after(leaf, link);
+            link->dest = arena_printf(arena, "glossary-%s", t->id.utf8);
+            link->alt = arena_printf(arena, "%s: %s", g->title.utf8, t->term.utf8);
+            tree_add_text(tree, link, arena_strndup(arena, text + m.begin, m.end - m.begin),
+                          leaf->font, leaf->pos);
+            Node *rest = NULL;
+            if (text[m.end]) {
+                rest = tree_add_text(tree, leaf->parent, text + m.end, leaf->font, leaf->pos);
+                insert_after(link, rest);
+            }
+            if (m.begin > 0) {
+                leaf->utf8 = arena_strndup(arena, text, m.begin);
+            } else { /* the link starts the text: the leaf is not needed */
+                Node *parent = leaf->parent, *prev = NULL;
+                for (Node *c = parent->first_child; c != leaf; c = c->next)
+                    prev = c;
+                if (prev)
+                    prev->next = leaf->next;
+                else
+                    parent->first_child = leaf->next;
+            }
+            if (!rest)
+                break;
+            leaf = rest;
+        }
+    }
+    return 0;
 }

@@ -31,6 +31,16 @@ typedef struct GlossaryRequest {
 } GlossaryRequest;
 
 Tree *glossary_tree(Arena *arena, const GlossaryRequest *request);
+/* The first use of each glossary term in tree (a sheet's, before layout)
+ * becomes a Link to the term's entry: the named destination
+ * "glossary-<id>" that glossary_tree anchors at each term.  A use is the
+ * term without its parenthesis ("Chemotherapy (chemo)": "chemotherapy"),
+ * found by ICU string search at primary strength (any case or accent),
+ * the longest at the earliest place; only in running text of the
+ * document's language (not headings, the title band, notes, boxes,
+ * furniture or the English citations).  Returns -1 when ICU fails
+ * (reported). */
+int glossary_link_first_uses(Tree *tree, const Language *language);
 Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest *request);
 
 #endif

@@ -290,6 +290,73 @@ static int write_page_labels(PdfDoc *doc, const Document *d)
     return pdfo_check(doc, "page labels", bad);
 }
 
+/* /Names /Dests: every anchored node's first line (its first box), for
+ * the GoTo links to it; names in byte order, as a name tree must be. */
+typedef struct Anchor {
+    const char *name;
+    size_t page;
+    double top;
+} Anchor;
+
+static const Node *anchored(const Node *node)
+{
+    for (; node; node = node->parent)
+        if (node->anchor)
+            return node;
+    return NULL;
+}
+
+static int compare_anchors(const void *a, const void *b)
+{
+    return strcmp(((const Anchor *)a)->name, ((const Anchor *)b)->name);
+}
+
+static int write_destinations(PdfDoc *doc, const Document *d)
+{
+    Anchor *anchors = NULL;
+    size_t count = 0, cap = 0;
+    for (size_t p = 0; p < d->page_count; p++)
+        for (size_t i = 0; i < d->pages[p].box_count; i++) {
+            const Box *b = &d->pages[p].boxes[i];
+            const Node *node = b->kind == BOX_TEXT && !b->artifact ? anchored(b->node) : NULL;
+            bool seen = false;
+            for (size_t k = 0; node && k < count && !seen; k++)
+                seen = strcmp(anchors[k].name, node->anchor) == 0;
+            if (!node || seen)
+                continue;
+            if (count == cap) {
+                cap = cap ? cap * 2 : 16;
+                anchors = xreallocarray(anchors, cap, sizeof *anchors);
+            }
+            anchors[count++] = (Anchor){node->anchor, p, b->u.text.y + b->u.text.size};
+        }
+    if (count == 0)
+        return 0;
+    qsort(anchors, count, sizeof *anchors, compare_anchors);
+    PdfObj names = pdfo_dict(doc), dests = pdfo_dict(doc), list = pdfo_array(doc);
+    int bad = !names || !dests || !list;
+    for (size_t i = 0; i < count && !bad; i++) {
+        PdfObj dest = pdfo_array(doc), page = pdfo_page(doc, anchors[i].page);
+        bad |= !dest || !page;
+        if (bad)
+            break;
+        bad |= pdfo_push(dest, page);
+        bad |= pdfo_push_name(dest, "XYZ");
+        bad |= pdfo_push_real(dest, 0);
+        bad |= pdfo_push_real(dest, anchors[i].top);
+        bad |= pdfo_push_null(doc, dest);
+        bad |= pdfo_push(list, pdfo_ascii(doc, anchors[i].name));
+        bad |= pdfo_push(list, dest);
+    }
+    free(anchors);
+    if (!bad) {
+        bad |= pdfo_put(dests, "Names", list);
+        bad |= pdfo_put(names, "Dests", dests);
+        bad |= pdfo_put(pdfo_catalog(doc), "Names", names);
+    }
+    return pdfo_check(doc, "named destinations", bad);
+}
+
 int pdf_write(const Document *d, const char *path)
 {
     FontUses fonts = {0};
@@ -309,8 +376,9 @@ int pdf_write(const Document *d, const char *path)
         for (size_t i = 0; i < d->page_count && rc == 0; i++)
             rc = page_write(pages, d, i);
         if (rc == 0)
-            rc = write_outline(doc, d) || write_page_labels(doc, d) || tags_finish(tags) || font_uses_write(&fonts) ||
-                         pdfo_save(doc, path)
+            rc = write_outline(doc, d) || write_page_labels(doc, d) ||
+                         write_destinations(doc, d) || tags_finish(tags) ||
+                         font_uses_write(&fonts) || pdfo_save(doc, path)
                      ? -1
                      : 0;
     }

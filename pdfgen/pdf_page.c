@@ -1017,8 +1017,13 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
     bad |= pdfo_put(annot, "Border", border);
     bad |= pdfo_put_int(annot, "F", 4); /* printed */
     bad |= pdfo_put_text(d, annot, "Contents", link->alt ? link->alt : link->uri);
-    bad |= pdfo_put_name(action, "S", "URI");
-    bad |= pdfo_put(action, "URI", pdfo_ascii(d, link->uri));
+    if (link->uri) {
+        bad |= pdfo_put_name(action, "S", "URI");
+        bad |= pdfo_put(action, "URI", pdfo_ascii(d, link->uri));
+    } else { /* an anchor in this document: pdf.c writes the named destinations */
+        bad |= pdfo_put_name(action, "S", "GoTo");
+        bad |= pdfo_put(action, "D", pdfo_ascii(d, link->dest ? link->dest : ""));
+    }
     bad |= pdfo_put(annot, "A", action);
     bad |= pdfo_put(annot, "P", w->page);
     bad |= pdfo_push(annots, annot);

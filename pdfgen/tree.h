@@ -96,6 +96,9 @@ struct Node {
     Decoration deco;     /* drawn behind a container when pad or fill > 0 */
 
     const char *uri;     /* LINK: where it goes */
+    const char *dest;    /* LINK without uri: a named destination in the
+                            same document (an anchor), e.g. "glossary-mtor" */
+    const char *anchor;  /* a named destination at this node's first line */
     const char *alt;     /* FIGURE and LINK: the description a reader hears */
     Furniture furniture; /* ARTIFACT */
 

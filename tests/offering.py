@@ -5,7 +5,8 @@ definition extracts, the terms come in the language's collation order
 under ICU's letter headings (one bookmark per letter), the translation
 says it is a draft, and the file passes the PDF/UA checker.  The booklet
 (all.pdf): every part on an odd page, nested bookmarks, page labels per
-part, every page reads back as the part's own, tags and links.
+part, every page reads back as the part's own, tags and links, and the
+first use of a glossary term links to its entry.
 
 Usage: tests/offering.py --pdfgen build/pdfgen [unittest arguments]"""
 
@@ -260,10 +261,43 @@ class BookletTests(unittest.TestCase):
                 def uris(path):
                     with pikepdf.open(path) as pdf:
                         return sorted(str(a.A.URI) for p in pdf.pages
-                                      for a in p.get("/Annots", []) if "/A" in a)
+                                      for a in p.get("/Annots", []) if a.A.S == "/URI")
                 expected = sorted(u for _, alone in self.parts(lang) for u in uris(alone))
                 self.assertGreater(len(expected), 10)
                 self.assertEqual(uris(self.booklet(lang)), expected)
+
+    def test_glossary_terms_link_to_their_entries(self):
+        """In each sheet of a booklet, the first use of a glossary term is a
+        GoTo link to the term's named destination, on a glossary page at
+        the term; never twice for one term in one sheet; the link is a
+        Link element (OBJR) with a description."""
+        for lang in languages():
+            with self.subTest(lang=lang):
+                ids = {t["id"]: t["term"] for t in glossary_yaml(lang)["terms"]}
+                parts = outline_tree(self.booklet(lang))[0][2]
+                glossary_start = parts[-1][1]
+                with pikepdf.open(self.booklet(lang)) as pdf:
+                    names = pdf.Root.Names.Dests.Names
+                    dests = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+                    self.assertEqual(sorted(dests), sorted("glossary-" + i for i in ids))
+                    index = {p.objgen: i for i, p in enumerate(pdf.pages)}
+                    for name, dest in dests.items():
+                        self.assertGreaterEqual(index[dest[0].objgen], glossary_start)
+                    per_sheet = {}
+                    for i, page in enumerate(pdf.pages):
+                        sheet = max(p for _, p, _ in parts if p <= i) if i >= parts[0][1] else None
+                        for a in page.get("/Annots", []):
+                            if a.A.S != "/GoTo":
+                                continue
+                            self.assertLess(i, glossary_start)
+                            d = str(a.A.D)
+                            self.assertIn(d, dests)
+                            self.assertIn(ids[d[len("glossary-"):]], str(a.Contents))
+                            self.assertIn("/StructParent", a)
+                            self.assertNotIn(d, per_sheet.setdefault(sheet, set()), "twice in a sheet")
+                            per_sheet[sheet].add(d)
+                    self.assertEqual(len(per_sheet), len(parts) - 1, "every sheet links")
+                    self.assertGreaterEqual(sum(len(v) for v in per_sheet.values()), 6)
 
     def test_deterministic(self):
         out = tempfile.mkdtemp(prefix="pdfgen-booklet-")
