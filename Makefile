@@ -12,15 +12,15 @@ PYTHON    ?= /usr/bin/python3
 
 # Debian 12 packages: to build and generate, and in addition to test.
 BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
-                  libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
+                  libharfbuzz-dev libfontconfig-dev libqrencode-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
-                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib
+                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
 
-PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig
+PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig libqrencode
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
 CPPFLAGS  ?=

@@ -19,6 +19,7 @@
 #include "fonts.h"
 #include "glossary.h"
 #include "pdf.h"
+#include "print.h"
 #include "text.h"
 
 static int wanted(const char *name, const char *const *list, size_t count)
@@ -188,6 +189,8 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
         doc = NULL;
     int rc = -1;
     char *final_path = arena_printf(arena, "%s/%s.pdf", dir, stem);
+    if (doc && options->bleed > 0)
+        print_add_bleed(arena, doc, options->bleed);
     if (doc && options->dry_run) {
         rc = 0;
     } else if (doc) {

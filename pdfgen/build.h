@@ -19,6 +19,7 @@
 typedef struct BuildOptions {
     const char *out_dir;
     Paper paper;
+    double bleed;                 /* points: print.c's bleed and crop marks; 0 for none */
     const char *const *languages; /* NULL: all */
     size_t language_count;
     const char *const *drugs; /* NULL: all */

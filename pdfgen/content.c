@@ -488,6 +488,7 @@ static const Field strings_fields[] = {
     TEMPLATE(Strings, "last_revised", last_revised, date_placeholder),
     TEMPLATE(Strings, "page_of", page_of, page_placeholders),
     OPTIONAL_TEXT(Strings, "booklet", booklet),
+    OPTIONAL_TEXT(Strings, "online", online),
     OPTIONAL_LIST(Strings, "month_names", month_names),
     OPTIONAL_TEMPLATE(Strings, "date_format", date_format, date_parts),
 };
@@ -505,6 +506,7 @@ static const Field drug_fields[] = {
     LIST(Drug, "serious_side_effects", serious_side_effects),
     DATE(Drug, "last_revised", last_revised),
     LIST(Drug, "references", references),
+    OPTIONAL_TEXT(Drug, "url", url),
 };
 static const Table drug_table = TABLE(drug_fields);
 
@@ -906,6 +908,10 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
     if (drug->id.utf8 && strcmp(drug->id.utf8, stem) != 0)
         diag_error(&drug->id.pos, "id '%s' does not match the file name "
                    "'%s.yaml'", drug->id.utf8, stem);
+    if (drug->url.utf8 && (strncmp(drug->url.utf8, "https://", 8) != 0 ||
+                           strcspn(drug->url.utf8, " \t\n") != strlen(drug->url.utf8)))
+        diag_error(&drug->url.pos, "url must be a web address starting with https:// "
+                   "and without spaces, found '%s'", drug->url.utf8);
     const TextList *refs = &drug->references;
     for (size_t i = 0; i < refs->count; i++) {
         const Text *ref = &refs->items[i];

@@ -27,6 +27,7 @@ typedef struct FlowLine {
     bool keep_with_next;
     size_t box; /* 1-based index into Flow.boxes, 0 for none */
     const Node *bookmark;
+    const Node *figure; /* a FIGURE drawn in place of text: add_figure */
 } FlowLine;
 
 typedef struct Flow {
@@ -202,11 +203,59 @@ static void add_container(Flow *flow, const Node *node)
             flow->lines[i].keep_with_next = true;
 }
 
+/* ---- figures: a grid of modules in a line of their own ---------------- */
+
+static void add_figure(Flow *flow, const Node *figure)
+{
+    if (!figure->modules || figure->modules_per_side == 0 || !(figure->figure_size > 0))
+        return;
+    FlowLine *line = push_line(flow);
+    line->figure = figure;
+    line->style = figure->type;
+    line->style.leading = figure->figure_size;
+    line->indent = figure->indent + box_pad(flow);
+    line->space_before = figure->space_before;
+    line->keep_with_next = figure->keep_with_next;
+}
+
+static Box *push_box(Arena *arena, Page *page);
+
+/* One rectangle per run of dark modules in a row, each pointing at the
+ * figure: content, not decoration (pdf_page.c marks them as the
+ * Figure's). */
+static void draw_figure(Arena *arena, Page *page, const Node *figure, double x, double top)
+{
+    unsigned n = figure->modules_per_side;
+    double module = figure->figure_size / (n + 8);
+    for (unsigned row = 0; row < n; row++)
+        for (unsigned col = 0; col < n;) {
+            if (!figure->modules[row * n + col]) {
+                col++;
+                continue;
+            }
+            unsigned end = col;
+            while (end < n && figure->modules[row * n + end])
+                end++;
+            Box *box = push_box(arena, page);
+            box->kind = BOX_RECT;
+            box->node = figure;
+            box->u.rect = (RectBox){.x = x + (4 + col) * module,
+                                    .y = top - (4 + row + 1) * module,
+                                    .width = (end - col) * module,
+                                    .height = module,
+                                    .fill = 1,
+                                    .fill_color = {0, 0, 0}};
+            col = end;
+        }
+}
+
 static void flow_node(Flow *flow, const Node *node)
 {
     if (node->kind == NODE_ARTIFACT || node->kind == NODE_TEXT)
         return; /* furniture is set page by page; TEXT belongs to a block */
-    if (node_is_block(node) && !decorated(node) && !node->keep_together)
+    if (node->kind == NODE_FIGURE)
+        add_figure(flow, node);
+    else if (node_is_block(node) && !decorated(node) && !node->keep_together)
         add_block(flow, node, node->indent, node->space_before);
     else if (node->kind == NODE_LI)
         add_item(flow, node);
@@ -381,13 +430,17 @@ static void paginate(Paginator *p)
             page_empty = true;
         }
         double top = y - (page_empty ? 0 : fl->space_before) - fl->pad_before;
-        double baseline = top - baseline_offset(fl);
         Page *page = &p->doc->pages[p->doc->page_count - 1];
         /* Right-to-left documents mirror: indents and labels are measured
          * from the right edge. */
-        double x = flow->rtl ? p->g.right - fl->indent - fl->line->width : p->g.left + fl->indent;
-        draw_line(p->arena, page, fl->text, fl->line, fl->piece_nodes, &fl->style, x, baseline,
-                  false);
+        double width = fl->figure ? fl->figure->figure_size : fl->line->width;
+        double x = flow->rtl ? p->g.right - fl->indent - width : p->g.left + fl->indent;
+        double baseline = fl->figure ? top : top - baseline_offset(fl);
+        if (fl->figure)
+            draw_figure(p->arena, page, fl->figure, x, top);
+        else
+            draw_line(p->arena, page, fl->text, fl->line, fl->piece_nodes, &fl->style, x,
+                      baseline, false);
         if (fl->label) {
             double lx = flow->rtl ? p->g.right - fl->label_indent - fl->label->width
                                   : p->g.left + fl->label_indent;

@@ -68,6 +68,7 @@ typedef struct Strings {
     Text last_revised;   /* template with {date} */
     Text page_of;        /* template with {page} and {pages} */
     Text booklet;        /* optional: the booklet's link text on the catalog page */
+    Text online;         /* optional: the label of a sheet's web address and QR code */
     /* Optional, for languages ICU has no calendar data for (Haitian
      * Creole): the month names and a template with {day} {month} {year}. */
     TextList month_names;
@@ -86,6 +87,7 @@ typedef struct Drug {
     TextList serious_side_effects;
     Date last_revised;
     TextList references; /* ids into Content.references */
+    Text url;            /* optional: the sheet's online version (https://), as a QR code */
 } Drug;
 
 /* content/<lang>/glossary.yaml: "Words to know".  Ids are the same in

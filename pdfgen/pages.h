@@ -103,8 +103,15 @@ typedef struct DocInfo {
     int hour, minute, second;
 } DocInfo;
 
+/* A page box for print shops (print.c): x0, y0, x1, y1 in points. */
+typedef struct PrintBox {
+    bool set;
+    double x0, y0, x1, y1;
+} PrintBox;
+
 typedef struct Document {
     double width, height; /* MediaBox */
+    PrintBox trim, bleed; /* /TrimBox and /BleedBox of every page, when set */
     Page *pages;
     size_t page_count;
     Bookmark *bookmarks;

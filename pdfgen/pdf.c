@@ -290,6 +290,35 @@ static int write_page_labels(PdfDoc *doc, const Document *d)
     return pdfo_check(doc, "page labels", bad);
 }
 
+/* /TrimBox and /BleedBox on every page, for print shops (print.c). */
+static int put_box(PdfDoc *doc, PdfObj page, const char *key, const PrintBox *box)
+{
+    PdfObj a = pdfo_array(doc);
+    int bad = !a;
+    if (!bad) {
+        bad |= pdfo_push_real(a, box->x0);
+        bad |= pdfo_push_real(a, box->y0);
+        bad |= pdfo_push_real(a, box->x1);
+        bad |= pdfo_push_real(a, box->y1);
+        bad |= pdfo_put(page, key, a);
+    }
+    return bad;
+}
+
+static int write_print_boxes(PdfDoc *doc, const Document *d)
+{
+    int bad = 0;
+    for (size_t i = 0; i < d->page_count && !bad && (d->trim.set || d->bleed.set); i++) {
+        PdfObj page = pdfo_page(doc, i);
+        bad |= !page;
+        if (!bad && d->trim.set)
+            bad |= put_box(doc, page, "TrimBox", &d->trim);
+        if (!bad && d->bleed.set)
+            bad |= put_box(doc, page, "BleedBox", &d->bleed);
+    }
+    return pdfo_check(doc, "print boxes", bad);
+}
+
 /* /Names /Dests: every anchored node's first line (its first box), for
  * the GoTo links to it; names in byte order, as a name tree must be. */
 typedef struct Anchor {
@@ -377,7 +406,8 @@ int pdf_write(const Document *d, const char *path)
             rc = page_write(pages, d, i);
         if (rc == 0)
             rc = write_outline(doc, d) || write_page_labels(doc, d) ||
-                         write_destinations(doc, d) || tags_finish(tags) ||
+                         write_destinations(doc, d) || write_print_boxes(doc, d) ||
+                         tags_finish(tags) ||
                          font_uses_write(&fonts) || pdfo_save(doc, path)
                      ? -1
                      : 0;

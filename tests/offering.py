@@ -6,7 +6,9 @@ under ICU's letter headings (one bookmark per letter), the translation
 says it is a draft, and the file passes the PDF/UA checker.  The booklet
 (all.pdf): every part on an odd page, nested bookmarks, page labels per
 part, every page reads back as the part's own, tags and links, and the
-first use of a glossary term links to its entry.
+first use of a glossary term links to its entry.  The QR code of every
+sheet: a tagged Figure that decodes back to the sheet's url.  --bleed:
+TrimBox, BleedBox and crop marks, nothing else changed.
 
 Usage: tests/offering.py --pdfgen build/pdfgen [unittest arguments]"""
 
@@ -312,6 +314,135 @@ class BookletTests(unittest.TestCase):
                         self.assertEqual(a.read(), b.read(), name)
         finally:
             shutil.rmtree(out, ignore_errors=True)
+
+
+class QrTests(unittest.TestCase):
+    """Every sheet with a url carries its QR code: a tagged Figure with
+    alternate text, the address printed beside it as a link, and the code
+    decodes back to the url (pdftoppm, then zbarimg from zbar-tools)."""
+
+    def setUp(self):
+        self.out = integration.Built.get("letter")
+
+    def test_round_trip(self):
+        for lang in ("en", "es", "ar", "ja", "ru", "zh-Hant"):
+            for drug in integration.drugs(lang):
+                url = load(os.path.join(CONTENT, lang, drug + ".yaml"))["url"]
+                path = os.path.join(self.out, lang, drug + ".pdf")
+                with self.subTest(sheet=path):
+                    with pikepdf.open(path) as pdf:
+                        figures = [e for e in struct_elements(pdf.Root.StructTreeRoot)
+                                   if str(e.get("/S")) == "/Figure"]
+                        self.assertEqual(len(figures), 1)
+                        self.assertIn(url, str(figures[0].Alt))
+                        page = next(i for i, p in enumerate(pdf.pages)
+                                    if p.objgen == figures[0].Pg.objgen)
+                    self.assertIn(url, pdf_text(path).replace(" ", ""))
+                    tmp = tempfile.mkdtemp(prefix="pdfgen-qr-")
+                    try:
+                        png = os.path.join(tmp, "page")
+                        run(["pdftoppm", "-r", "150", "-png", "-singlefile", "-f", str(page + 1),
+                             "-l", str(page + 1), path, png])
+                        r = run(["zbarimg", "-q", "--raw", png + ".png"])
+                        self.assertEqual(r.stdout.strip(), url, r.stderr)
+                    finally:
+                        shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_bad_url_is_reported_where_it_is(self):
+        tmp, content = integration.mutate([("fr/everolimus.yaml", "url: https://",
+                                            "url: http://")])
+        try:
+            r = run([integration.PDFGEN, "check", "--content", content])
+            self.assertEqual(r.returncode, 1)
+            self.assertRegex(r.stderr, r"fr/everolimus\.yaml:\d+:6: error: url must be a web "
+                                       r"address starting with https://")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class PrintTests(unittest.TestCase):
+    """--bleed 3mm: the page as designed becomes the TrimBox of a larger
+    sheet, the BleedBox 3 mm around it, crop marks outside the bleed (as
+    artifacts), and nothing else changes: text, tags, links."""
+
+    BLEED = 3 * 72 / 25.4
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = tempfile.mkdtemp(prefix="pdfgen-bleed-")
+        r = run([integration.PDFGEN, "build", "--quiet", "--content", CONTENT, "--out", cls.out,
+                 "--lang", "en", "--lang", "ar", "--bleed", "3mm"])
+        if r.returncode != 0:
+            raise AssertionError(r.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def files(self):
+        for lang in ("en", "ar"):
+            for stem in integration.drugs(lang) + ["glossary", "all"]:
+                yield lang, stem, os.path.join(self.out, lang, stem + ".pdf")
+
+    def test_boxes_and_crop_marks(self):
+        for lang, stem, path in self.files():
+            with self.subTest(pdf=path), pikepdf.open(path) as pdf:
+                for page in pdf.pages:
+                    media = [float(v) for v in page.MediaBox]
+                    trim = [float(v) for v in page.TrimBox]
+                    bleed = [float(v) for v in page.BleedBox]
+                    self.assertAlmostEqual(trim[2] - trim[0], 612, places=1)
+                    self.assertAlmostEqual(trim[3] - trim[1], 792, places=1)
+                    for k, sign in zip(range(4), (-1, -1, 1, 1)):
+                        self.assertAlmostEqual(bleed[k], trim[k] + sign * self.BLEED, places=1)
+                    self.assertTrue(media[0] < bleed[0] and media[2] > bleed[2])
+                    marks = 0
+                    for inst in pikepdf.parse_content_stream(page):
+                        if str(inst.operator) == "re":
+                            x, y, w, h = [float(v) for v in inst.operands]
+                            outside = (x + w <= bleed[0] or x >= bleed[2] or
+                                       y + h <= bleed[1] or y >= bleed[3])
+                            marks += outside
+                    self.assertEqual(marks, 8)  # two at each corner
+
+    def test_same_text_and_tags(self):
+        plain = integration.Built.get("letter")
+        for lang, stem, path in self.files():
+            with self.subTest(pdf=path):
+                self.assertEqual(page_texts(path), page_texts(os.path.join(plain, lang, stem + ".pdf")))
+                failures = pdfua.check_file(path)
+                self.assertEqual(failures, [], "\n" + "\n".join(failures[:12]))
+
+    def test_qr_still_decodes(self):
+        path = os.path.join(self.out, "en", "everolimus.pdf")
+        url = load(os.path.join(CONTENT, "en", "everolimus.yaml"))["url"]
+        tmp = tempfile.mkdtemp(prefix="pdfgen-qr-")
+        try:
+            run(["pdftoppm", "-r", "150", "-png", path, os.path.join(tmp, "p")])
+            found = [run(["zbarimg", "-q", "--raw", os.path.join(tmp, f)]).stdout.strip()
+                     for f in sorted(os.listdir(tmp))]
+            self.assertIn(url, found)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_bad_bleed_is_a_usage_error(self):
+        for bad in ("30mm", "3", "-1mm", "abc"):
+            r = run([integration.PDFGEN, "build", "--content", CONTENT, "--bleed", bad])
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn("bad bleed", r.stderr)
+
+
+def struct_elements(node):
+    """Every structure element under node, depth first."""
+    kids = node.get("/K")
+    if kids is None:
+        return
+    if not isinstance(kids, pikepdf.Array):
+        kids = [kids]
+    for k in kids:
+        if isinstance(k, pikepdf.Dictionary) and "/S" in k:
+            yield k
+            yield from struct_elements(k)
 
 
 def main():
