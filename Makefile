@@ -12,13 +12,16 @@ PYTHON    ?= /usr/bin/python3
 
 # Debian 12 packages: to build and generate, and in addition to test.
 BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
-                  libharfbuzz-dev libfontconfig-dev fonts-noto-core fonts-noto-cjk \
+                  libharfbuzz-dev libfontconfig-dev libqrencode-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
-                  python3-pikepdf mupdf-tools
+                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools
+# npm comes with Debian's nodejs as its own package, or inside NodeSource's
+# nodejs, which conflicts with Debian's npm: only the command is required.
+TEST_COMMANDS  := npm
 
-PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig
+PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig libqrencode
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
 CPPFLAGS  ?=
@@ -43,8 +46,8 @@ SAN_BIN   := build/san/pdfgen
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench install clean \
-        run-goals run-sheets run-test run-unit run-integration run-tagged run-sanitize run-valgrind run-bench
+.PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
+        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench
 
 all: sheets
 
@@ -71,6 +74,9 @@ deps:
 
 test-deps: deps
 	$(call ensure_packages,$(TEST_PACKAGES))
+	@for c in $(TEST_COMMANDS); do command -v $$c >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$c; \
+	  else echo "pdfgen: missing $$c; run: sudo apt-get install -y --no-install-recommends $$c"; exit 1; fi; }; done
 
 # Only the targets a person types install packages; files never do, so
 # `make build/pdfgen` works where the libraries are present but apt is not.
@@ -78,8 +84,8 @@ test-deps: deps
 # under -j nothing would otherwise wait for them, two sub-makes would race
 # to build the same objects, and pkg-config's flags are read afresh once
 # pkg-config itself is installed.
-TOP_TARGETS := sheets bench test unit integration tagged sanitize valgrind
-TEST_TARGETS := test unit integration tagged sanitize valgrind
+TOP_TARGETS := sheets bench test unit integration tagged offering sanitize valgrind
+TEST_TARGETS := test unit integration tagged offering sanitize valgrind
 GOALS := $(filter $(TOP_TARGETS),$(patsubst all,sheets,$(or $(MAKECMDGOALS),all)))
 GOAL_DEPS := $(if $(filter $(TEST_TARGETS),$(GOALS)),test-deps,deps)
 
@@ -128,6 +134,21 @@ run-integration: $(BIN)
 run-tagged: $(BIN)
 	$(PYTHON) tests/test_pdfua_checker.py && $(PYTHON) tests/tagged.py --pdfgen $(BIN)
 
+# The "PDFs by language" offering: glossaries and booklets
+# (tests/offering.py), then the catalog page out/index.html as HTML and in
+# Debian's headless Chromium with axe-core (tests/catalog.py and
+# tests/browser/catalog.mjs; puppeteer-core and axe-core from npm, pinned by
+# the lockfile; no browser is downloaded).  Screenshots: build/screenshots/.
+BROWSER_DEPS := tests/browser/node_modules/.installed
+
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run-offering: $(BIN) $(BROWSER_DEPS)
+	$(PYTHON) tests/offering.py --pdfgen $(BIN)
+	$(PYTHON) tests/catalog.py --pdfgen $(BIN) --screenshots build/screenshots
+
 # The same unit and integration suites again, built with AddressSanitizer
 # and UndefinedBehaviorSanitizer; any report fails the run.
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -141,7 +162,7 @@ run-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
 run-valgrind: $(BIN)
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)
 
-run-test: run-unit run-integration run-tagged run-sanitize run-valgrind
+run-test: run-unit run-integration run-tagged run-offering run-sanitize run-valgrind
 	@echo "pdfgen: all tests passed"
 
 run-bench: $(BIN)

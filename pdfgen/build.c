@@ -2,6 +2,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,12 @@
 #include "arena.h"
 #include "content.h"
 #include "diag.h"
+#include "booklet.h"
+#include "catalog.h"
 #include "fonts.h"
+#include "glossary.h"
 #include "pdf.h"
+#include "print.h"
 #include "text.h"
 
 static int wanted(const char *name, const char *const *list, size_t count)
@@ -173,26 +178,25 @@ static int write_atomically(const Document *doc, const char *dir, const char *id
     return finish_pending(pdf_write(doc, pending_path) == 0, final_path, mode);
 }
 
-static int build_one(Shaper *shaper, const Content *content, const Language *language,
-                     const Drug *drug, const BuildOptions *options, const char *dir)
+/* Writes (or, for 'check', only checks) one laid-out document as
+ * dir/stem.pdf and reports it; frees the arena. */
+static int finish_document(Arena *arena, Document *doc, const BuildOptions *options,
+                           const char *dir, const char *stem, double start,
+                           unsigned errors_before, Catalog *catalog, const Language *language)
 {
-    double start = now_ms();
-    Arena arena = {0};
-    SheetRequest request = {content, language, drug, options->paper, options->creator,
-                            options->size};
-    unsigned errors_before = diag_error_count();
-    Document *doc = sheet_document(&arena, shaper, &request);
     /* A stage that reports a problem may still hand back something to go
-     * on with (format_number does); the sheet is wrong all the same. */
+     * on with (format_number does); the document is wrong all the same. */
     if (diag_error_count() != errors_before)
         doc = NULL;
     int rc = -1;
-    char *final_path = arena_printf(&arena, "%s/%s.pdf", dir, drug->id.utf8);
+    char *final_path = arena_printf(arena, "%s/%s.pdf", dir, stem);
+    if (doc && options->bleed > 0)
+        print_add_bleed(arena, doc, options->bleed);
     if (doc && options->dry_run) {
         rc = 0;
     } else if (doc) {
         apply_source_date_epoch(&doc->info);
-        rc = write_atomically(doc, dir, drug->id.utf8, final_path, options->file_mode);
+        rc = write_atomically(doc, dir, stem, final_path, options->file_mode);
     }
     if (options->dry_run) {
         /* check reports only problems */
@@ -205,15 +209,60 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
     } else if (rc != 0) {
         fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
     }
-    if (rc == 0 && doc && options->stats) {
+    /* --stats is about the sheets; the booklet and glossary are made of
+     * them and of glossary entries */
+    bool sheet = strcmp(stem, "all") != 0 && strcmp(stem, "glossary") != 0;
+    if (rc == 0 && doc && options->stats && sheet) {
         const SetStats *st = &doc->stats;
         printf("%s/%s: %zu pages, last %.0f%% full; %zu lines, %zu justified, %zu hyphenated, "
                "%zu runts, %zu overfull; loosest %+.2f, tightest %+.2f\n",
-               language->code, drug->id.utf8, doc->page_count, st->last_page_fill * 100, st->lines,
+               language->code, stem, doc->page_count, st->last_page_fill * 100, st->lines,
                st->justified, st->hyphenated, st->runts, st->overfull, st->loosest, st->tightest);
     }
-    arena_free(&arena);
+    if (rc == 0 && !options->dry_run && options->size == SIZE_REGULAR)
+        catalog_add(catalog, language, stem, doc->page_count);
+    arena_free(arena);
     return rc;
+}
+
+static int build_one(Shaper *shaper, const Content *content, const Language *language,
+                     const Drug *drug, const BuildOptions *options, const char *dir,
+                     Catalog *catalog)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    SheetRequest request = {content, language, drug, options->paper, options->creator,
+                            options->size};
+    unsigned errors_before = diag_error_count();
+    Document *doc = sheet_document(&arena, shaper, &request);
+    return finish_document(&arena, doc, options, dir, drug->id.utf8, start, errors_before,
+                           catalog, language);
+}
+
+/* out/<lang>/all.pdf: the booklet of every sheet and the glossary. */
+static int build_booklet(Shaper *shaper, const Content *content, const Language *language,
+                         const BuildOptions *options, const char *dir, Catalog *catalog)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    BookletRequest request = {content, language, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
+    Document *doc = booklet_document(&arena, shaper, &request);
+    return finish_document(&arena, doc, options, dir, "all", start, errors_before, catalog,
+                           language);
+}
+
+/* out/<lang>/glossary.pdf, for a language with a glossary.yaml. */
+static int build_glossary(Shaper *shaper, const Language *language,
+                          const BuildOptions *options, const char *dir, Catalog *catalog)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    GlossaryRequest request = {language, options->paper, options->creator};
+    unsigned errors_before = diag_error_count();
+    Document *doc = glossary_document(&arena, shaper, &request);
+    return finish_document(&arena, doc, options, dir, "glossary", start, errors_before,
+                           catalog, language);
 }
 
 int build_sheets(const Content *content, const BuildOptions *options)
@@ -224,6 +273,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
     if (!options->dry_run)
         catch_interruptions();
     int failures = 0;
+    Catalog catalog = {0};
     for (size_t l = 0; l < content->language_count; l++) {
         const Language *language = &content->languages[l];
         if (!wanted(language->code, options->languages, options->language_count))
@@ -244,11 +294,28 @@ int build_sheets(const Content *content, const BuildOptions *options)
             const Drug *drug = &language->drugs[d];
             if (!wanted(drug->id.utf8, options->drugs, options->drug_count))
                 continue;
-            if (build_one(shaper, content, language, drug, options, dir) != 0)
+            if (build_one(shaper, content, language, drug, options, dir, &catalog) != 0)
                 failures++;
         }
+        /* The glossary and the booklet are about every sheet of the
+         * language: a build of some drugs only leaves them alone, and so
+         * does the large-print edition (sheets only). */
+        bool whole = !options->drugs && options->size == SIZE_REGULAR;
+        if (whole && language->glossary.file &&
+            build_glossary(shaper, language, options, dir, &catalog) != 0)
+            failures++;
+        if (whole && language->drug_count &&
+            build_booklet(shaper, content, language, options, dir, &catalog) != 0)
+            failures++;
         shaper_close(shaper);
     }
     fontset_free(fonts);
+    /* The catalog page lists everything, so only a whole build writes it. */
+    if (!options->dry_run && !options->languages && !options->drugs && failures == 0 &&
+        options->size == SIZE_REGULAR &&
+        catalog_write(content, &catalog, options->out_dir, options->creator,
+                      options->file_mode) != 0)
+        failures++;
+    catalog_free(&catalog);
     return failures;
 }

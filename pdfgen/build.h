@@ -1,6 +1,8 @@
 /* build.h — the batch: every requested (language, drug) pair to a PDF.
  * In: loaded, valid content and the build options.
- * Out: out/<lang>/<drug>.pdf, each written to a temporary file in the same
+ * Out: out/<lang>/<drug>.pdf, and without a drug filter out/<lang>/glossary.pdf
+ *     and the booklet out/<lang>/all.pdf; without any filter the catalog page
+ *     out/index.html (catalog.h).  Each PDF is written to a temporary file in the same
  *     folder and renamed into place, so a reader or a failed run never sees
  *     half a PDF.  One progress line per sheet on stderr unless quiet.
  * With dry_run, every sheet is laid out (so a character no font has is
@@ -17,6 +19,7 @@
 typedef struct BuildOptions {
     const char *out_dir;
     Paper paper;
+    double bleed;                 /* points: print.c's bleed and crop marks; 0 for none */
     const char *const *languages; /* NULL: all */
     size_t language_count;
     const char *const *drugs; /* NULL: all */

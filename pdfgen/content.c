@@ -492,6 +492,8 @@ static const Field strings_fields[] = {
     TEXT(Strings, "disclaimer", disclaimer),
     TEMPLATE(Strings, "last_revised", last_revised, date_placeholder),
     TEMPLATE(Strings, "page_of", page_of, page_placeholders),
+    OPTIONAL_TEXT(Strings, "booklet", booklet),
+    OPTIONAL_TEXT(Strings, "online", online),
     OPTIONAL_LIST(Strings, "month_names", month_names),
     OPTIONAL_TEMPLATE(Strings, "date_format", date_format, date_parts),
     OPTIONAL_TEXT(Strings, "digits", digits),
@@ -510,6 +512,7 @@ static const Field drug_fields[] = {
     LIST(Drug, "serious_side_effects", serious_side_effects),
     DATE(Drug, "last_revised", last_revised),
     LIST(Drug, "references", references),
+    OPTIONAL_TEXT(Drug, "url", url),
 };
 static const Table drug_table = TABLE(drug_fields);
 
@@ -518,6 +521,28 @@ static const Field reference_fields[] = {
     TEXT(Reference, "text", text),
 };
 static const Table reference_table = TABLE(reference_fields);
+
+/* glossary.yaml: the Glossary's texts plus the terms, checked one by one. */
+typedef struct GlossaryFile {
+    Glossary glossary;
+    const Node *terms;
+} GlossaryFile;
+
+static const Field glossary_fields[] = {
+    TEXT(GlossaryFile, "title", glossary.title),
+    OPTIONAL_TEXT(GlossaryFile, "draft_notice", glossary.draft_notice),
+    TEXT(GlossaryFile, "intro", glossary.intro),
+    NODE(GlossaryFile, "terms", terms),
+};
+static const Table glossary_table = TABLE(glossary_fields);
+
+static const Field term_fields[] = {
+    TEXT(GlossaryTerm, "id", id),
+    TEXT(GlossaryTerm, "term", term),
+    OPTIONAL_TEXT(GlossaryTerm, "reading", reading),
+    TEXT(GlossaryTerm, "definition", definition),
+};
+static const Table term_table = TABLE(term_fields);
 
 typedef struct ReferencesFile {
     const Node *references;
@@ -889,6 +914,10 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
     if (drug->id.utf8 && strcmp(drug->id.utf8, stem) != 0)
         diag_error(&drug->id.pos, "id '%s' does not match the file name "
                    "'%s.yaml'", drug->id.utf8, stem);
+    if (drug->url.utf8 && (strncmp(drug->url.utf8, "https://", 8) != 0 ||
+                           strcspn(drug->url.utf8, " \t\n") != strlen(drug->url.utf8)))
+        diag_error(&drug->url.pos, "url must be a web address starting with https:// "
+                   "and without spaces, found '%s'", drug->url.utf8);
     const TextList *refs = &drug->references;
     for (size_t i = 0; i < refs->count; i++) {
         const Text *ref = &refs->items[i];
@@ -907,11 +936,104 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
     node_free(root);
 }
 
+/* An id: lower-case ASCII letters, digits and '-', as it goes into links. */
+static bool valid_id(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+static void load_glossary(Loader *L, Language *language)
+{
+    bool unreadable;
+    Node *root = parse_file(L, &unreadable);
+    if (!root)
+        return;
+    GlossaryFile file = {.glossary = {.file = L->file}};
+    if (expect_root(L, root))
+        load_mapping(L, root, &glossary_table, &file, NULL);
+    Glossary *g = &file.glossary;
+    const Node *list = file.terms;
+    if (list && expect(L, list, NODE_SEQUENCE, "'terms'")) {
+        g->terms = xcalloc(list->count, sizeof *g->terms);
+        for (size_t i = 0; i < list->count; i++) {
+            char label[64];
+            snprintf(label, sizeof label, "item %zu of 'terms'", i + 1);
+            if (!expect(L, list->items[i], NODE_MAPPING, label))
+                continue;
+            GlossaryTerm *t = &g->terms[g->term_count++];
+            load_mapping(L, list->items[i], &term_table, t, NULL);
+            if (t->id.utf8 && !valid_id(t->id.utf8))
+                diag_error(&t->id.pos, "glossary id '%s' may hold only a-z, 0-9 and '-'",
+                           t->id.utf8);
+            for (size_t j = 0; t->id.utf8 && j + 1 < g->term_count; j++)
+                if (g->terms[j].id.utf8 && strcmp(g->terms[j].id.utf8, t->id.utf8) == 0) {
+                    diag_error(&t->id.pos, "duplicate glossary id '%s' (first at line %u)",
+                               t->id.utf8, g->terms[j].id.pos.line);
+                    break;
+                }
+        }
+    }
+    language->glossary = *g;
+    node_free(root);
+}
+
+static bool glossary_has(const Glossary *g, const char *id)
+{
+    for (size_t i = 0; i < g->term_count; i++)
+        if (g->terms[i].id.utf8 && strcmp(g->terms[i].id.utf8, id) == 0)
+            return true;
+    return false;
+}
+
+/* Every glossary has the same terms as the English one (or, without
+ * English, the first): an extra term is reported where it is, a missing
+ * one at the top of the file that lacks it. */
+static void check_same_glossaries(const Content *c)
+{
+    const Glossary *ref = NULL;
+    for (size_t i = 0; i < c->language_count; i++)
+        if (c->languages[i].glossary.file &&
+            (!ref || strcmp(c->languages[i].code, "en") == 0))
+            ref = &c->languages[i].glossary;
+    for (size_t l = 0; ref && l < c->language_count; l++) {
+        const Glossary *g = &c->languages[l].glossary;
+        if (!g->file || g == ref)
+            continue;
+        for (size_t i = 0; i < g->term_count; i++) {
+            const Text *id = &g->terms[i].id;
+            if (id->utf8 && !glossary_has(ref, id->utf8))
+                diag_error(&id->pos, "glossary term '%s' is not in %s", id->utf8, ref->file);
+        }
+        for (size_t i = 0; i < ref->term_count; i++) {
+            const Text *id = &ref->terms[i].id;
+            if (id->utf8 && !glossary_has(g, id->utf8))
+                diag_error(&(SourcePos){g->file, 1, 1},
+                           "glossary has no term '%s' (%s:%u has it)", id->utf8, ref->file,
+                           id->pos.line);
+        }
+    }
+}
+
+static void free_glossary(Glossary *g)
+{
+    for (size_t i = 0; i < g->term_count; i++)
+        free_record(&term_table, &g->terms[i]);
+    free(g->terms);
+    GlossaryFile file = {.glossary = *g};
+    free_record(&glossary_table, &file);
+}
+
 /* One language folder's directory listing, kept until the cross-language
  * check has run. */
 typedef struct Listing {
     bool ok;
     bool has_strings;
+    bool has_glossary;
     char **stems; /* drug ids from file names, sorted */
     size_t count;
     const char **paths; /* parallel to stems; owned by content->files */
@@ -973,6 +1095,8 @@ static void load_language(Loader *L, Language *language, Listing *listing)
         size_t len = strlen(names[i]);
         if (strcmp(names[i], "strings.yaml") == 0)
             listing->has_strings = true;
+        else if (strcmp(names[i], "glossary.yaml") == 0)
+            listing->has_glossary = true;
         else if (len > 5 && strcmp(names[i] + len - 5, ".yaml") == 0)
             listing->stems[listing->count++] = xstrndup(names[i], len - 5);
     }
@@ -983,6 +1107,10 @@ static void load_language(Loader *L, Language *language, Listing *listing)
         load_strings(L, language);
     } else {
         diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
+    }
+    if (listing->has_glossary) {
+        L->file = add_file(L, xasprintf("%s/glossary.yaml", folder));
+        load_glossary(L, language);
     }
 
     language->drugs = xcalloc(listing->count, sizeof *language->drugs);
@@ -1130,6 +1258,7 @@ Content *content_load(const char *dir)
     for (size_t i = 0; i < c->language_count; i++)
         if (c->languages[i].strings.locale.utf8)
             check_digits(&c->languages[i]);
+    check_same_glossaries(c);
 
     for (size_t i = 0; i < count; i++) {
         free_names(listings[i].stems, listings[i].count);
@@ -1147,6 +1276,7 @@ void content_free(Content *content)
     for (size_t i = 0; i < content->language_count; i++) {
         Language *language = &content->languages[i];
         free_record(&strings_table, &language->strings);
+        free_glossary(&language->glossary);
         for (size_t d = 0; d < language->drug_count; d++)
             free_record(&drug_table, &language->drugs[d]);
         free(language->drugs);

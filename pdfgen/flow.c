@@ -30,6 +30,7 @@ typedef struct FlowLine {
     bool rtl;   /* set from the right edge: its paragraph reads right to left */
     size_t box; /* 1-based index into Flow.boxes, 0 for none */
     const Node *bookmark;
+    const Node *figure; /* a FIGURE drawn in place of text: add_figure */
 } FlowLine;
 
 typedef struct Flow {
@@ -247,11 +248,59 @@ static void add_container(Flow *flow, const Node *node)
             flow->lines[i].keep_with_next = true;
 }
 
+/* ---- figures: a grid of modules in a line of their own ---------------- */
+
+static void add_figure(Flow *flow, const Node *figure)
+{
+    if (!figure->modules || figure->modules_per_side == 0 || !(figure->figure_size > 0))
+        return;
+    FlowLine *line = push_line(flow);
+    line->figure = figure;
+    line->style = figure->type;
+    line->style.leading = figure->figure_size;
+    line->indent = figure->indent + box_pad(flow);
+    line->space_before = figure->space_before;
+    line->keep_with_next = figure->keep_with_next;
+}
+
+static Box *push_box(Arena *arena, Page *page);
+
+/* One rectangle per run of dark modules in a row, each pointing at the
+ * figure: content, not decoration (pdf_page.c marks them as the
+ * Figure's). */
+static void draw_figure(Arena *arena, Page *page, const Node *figure, double x, double top)
+{
+    unsigned n = figure->modules_per_side;
+    double module = figure->figure_size / (n + 8);
+    for (unsigned row = 0; row < n; row++)
+        for (unsigned col = 0; col < n;) {
+            if (!figure->modules[row * n + col]) {
+                col++;
+                continue;
+            }
+            unsigned end = col;
+            while (end < n && figure->modules[row * n + end])
+                end++;
+            Box *box = push_box(arena, page);
+            box->kind = BOX_RECT;
+            box->node = figure;
+            box->u.rect = (RectBox){.x = x + (4 + col) * module,
+                                    .y = top - (4 + row + 1) * module,
+                                    .width = (end - col) * module,
+                                    .height = module,
+                                    .fill = 1,
+                                    .fill_color = {0, 0, 0}};
+            col = end;
+        }
+}
+
 static void flow_node(Flow *flow, const Node *node)
 {
     if (node->kind == NODE_ARTIFACT || node->kind == NODE_TEXT)
         return; /* furniture is set page by page; TEXT belongs to a block */
-    if (node_is_block(node) && !decorated(node) && !node->keep_together)
+    if (node->kind == NODE_FIGURE)
+        add_figure(flow, node);
+    else if (node_is_block(node) && !decorated(node) && !node->keep_together)
         add_block(flow, node, node->indent, node->space_before);
     else if (node->kind == NODE_LI)
         add_item(flow, node);
@@ -361,6 +410,7 @@ typedef struct Paginator {
     size_t page_cap, bookmark_cap;
     BoxExtent **extents; /* per page, per decorated container */
     double last_y;       /* where the flow ended on the last page */
+    size_t break_before; /* a line that starts a page whatever fits (0: none) */
 } Paginator;
 
 static void new_page(Paginator *p)
@@ -423,20 +473,25 @@ static void paginate(Paginator *p)
         double usable = p->g.top - p->g.bottom;
         double need = group_height(flow, i, page_empty);
         bool group_fits = need <= usable;
-        if (!page_empty && (y - need < p->g.bottom - 0.01) &&
-            (group_fits || y - (fl->space_before + fl->style.leading) < p->g.bottom)) {
+        bool forced = i == p->break_before && i > 0;
+        if (!page_empty && (forced || ((y - need < p->g.bottom - 0.01) &&
+            (group_fits || y - (fl->space_before + fl->style.leading) < p->g.bottom)))) {
             new_page(p);
             y = p->g.top;
             page_empty = true;
         }
         double top = y - (page_empty ? 0 : fl->space_before) - fl->pad_before;
-        double baseline = top - baseline_offset(fl);
         Page *page = &p->doc->pages[p->doc->page_count - 1];
         /* Right-to-left documents mirror: indents and labels are measured
          * from the right edge. */
-        double x = fl->rtl ? p->g.right - fl->indent - fl->line->width : p->g.left + fl->indent;
-        draw_line(p->arena, page, fl->text, fl->line, fl->piece_nodes, &fl->style, x, baseline,
-                  false);
+        double width = fl->figure ? fl->figure->figure_size : fl->line->width;
+        double x = fl->rtl ? p->g.right - fl->indent - width : p->g.left + fl->indent;
+        double baseline = fl->figure ? top : top - baseline_offset(fl);
+        if (fl->figure)
+            draw_figure(p->arena, page, fl->figure, x, top);
+        else
+            draw_line(p->arena, page, fl->text, fl->line, fl->piece_nodes, &fl->style, x,
+                      baseline, false);
         if (fl->label) {
             double lx = fl->rtl ? p->g.right - fl->label_indent - fl->label->width
                                   : p->g.left + fl->label_indent;
@@ -590,7 +645,7 @@ static int draw_footers(Paginator *p, Shaper *shaper, const Tree *tree)
 /* A runt: the last line of a paragraph of several, one word, short. */
 static bool is_runt(const FlowLine *fl, const FlowLine *prev, double measure)
 {
-    if (!prev || prev->text != fl->text || fl->line->width >= 0.25 * measure)
+    if (!prev || !fl->line || prev->text != fl->text || fl->line->width >= 0.25 * measure)
         return false;
     /* one word: no space, and not two CJK characters either */
     size_t chars = 0;
@@ -609,6 +664,8 @@ static void gather_stats(const Flow *flow, Document *doc, double last_y, const P
     for (size_t i = 0; i < flow->count; i++) {
         const FlowLine *fl = &flow->lines[i];
         const Line *ln = fl->line;
+        if (!ln)
+            continue; /* a figure */
         st->lines++;
         st->justified += ln->justified;
         st->hyphenated += ln->hyphenated;
@@ -652,10 +709,36 @@ static bool flow_once(Arena *arena, Shaper *shaper, const Tree *tree, const Page
     return true;
 }
 
+#define STRANDED_FILL 0.25
+
+/* When pulling together cannot spare the last page, it is filled: the
+ * page before gives up its last blocks (from the latest block start that
+ * leaves the last page at least a quarter full, without adding a page). */
+static void balance_last_page(Arena *arena, const PageGeometry *g, const Flow *flow, Paginator *p)
+{
+    size_t pages = p->doc->page_count;
+    for (size_t c = flow->count; c-- > 1;) {
+        const FlowLine *fl = &flow->lines[c];
+        /* a block starts here, and the line before does not keep with it */
+        if (fl->space_before <= 0 || flow->lines[c - 1].keep_with_next)
+            continue;
+        Document *doc = arena_alloc(arena, sizeof *doc);
+        *doc = (Document){.width = g->width, .height = g->height, .tree = p->doc->tree};
+        Paginator q = {.arena = arena, .flow = flow, .g = *g, .doc = doc, .break_before = c};
+        paginate(&q);
+        if (doc->page_count > pages)
+            continue;
+        gather_stats(flow, doc, q.last_y, g);
+        if (doc->stats.last_page_fill >= STRANDED_FILL) {
+            *p = q;
+            return;
+        }
+    }
+}
+
 /* A last page less than a quarter full is stranded: before letting it
  * come, the flow is pulled together (flow_once's levels) and the first
  * level that spares the page, or fills it to a quarter, is taken. */
-#define STRANDED_FILL 0.25
 
 Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
 {
@@ -681,6 +764,8 @@ Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const Page
         return NULL;
     }
     p.flow = &flow;
+    if (p.doc->page_count > 1 && p.doc->stats.last_page_fill < STRANDED_FILL)
+        balance_last_page(arena, g, &flow, &p);
     draw_decorations(&p);
     int rc = draw_footers(&p, shaper, tree) ||
              draw_running_head(&p, shaper, furniture(tree, FURNITURE_HEAD));

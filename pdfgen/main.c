@@ -10,6 +10,7 @@
 #include "build.h"
 #include "content.h"
 #include "diag.h"
+#include "print.h"
 #include "sheet.h"
 #include "tree.h"
 
@@ -21,8 +22,8 @@ enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
 
 static const char usage_text[] =
     "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
-    "                    [--size regular|large] [--content DIR] [--out DIR]\n"
-    "                    [--quiet] [--stats]\n"
+    "                    [--size regular|large] [--bleed LEN] [--content DIR]\n"
+    "                    [--out DIR] [--quiet] [--stats]\n"
     "       pdfgen check [--content DIR]\n"
     "       pdfgen list  [--content DIR]\n"
     "       pdfgen tree  --lang L --drug D [--content DIR]\n"
@@ -46,6 +47,8 @@ static const char help_text[] =
     "  --paper P       letter (default) or a4\n"
     "  --size S        regular (default) or large: the large-print edition,\n"
     "                  18 pt body, in out/<lang>/large/\n"
+    "  --bleed LEN     for print shops: bleed (e.g. 3mm, 0.125in, 9pt; up to\n"
+    "                  20mm), crop marks, TrimBox and BleedBox on every page\n"
     "  --lang L        build only language L (repeatable)\n"
     "  --drug D        build only drug D (repeatable)\n"
     "  --quiet         no progress lines\n"
@@ -58,6 +61,7 @@ typedef struct Options {
     const char *command;
     const char *content_dir, *out_dir;
     Paper paper;
+    double bleed; /* points; 0 for none */
     const char *languages[MAX_FILTERS];
     size_t language_count;
     const char *drugs[MAX_FILTERS];
@@ -108,7 +112,7 @@ static int parse_args(int argc, char **argv, Options *o)
         int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
                           strcmp(arg, "--paper") == 0 || strcmp(arg, "--content") == 0 ||
                           strcmp(arg, "--size") == 0 ||
-                          strcmp(arg, "--out") == 0;
+                          strcmp(arg, "--out") == 0 || strcmp(arg, "--bleed") == 0;
         if (takes_value) {
             if (!value || !*value)
                 return usage_error("option %s needs a value", arg);
@@ -133,6 +137,11 @@ static int parse_args(int argc, char **argv, Options *o)
                     o->size = SIZE_LARGE;
                 else
                     return usage_error("unknown size '%s' (use regular or large)", value);
+            } else if (strcmp(arg, "--bleed") == 0) {
+                o->bleed = print_parse_bleed(value);
+                if (o->bleed < 0)
+                    return usage_error("bad bleed '%s' (a length up to 20mm: 3mm, 0.125in, 9pt)",
+                                       value);
             } else if (strcmp(arg, "--content") == 0) {
                 o->content_dir = value;
             } else {
@@ -154,14 +163,15 @@ static int parse_args(int argc, char **argv, Options *o)
     if (strcmp(o->command, "tree") == 0) {
         if (o->language_count != 1 || o->drug_count != 1)
             return usage_error("'tree' needs exactly one --lang and one --drug");
-        if (o->quiet || strcmp(o->out_dir, "out") != 0 || o->paper != PAPER_LETTER)
+        if (o->quiet || strcmp(o->out_dir, "out") != 0 || o->paper != PAPER_LETTER || o->bleed)
             return usage_error("'tree' takes only --lang, --drug and --content");
         return -1;
     }
     if (strcmp(o->command, "build") != 0 &&
         (o->language_count || o->drug_count || o->quiet || strcmp(o->out_dir, "out") != 0 ||
-         o->paper != PAPER_LETTER || o->size != SIZE_REGULAR || o->stats))
-        return usage_error("only 'build' takes --lang, --drug, --paper, --out or --quiet");
+         o->paper != PAPER_LETTER || o->size != SIZE_REGULAR || o->stats || o->bleed))
+        return usage_error("only 'build' takes --lang, --drug, --paper, --size, --bleed, --out, "
+                           "--quiet or --stats");
     return -1;
 }
 
@@ -242,6 +252,7 @@ int main(int argc, char **argv)
         BuildOptions b = {
             .out_dir = o.out_dir,
             .paper = o.paper,
+            .bleed = o.bleed,
             .languages = o.language_count ? o.languages : NULL,
             .language_count = o.language_count,
             .drugs = o.drug_count ? o.drugs : NULL,

@@ -67,6 +67,8 @@ typedef struct Strings {
     Text disclaimer;
     Text last_revised;   /* template with {date} */
     Text page_of;        /* template with {page} and {pages} */
+    Text booklet;        /* optional: the booklet's link text on the catalog page */
+    Text online;         /* optional: the label of a sheet's web address and QR code */
     /* Optional, for languages ICU has no calendar data for (Haitian
      * Creole): the month names and a template with {day} {month} {year}. */
     TextList month_names;
@@ -89,11 +91,31 @@ typedef struct Drug {
     TextList serious_side_effects;
     Date last_revised;
     TextList references; /* ids into Content.references */
+    Text url;            /* optional: the sheet's online version (https://), as a QR code */
 } Drug;
+
+/* content/<lang>/glossary.yaml: "Words to know".  Ids are the same in
+ * every language that has a glossary. */
+typedef struct GlossaryTerm {
+    Text id;         /* e.g. "angiogenesis": stable across languages */
+    Text term;       /* as it is shown, e.g. "Angiogénesis" */
+    Text reading;    /* optional: what the term is sorted by (Japanese kana) */
+    Text definition;
+} GlossaryTerm;
+
+typedef struct Glossary {
+    Text title;        /* "Words to know" */
+    Text draft_notice; /* optional, as in strings.yaml */
+    Text intro;
+    GlossaryTerm *terms; /* in file order; the template sorts them */
+    size_t term_count;
+    const char *file;    /* NULL when the language has no glossary.yaml */
+} Glossary;
 
 typedef struct Language {
     char *code; /* folder name */
     Strings strings;
+    Glossary glossary;
     Drug *drugs; /* sorted by id */
     size_t drug_count;
 } Language;

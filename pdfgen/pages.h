@@ -89,6 +89,21 @@ typedef struct Bookmark {
     double y;          /* top of the heading, for /XYZ */
 } Bookmark;
 
+/* Page labels (/PageLabels): from page on, pages are numbered start,
+ * start + 1, ... in style, after prefix.  A document without labels is
+ * numbered 1, 2, ... by readers. */
+typedef enum PageLabelStyle {
+    PAGE_LABEL_DECIMAL,   /* 1, 2, 3 */
+    PAGE_LABEL_ROMAN_LOW  /* i, ii, iii */
+} PageLabelStyle;
+
+typedef struct PageLabel {
+    size_t page;        /* 0-based first page of the range */
+    PageLabelStyle style;
+    const char *prefix; /* UTF-8, or NULL */
+    int start;          /* the number of its first page, >= 1 */
+} PageLabel;
+
 typedef struct DocInfo {
     const char *title, *author, *subject, *creator, *lang; /* UTF-8 */
     int year, month, day; /* creation and modification date, UTC */
@@ -102,12 +117,24 @@ typedef struct SetStats {
     double last_page_fill;    /* share of the last page's text area used */
 } SetStats;
 
+/* A page box for print shops (print.c): x0, y0, x1, y1 in points. */
+typedef struct PrintBox {
+    bool set;
+    double x0, y0, x1, y1;
+} PrintBox;
+
 typedef struct Document {
     double width, height; /* MediaBox */
+    PrintBox trim, bleed; /* /TrimBox and /BleedBox of every page, when set */
     Page *pages;
     size_t page_count;
     Bookmark *bookmarks;
     size_t bookmark_count;
+    /* Per bookmark, or NULL for a flat outline: 0 for the top level, n + 1
+     * for an entry under the last entry of level n. */
+    const unsigned *bookmark_levels;
+    PageLabel *page_labels; /* ascending pages, the first at page 0; may be NULL */
+    size_t page_label_count;
     DocInfo info;
     const Tree *tree; /* what the boxes draw: the structure to tag */
     SetStats stats;

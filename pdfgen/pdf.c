@@ -238,14 +238,156 @@ static int write_catalog(PdfDoc *doc, const DocInfo *in)
     return pdfo_check(doc, "catalog", bad);
 }
 
+/* Nested entries go under the last entry one level up; the top levels of
+ * a nested outline are shown open. */
+enum { MAX_OUTLINE_LEVELS = 8 };
+
 static int write_outline(PdfDoc *doc, const Document *d)
 {
-    for (size_t i = 0; i < d->bookmark_count; i++)
-        if (pdfo_check(doc, "outline",
-                       pdfo_outline(doc, d->bookmarks[i].page, d->bookmarks[i].y,
-                                    d->bookmarks[i].title)))
+    PdfObj last[MAX_OUTLINE_LEVELS] = {NULL};
+    bool nested = false;
+    for (size_t i = 0; d->bookmark_levels && i < d->bookmark_count; i++)
+        nested |= d->bookmark_levels[i] > 0;
+    for (size_t i = 0; i < d->bookmark_count; i++) {
+        const Bookmark *b = &d->bookmarks[i];
+        unsigned level = d->bookmark_levels ? d->bookmark_levels[i] : 0;
+        if (level >= MAX_OUTLINE_LEVELS)
+            level = MAX_OUTLINE_LEVELS - 1;
+        while (level > 0 && !last[level - 1])
+            level--;
+        PdfObj item = pdfo_outline_under(doc, level ? last[level - 1] : NULL, b->page, b->y,
+                                         b->title, nested && level < 2);
+        if (pdfo_check(doc, "outline", !item))
             return -1;
+        last[level] = item;
+        for (unsigned k = level + 1; k < MAX_OUTLINE_LEVELS; k++)
+            last[k] = NULL;
+    }
     return 0;
+}
+
+/* /PageLabels: a number tree of the ranges, in ascending pages. */
+static int write_page_labels(PdfDoc *doc, const Document *d)
+{
+    if (d->page_label_count == 0)
+        return 0;
+    PdfObj labels = pdfo_dict(doc), nums = pdfo_array(doc);
+    int bad = !labels || !nums;
+    for (size_t i = 0; i < d->page_label_count && !bad; i++) {
+        const PageLabel *l = &d->page_labels[i];
+        PdfObj range = pdfo_dict(doc);
+        bad |= !range || l->page > INT32_MAX || l->start < 1;
+        if (bad)
+            break;
+        bad |= pdfo_put_name(range, "S", l->style == PAGE_LABEL_ROMAN_LOW ? "r" : "D");
+        if (l->prefix)
+            bad |= pdfo_put_text(doc, range, "P", l->prefix);
+        if (l->start != 1)
+            bad |= pdfo_put_int(range, "St", l->start);
+        bad |= pdfo_push_int(nums, (int32_t)l->page);
+        bad |= pdfo_push(nums, range);
+    }
+    if (!bad) {
+        bad |= pdfo_put(labels, "Nums", nums);
+        bad |= pdfo_put(pdfo_catalog(doc), "PageLabels", labels);
+    }
+    return pdfo_check(doc, "page labels", bad);
+}
+
+/* /TrimBox and /BleedBox on every page, for print shops (print.c). */
+static int put_box(PdfDoc *doc, PdfObj page, const char *key, const PrintBox *box)
+{
+    PdfObj a = pdfo_array(doc);
+    int bad = !a;
+    if (!bad) {
+        bad |= pdfo_push_real(a, box->x0);
+        bad |= pdfo_push_real(a, box->y0);
+        bad |= pdfo_push_real(a, box->x1);
+        bad |= pdfo_push_real(a, box->y1);
+        bad |= pdfo_put(page, key, a);
+    }
+    return bad;
+}
+
+static int write_print_boxes(PdfDoc *doc, const Document *d)
+{
+    int bad = 0;
+    for (size_t i = 0; i < d->page_count && !bad && (d->trim.set || d->bleed.set); i++) {
+        PdfObj page = pdfo_page(doc, i);
+        bad |= !page;
+        if (!bad && d->trim.set)
+            bad |= put_box(doc, page, "TrimBox", &d->trim);
+        if (!bad && d->bleed.set)
+            bad |= put_box(doc, page, "BleedBox", &d->bleed);
+    }
+    return pdfo_check(doc, "print boxes", bad);
+}
+
+/* /Names /Dests: every anchored node's first line (its first box), for
+ * the GoTo links to it; names in byte order, as a name tree must be. */
+typedef struct Anchor {
+    const char *name;
+    size_t page;
+    double top;
+} Anchor;
+
+static const Node *anchored(const Node *node)
+{
+    for (; node; node = node->parent)
+        if (node->anchor)
+            return node;
+    return NULL;
+}
+
+static int compare_anchors(const void *a, const void *b)
+{
+    return strcmp(((const Anchor *)a)->name, ((const Anchor *)b)->name);
+}
+
+static int write_destinations(PdfDoc *doc, const Document *d)
+{
+    Anchor *anchors = NULL;
+    size_t count = 0, cap = 0;
+    for (size_t p = 0; p < d->page_count; p++)
+        for (size_t i = 0; i < d->pages[p].box_count; i++) {
+            const Box *b = &d->pages[p].boxes[i];
+            const Node *node = b->kind == BOX_TEXT && !b->artifact ? anchored(b->node) : NULL;
+            bool seen = false;
+            for (size_t k = 0; node && k < count && !seen; k++)
+                seen = strcmp(anchors[k].name, node->anchor) == 0;
+            if (!node || seen)
+                continue;
+            if (count == cap) {
+                cap = cap ? cap * 2 : 16;
+                anchors = xreallocarray(anchors, cap, sizeof *anchors);
+            }
+            anchors[count++] = (Anchor){node->anchor, p, b->u.text.y + b->u.text.size};
+        }
+    if (count == 0)
+        return 0;
+    qsort(anchors, count, sizeof *anchors, compare_anchors);
+    PdfObj names = pdfo_dict(doc), dests = pdfo_dict(doc), list = pdfo_array(doc);
+    int bad = !names || !dests || !list;
+    for (size_t i = 0; i < count && !bad; i++) {
+        PdfObj dest = pdfo_array(doc), page = pdfo_page(doc, anchors[i].page);
+        bad |= !dest || !page;
+        if (bad)
+            break;
+        bad |= pdfo_push(dest, page);
+        bad |= pdfo_push_name(dest, "XYZ");
+        bad |= pdfo_push_real(dest, 0);
+        bad |= pdfo_push_real(dest, anchors[i].top);
+        bad |= pdfo_push_null(doc, dest);
+        bad |= pdfo_push(list, pdfo_ascii(doc, anchors[i].name));
+        bad |= pdfo_push(list, dest);
+    }
+    free(anchors);
+    if (!bad) {
+        bad |= pdfo_put(dests, "Names", list);
+        bad |= pdfo_put(names, "Dests", dests);
+        bad |= pdfo_put(pdfo_catalog(doc), "Names", names);
+    }
+    return pdfo_check(doc, "named destinations", bad);
 }
 
 int pdf_write(const Document *d, const char *path)
@@ -267,8 +409,10 @@ int pdf_write(const Document *d, const char *path)
         for (size_t i = 0; i < d->page_count && rc == 0; i++)
             rc = page_write(pages, d, i);
         if (rc == 0)
-            rc = write_outline(doc, d) || tags_finish(tags) || font_uses_write(&fonts) ||
-                         pdfo_save(doc, path)
+            rc = write_outline(doc, d) || write_page_labels(doc, d) ||
+                         write_destinations(doc, d) || write_print_boxes(doc, d) ||
+                         tags_finish(tags) ||
+                         font_uses_write(&fonts) || pdfo_save(doc, path)
                      ? -1
                      : 0;
     }

@@ -265,18 +265,24 @@ PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page)
 
 int pdfo_outline(PdfDoc *doc, size_t page_index, double y, const char *title_utf8)
 {
+    return pdfo_outline_under(doc, NULL, page_index, y, title_utf8, false) ? 0 : -1;
+}
+
+PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page_index, double y,
+                          const char *title_utf8, bool open)
+{
     HPDF_Doc pdf = doc->pdf;
     HPDF_Page page = pdfo_page(doc, page_index);
-    HPDF_Outline item = page ? HPDF_CreateOutline(pdf, NULL, "", NULL) : NULL;
+    HPDF_Outline item = page ? HPDF_CreateOutline(pdf, parent, "", NULL) : NULL;
     if (!item || pdfo_put_text(doc, item, "Title", title_utf8))
-        return -1;
+        return NULL;
     /* libharu marks every item /Type /Outlines; only the root may be. */
     HPDF_Dict_RemoveElement(item, "Type");
     /* /XYZ with a null zoom keeps the reader's zoom, which
      * HPDF_Destination_SetXYZ cannot express. */
     HPDF_Destination dst = HPDF_Page_CreateDestination(page);
     if (!dst)
-        return -1;
+        return NULL;
     HPDF_Array_Clear(dst);
     int bad = pdfo_push(dst, page);
     bad |= pdfo_push_name(dst, "XYZ");
@@ -285,7 +291,9 @@ int pdfo_outline(PdfDoc *doc, size_t page_index, double y, const char *title_utf
     bad |= pdfo_push_null(doc, dst);
     bad |= ok(HPDF_Outline_SetDestination(item, dst));
     bad |= ok(HPDF_SetPageMode(pdf, HPDF_PAGE_MODE_USE_OUTLINE));
-    return bad;
+    if (open)
+        bad |= ok(HPDF_Outline_SetOpened(item, HPDF_TRUE));
+    return bad ? NULL : item;
 }
 
 /* libharu serialises into memory; the file is written with stdio so that

@@ -62,6 +62,10 @@ PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page);
 
 /* An outline entry at the end of the outline: page index, top y. */
 int pdfo_outline(PdfDoc *doc, size_t page, double y, const char *title_utf8);
+/* The same under parent (NULL: the top level), shown open when open;
+ * returns the entry, for entries under it, or NULL. */
+PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page, double y,
+                          const char *title_utf8, bool open);
 
 int pdfo_save(PdfDoc *doc, const char *path);
 

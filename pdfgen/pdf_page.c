@@ -958,6 +958,25 @@ static void begin_artifact(Buf *b, const Node *node)
         buf_str(b, "/Artifact<</Type/Layout>>BDC\n");
 }
 
+/* A figure's drawing (rectangles that are content, not decoration): one
+ * marked-content sequence of the Figure element per run of its boxes. */
+static bool figure_content(const Box *box)
+{
+    return box->kind == BOX_RECT && !box->artifact && box->node &&
+           box->node->kind == NODE_FIGURE;
+}
+
+static int begin_figure(Writer *w, const Node *figure)
+{
+    int mcid = tags_mcid(w->tags, figure);
+    if (mcid < 0)
+        return -1;
+    char s[64];
+    snprintf(s, sizeof s, "/Figure<</MCID %d>>BDC\n", mcid);
+    buf_str(&w->out, s);
+    return 0;
+}
+
 
 /* ---- links --------------------------------------------------------------- */
 
@@ -1044,8 +1063,13 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
     bad |= pdfo_put(annot, "Border", border);
     bad |= pdfo_put_int(annot, "F", 4); /* printed */
     bad |= pdfo_put_text(d, annot, "Contents", link->alt ? link->alt : link->uri);
-    bad |= pdfo_put_name(action, "S", "URI");
-    bad |= pdfo_put(action, "URI", pdfo_ascii(d, link->uri));
+    if (link->uri) {
+        bad |= pdfo_put_name(action, "S", "URI");
+        bad |= pdfo_put(action, "URI", pdfo_ascii(d, link->uri));
+    } else { /* an anchor in this document: pdf.c writes the named destinations */
+        bad |= pdfo_put_name(action, "S", "GoTo");
+        bad |= pdfo_put(action, "D", pdfo_ascii(d, link->dest ? link->dest : ""));
+    }
     bad |= pdfo_put(annot, "A", action);
     bad |= pdfo_put(annot, "P", w->page);
     bad |= pdfo_push(annots, annot);
@@ -1135,14 +1159,18 @@ int page_write(Writer *w, const Document *doc, size_t index)
         if (box->kind == BOX_TEXT && box->u.text.glyph_count == 0)
             continue;
         bool artifact = box->artifact || !box->node;
+        bool figure = figure_content(box); /* marked like artifacts, as the Figure's */
         if (w->in_text && (artifact || box->kind != BOX_TEXT || box->node != w->text_leaf))
             end_text(w);
-        if (is_open && (!artifact || box->node != open)) {
+        if (is_open && (!(artifact || figure) || box->node != open)) {
             buf_str(&w->out, "EMC\n");
             is_open = false;
         }
-        if (artifact && !is_open) {
-            begin_artifact(&w->out, box->node);
+        if ((artifact || figure) && !is_open) {
+            if (figure && begin_figure(w, box->node))
+                return -1;
+            if (!figure)
+                begin_artifact(&w->out, box->node);
             open = box->node;
             is_open = true;
         }

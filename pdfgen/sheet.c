@@ -8,6 +8,7 @@
 
 #include "content.h"
 #include "format.h"
+#include "qr.h"
 
 #define INK {0.10f, 0.11f, 0.12f}
 #define BRAND {0.04f, 0.30f, 0.42f}
@@ -291,6 +292,42 @@ static void helpline(Sheet *sh)
     block(sh, box, NODE_P, s->helpline_reach.utf8, s->helpline_reach.pos, sh->st->body, 2);
 }
 
+/* The sheet's online version: a QR code (a Figure whose alternate text
+ * says what it is and where it goes) with the address printed beside it
+ * as a link, kept together. */
+static bool online(Sheet *sh)
+{
+    const Strings *s = sh->s;
+    const Text *url = &sh->drug->url;
+    unsigned side = 0;
+    const unsigned char *modules = qr_modules(sh->arena, url, &side);
+    if (!modules)
+        return false;
+    Node *sect = tree_add(sh->tree, sh->tree->root, NODE_SECT, url->pos);
+    sect->keep_together = true;
+    sect->space_before = 18;
+    Node *figure = tree_add(sh->tree, sect, NODE_FIGURE, url->pos);
+    figure->modules = modules;
+    figure->modules_per_side = side;
+    figure->figure_size = 60; /* 21 mm: phones read it, and it spares lines */
+    figure->keep_with_next = true;
+    figure->alt = s->online.utf8 ? arena_printf(sh->arena, "QR: %s %s", s->online.utf8, url->utf8)
+                                 : arena_printf(sh->arena, "QR: %s", url->utf8);
+    Node *p = tree_add(sh->tree, sect, NODE_P, url->pos);
+    p->type = sh->st->reference;
+    p->space_before = 2;
+    if (s->online.utf8) {
+        tree_add_text(sh->tree, p, s->online.utf8, STYLE_BOLD, s->online.pos);
+        tree_add_text(sh->tree, p, " ", STYLE_REGULAR, s->online.pos);
+    }
+    Node *link = tree_add(sh->tree, p, NODE_LINK, url->pos);
+    link->uri = url->utf8;
+    link->alt = url->utf8;
+    link->dir_from_text = true;
+    tree_add_text(sh->tree, link, url->utf8, STYLE_REGULAR, url->pos);
+    return true;
+}
+
 static Node *artifact(Sheet *sh, Furniture role, TypeStyle type, SourcePos pos)
 {
     Node *node = tree_add(sh->tree, sh->tree->root, NODE_ARTIFACT, pos);
@@ -361,6 +398,10 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
             &drug->serious_side_effects);
     helpline(&sh);
     block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, sh.st->body_italic, 12);
+    /* the sheet online, before the references: the references come last,
+     * where the type may shrink to spare a page */
+    if (drug->url.utf8 && !online(&sh))
+        return NULL;
     references(&sh, request->content);
     sh.tree->root->last_child->first_child->space_before = 16;
     furniture(&sh, date);

@@ -130,6 +130,13 @@ static void dump_node(const Node *n, FILE *out, int depth, const char *strip)
         fputs(" box", out);
     if (n->uri)
         fprintf(out, " uri=%s", n->uri);
+    if (n->dest)
+        fprintf(out, " dest=%s", n->dest);
+    if (n->modules)
+        fprintf(out, " grid=%ux%u size=%gpt", n->modules_per_side, n->modules_per_side,
+                n->figure_size);
+    if (n->anchor)
+        fprintf(out, " anchor=%s", n->anchor);
     if (n->alt) {
         fputs(" alt=", out);
         dump_quoted(out, n->alt);

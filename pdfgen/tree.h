@@ -99,7 +99,16 @@ struct Node {
     Decoration deco;     /* drawn behind a container when pad or fill > 0 */
 
     const char *uri;     /* LINK: where it goes */
+    const char *dest;    /* LINK without uri: a named destination in the
+                            same document (an anchor), e.g. "glossary-mtor" */
+    const char *anchor;  /* a named destination at this node's first line */
     const char *alt;     /* FIGURE and LINK: the description a reader hears */
+    /* FIGURE: a square grid of modules (a QR code), row by row, nonzero
+     * for dark, drawn indent from the start edge as a square of
+     * figure_size points including a quiet zone of 4 modules. */
+    const unsigned char *modules;
+    unsigned modules_per_side;
+    double figure_size;
     Furniture furniture; /* ARTIFACT */
 
     unsigned id;         /* 1-based, in tree order: stable names in dumps */

@@ -68,9 +68,19 @@ def languages():
                   if os.path.isfile(os.path.join(CONTENT, d, "strings.yaml")))
 
 
+NOT_DRUGS = ("strings.yaml", "glossary.yaml")
+
+
 def drugs(lang):
     return sorted(f[:-5] for f in os.listdir(os.path.join(CONTENT, lang))
-                  if f.endswith(".yaml") and f != "strings.yaml")
+                  if f.endswith(".yaml") and f not in NOT_DRUGS)
+
+
+def extras(lang):
+    """The PDFs besides the sheets that a build of every drug writes for a
+    language: its glossary and its booklet (tests/offering.py tests them)."""
+    has_glossary = os.path.isfile(os.path.join(CONTENT, lang, "glossary.yaml"))
+    return (["glossary"] if has_glossary else []) + ["all"]
 
 
 def load(path):
@@ -136,7 +146,8 @@ def sheets(out):
 class SheetTests(unittest.TestCase):
     def test_every_sheet_exists_and_nothing_else(self):
         out = Built.get("letter")
-        expected = {os.path.join(lang, d + ".pdf") for lang in languages() for d in drugs(lang)}
+        expected = {os.path.join(lang, d + ".pdf") for lang in languages()
+                    for d in drugs(lang) + extras(lang)} | {"index.html"}
         found = set()
         for dirpath, _, files in os.walk(out):
             for f in files:
@@ -159,8 +170,8 @@ class SheetTests(unittest.TestCase):
                 expected = []
                 for key, value in text_values(strings):
                     if key in ("language", "locale", "language_name", "author", "subject",
-                               "month_names", "date_format", "digits"):
-                        continue  # metadata (pdfinfo) and date parts (EXPECTED_DATES)
+                               "month_names", "date_format", "digits", "booklet"):
+                        continue  # metadata (pdfinfo), date parts (EXPECTED_DATES), catalog page
                     if key == "who_it_is_for" and "who_it_is_for" not in sheet:
                         continue  # the section is left out when the drug has none
                     expected += [p for p in re.split(r"\{\w+\}", value) if p.strip()]
@@ -374,7 +385,7 @@ class SheetTests(unittest.TestCase):
         r = pdfgen("build", "--content", CONTENT, "--out", out, "--lang", "es")
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), len(drugs("es")))
+        self.assertEqual(len(lines), len(drugs("es")) + len(extras("es")))
         for line in lines:
             self.assertRegex(line, r"^pdfgen: wrote .*/es/\w+\.pdf \(\d+ pages?, [\d.]+ KB, [\d.]+ ms\)$")
 

@@ -1,0 +1,333 @@
+/* collate.c — collation order and index sections (ICU).  See collate.h. */
+#include "collate.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ucol.h>
+#include <unicode/uscript.h>
+#include <unicode/uset.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+#include <unicode/ulocdata.h>
+
+#include "diag.h"
+
+/* U+FDD0 starts the contractions Chinese collations use as index
+ * boundaries ("\uFDD0A" is where pinyin A starts; "\uFDD0\u2801" where
+ * one-stroke characters start). */
+#define CHINESE_BASE 0xFDD0
+
+static bool failed(UErrorCode status, const char *what, const char *locale)
+{
+    if (U_SUCCESS(status))
+        return false;
+    diag_error(NULL, "ICU: %s for '%s': %s", what, locale, u_errorName(status));
+    return true;
+}
+
+static UCollator *open_collator(const char *locale, UColAttributeValue strength)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UCollator *coll = ucol_open(locale, &status);
+    if (failed(status, "cannot open a collator", locale)) {
+        if (coll)
+            ucol_close(coll);
+        return NULL;
+    }
+    ucol_setStrength(coll, strength);
+    return coll;
+}
+
+typedef struct SortContext {
+    const UCollator *coll;
+    const char *const *keys;
+    bool failed;
+} SortContext;
+
+static int compare(const SortContext *ctx, size_t a, size_t b)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UCollationResult r = ucol_strcollUTF8(ctx->coll, ctx->keys[a], -1, ctx->keys[b], -1, &status);
+    if (U_FAILURE(status))
+        return strcmp(ctx->keys[a], ctx->keys[b]);
+    if (r != UCOL_EQUAL)
+        return r == UCOL_LESS ? -1 : 1;
+    int c = strcmp(ctx->keys[a], ctx->keys[b]);
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+/* Insertion sort: glossaries and drug lists are short, and it needs no
+ * context pointer smuggled through qsort. */
+static void sort_indices(const SortContext *ctx, size_t *order, size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        size_t v = order[i], k = i;
+        while (k > 0 && compare(ctx, order[k - 1], v) > 0) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = v;
+    }
+}
+
+int collate_sort(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                 size_t *order)
+{
+    (void)arena;
+    UCollator *coll = open_collator(locale, UCOL_TERTIARY);
+    if (!coll)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        order[i] = i;
+    SortContext ctx = {coll, keys, false};
+    sort_indices(&ctx, order, count);
+    ucol_close(coll);
+    return 0;
+}
+
+/* ---- index labels ------------------------------------------------------ */
+
+typedef struct Label {
+    const char *label;    /* what the heading shows */
+    const char *boundary; /* where its section starts in collation order */
+    UScriptCode script;   /* USCRIPT_INVALID_CODE: any script (Chinese) */
+} Label;
+
+typedef struct Labels {
+    Label *items;
+    size_t count, cap;
+} Labels;
+
+static UScriptCode script_of(UChar32 c)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UScriptCode s = uscript_getScript(c, &status);
+    if (U_FAILURE(status))
+        return USCRIPT_INVALID_CODE;
+    /* Japanese indexes put katakana words under the hiragana rows. */
+    return s == USCRIPT_KATAKANA ? USCRIPT_HIRAGANA : s;
+}
+
+static char *utf16_to_utf8(Arena *arena, const UChar *s, int32_t len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t need = 0;
+    u_strToUTF8(NULL, 0, &need, s, len, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
+        return NULL;
+    status = U_ZERO_ERROR;
+    char *out = arena_alloc(arena, (size_t)need + 1);
+    u_strToUTF8(out, need + 1, NULL, s, len, &status);
+    return U_SUCCESS(status) ? out : NULL;
+}
+
+static void add_label(Arena *arena, Labels *labels, const char *label, const char *boundary,
+                      UScriptCode script)
+{
+    labels->items = arena_reserve(arena, labels->items, labels->count, &labels->cap,
+                                  sizeof *labels->items);
+    labels->items[labels->count++] = (Label){label, boundary, script};
+}
+
+/* The exemplar index characters of a locale: "[A B C ... Ñ ... Z]". */
+static int exemplar_labels(Arena *arena, const char *locale, Labels *labels)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    ULocaleData *data = ulocdata_open(locale, &status);
+    if (failed(status, "no locale data", locale))
+        return -1;
+    USet *set = ulocdata_getExemplarSet(data, NULL, 0, ULOCDATA_ES_INDEX, &status);
+    ulocdata_close(data);
+    if (failed(status, "no index characters", locale)) {
+        if (set)
+            uset_close(set);
+        return -1;
+    }
+    int32_t items = uset_getItemCount(set);
+    for (int32_t i = 0; i < items; i++) {
+        UChar32 start, end;
+        UChar str[16];
+        status = U_ZERO_ERROR;
+        int32_t len = uset_getItem(set, i, &start, &end, str, 16, &status);
+        if (U_FAILURE(status))
+            continue;
+        if (len > 0) {
+            char *s = utf16_to_utf8(arena, str, len);
+            UChar32 first;
+            U16_GET(str, 0, 0, len, first);
+            if (s)
+                add_label(arena, labels, s, s, script_of(first));
+            continue;
+        }
+        for (UChar32 c = start; c <= end; c++) {
+            char *s = arena_alloc(arena, 5);
+            int32_t at = 0;
+            UBool error = false;
+            U8_APPEND(s, at, 4, c, error);
+            if (!error)
+                add_label(arena, labels, s, s, script_of(c));
+        }
+    }
+    uset_close(set);
+    return 0;
+}
+
+/* Chinese collations carry their index as contractions U+FDD0 + label:
+ * a Latin letter for pinyin, a braille cell U+2800 + n for n strokes
+ * (shown "n劃"), as ICU's AlphabeticIndex reads them. */
+static int chinese_labels(Arena *arena, const UCollator *coll, const char *locale, Labels *labels)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    USet *contractions = uset_openEmpty();
+    ucol_getContractionsAndExpansions(coll, contractions, NULL, false, &status);
+    if (failed(status, "cannot read the collation's contractions", locale)) {
+        uset_close(contractions);
+        return -1;
+    }
+    int32_t items = uset_getItemCount(contractions);
+    for (int32_t i = 0; i < items; i++) {
+        UChar32 start, end;
+        UChar str[8];
+        status = U_ZERO_ERROR;
+        int32_t len = uset_getItem(contractions, i, &start, &end, str, 8, &status);
+        if (U_FAILURE(status) || len != 2 || str[0] != CHINESE_BASE)
+            continue;
+        const char *label;
+        if (str[1] > 0x2800 && str[1] <= 0x28FF)
+            label = arena_printf(arena, "%d\xE5\x8A\x83", str[1] - 0x2800); /* 劃 */
+        else
+            label = utf16_to_utf8(arena, str + 1, 1);
+        const char *boundary = utf16_to_utf8(arena, str, 2);
+        if (label && boundary)
+            add_label(arena, labels, label, boundary, USCRIPT_INVALID_CODE);
+    }
+    uset_close(contractions);
+    return 0;
+}
+
+typedef struct LabelSort {
+    const UCollator *coll;
+    Labels *labels;
+} LabelSort;
+
+static UCollationResult collate(const UCollator *coll, const char *a, const char *b)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UCollationResult r = ucol_strcollUTF8(coll, a, -1, b, -1, &status);
+    return U_SUCCESS(status) ? r : UCOL_EQUAL;
+}
+
+/* In collation order, one label per primary weight: of Е and Ё (the same
+ * letter to a Russian index), the one that sorts first. */
+static void sort_labels(const UCollator *primary, const UCollator *full, Labels *labels)
+{
+    Label *v = labels->items;
+    for (size_t i = 1; i < labels->count; i++) {
+        Label x = v[i];
+        size_t k = i;
+        while (k > 0 && collate(full, v[k - 1].boundary, x.boundary) == UCOL_GREATER) {
+            v[k] = v[k - 1];
+            k--;
+        }
+        v[k] = x;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < labels->count; i++)
+        if (n == 0 || collate(primary, v[n - 1].boundary, v[i].boundary) != UCOL_EQUAL)
+            v[n++] = v[i];
+    labels->count = n;
+}
+
+static UScriptCode first_script(const char *s)
+{
+    int32_t i = 0, len = (int32_t)strlen(s);
+    UChar32 c = 0;
+    if (len == 0)
+        return USCRIPT_INVALID_CODE;
+    U8_NEXT(s, i, len, c);
+    return c < 0 ? USCRIPT_INVALID_CODE : script_of(c);
+}
+
+static int build_labels(Arena *arena, const char *locale, const UCollator *primary,
+                        const UCollator *full, Labels *labels)
+{
+    if (chinese_labels(arena, primary, locale, labels) != 0)
+        return -1;
+    bool chinese = labels->count > 0;
+    if (!chinese && exemplar_labels(arena, locale, labels) != 0)
+        return -1;
+    bool latin = !chinese;
+    for (size_t i = 0; i < labels->count && latin; i++)
+        latin = labels->items[i].script == USCRIPT_LATIN;
+    if (!latin && exemplar_labels(arena, "en", labels) != 0)
+        return -1;
+    sort_labels(primary, full, labels);
+    return 0;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static const char ELLIPSIS[] = "\xE2\x80\xA6"; /* … */
+
+static IndexSection *section_for(Arena *arena, Index *out, size_t *cap, const char *label,
+                                 size_t count)
+{
+    for (size_t i = 0; i < out->count; i++)
+        if (strcmp(out->sections[i].label, label) == 0)
+            return &out->sections[i];
+    out->sections = arena_reserve(arena, out->sections, out->count, cap, sizeof *out->sections);
+    IndexSection *s = &out->sections[out->count++];
+    *s = (IndexSection){label, arena_array(arena, count, sizeof *s->items), 0};
+    return s;
+}
+
+int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                  Index *out)
+{
+    *out = (Index){0};
+    size_t *order = arena_array(arena, count ? count : 1, sizeof *order);
+    if (collate_sort(arena, locale, keys, count, order) != 0)
+        return -1;
+    UCollator *primary = open_collator(locale, UCOL_PRIMARY);
+    UCollator *full = primary ? open_collator(locale, UCOL_TERTIARY) : NULL;
+    Labels labels = {0};
+    if (!full || build_labels(arena, locale, primary, full, &labels) != 0) {
+        if (full)
+            ucol_close(full);
+        if (primary)
+            ucol_close(primary);
+        return -1;
+    }
+    ucol_close(full);
+    /* Each key's label; the sections come in the order their labels
+     * first appear, so the English M and the pinyin M are one section. */
+    const char **label_of = arena_array(arena, count ? count : 1, sizeof *label_of);
+    bool overflow_used = false;
+    for (size_t i = 0; i < count; i++) {
+        const char *key = keys[order[i]];
+        const Label *at = NULL;
+        for (size_t k = 0; k < labels.count; k++)
+            if (collate(primary, labels.items[k].boundary, key) != UCOL_GREATER)
+                at = &labels.items[k];
+        if (at && at->script != USCRIPT_INVALID_CODE && at->script != first_script(key))
+            at = NULL;
+        label_of[i] = at ? at->label : ELLIPSIS;
+        overflow_used |= !at;
+    }
+    size_t cap = 0;
+    for (size_t k = 0; k < labels.count; k++)
+        for (size_t i = 0; i < count; i++)
+            if (label_of[i] == labels.items[k].label) {
+                section_for(arena, out, &cap, labels.items[k].label, count);
+                break;
+            }
+    if (overflow_used)
+        section_for(arena, out, &cap, ELLIPSIS, count);
+    for (size_t i = 0; i < count; i++) {
+        IndexSection *s = section_for(arena, out, &cap, label_of[i], count);
+        s->items[s->count++] = order[i];
+    }
+    ucol_close(primary);
+    return 0;
+}

@@ -1,0 +1,39 @@
+/* collate.h — sorting and letter sections in a language's own order (ICU).
+ * In: a locale (BCP 47) and UTF-8 keys.
+ * Out: collate_sort: the keys' order under the locale's collator (ties
+ *     broken by the bytes, so the order never depends on the input's);
+ *     collate_index: the keys in that order, cut into the letter sections
+ *     of an index ("A", "B", ... "Ñ" ...; "あ", "か", ...; "ㄱ", "ㄴ", ...)
+ *     whose labels are ICU's index characters for the locale: the
+ *     exemplar index set, or for Chinese the pinyin or stroke-count
+ *     boundaries in the collator itself, with the English A-Z added when
+ *     the locale's own letters are not Latin (so "mTOR" on a Russian page
+ *     goes under M).  A key sorts into the last label at or before it at
+ *     primary strength (accented letters join their base letter), if it
+ *     is in that label's script; anything else goes to a "…" section.
+ *     Only sections with keys are returned.
+ * Both return -1 when ICU fails (reported through diag_error()). */
+#ifndef PDFGEN_COLLATE_H
+#define PDFGEN_COLLATE_H
+
+#include <stddef.h>
+
+#include "arena.h"
+
+typedef struct IndexSection {
+    const char *label; /* UTF-8 */
+    size_t *items;     /* indices into the keys, in collation order */
+    size_t count;
+} IndexSection;
+
+typedef struct Index {
+    IndexSection *sections;
+    size_t count;
+} Index;
+
+int collate_sort(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                 size_t *order);
+int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                  Index *out);
+
+#endif

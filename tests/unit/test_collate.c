@@ -1,0 +1,118 @@
+/* Unit tests for collate.c: the language's own sort order and the letter
+ * sections of an index, as ICU gives them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "collate.h"
+
+/* "A: a1, a2 | B: b1" for the index of keys. */
+static char *describe(Arena *arena, const char *locale, const char *const *keys, size_t n)
+{
+    Index ix;
+    assert_int_equal(collate_index(arena, locale, keys, n, &ix), 0);
+    char *out = arena_alloc(arena, 4096);
+    size_t total = 0;
+    for (size_t s = 0; s < ix.count; s++) {
+        int w = snprintf(out + strlen(out), 4096 - strlen(out), "%s%s:", s ? " | " : "",
+                         ix.sections[s].label);
+        assert_true(w > 0);
+        for (size_t i = 0; i < ix.sections[s].count; i++)
+            snprintf(out + strlen(out), 4096 - strlen(out), "%s%s", i ? ", " : " ",
+                     keys[ix.sections[s].items[i]]);
+        total += ix.sections[s].count;
+    }
+    assert_int_equal(total, n); /* every key in exactly one section */
+    return out;
+}
+
+#define KEYS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+
+static void spanish_order_with_enye_accents_ch_ll(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    /* Modern Spanish order (since 1994): ch and ll are no letters of their
+     * own, ñ is, after n; accents only break ties. */
+    const char *const keys[] = {"zorro", "ñandú", "nube", "llama", "luz", "lápiz", "chile",
+                                "cuna", "cebra", "éxito", "enero", "oso", "Ñu", "año", "Ángel"};
+    size_t n = sizeof keys / sizeof keys[0], order[16];
+    assert_int_equal(collate_sort(&arena, "es-US", keys, n, order), 0);
+    const char *expected[] = {"Ángel", "año", "cebra", "chile", "cuna", "enero", "éxito",
+                              "lápiz", "llama", "luz", "nube", "ñandú", "Ñu", "oso", "zorro"};
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(keys[order[i]], expected[i]);
+    assert_string_equal(describe(&arena, "es-US", keys, n),
+                        "A: Ángel, año | C: cebra, chile, cuna | E: enero, éxito | "
+                        "L: lápiz, llama, luz | N: nube | Ñ: ñandú, Ñu | O: oso | Z: zorro");
+    arena_free(&arena);
+}
+
+static void french_accents_join_their_letter(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    assert_string_equal(describe(&arena, "fr-FR", KEYS("zèbre", "Été", "écran", "île", "œuf",
+                                                       "abricot", "Ecole")),
+                        "A: abricot | E: Ecole, écran, Été | I: île | O: œuf | Z: zèbre");
+    arena_free(&arena);
+}
+
+static void russian_sections_and_latin_after(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    assert_string_equal(describe(&arena, "ru-RU", KEYS("яблоко", "ёлка", "ель", "mTOR", "щука",
+                                                       "Анемия", "HIF-2α")),
+                        "А: Анемия | Е: ёлка, ель | Щ: щука | Я: яблоко | H: HIF-2α | M: mTOR");
+    arena_free(&arena);
+}
+
+static void japanese_kana_rows(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    assert_string_equal(describe(&arena, "ja-JP", KEYS("わに", "はな", "ぱん", "カメ", "あさ",
+                                                       "さくら", "漢字", "mTOR")),
+                        "M: mTOR | あ: あさ | か: カメ | さ: さくら | は: はな, ぱん | わ: わに | "
+                        "\xE2\x80\xA6: 漢字");
+    arena_free(&arena);
+}
+
+static void chinese_pinyin_sections(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    assert_string_equal(describe(&arena, "zh-Hans", KEYS("血管生成", "贫血", "靶向药物", "mTOR")),
+                        "B: 靶向药物 | P: 贫血 | X: 血管生成 | M: mTOR");
+    arena_free(&arena);
+}
+
+static void empty_list(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    Index ix;
+    assert_int_equal(collate_index(&arena, "en-US", NULL, 0, &ix), 0);
+    assert_int_equal(ix.count, 0);
+    arena_free(&arena);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(spanish_order_with_enye_accents_ch_ll),
+        cmocka_unit_test(french_accents_join_their_letter),
+        cmocka_unit_test(russian_sections_and_latin_after),
+        cmocka_unit_test(japanese_kana_rows),
+        cmocka_unit_test(chinese_pinyin_sections),
+        cmocka_unit_test(empty_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
