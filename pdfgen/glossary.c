@@ -38,6 +38,8 @@ static Node *block(Builder *b, Node *parent, NodeKind kind, const Text *text, Ty
     Node *node = tree_add(b->tree, parent, kind, text->pos);
     node->type = type;
     node->space_before = space_before;
+    /* running text is justified, as on the sheets */
+    node->justify = type.size == BODY.size && type.leading == BODY.leading;
     tree_add_text(b->tree, node, text->utf8, type.font, text->pos);
     return node;
 }
