@@ -225,6 +225,15 @@ static bool hyphen_glyph(const Font *font, uint32_t *gid, int32_t *advance)
     return true;
 }
 
+/* Breaking before glyph e needs no reshaping: it starts a run, or
+ * HarfBuzz did not flag it (a ligature or kerning pair across the break,
+ * or joining, would be cut).  Breaks it flags are not taken. */
+static bool safe_to_break(const Flat *f, size_t e)
+{
+    return e == 0 || e >= f->count || f->run[e] != f->run[e - 1] ||
+           !f->run[e]->glyphs[f->index[e]].unsafe_to_break;
+}
+
 /* May the line end before glyph e with a hyphen?  Only inside a run, at a
  * glyph boundary HarfBuzz says is safe, in a font with a hyphen. */
 static bool hyphen_break_ok(const Flat *f, size_t e)
@@ -325,7 +334,8 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
         bool last = b == text->len;
         size_t e = glyph_at(f, 0, b);
         bool hyphen = hyphenate && !last && text->hyph && text->hyph[b] && hyphen_break_ok(f, e);
-        bool plain = !hyphen && (last || (text->breaks[b] && !after_hyphen(text, b)));
+        bool plain = !hyphen && (last || (text->breaks[b] && !after_hyphen(text, b) &&
+                                          safe_to_break(f, glyph_at(f, 0, b))));
         if (!plain && !hyphen)
             continue;
         bool forced = last || text->breaks[b] == BREAK_MANDATORY;
