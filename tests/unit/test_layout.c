@@ -63,6 +63,41 @@ static int is_help_box(const RectBox *r)
     return r->fill && r->fill_color.r > 0.9f && r->fill_color.r < 0.92f;
 }
 
+/* A paragraph split across pages leaves at least two of its lines on
+ * each page: no orphan (its first line alone at a page foot) and no widow
+ * (its last line alone at a page head). */
+static void check_widows_and_orphans(const Document *doc)
+{
+    for (size_t p = 0; p + 1 < doc->page_count; p++) {
+        const Page *page = &doc->pages[p];
+        for (size_t b = 0; b < page->box_count; b++) {
+            const Box *box = &page->boxes[b];
+            if (box->kind != BOX_TEXT || box->artifact)
+                continue;
+            size_t here = 0, next = 0;
+            double seen_here[8], seen_next[8];
+            for (size_t q = p; q <= p + 1; q++) {
+                const Page *pg = &doc->pages[q];
+                for (size_t c = 0; c < pg->box_count; c++) {
+                    const Box *o = &pg->boxes[c];
+                    if (o->kind != BOX_TEXT || o->node != box->node)
+                        continue;
+                    double *seen = q == p ? seen_here : seen_next;
+                    size_t *n = q == p ? &here : &next;
+                    int dup = 0;
+                    for (size_t i = 0; i < *n && i < 8; i++)
+                        dup |= seen[i] == o->u.text.y;
+                    if (!dup && *n < 8)
+                        seen[(*n)++] = o->u.text.y;
+                }
+            }
+            if (here > 0 && next > 0 && (here < 2 || next < 2))
+                fail_msg("a paragraph split %zu/%zu lines across pages %zu and %zu", here, next,
+                         p + 1, p + 2);
+        }
+    }
+}
+
 /* Checks one laid-out document; returns its page count. */
 static size_t check_document(const Document *doc)
 {
@@ -90,6 +125,10 @@ static size_t check_document(const Document *doc)
         }
     }
     assert_int_equal(help_boxes, 1); /* the helpline box is never split */
+    check_widows_and_orphans(doc);
+    /* no stranded last page: a second or later page is at least a quarter full */
+    if (doc->page_count > 1 && doc->stats.last_page_fill < 0.25)
+        fail_msg("last of %zu pages only %.0f%% full", doc->page_count, doc->stats.last_page_fill * 100);
 
     /* A heading never ends a page: below each heading, on the same page,
      * sit at least two more lines. */
