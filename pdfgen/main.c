@@ -224,6 +224,11 @@ static int run(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* Checked before anything is read, and by check as well as build, so
+     * the two agree. */
+    long long epoch;
+    if (build_source_date_epoch(&epoch) != 0)
+        return EXIT_ERRORS;
 
     Content *content = content_load(o.content_dir);
     if (!content || diag_error_count()) {
