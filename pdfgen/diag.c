@@ -220,6 +220,10 @@ static void put_kind_name(FILE *f, const char *fmt)
                 break;
             continue;
         }
+        if (p[0] == 'U' && p[1] == '+' && p[2] == '%') {
+            p++; /* "U+%04X": the code point is not part of the kind */
+            continue;
+        }
         if (*p == '\'' || (*p == ' ' && (len == 0 || name[len - 1] == ' ')))
             continue;
         name[len++] = *p;
