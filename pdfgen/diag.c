@@ -237,20 +237,34 @@ static void put_kind_name(FILE *f, const char *fmt)
 
 void diag_flush(void)
 {
+    /* One line per kind that went over its limit, but not a thousand of
+     * them when the total limit hid errors of many kinds: the rest go into
+     * one last line. */
+    enum { MAX_SUMMARIES = 20 };
+    unsigned long rest = hidden_total;
+    size_t lines = 0;
     for (size_t k = 0; k < kind_count; k++) {
         if (!kinds[k].hidden)
             continue;
-        fputs("pdfgen: error: ... and ", stderr);
-        put_count(stderr, kinds[k].hidden);
-        fputs(" more", stderr);
-        put_kind_name(stderr, kinds[k].fmt);
-        fputs(kinds[k].hidden == 1 ? " error" : " errors", stderr);
-        if (kinds[k].file) {
-            fputs(" in ", stderr);
-            diag_write_escaped(stderr, kinds[k].file);
+        if (lines++ < MAX_SUMMARIES) {
+            fputs("pdfgen: error: ... and ", stderr);
+            put_count(stderr, kinds[k].hidden);
+            fputs(" more", stderr);
+            put_kind_name(stderr, kinds[k].fmt);
+            fputs(kinds[k].hidden == 1 ? " error" : " errors", stderr);
+            if (kinds[k].file) {
+                fputs(" in ", stderr);
+                diag_write_escaped(stderr, kinds[k].file);
+            }
+            fputc('\n', stderr);
+            rest -= kinds[k].hidden;
         }
-        fputc('\n', stderr);
         kinds[k].hidden = 0;
+    }
+    if (rest) {
+        fputs("pdfgen: error: ... and ", stderr);
+        put_count(stderr, rest);
+        fputs(rest == 1 ? " more error\n" : " more errors\n", stderr);
     }
     hidden_total = 0;
 }
