@@ -16,7 +16,8 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
-                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools
+                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
+                  clang libclang-rt-14-dev
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
@@ -47,7 +48,8 @@ SAN_BIN   := build/san/pdfgen
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
-        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench
+        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench \
+        bad fault fuzz run-bad run-fault run-fuzz-smoke
 
 all: sheets
 
@@ -84,8 +86,8 @@ test-deps: deps
 # under -j nothing would otherwise wait for them, two sub-makes would race
 # to build the same objects, and pkg-config's flags are read afresh once
 # pkg-config itself is installed.
-TOP_TARGETS := sheets bench test unit integration tagged offering sanitize valgrind
-TEST_TARGETS := test unit integration tagged offering sanitize valgrind
+TOP_TARGETS := sheets bench test unit integration tagged offering sanitize valgrind bad fault
+TEST_TARGETS := test unit integration tagged offering sanitize valgrind bad fault
 GOALS := $(filter $(TOP_TARGETS),$(patsubst all,sheets,$(or $(MAKECMDGOALS),all)))
 GOAL_DEPS := $(if $(filter $(TEST_TARGETS),$(GOALS)),test-deps,deps)
 
@@ -130,6 +132,14 @@ run-unit: $(UNIT_TESTS:%=build/obj/%)
 run-integration: $(BIN)
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
 
+# One input per failure mode, each through both check and build.
+run-bad: $(BIN)
+	$(PYTHON) tests/bad.py --pdfgen $(BIN)
+
+# SIGKILL at random points, SIGXFSZ, ulimit -v.
+run-fault: $(BIN)
+	$(PYTHON) tests/fault.py --pdfgen $(BIN)
+
 # Tagged PDF (PDF/UA-1): the checker's own tests, then every sheet.
 run-tagged: $(BIN)
 	$(PYTHON) tests/test_pdfua_checker.py && $(PYTHON) tests/tagged.py --pdfgen $(BIN)
@@ -158,11 +168,70 @@ SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 run-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
 	@for t in $(UNIT_TESTS:%=build/san/%); do echo "== $$t (asan+ubsan)"; $(SAN_ENV) ./$$t || exit 1; done
 	$(SAN_ENV) $(PYTHON) tests/integration.py --pdfgen $(SAN_BIN) --quick
+	$(SAN_ENV) $(PYTHON) tests/bad.py --pdfgen $(SAN_BIN)
 
 run-valgrind: $(BIN)
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)
 
-run-test: run-unit run-integration run-tagged run-offering run-sanitize run-valgrind
+# ---- fuzzing (libFuzzer, clang) -----------------------------------------
+# Harnesses in fuzz/: content (any bytes as any content file), text (any
+# UTF-8 paragraph in every language's fonts), cff (any bytes as a CFF
+# table).  Seeds in fuzz/corpus/<harness>/, every input that once crashed in
+# fuzz/regressions/<harness>/.  `make fuzz` runs each for FUZZ_SECONDS; the
+# test suite replays the regressions and runs a short smoke run, or says it
+# skipped when clang cannot link libFuzzer.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZERS      := content text cff
+FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS    := $(SOURCES:pdfgen/%.c=build/fuzz/%.o)
+FUZZ_BINS    := $(FUZZERS:%=build/fuzz/fuzz_%)
+HAVE_LIBFUZZER = $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | \
+                   $(FUZZ_CC) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null && echo yes)
+
+build/fuzz/%.o: pdfgen/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -DPDFGEN_ROOT='"$(CURDIR)"' -Ipdfgen \
+	    $< $(FUZZ_OBJS) $(LDFLAGS) $(LIBS) -o $@
+
+-include $(wildcard build/fuzz/*.d)
+.SECONDARY: $(FUZZ_OBJS)
+
+# The working corpus grows in build/fuzz/corpus-<harness>; stderr (pdfgen's
+# own error lines) is closed, libFuzzer's report is kept.
+fuzz: $(FUZZ_BINS)
+	@for h in $(FUZZERS); do \
+	  mkdir -p build/fuzz/corpus-$$h build/fuzz/crashes-$$h; \
+	  echo "== fuzz_$$h for $(FUZZ_SECONDS) s"; \
+	  $(SAN_ENV) build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -max_len=8192 \
+	      -timeout=20 -rss_limit_mb=4096 -artifact_prefix=build/fuzz/crashes-$$h/ -print_final_stats=1 \
+	      build/fuzz/corpus-$$h fuzz/corpus/$$h || exit 1; \
+	done
+
+run-fuzz-smoke:
+ifeq ($(HAVE_LIBFUZZER),yes)
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@for h in $(FUZZERS); do \
+	  echo "== fuzz_$$h: replaying fuzz/regressions/$$h and fuzz/corpus/$$h"; \
+	  $(SAN_ENV) build/fuzz/fuzz_$$h -close_fd_mask=2 -runs=0 fuzz/regressions/$$h fuzz/corpus/$$h >/dev/null 2>build/fuzz/replay-$$h.log \
+	    || { cat build/fuzz/replay-$$h.log; exit 1; }; \
+	  echo "== fuzz_$$h: smoke run, $(FUZZ_SMOKE_SECONDS) s"; \
+	  mkdir -p build/fuzz/smoke-$$h build/fuzz/crashes-$$h; \
+	  $(SAN_ENV) build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SMOKE_SECONDS) -close_fd_mask=2 -max_len=8192 \
+	      -timeout=20 -artifact_prefix=build/fuzz/crashes-$$h/ build/fuzz/smoke-$$h fuzz/corpus/$$h \
+	      >build/fuzz/smoke-$$h.log 2>&1 || { tail -50 build/fuzz/smoke-$$h.log; exit 1; }; \
+	  grep -h "^Done\|DONE" build/fuzz/smoke-$$h.log | tail -1; \
+	done
+else
+	@echo "pdfgen: skipping the fuzz smoke run: $(FUZZ_CC) cannot link libFuzzer (-fsanitize=fuzzer)"
+endif
+
+run-test: run-unit run-integration run-bad run-fault run-tagged run-offering run-sanitize run-valgrind run-fuzz-smoke
 	@echo "pdfgen: all tests passed"
 
 run-bench: $(BIN)

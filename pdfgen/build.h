@@ -2,9 +2,14 @@
  * In: loaded, valid content and the build options.
  * Out: out/<lang>/<drug>.pdf, and without a drug filter out/<lang>/glossary.pdf
  *     and the booklet out/<lang>/all.pdf; without any filter the catalog page
- *     out/index.html (catalog.h).  Each PDF is written to a temporary file in the same
- *     folder and renamed into place, so a reader or a failed run never sees
- *     half a PDF.  One progress line per sheet on stderr unless quiet.
+ *     out/index.html (catalog.h).  All or nothing: each PDF is written to a
+ *     temporary file ".<id>.pdf.XXXXXX" in its folder, and only when every
+ *     requested output was written are they all renamed into place; if any
+ *     fails, the temporary files are removed and the files already in out/
+ *     stay as they were.  A reader never sees half a PDF.  A build first
+ *     removes such temporary files left by a killed build in the folders it
+ *     writes (not while another build is writing there).  One progress line
+ *     per sheet on stderr unless quiet.
  * With dry_run, every sheet is laid out (so a character no font has is
  * found) and nothing is written.
  * Returns the number of sheets that failed (each reported). */
@@ -33,5 +38,10 @@ typedef struct BuildOptions {
 } BuildOptions;
 
 int build_sheets(const Content *content, const BuildOptions *options);
+
+/* SOURCE_DATE_EPOCH: *epoch is its value, or -1 when unset or empty.
+ * Returns -1 (after printing why) when it is not a plain number of seconds
+ * or lies after 9999-12-31T23:59:59Z, which a PDF date cannot hold. */
+int build_source_date_epoch(long long *epoch);
 
 #endif

@@ -9,6 +9,8 @@
  * says where each value goes and what it must look like.  Every check
  * reports through diag_error() and carries on, so one run lists every
  * problem; a syntax error only ends the file it is in. */
+/* realpath() is X/Open, beyond the POSIX level the Makefile asks for. */
+#define _XOPEN_SOURCE 700
 #include "content.h"
 
 #include <unicode/uchar.h>
@@ -23,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,9 +34,21 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 #include <yaml.h>
 
+/* Limits, so that hostile or broken content gets a clear error instead of
+ * a sheet of thousands of pages or a run of minutes (see content/README.md).
+ * The longest real value is about 1,400 bytes and the longest list 12
+ * items; a drug id names files, and ".<id>.pdf.XXXXXX" must fit NAME_MAX. */
 #define MAX_FILE_SIZE (1024L * 1024L)
+#define MAX_TEXT_BYTES 32768
+#define MAX_LIST_ITEMS 100
+#define MAX_REFERENCES 1000
+#define MAX_ID_BYTES 64
+/* Keys and values echoed in messages are cut to this many bytes. */
+#define MAX_SHOWN 60
 /* Our records nest three levels deep; the limit keeps the recursive tree
  * walk and free safe on hostile input such as 100000 nested '['. */
 #define MAX_DEPTH 64
@@ -146,6 +161,7 @@ static const char *kind_name(NodeKind kind)
 typedef struct Loader {
     Content *content;
     const char *dir;  /* the content directory, without trailing slashes */
+    char real_dir[PATH_MAX]; /* the same, resolved: links must stay under it */
     const char *file; /* the file being checked; owned by content->files */
     const char *references_file;
     /* False when references.yaml did not parse: every reference would then
@@ -226,21 +242,69 @@ static void report_parser_error(const Loader *L, const yaml_parser_t *parser,
         diag_error(&pos, "%s", problem);
 }
 
+static const char *file_type_name(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a folder";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a plain file";
+}
+
+/* Content may use symbolic links inside the --content tree (a language
+ * sharing a file with another), but a link out of it could make pdfgen
+ * read, and echo the keys of, any file on the machine; a broken or
+ * looping link is an error, never skipped.  Reports and returns false when
+ * path must not be used. */
+static bool inside_tree(const Loader *L, const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        int err = errno;
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+            diag_error(NULL, "%s is a %s symbolic link", path,
+                       err == ELOOP ? "looping" : "broken");
+        else
+            diag_error(NULL, "cannot read '%s': %s", path, strerror(err));
+        return false;
+    }
+    size_t n = strlen(L->real_dir);
+    bool root_is_slash = n == 1;
+    if (strncmp(real, L->real_dir, n) != 0 ||
+        (!root_is_slash && real[n] != '/' && real[n] != '\0')) {
+        diag_error(NULL, "%s is a symbolic link that leaves the content folder "
+                   "'%s'; it is not read", path, L->dir);
+        return false;
+    }
+    return true;
+}
+
 /* *unreadable tells "could not open or read" apart from "too large". */
 static bool read_source(const Loader *L, unsigned char **out, size_t *out_len,
                         bool *unreadable)
 {
-    *unreadable = false;
-    int fd = open(L->file, O_RDONLY);
+    *unreadable = true;
+    if (!inside_tree(L, L->file))
+        return false;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then
+     * tells what it is before any read could hang. */
+    int fd = open(L->file, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int err = fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno;
-        diag_error(NULL, "cannot read '%s': %s", L->file, strerror(err));
-        *unreadable = true;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        diag_error(NULL, "cannot read '%s': %s", L->file, strerror(errno));
         if (fd >= 0)
             close(fd);
         return false;
     }
+    if (!S_ISREG(st.st_mode)) {
+        diag_error(NULL, "%s is %s, not a regular file", L->file,
+                   file_type_name(st.st_mode));
+        close(fd);
+        return false;
+    }
+    *unreadable = false;
     if (st.st_size > MAX_FILE_SIZE) {
         diag_error(&(SourcePos){L->file, 1, 1},
                    "file is larger than 1 MiB (%lld bytes)",
@@ -264,7 +328,7 @@ static bool read_source(const Loader *L, unsigned char **out, size_t *out_len,
             buf = xgrow(buf, &cap, 1);
         }
         ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0) {
             diag_error(NULL, "cannot read '%s': %s", L->file, strerror(errno));
@@ -304,6 +368,19 @@ static void reject_anchor(const Loader *L, const yaml_event_t *event,
         diag_error(&(SourcePos){L->file, (unsigned)event->start_mark.line + 1,
                                 (unsigned)event->start_mark.column + 1},
                    "YAML anchors are not supported");
+}
+
+/* A tag (!!binary, !!python/name:..., !custom) asks for a type or a
+ * conversion pdfgen does not do; using the text as it stands would print
+ * something other than what the author meant, so it is an error. */
+static void reject_tag(const Loader *L, const yaml_event_t *event,
+                       const yaml_char_t *tag, bool implicit)
+{
+    if (tag && !implicit)
+        diag_error(&(SourcePos){L->file, (unsigned)event->start_mark.line + 1,
+                                (unsigned)event->start_mark.column + 1},
+                   "YAML tags are not supported (found '%.*s'); write the "
+                   "value as plain text", MAX_SHOWN, (const char *)tag);
 }
 
 /* Parse L->file into a tree.  Returns NULL (after reporting) when the file
@@ -351,6 +428,7 @@ static Node *parse_file(const Loader *L, bool *unreadable)
             break;
         case YAML_SCALAR_EVENT:
             reject_anchor(L, &event, event.data.scalar.anchor);
+            reject_tag(L, &event, event.data.scalar.tag, false);
             node = new_node(NODE_SCALAR, &event.start_mark);
             node->value = xstrndup((const char *)event.data.scalar.value,
                                    event.data.scalar.length);
@@ -359,10 +437,14 @@ static Node *parse_file(const Loader *L, bool *unreadable)
             break;
         case YAML_SEQUENCE_START_EVENT:
             reject_anchor(L, &event, event.data.sequence_start.anchor);
+            reject_tag(L, &event, event.data.sequence_start.tag,
+                       event.data.sequence_start.implicit);
             node = new_node(NODE_SEQUENCE, &event.start_mark);
             break;
         case YAML_MAPPING_START_EVENT:
             reject_anchor(L, &event, event.data.mapping_start.anchor);
+            reject_tag(L, &event, event.data.mapping_start.tag,
+                       event.data.mapping_start.implicit);
             node = new_node(NODE_MAPPING, &event.start_mark);
             break;
         case YAML_SEQUENCE_END_EVENT:
@@ -578,9 +660,10 @@ static bool expect(const Loader *L, const Node *n, NodeKind kind,
 }
 
 /* Returns the first control character (other than tab and newline) in the
- * UTF-8 text, or 0.  libyaml rejects raw ones, but escapes such as "\a" or
- * "\x85" in double-quoted strings still let them through. */
-static unsigned control_char(const char *s, size_t len)
+ * UTF-8 text, or -1.  libyaml rejects raw ones, but escapes such as "\0",
+ * "\a" or "\x85" in double-quoted strings still let them through.  -1,
+ * not 0, means none: U+0000 is the one that cuts text short in C. */
+static long control_char(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -590,8 +673,21 @@ static unsigned control_char(const char *s, size_t len)
             (unsigned char)s[i + 1] <= 0x9F)
             return (unsigned char)s[i + 1];
     }
-    return 0;
+    return -1;
 }
+
+/* How many bytes of s to echo in a message: at most MAX_SHOWN, cut at a
+ * character boundary, so a megabyte-long key makes a one-line error. */
+static int shown(const char *s, size_t len)
+{
+    if (len <= MAX_SHOWN)
+        return (int)len;
+    size_t n = MAX_SHOWN;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+#define ELLIPSIS(len) ((len) > MAX_SHOWN ? "..." : "")
 
 /* Is n a usable string?  Optional values that are empty are simply absent. */
 static bool check_string(const Loader *L, const Node *n, const char *label,
@@ -604,10 +700,15 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
     }
     if (!expect(L, n, NODE_SCALAR, label))
         return false;
-    unsigned c = control_char(n->value, n->length);
-    if (c) {
-        diag_error(AT(L, n), "%s contains a control character (U+%04X)",
-                   label, c);
+    long c = control_char(n->value, n->length);
+    if (c >= 0) {
+        diag_error(AT(L, n), "%s contains a control character (U+%04lX)",
+                   label, (unsigned long)c);
+        return false;
+    }
+    if (n->length > MAX_TEXT_BYTES) {
+        diag_error(AT(L, n), "%s is %zu bytes long, more than the limit of "
+                   "%d bytes", label, n->length, MAX_TEXT_BYTES);
         return false;
     }
     return true;
@@ -668,6 +769,11 @@ static void load_list(const Loader *L, const Node *n, const char *label,
 {
     if (!expect(L, n, NODE_SEQUENCE, label))
         return;
+    if (n->count > MAX_LIST_ITEMS) {
+        diag_error(AT(L, n), "%s has %zu items, more than the limit of %d",
+                   label, n->count, MAX_LIST_ITEMS);
+        return;
+    }
     out->pos = *AT(L, n);
     out->items = xcalloc(n->count, sizeof *out->items);
     for (size_t i = 0; i < n->count; i++) {
@@ -757,6 +863,42 @@ static void load_field(const Loader *L, const Field *field, const Node *value,
     }
 }
 
+/* The keys of one mapping seen so far, so that finding a duplicate costs
+ * the same for the 100,000th key as for the second (open addressing). */
+typedef struct KeySet {
+    const Node **slots;
+    size_t mask;
+} KeySet;
+
+static size_t hash_bytes(const char *s, size_t len)
+{
+    size_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void keyset_init(KeySet *set, size_t keys)
+{
+    size_t n = 16;
+    while (n < keys * 2)
+        n *= 2;
+    set->slots = xcalloc(n, sizeof *set->slots);
+    set->mask = n - 1;
+}
+
+/* Returns the earlier key equal to key, or adds key and returns NULL. */
+static const Node *keyset_add(KeySet *set, const Node *key)
+{
+    size_t i = hash_bytes(key->value, key->length) & set->mask;
+    for (; set->slots[i]; i = (i + 1) & set->mask)
+        if (set->slots[i]->length == key->length &&
+            memcmp(set->slots[i]->value, key->value, key->length) == 0)
+            return set->slots[i];
+    set->slots[i] = key;
+    return NULL;
+}
+
 /* Fill `record` from the mapping `map` as `table` says.  path names the
  * enclosing key for nested tables (NULL at the top of a record). */
 static void load_mapping(const Loader *L, const Node *map, const Table *table,
@@ -767,6 +909,8 @@ static void load_mapping(const Loader *L, const Node *map, const Table *table,
     assert(table->count <= MAX_FIELDS);
     if (path)
         snprintf(in, sizeof in, " in '%s'", path);
+    KeySet keys;
+    keyset_init(&keys, map->count / 2);
 
     for (size_t i = 0; i + 1 < map->count; i += 2) {
         const Node *key = map->items[i], *value = map->items[i + 1];
@@ -777,15 +921,19 @@ static void load_mapping(const Loader *L, const Node *map, const Table *table,
                        kind_name(key->kind));
             continue;
         }
-        const Node *first = NULL;
-        for (size_t j = 0; j < i && !first; j += 2)
-            if (map->items[j]->kind == NODE_SCALAR &&
-                map->items[j]->length == key->length &&
-                memcmp(map->items[j]->value, key->value, key->length) == 0)
-                first = map->items[j];
+        long c = control_char(key->value, key->length);
+        if (c >= 0) {
+            diag_error(AT(L, key), "key '%.*s%s' contains a control character "
+                       "(U+%04lX)", shown(key->value, key->length), key->value,
+                       ELLIPSIS(key->length), (unsigned long)c);
+            continue;
+        }
+        const Node *first = keyset_add(&keys, key);
         if (first) {
-            diag_error(AT(L, key), "duplicate key '%s' (first at line %u)",
-                       key->value, first->line);
+            diag_error(AT(L, key), "duplicate key '%.*s%s' (first at line %u)",
+                       shown(key->value, key->length), key->value,
+                       ELLIPSIS(key->length),
+                       first->line);
             continue;
         }
         size_t f = 0;
@@ -798,13 +946,16 @@ static void load_mapping(const Loader *L, const Node *map, const Table *table,
                 snprintf(expected + at, sizeof expected - at, "%s%s",
                          k ? ", " : "", table->fields[k].key);
             }
-            diag_error(AT(L, key), "unknown key '%s'%s (expected one of: %s)",
-                       key->value, in, expected);
+            diag_error(AT(L, key), "unknown key '%.*s%s'%s (expected one of: %s)",
+                       shown(key->value, key->length), key->value,
+                       ELLIPSIS(key->length),
+                       in, expected);
             continue;
         }
         seen[f] = true;
         load_field(L, &table->fields[f], value, record, path);
     }
+    free(keys.slots);
     for (size_t f = 0; f < table->count; f++)
         if (!seen[f] && !table->fields[f].optional)
             diag_error(AT(L, map), "missing required key '%s'%s",
@@ -855,7 +1006,10 @@ static bool load_references(Loader *L)
     if (expect_root(L, root))
         load_mapping(L, root, &references_file_table, &file, NULL);
     const Node *list = file.references;
-    if (list && expect(L, list, NODE_SEQUENCE, "'references'")) {
+    if (list && list->kind == NODE_SEQUENCE && list->count > MAX_REFERENCES) {
+        diag_error(AT(L, list), "'references' has %zu items, more than the "
+                   "limit of %d", list->count, MAX_REFERENCES);
+    } else if (list && expect(L, list, NODE_SEQUENCE, "'references'")) {
         Content *c = L->content;
         c->references = xcalloc(list->count, sizeof *c->references);
         for (size_t i = 0; i < list->count; i++) {
@@ -903,6 +1057,36 @@ static void load_strings(Loader *L, Language *language)
     node_free(root);
 }
 
+/* Do a and b read the same once composed (NFC)?  macOS and some archive
+ * tools store file names decomposed (NFD), which looks identical on screen
+ * to the composed id inside the file. */
+static bool nfc_equal(const char *a, const char *b)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(&status);
+    UChar *u[2] = {NULL, NULL}, *n[2] = {NULL, NULL};
+    int32_t nlen[2] = {0, 0};
+    const char *s[2] = {a, b};
+    bool equal = false;
+    for (int k = 0; k < 2 && U_SUCCESS(status); k++) {
+        int32_t len = (int32_t)strlen(s[k]), ulen = 0;
+        u[k] = xcalloc((size_t)len + 1, sizeof *u[k]);
+        u_strFromUTF8(u[k], len + 1, &ulen, s[k], len, &status);
+        n[k] = xcalloc((size_t)ulen * 4 + 1, sizeof *n[k]);
+        if (U_SUCCESS(status))
+            nlen[k] = unorm2_normalize(nfc, u[k], ulen, n[k], ulen * 4 + 1, &status);
+    }
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        oom_abort();
+    if (U_SUCCESS(status))
+        equal = nlen[0] == nlen[1] && u_strncmp(n[0], n[1], nlen[0]) == 0;
+    for (int k = 0; k < 2; k++) {
+        free(u[k]);
+        free(n[k]);
+    }
+    return equal;
+}
+
 static void load_drug(Loader *L, Drug *drug, const char *stem)
 {
     bool unreadable;
@@ -911,9 +1095,18 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
         return;
     if (expect_root(L, root))
         load_mapping(L, root, &drug_table, drug, NULL);
-    if (drug->id.utf8 && strcmp(drug->id.utf8, stem) != 0)
+    const char *id = drug->id.utf8;
+    if (id && strlen(id) > MAX_ID_BYTES)
+        diag_error(&drug->id.pos, "id '%.*s...' is %zu bytes long, more than "
+                   "the limit of %d (it names the PDF file)", shown(id, strlen(id)), id,
+                   strlen(id), MAX_ID_BYTES);
+    else if (id && strcmp(id, stem) != 0 && nfc_equal(stem, id))
+        diag_error(&drug->id.pos, "the file name '%s.yaml' is in decomposed "
+                   "Unicode (NFD) and only looks like the id '%s'; rename the "
+                   "file to its composed (NFC) form", stem, id);
+    else if (id && strcmp(id, stem) != 0)
         diag_error(&drug->id.pos, "id '%s' does not match the file name "
-                   "'%s.yaml'", drug->id.utf8, stem);
+                   "'%s.yaml'", id, stem);
     if (drug->url.utf8 && (strncmp(drug->url.utf8, "https://", 8) != 0 ||
                            strcspn(drug->url.utf8, " \t\n") != strlen(drug->url.utf8)))
         diag_error(&drug->url.pos, "url must be a web address starting with https:// "
@@ -1039,8 +1232,10 @@ typedef struct Listing {
     const char **paths; /* parallel to stems; owned by content->files */
 } Listing;
 
-/* The sorted names of the subdirectories (dirs) or regular files in path,
- * leaving out dot-entries.  On failure, errno says why. */
+/* The sorted names of the subdirectories (dirs) or of every other entry
+ * (files: read_source then says if one is a FIFO or a folder) in path,
+ * leaving out dot-entries.  A link that cannot be followed is reported,
+ * not skipped.  On failure, errno says why. */
 static bool list_dir(const char *path, bool dirs, char ***names,
                      size_t *count)
 {
@@ -1053,9 +1248,17 @@ static bool list_dir(const char *path, bool dirs, char ***names,
     struct dirent *e;
     while ((errno = 0, e = readdir(d))) {
         struct stat st;
-        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) != 0)
+        if (e->d_name[0] == '.')
             continue;
-        if (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
+            int err = errno;
+            if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(st.st_mode))
+                diag_error(NULL, "%s/%s is a %s symbolic link", path, e->d_name,
+                           err == ELOOP ? "looping" : "broken");
+            continue;
+        }
+        if (dirs && !S_ISDIR(st.st_mode))
             continue;
         if (*count == cap)
             *names = xgrow(*names, &cap, sizeof **names);
@@ -1081,6 +1284,10 @@ static void load_language(Loader *L, Language *language, Listing *listing)
     char *folder = xasprintf("%s/%s", L->dir, language->code);
     char **names;
     size_t count;
+    if (!inside_tree(L, folder)) {
+        free(folder);
+        return;
+    }
     if (!list_dir(folder, false, &names, &count)) {
         diag_error(NULL, "cannot read language folder '%s': %s", folder,
                    strerror(errno));
@@ -1234,6 +1441,14 @@ Content *content_load(const char *dir)
         dir_len--;
     char *root = xstrndup(dir, dir_len);
     Loader L = {.content = c, .dir = root};
+    if (!realpath(root, L.real_dir)) {
+        diag_error(NULL, "cannot read content directory '%s': %s", dir,
+                   strerror(errno));
+        free_names(codes, count);
+        free(root);
+        content_free(c);
+        return NULL;
+    }
 
     L.file = L.references_file =
         add_file(&L, xasprintf("%s/references.yaml", root));

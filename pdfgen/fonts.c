@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "diag.h"
@@ -113,10 +114,17 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     if (set->font_count == MAX_FONTS)
         return NULL;
 
+    /* HarfBuzz says only "failed": a font file we can read that still
+     * cannot be loaded means memory ran out (ulimit -v), and must not pass
+     * for "no installed font has" this character. */
     hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
+    if (!blob && access(path, R_OK) == 0)
+        oom_abort();
     if (!blob)
         return NULL;
     hb_face_t *face = hb_face_create(blob, index);
+    if (face == hb_face_get_empty())
+        oom_abort();
     /* TrueType (glyf) or CFF outlines: the two the PDF writer can embed.
      * CFF2 (variable) fonts are not supported. */
     hb_blob_t *glyf = hb_face_reference_table(face, HB_TAG('g', 'l', 'y', 'f'));
@@ -136,6 +144,8 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     font->face = face;
     font->upem = hb_face_get_upem(face);
     font->hb = hb_font_create(face);
+    if (font->hb == hb_font_get_empty())
+        oom_abort();
     hb_font_set_scale(font->hb, (int)font->upem, (int)font->upem);
     font->cff = !has_glyf;
     font->postscript_name = safe_postscript_name(face, path);
@@ -183,6 +193,8 @@ static Font *open_family(FontSet *set, FcPattern *pattern, const char *family, F
 {
     FcResult result;
     FcPattern *match = FcFontMatch(NULL, pattern, &result);
+    if (!match && result == FcResultOutOfMemory)
+        oom_abort();
     Font *font = NULL;
     FcChar8 *got_family = NULL, *file = NULL;
     int index = 0, weight = 0, slant = 0;
@@ -265,8 +277,10 @@ static const Font *search_fallbacks(FontSet *set, FontStyle style, uint32_t cp)
         FcResult result;
         set->fallback_order[style] =
             FcFontSort(NULL, set->style_pattern[style], FcFalse, NULL, &result);
+        /* With fonts installed (fontset_open found the primary family), an
+         * empty answer can only mean fontconfig ran out of memory. */
         if (!set->fallback_order[style])
-            return NULL;
+            oom_abort();
     }
     FcFontSet *order = set->fallback_order[style];
     for (int i = 0; i < order->nfont; i++) {

@@ -38,6 +38,28 @@ static void minimums(const char *lang, int *left, int *right)
     *right = strcmp(lang, "en") == 0 || strcmp(lang, "fr") == 0 || strcmp(lang, "pt") == 0 ? 3 : 2;
 }
 
+/* libhyphen has its own answer to running out of memory: it prints
+ * "can't allocate N bytes" and calls exit(1).  While pdfgen is inside it,
+ * an exit hook adds the line pdfgen's own policy (alloc.h) prints, so a
+ * user and a script see the same "out of memory" wherever it happened. */
+static volatile bool inside_libhyphen;
+
+static void report_libhyphen_exit(void)
+{
+    if (inside_libhyphen)
+        fputs("pdfgen: error: out of memory (in libhyphen)\n", stderr);
+}
+
+static void enter_libhyphen(void)
+{
+    static bool hooked;
+    if (!hooked && atexit(report_libhyphen_exit) == 0)
+        hooked = true;
+    inside_libhyphen = true;
+}
+
+static void leave_libhyphen(void) { inside_libhyphen = false; }
+
 static HyphenDict *load(const char *name)
 {
     char path[512];
@@ -46,7 +68,10 @@ static HyphenDict *load(const char *name)
     if (!f)
         return NULL;
     fclose(f);
-    return hnj_hyphen_load(path);
+    enter_libhyphen();
+    HyphenDict *dict = hnj_hyphen_load(path);
+    leave_libhyphen();
+    return dict;
 }
 
 Hyphenator *hyphenator_open(const char *locale)
@@ -154,8 +179,11 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
     char hyphens[MAX_WORD * 4 + 5];
     char **rep = NULL;
     int *pos = NULL, *cut = NULL;
-    if (hnj_hyphen_hyphenate3(h->dict, word, len, hyphens, NULL, &rep, &pos, &cut, h->left,
-                              h->right, h->left, h->right) != 0)
+    enter_libhyphen();
+    int failed = hnj_hyphen_hyphenate3(h->dict, word, len, hyphens, NULL, &rep, &pos, &cut,
+                                       h->left, h->right, h->left, h->right);
+    leave_libhyphen();
+    if (failed)
         return;
     if (rep) {
         /* non-standard hyphenation (a letter changes): not for us */

@@ -1,6 +1,7 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
  * 2 (usage errors).  Commands: build, check, list. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,17 +225,46 @@ static int dump_tree(const Content *content, const Options *o)
     return tree && fflush(stdout) == 0 ? EXIT_OK : EXIT_ERRORS;
 }
 
+/* Output that could not be written (a full disk, /dev/full, a closed
+ * pipe) is a failure, not success: stdio only reports it at fclose. */
+static int close_stdout(int rc)
+{
+    int failed = ferror(stdout);
+    errno = 0;
+    if (fclose(stdout) != 0 || failed) {
+        fprintf(stderr, "pdfgen: error: cannot write to standard output: %s\n",
+                strerror(errno ? errno : EIO));
+        return rc ? rc : EXIT_ERRORS;
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    return close_stdout(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
     Options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* Checked before anything is read, and by check as well as build, so
+     * the two agree. */
+    long long epoch;
+    if (build_source_date_epoch(&epoch) != 0)
+        return EXIT_ERRORS;
 
     Content *content = content_load(o.content_dir);
     if (!content || diag_error_count()) {
-        fprintf(stderr, "pdfgen: %u error%s in %s\n", diag_error_count(),
-                diag_error_count() == 1 ? "" : "s", o.content_dir);
+        diag_flush();
+        fprintf(stderr, "pdfgen: %u error%s in ", diag_distinct_count(),
+                diag_distinct_count() == 1 ? "" : "s");
+        diag_write_escaped(stderr, o.content_dir);
+        fputc('\n', stderr);
         content_free(content);
         return EXIT_ERRORS;
     }
@@ -265,6 +295,7 @@ int main(int argc, char **argv)
             .dry_run = strcmp(o.command, "check") == 0,
         };
         int failures = build_sheets(content, &b);
+        diag_flush();
         if (failures) {
             fprintf(stderr, "pdfgen: %d sheet%s failed\n", failures, failures == 1 ? "" : "s");
             rc = EXIT_ERRORS;

@@ -542,6 +542,18 @@ class CommandLineTests(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("pdfgen build", r.stdout)
 
+    def test_unwritable_stdout_fails(self):
+        """Output that cannot be written is not success: list, tree, --help
+        and --version into /dev/full exit 1 and say why."""
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full")
+        for args in (["--help"], ["--version"], ["list", "--content", CONTENT],
+                     ["tree", "--lang", "en", "--drug", "sunitinib", "--content", CONTENT]):
+            with self.subTest(args=args[0]), open("/dev/full", "w") as full:
+                r = subprocess.run([PDFGEN, *args], stdout=full, stderr=subprocess.PIPE, text=True)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("cannot write to standard output", r.stderr)
+
     def test_usage_errors_exit_2(self):
         for args in (["build", "--paper", "legal"], ["frobnicate"], [], ["build", "--bogus"],
                      ["build", "--lang"], ["build", "--lang", "xx", "--content", CONTENT],

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Fault tests: builds killed with SIGKILL at random points, a build stopped
+by its file size limit (SIGXFSZ), and runs short of memory.
+
+- SIGKILL (~20 kills, at random moments, into one output folder): after
+  each kill every PDF in out/ passes `qpdf --check` (a sheet is either the
+  old one or the new one, never half), and the next complete build leaves
+  no temporary file, removing those the killed builds left, but not files
+  of other names.
+- SIGXFSZ (ulimit -f): the build dies of the signal and leaves no
+  temporary file, and the sheets already there are unchanged.
+- ulimit -v (54 to 300 MB): a run either succeeds or says "out of memory", never "no
+  installed font has".
+
+Usage: tests/fault.py --pdfgen build/pdfgen [--kills N] [--seed S]"""
+import argparse
+import filecmp
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONTENT = os.path.join(ROOT, "content")
+TEMP = re.compile(r"^\..+\.pdf\.[A-Za-z0-9]{6}$")
+
+
+def files_in(out):
+    for dirpath, _, names in os.walk(out):
+        for n in names:
+            yield os.path.join(dirpath, n)
+
+
+def temporaries(out):
+    return [p for p in files_in(out) if TEMP.match(os.path.basename(p))]
+
+
+def check_pdfs(out, problems, when):
+    for p in files_in(out):
+        if p.endswith(".pdf"):
+            r = subprocess.run(["qpdf", "--check", p], capture_output=True, text=True)
+            if r.returncode != 0:
+                problems.append("%s: %s fails qpdf --check: %s" % (when, p, r.stdout[-500:]))
+
+
+def sigkill(pdfgen, tmp, kills, rng, problems):
+    out = os.path.join(tmp, "killed")
+    cmd = [pdfgen, "build", "--quiet", "--content", CONTENT, "--out", out]
+    # how long a whole build takes here, to spread the kills over it
+    start = time.monotonic()
+    subprocess.run(cmd, check=True)
+    full = time.monotonic() - start
+    killed = 0
+    for i in range(kills):
+        p = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, full * 1.1))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        killed += p.returncode == -signal.SIGKILL
+        check_pdfs(out, problems, "kill %d" % (i + 1))
+    left = len(temporaries(out))
+    # files that only look like ours must survive the clean-up
+    keep = [os.path.join(out, "en", n) for n in (".notes.pdf.txt", "x.pdf.ABC123", ".a.pdf.AB")]
+    for k in keep:
+        open(k, "w").close()
+    stale = os.path.join(out, "en", ".sunitinib.pdf.Zz09Qx")
+    open(stale, "w").close()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        problems.append("build after the kills failed: " + r.stderr)
+    if temporaries(out):
+        problems.append("temporary files left after a complete build: %s" % temporaries(out))
+    for k in keep:
+        if not os.path.exists(k):
+            problems.append("removed a file that is not ours: " + k)
+    check_pdfs(out, problems, "after the kills")
+    print("fault: %d builds killed with SIGKILL; they left %d temporary files, "
+          "which the next build removed" % (killed, left))
+
+
+def sigxfsz(pdfgen, tmp, problems):
+    out = os.path.join(tmp, "xfsz")
+    cmd = [pdfgen, "build", "--quiet", "--content", CONTENT, "--out", out, "--lang", "en"]
+    subprocess.run(cmd, check=True)
+    before = os.path.join(tmp, "xfsz-before")
+    shutil.copytree(out, before)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+    r = subprocess.run(cmd, capture_output=True, preexec_fn=limit)
+    if r.returncode != -signal.SIGXFSZ:
+        problems.append("SIGXFSZ: exit %d, want death by SIGXFSZ" % r.returncode)
+    if temporaries(out):
+        problems.append("SIGXFSZ: temporary files left: %s" % temporaries(out))
+    for p in files_in(before):
+        q = os.path.join(out, os.path.relpath(p, before))
+        if not os.path.exists(q) or not filecmp.cmp(p, q, shallow=False):
+            problems.append("SIGXFSZ: %s changed" % q)
+    print("fault: a build over its file size limit died of SIGXFSZ and left no temporary file")
+
+
+def out_of_memory(pdfgen, tmp, problems):
+    seen_oom = 0
+    # From just above where fontconfig has read its configuration (below
+    # about 52 MB it can itself crash or answer "no such font" when memory
+    # runs out while it loads: a fontconfig bug pdfgen cannot intercept) up
+    # to where check succeeds (the fonts and ICU data are mapped: ~250 MB).
+    for kb in range(54000, 300001, 12000):
+        def limit(kb=kb):
+            resource.setrlimit(resource.RLIMIT_AS, (kb * 1024, kb * 1024))
+        r = subprocess.run([pdfgen, "check", "--content", CONTENT], capture_output=True,
+                           text=True, preexec_fn=limit)
+        if "error while loading shared libraries" in r.stderr:
+            continue
+        if r.returncode != 0:
+            if "out of memory" not in r.stderr:
+                problems.append("ulimit -v %d: exit %d without 'out of memory':\n%s" % (
+                    kb, r.returncode, r.stderr[-1000:]))
+            seen_oom += 1
+        if "no installed font has" in r.stderr:
+            problems.append("ulimit -v %d: memory shortage reported as a missing character" % kb)
+    print("fault: %d memory limits gave 'out of memory'" % seen_oom)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pdfgen", required=True)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    pdfgen = os.path.abspath(args.pdfgen)
+    tmp = tempfile.mkdtemp(prefix="pdfgen-fault-")
+    problems = []
+    sigkill(pdfgen, tmp, args.kills, rng, problems)
+    sigxfsz(pdfgen, tmp, problems)
+    out_of_memory(pdfgen, tmp, problems)
+    shutil.rmtree(tmp, ignore_errors=True)
+    for p in problems:
+        print("FAILED: " + p)
+    print("fault: %s (seed %d)" % ("FAILED" if problems else "all passed", seed))
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
