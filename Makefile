@@ -234,8 +234,10 @@ endif
 run-test: run-unit run-integration run-bad run-fault run-tagged run-offering run-sanitize run-valgrind run-fuzz-smoke
 	@echo "pdfgen: all tests passed"
 
+# Speed, sizes and memory (measured, never asserted; out/bench.json too);
+# e.g. `make bench BENCH_FLAGS="--runs 7 --callgrind"`, see tests/bench.py --help.
 run-bench: $(BIN)
-	$(PYTHON) tests/bench.py --pdfgen $(BIN)
+	$(PYTHON) tests/bench.py --pdfgen $(BIN) $(BENCH_FLAGS)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
