@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cff.h"
 #include "diag.h"
 
 #define MAX_FONTS 64
@@ -125,11 +126,21 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     hb_face_t *face = hb_face_create(blob, index);
     if (face == hb_face_get_empty())
         oom_abort();
-    /* TrueType (glyf) or CFF outlines: the two the PDF writer can embed.
-     * CFF2 (variable) fonts are not supported. */
+    /* TrueType (glyf) or CID-keyed CFF outlines: the two the PDF writer
+     * can embed.  A name-keyed CFF font (URW's Nimbus, say, which
+     * fontconfig may offer as a fallback) and CFF2 (variable) fonts are
+     * passed over, so the search goes on to a font that can be embedded. */
     hb_blob_t *glyf = hb_face_reference_table(face, HB_TAG('g', 'l', 'y', 'f'));
     hb_blob_t *cff = hb_face_reference_table(face, HB_TAG('C', 'F', 'F', ' '));
-    int has_glyf = hb_blob_get_length(glyf) > 0, has_cff = hb_blob_get_length(cff) > 0;
+    int has_glyf = hb_blob_get_length(glyf) > 0, has_cff = 0;
+    if (!has_glyf && hb_blob_get_length(cff) > 0) {
+        unsigned len = 0;
+        const char *data = hb_blob_get_data(cff, &len);
+        uint16_t *cids = NULL;
+        unsigned count = 0;
+        has_cff = cff_cids(data, len, &cids, &count) == CFF_OK;
+        free(cids);
+    }
     hb_blob_destroy(glyf);
     hb_blob_destroy(cff);
     if (!hb_face_get_glyph_count(face) || !(has_glyf || has_cff)) {
@@ -271,8 +282,21 @@ bool font_has(const Font *font, uint32_t cp)
     return hb_font_get_nominal_glyph(font->hb, cp, &gid) && gid != 0;
 }
 
+/* Symbols the primary family lacks (the minus sign) come first from the
+ * fallback families the Makefile installs, so a sheet looks and measures
+ * the same wherever it is built, whatever else is installed; only then
+ * from fontconfig's order over every installed font. */
+static const char *const known_fallbacks[] = {"DejaVu Sans"};
+
 static const Font *search_fallbacks(FontSet *set, FontStyle style, uint32_t cp)
 {
+    for (size_t k = 0; k < sizeof known_fallbacks / sizeof *known_fallbacks; k++) {
+        FcPattern *pattern = make_pattern(known_fallbacks[k], style);
+        const Font *font = open_family(set, pattern, known_fallbacks[k], style, 0);
+        FcPatternDestroy(pattern);
+        if (font && font_has(font, cp))
+            return font;
+    }
     if (!set->fallback_order[style]) {
         FcResult result;
         set->fallback_order[style] =

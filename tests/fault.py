@@ -105,8 +105,37 @@ def sigxfsz(pdfgen, tmp, problems):
     print("fault: a build over its file size limit died of SIGXFSZ and left no temporary file")
 
 
+FONTCONFIG_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <cachedir>%s</cachedir>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+</fontconfig>
+"""
+
+
+def private_fontconfig(folder, cache):
+    """A fontconfig set-up whose cache is written to (and read first from)
+    cache.  fontconfig that runs out of memory while it scans a font folder
+    writes an empty cache for it, and every later run, of any program,
+    then believes the folder has no fonts: the memory runs must never
+    touch the system's cache."""
+    os.makedirs(cache, exist_ok=True)
+    conf = os.path.join(folder, "fonts.conf")
+    with open(conf, "w") as f:
+        f.write(FONTCONFIG_CONF % cache)
+    return dict(os.environ, FONTCONFIG_FILE=conf)
+
+
 def out_of_memory(pdfgen, tmp, problems):
     seen_oom = 0
+    # A good cache, made once without a limit; each limited run gets its own
+    # copy, so an empty cache one run writes cannot mislead the next.
+    good = os.path.join(tmp, "fc-good")
+    os.makedirs(good)
+    env = private_fontconfig(good, os.path.join(good, "cache"))
+    subprocess.run([pdfgen, "check", "--content", CONTENT], capture_output=True, env=env,
+                   check=True)
     # From just above where fontconfig has read its configuration (below
     # about 52 MB it can itself crash or answer "no such font" when memory
     # runs out while it loads: a fontconfig bug pdfgen cannot intercept) up
@@ -114,8 +143,12 @@ def out_of_memory(pdfgen, tmp, problems):
     for kb in range(54000, 300001, 12000):
         def limit(kb=kb):
             resource.setrlimit(resource.RLIMIT_AS, (kb * 1024, kb * 1024))
+        run_dir = os.path.join(tmp, "fc-%d" % kb)
+        os.makedirs(run_dir)
+        shutil.copytree(os.path.join(good, "cache"), os.path.join(run_dir, "cache"))
+        env = private_fontconfig(run_dir, os.path.join(run_dir, "cache"))
         r = subprocess.run([pdfgen, "check", "--content", CONTENT], capture_output=True,
-                           text=True, preexec_fn=limit)
+                           text=True, preexec_fn=limit, env=env)
         if "error while loading shared libraries" in r.stderr:
             continue
         if r.returncode != 0:
