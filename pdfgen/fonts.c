@@ -113,7 +113,14 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     if (set->font_count == MAX_FONTS)
         return NULL;
 
-    hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
+    /* The faces of one collection file share its blob: one mapping of the
+     * file, and the tables the faces share at one address. */
+    hb_blob_t *blob = NULL;
+    for (unsigned i = 0; i < set->font_count && !blob; i++)
+        if (strcmp(set->fonts[i]->path, path) == 0)
+            blob = hb_blob_reference(set->fonts[i]->blob);
+    if (!blob)
+        blob = hb_blob_create_from_file_or_fail(path);
     if (!blob)
         return NULL;
     hb_face_t *face = hb_face_create(blob, index);
