@@ -16,7 +16,8 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
-                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools
+                  python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
+                  python3-fonttools
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
@@ -129,6 +130,7 @@ run-unit: $(UNIT_TESTS:%=build/obj/%)
 
 run-integration: $(BIN)
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
+	$(PYTHON) tests/subsets.py --pdfgen $(BIN)
 
 # Tagged PDF (PDF/UA-1): the checker's own tests, then every sheet.
 run-tagged: $(BIN)
