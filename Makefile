@@ -17,7 +17,7 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
                   python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
-                  clang libclang-rt-14-dev
+                  python3-fonttools clang libclang-rt-14-dev
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
@@ -131,6 +131,7 @@ run-unit: $(UNIT_TESTS:%=build/obj/%)
 
 run-integration: $(BIN)
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
+	$(PYTHON) tests/subsets.py --pdfgen $(BIN)
 
 # One input per failure mode, each through both check and build.
 run-bad: $(BIN)

@@ -3,6 +3,7 @@
 
 #include <fontconfig/fontconfig.h>
 #include <hb-ot.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,40 @@ static void read_metrics(Font *font)
     hb_blob_destroy(post);
 }
 
+/* hb-subset plans from every table the face has: a CJK face's cmap alone
+ * costs milliseconds a subset, and its variation sequences (cmap format
+ * 14) bring in glyphs the sheet never draws.  A CFF font is embedded as
+ * its bare 'CFF ' table (pdf_fonts.c), so its subsets start from a face
+ * holding only that table and maxp, which gives the planner the glyph
+ * count (the subset CFF table is the same without head, hmtx or OS/2).
+ * The face refers to the font's own table data: it costs no copy.  NULL
+ * when the font lacks one of the two: subsets then start from the whole
+ * face. */
+static hb_face_t *cff_subset_face(hb_face_t *face)
+{
+    static const hb_tag_t tags[] = {HB_TAG('C', 'F', 'F', ' '), HB_TAG('m', 'a', 'x', 'p')};
+    enum { N = sizeof tags / sizeof tags[0] };
+    hb_blob_t *tables[N];
+    bool complete = true;
+    for (unsigned t = 0; t < N; t++) {
+        tables[t] = hb_face_reference_table(face, tags[t]);
+        complete &= hb_blob_get_length(tables[t]) > 0;
+    }
+    hb_face_t *subset_face = NULL;
+    if (complete) {
+        /* The builder fails only without memory. */
+        subset_face = hb_face_builder_create();
+        if (subset_face == hb_face_get_empty())
+            oom_abort();
+        for (unsigned t = 0; t < N; t++)
+            if (!hb_face_builder_add_table(subset_face, tags[t], tables[t]))
+                oom_abort();
+    }
+    for (unsigned t = 0; t < N; t++)
+        hb_blob_destroy(tables[t]);
+    return subset_face;
+}
+
 static Font *open_font(FontSet *set, const char *path, unsigned index)
 {
     for (unsigned i = 0; i < set->font_count; i++)
@@ -115,12 +150,20 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     if (set->font_count == MAX_FONTS)
         return NULL;
 
+    /* The faces of one collection file share its blob: one mapping of the
+     * file, and the tables the faces share at one address. */
+    hb_blob_t *blob = NULL;
+    for (unsigned i = 0; i < set->font_count && !blob; i++)
+        if (strcmp(set->fonts[i]->path, path) == 0)
+            blob = hb_blob_reference(set->fonts[i]->blob);
     /* HarfBuzz says only "failed": a font file we can read that still
      * cannot be loaded means memory ran out (ulimit -v), and must not pass
      * for "no installed font has" this character. */
-    hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
-    if (!blob && access(path, R_OK) == 0)
-        oom_abort();
+    if (!blob) {
+        blob = hb_blob_create_from_file_or_fail(path);
+        if (!blob && access(path, R_OK) == 0)
+            oom_abort();
+    }
     if (!blob)
         return NULL;
     hb_face_t *face = hb_face_create(blob, index);
@@ -161,6 +204,8 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
     font->cff = !has_glyf;
     font->postscript_name = safe_postscript_name(face, path);
     read_metrics(font);
+    if (font->cff)
+        font->subset_face = cff_subset_face(face);
     font->id = set->font_count;
     set->fonts[set->font_count++] = font;
     return font;
@@ -168,6 +213,8 @@ static Font *open_font(FontSet *set, const char *path, unsigned index)
 
 static void close_font(Font *font)
 {
+    if (font->subset_face)
+        hb_face_destroy(font->subset_face);
     hb_font_destroy(font->hb);
     hb_face_destroy(font->face);
     hb_blob_destroy(font->blob);

@@ -38,6 +38,9 @@ typedef struct Font {
     double italic_angle;
     bool fixed_pitch, serif, italic, bold;
     bool cff;  /* PostScript (CFF) outlines, e.g. Noto Sans CJK; else TrueType */
+    /* What hb-subset starts from: for a CFF font, a face holding only the
+     * tables the subset needs (fonts.c); NULL: face itself. */
+    hb_face_t *subset_face;
     unsigned id; /* index within its FontSet: stable ordering for output */
 } Font;
 

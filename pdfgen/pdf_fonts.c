@@ -293,8 +293,9 @@ static hb_subset_input_t *subset_input(const FontUse *fu)
             hb_set_add(glyphs, gid);
     hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
     /* Only what the PDF reads is kept.  A CFF font is embedded as its bare
-     * 'CFF ' table; every other table would be subset for nothing (cmap
-     * and vmtx of a CJK face take milliseconds).  A TrueType font program
+     * 'CFF ' table; every other table would be subset for nothing (its
+     * subsets start from a face holding little else: Font.subset_face,
+     * fonts.c).  A TrueType font program
      * under a CIDFont needs six tables (PDF 32000 9.9); cmap, OS/2 and post
      * are kept too because some readers' font loaders insist on them.
      * Names and layout tables go: the latter would also drag in every
@@ -359,7 +360,8 @@ static hb_blob_t *subset_font(const FontUse *fu)
     hb_subset_input_t *in = subset_input(fu);
     if (!in)
         return NULL;
-    hb_face_t *face = hb_subset_or_fail(fu->font->face, in);
+    const Font *f = fu->font;
+    hb_face_t *face = hb_subset_or_fail(f->subset_face ? f->subset_face : f->face, in);
     hb_subset_input_destroy(in);
     if (!face)
         return NULL;
