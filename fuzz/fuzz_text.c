@@ -1,6 +1,6 @@
 /* fuzz_text.c — libFuzzer harness for the text path: any UTF-8 string as
  * a paragraph, shaped (text_shape: NFC, bidi, scripts, fonts, HarfBuzz,
- * ICU breaks) and broken into lines (paragraph_break) in every language's
+ * ICU breaks) and broken into lines (paragraph_break, paragraph_set) in every language's
  * locale and fonts, in each of the four styles, at a normal measure and at
  * one narrower than any glyph.
  *
@@ -93,12 +93,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     SourcePos pos = {"fuzz", 1, 1};
     for (size_t i = 0; i < shaper_count; i++) {
         Arena arena = {0};
-        TextPiece piece = {utf8, (FontStyle)((size + i) % STYLE_COUNT), pos};
+        TextPiece piece = {.utf8 = utf8, .style = (FontStyle)((size + i) % STYLE_COUNT),
+                           .pos = pos, .keep_whole = size % 3 == 0};
         ShapedText *text = text_shape(shapers[i], &arena, &piece, 1,
                                       i % 2 ? DIRECTION_FROM_TEXT : DIRECTION_OF_DOCUMENT);
         if (text) {
             paragraph_break(&arena, text, 12, 300);
             paragraph_break(&arena, text, 12, 0.5);
+            /* Knuth-Plass, justified and hyphenated, and ragged */
+            SetOptions justified = {.justify = true}, ragged = {.justify = false};
+            paragraph_set(&arena, text, 12, 300, &justified);
+            paragraph_set(&arena, text, 12, 40, &justified);
+            paragraph_set(&arena, text, 12, 300, &ragged);
         }
         arena_free(&arena);
     }

@@ -834,5 +834,51 @@ def main():
     sys.exit(0 if result.wasSuccessful() else 1)
 
 
+class FallbackFontTests(unittest.TestCase):
+    def test_name_keyed_cff_font_is_passed_over(self):
+        """A fallback font the PDF writer cannot embed (a name-keyed CFF
+        font, like URW's Nimbus) is passed over: the character is reported
+        as one no usable font has, and the sheet never reaches the writer
+        with a font it must refuse."""
+        from fontTools.fontBuilder import FontBuilder
+        from fontTools.pens.t2CharStringPen import T2CharStringPen
+        tmp, content = mutate([("en/sunitinib.yaml", "name: Sunitinib", "name: Suni\u0378tinib")])
+        fonts = os.path.join(tmp, "fonts")
+        os.makedirs(fonts)
+        builder = FontBuilder(1000, isTTF=False)
+        builder.setupGlyphOrder([".notdef", "uni0378"])
+        builder.setupCharacterMap({0x0378: "uni0378"})
+        pen = T2CharStringPen(600, None)
+        pen.moveTo((100, 0))
+        pen.lineTo((100, 500))
+        pen.lineTo((500, 500))
+        pen.closePath()
+        empty = T2CharStringPen(600, None)
+        builder.setupCFF("PdfgenNameKeyed-Regular", {"FullName": "PdfgenNameKeyed"},
+                         {".notdef": empty.getCharString(), "uni0378": pen.getCharString()}, {})
+        builder.setupHorizontalMetrics({".notdef": (600, 0), "uni0378": (600, 100)})
+        builder.setupHorizontalHeader(ascent=800, descent=-200)
+        builder.setupNameTable({"familyName": "PdfgenNameKeyed", "styleName": "Regular"})
+        builder.setupOS2()
+        builder.setupPost()
+        builder.save(os.path.join(fonts, "PdfgenNameKeyed-Regular.otf"))
+        conf = os.path.join(tmp, "fonts.conf")
+        with open(conf, "w") as f:
+            f.write('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+                    '<fontconfig><cachedir>%s</cachedir><dir>%s</dir>'
+                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include></fontconfig>\n'
+                    % (os.path.join(tmp, "cache"), fonts))
+        env = dict(os.environ, FONTCONFIG_FILE=conf)
+        listed = run(["fc-list", ":charset=0378", "family"], env=env).stdout
+        self.assertIn("PdfgenNameKeyed", listed)  # fontconfig offers it
+        out = os.path.join(tmp, "out")
+        r = pdfgen("build", "--content", content, "--out", out, "--lang", "en", "--drug", "sunitinib",
+                   env=env)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("no installed font has U+0378", r.stderr)
+        self.assertNotIn("not CID-keyed", r.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
