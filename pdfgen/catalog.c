@@ -286,8 +286,15 @@ int catalog_write(const Content *content, const Catalog *catalog, const char *ou
         sorted[i] = entries[order[i]];
 
     char *final_path = arena_printf(&arena, "%s/index.html", out_dir);
-    char *tmp_path = arena_printf(&arena, "%s/.index.html.tmp", out_dir);
-    FILE *f = ok ? fopen(tmp_path, "w") : NULL;
+    /* A name of its own (mkstemp), so two builds into one folder never
+     * write the same temporary file. */
+    char *tmp_path = arena_printf(&arena, "%s/.index.html.XXXXXX", out_dir);
+    int fd = ok ? mkstemp(tmp_path) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f) {
+        close(fd);
+        unlink(tmp_path);
+    }
     if (ok && !f) {
         diag_error(NULL, "cannot write '%s': %s", tmp_path, strerror(errno));
         ok = false;
