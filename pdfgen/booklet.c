@@ -6,16 +6,11 @@
 #include <unicode/uloc.h>
 
 #include "collate.h"
+#include "content.h"
 #include "format.h"
 #include "glossary.h"
+#include "house.h"
 #include "sheet.h"
-
-#define INK {0.10f, 0.11f, 0.12f}
-#define BRAND {0.04f, 0.30f, 0.42f}
-#define WHITE {1.0f, 1.0f, 1.0f}
-#define BAND_TINT {0.80f, 0.90f, 0.94f}
-#define DRAFT_FILL {1.0f, 0.96f, 0.84f}
-#define DRAFT_EDGE {0.78f, 0.56f, 0.0f}
 
 static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
 static const TypeStyle BODY_ITALIC = {STYLE_ITALIC, 12, 16.5, INK};
@@ -52,9 +47,7 @@ static Tree *cover_tree(Arena *arena, const Language *language, const Text *cons
     block(tree, band, NODE_H1, &s->sheet_title, TITLE, 4);
     if (s->draft_notice.utf8) {
         Node *note = block(tree, tree->root, NODE_NOTE, &s->draft_notice, BODY_ITALIC, 18);
-        note->deco = (Decoration){.pad = 10, .fill = true, .fill_color = DRAFT_FILL,
-                                  .line_width = 1, .stroke = DRAFT_EDGE, .radius = 4};
-        note->keep_together = true;
+        house_draft_notice(note);
     }
     Node *list = tree_add(tree, tree->root, NODE_L, s->sheet_title.pos);
     list->type = ENTRY;
@@ -159,17 +152,6 @@ Document *booklet_join(Arena *arena, Document *const *parts, size_t count,
 
 /* ---- the booklet ------------------------------------------------------- */
 
-static const Date *later(const Date *a, const Date *b)
-{
-    if (!a)
-        return b;
-    if (a->year != b->year)
-        return a->year > b->year ? a : b;
-    if (a->month != b->month)
-        return a->month > b->month ? a : b;
-    return a->day >= b->day ? a : b;
-}
-
 Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *request)
 {
     const Language *language = request->language;
@@ -177,18 +159,15 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     const Glossary *g = &language->glossary;
     size_t drugs = language->drug_count, count = 1 + drugs + (g->file ? 1 : 0);
     /* The sheets in the language's order of their names. */
-    const char **names = arena_array(arena, drugs ? drugs : 1, sizeof *names);
     size_t *order = arena_array(arena, drugs ? drugs : 1, sizeof *order);
-    for (size_t i = 0; i < drugs; i++)
-        names[i] = language->drugs[i].name.utf8;
-    if (collate_sort(arena, s->locale.utf8, names, drugs, order) != 0)
+    if (collate_drugs(arena, language, order) != 0)
         return NULL;
 
     const Text **entries = arena_array(arena, count, sizeof *entries);
     Document **parts = arena_array(arena, count, sizeof *parts);
     const char **titles = arena_array(arena, count, sizeof *titles);
     const char **prefixes = arena_array(arena, count, sizeof *prefixes);
-    const Date *date = NULL;
+    const Date *date = language_last_revised(language);
     for (size_t i = 0; i < drugs; i++) {
         const Drug *drug = &language->drugs[order[i]];
         SheetRequest sheet = {request->content, language, drug, request->paper, request->creator,
@@ -204,7 +183,6 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
         entries[i] = &drug->name;
         titles[1 + i] = drug->name.utf8;
         prefixes[1 + i] = arena_printf(arena, "%s ", drug->name.utf8);
-        date = later(date, &drug->last_revised);
     }
     if (g->file) {
         GlossaryRequest glossary = {language, request->paper, request->creator};

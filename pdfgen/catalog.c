@@ -183,11 +183,8 @@ static bool language_section(Arena *arena, FILE *f, const char *out_dir, const E
     }
     fputs("<ul>\n", f);
     size_t n = language->drug_count;
-    const char **names = arena_array(arena, n ? n : 1, sizeof *names);
     size_t *order = arena_array(arena, n ? n : 1, sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        names[i] = language->drugs[i].name.utf8;
-    if (collate_sort(arena, s->locale.utf8, names, n, order) != 0)
+    if (collate_drugs(arena, language, order) != 0)
         return false;
     bool ok = true;
     for (size_t i = 0; i < n; i++) {

@@ -331,3 +331,12 @@ int collate_index(Arena *arena, const char *locale, const char *const *keys, siz
     ucol_close(primary);
     return 0;
 }
+
+int collate_drugs(Arena *arena, const Language *language, size_t *order)
+{
+    size_t n = language->drug_count;
+    const char **names = arena_array(arena, n ? n : 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = language->drugs[i].name.utf8;
+    return collate_sort(arena, language->strings.locale.utf8, names, n, order);
+}

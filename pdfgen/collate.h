@@ -12,13 +12,16 @@
  *     primary strength (accented letters join their base letter), if it
  *     is in that label's script; anything else goes to a "…" section.
  *     Only sections with keys are returned.
- * Both return -1 when ICU fails (reported through diag_error()). */
+ *     collate_drugs: a language's drugs in the collation order of their
+ *     names (collate_sort over them, under the language's locale).
+ * All return -1 when ICU fails (reported through diag_error()). */
 #ifndef PDFGEN_COLLATE_H
 #define PDFGEN_COLLATE_H
 
 #include <stddef.h>
 
 #include "arena.h"
+#include "model.h"
 
 typedef struct IndexSection {
     const char *label; /* UTF-8 */
@@ -33,6 +36,8 @@ typedef struct Index {
 
 int collate_sort(Arena *arena, const char *locale, const char *const *keys, size_t count,
                  size_t *order);
+/* order: language->drug_count indices into language->drugs */
+int collate_drugs(Arena *arena, const Language *language, size_t *order);
 int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
                   Index *out);
 

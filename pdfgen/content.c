@@ -1524,6 +1524,19 @@ const Drug *language_drug(const Language *language, const char *id)
     return NULL;
 }
 
+const Date *language_last_revised(const Language *language)
+{
+    const Date *latest = NULL;
+    for (size_t i = 0; i < language->drug_count; i++) {
+        const Date *d = &language->drugs[i].last_revised;
+        if (!latest || d->year > latest->year ||
+            (d->year == latest->year &&
+             (d->month > latest->month || (d->month == latest->month && d->day > latest->day))))
+            latest = d;
+    }
+    return latest;
+}
+
 const Reference *content_reference(const Content *content, const char *id)
 {
     for (size_t i = 0; i < content->reference_count; i++)

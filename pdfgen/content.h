@@ -17,6 +17,8 @@ void content_free(Content *content);
 
 const Language *content_language(const Content *content, const char *code);
 const Drug *language_drug(const Language *language, const char *id);
+/* The newest last_revised of the language's drugs; NULL when it has none. */
+const Date *language_last_revised(const Language *language);
 const Reference *content_reference(const Content *content, const char *id);
 
 #endif

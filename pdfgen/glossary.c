@@ -10,14 +10,10 @@
 #include <unicode/ustring.h>
 
 #include "collate.h"
+#include "content.h"
 #include "diag.h"
 #include "format.h"
-
-#define INK {0.10f, 0.11f, 0.12f}
-#define BRAND {0.04f, 0.30f, 0.42f}
-#define MUTED {0.33f, 0.35f, 0.38f}
-#define DRAFT_FILL {1.0f, 0.96f, 0.84f}
-#define DRAFT_EDGE {0.78f, 0.56f, 0.0f}
+#include "house.h"
 
 /* The sheets' type: 12 pt body, the same heading colours. */
 static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
@@ -112,29 +108,13 @@ Tree *glossary_tree(Arena *arena, const GlossaryRequest *request)
     block(&b, b.tree->root, NODE_H1, &g->title, TITLE, 0);
     if (g->draft_notice.utf8) {
         Node *note = block(&b, b.tree->root, NODE_NOTE, &g->draft_notice, BODY_ITALIC, 12);
-        note->deco = (Decoration){.pad = 10, .fill = true, .fill_color = DRAFT_FILL,
-                                  .line_width = 1, .stroke = DRAFT_EDGE, .radius = 4};
-        note->keep_together = true;
+        house_draft_notice(note);
     }
     block(&b, b.tree->root, NODE_P, &g->intro, BODY, 12);
     if (!sections(&b, g, s->locale.utf8))
         return NULL;
     furniture(&b, g, s);
     return b.tree;
-}
-
-/* The glossary is as new as the newest sheet it explains. */
-static const Date *latest_revision(const Language *language)
-{
-    const Date *latest = NULL;
-    for (size_t i = 0; i < language->drug_count; i++) {
-        const Date *d = &language->drugs[i].last_revised;
-        if (!latest || d->year > latest->year ||
-            (d->year == latest->year &&
-             (d->month > latest->month || (d->month == latest->month && d->day > latest->day))))
-            latest = d;
-    }
-    return latest;
 }
 
 Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest *request)
@@ -148,7 +128,8 @@ Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest 
     Document *doc = flow_layout(arena, shaper, tree, &geometry);
     if (!doc)
         return NULL;
-    const Date *date = latest_revision(language);
+    /* as new as the newest sheet it explains */
+    const Date *date = language_last_revised(language);
     doc->info = (DocInfo){
         .title = arena_printf(arena, "%s: %s", language->glossary.title.utf8, s->sheet_title.utf8),
         .author = s->author.utf8,

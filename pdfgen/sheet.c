@@ -8,16 +8,8 @@
 
 #include "content.h"
 #include "format.h"
+#include "house.h"
 #include "qr.h"
-
-#define INK {0.10f, 0.11f, 0.12f}
-#define BRAND {0.04f, 0.30f, 0.42f}
-#define MUTED {0.33f, 0.35f, 0.38f}
-#define WHITE {1.0f, 1.0f, 1.0f}
-#define BAND_TINT {0.80f, 0.90f, 0.94f}
-#define HELP_FILL {0.91f, 0.95f, 0.97f}
-#define DRAFT_FILL {1.0f, 0.96f, 0.84f}
-#define DRAFT_EDGE {0.78f, 0.56f, 0.0f}
 
 /* The type of a sheet.  Regular: body at 12 pt, the floor for patient
  * material that may be read by people with low vision; references may go
@@ -377,9 +369,7 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
     if (s->draft_notice.utf8) {
         Node *note = block(&sh, sh.tree->root, NODE_NOTE, s->draft_notice.utf8,
                            s->draft_notice.pos, sh.st->body_italic, 0);
-        note->deco = (Decoration){.pad = 10, .fill = true, .fill_color = DRAFT_FILL,
-                                  .line_width = 1, .stroke = DRAFT_EDGE, .radius = 4};
-        note->keep_together = true;
+        house_draft_notice(note);
         note->space_before = 12;
     }
     drug_heading(&sh);

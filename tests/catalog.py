@@ -146,11 +146,7 @@ def main():
     integration.PDFGEN = os.path.abspath(args.pdfgen)
     NODE_DIR = os.path.abspath(args.node_dir)
     SCREENSHOTS = os.path.abspath(args.screenshots)
-    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
-    for d in integration.Built.dirs.values():
-        shutil.rmtree(d, ignore_errors=True)
-    print("catalog: %s" % ("OK" if result.wasSuccessful() else "FAILED"))
-    sys.exit(0 if result.wasSuccessful() else 1)
+    integration.run_suite("catalog", rest)
 
 
 if __name__ == "__main__":

@@ -816,23 +816,6 @@ class BadInputTests(unittest.TestCase):
         self.assertIn("/nonexistent/content", r.stderr)
 
 
-def main():
-    global PDFGEN, QUICK
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pdfgen", required=True)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--content", help="another content folder (default: content/)")
-    args, rest = parser.parse_known_args()
-    global CONTENT
-    if args.content:
-        CONTENT = os.path.abspath(args.content)
-    PDFGEN = os.path.abspath(args.pdfgen)
-    QUICK = args.quick
-    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
-    for d in Built.dirs.values():
-        shutil.rmtree(d, ignore_errors=True)
-    sys.exit(0 if result.wasSuccessful() else 1)
-
 
 class FallbackFontTests(unittest.TestCase):
     def test_name_keyed_cff_font_is_passed_over(self):
@@ -878,6 +861,34 @@ class FallbackFontTests(unittest.TestCase):
         self.assertIn("no installed font has U+0378", r.stderr)
         self.assertNotIn("not CID-keyed", r.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_suite(name, rest):
+    """Runs the tests of the script being run (rest: unittest's own
+    arguments), removes the builds they shared, prints "name: OK" or
+    "name: FAILED" (when named) and exits with the result."""
+    result = unittest.main(module="__main__", argv=[sys.argv[0], "-v"] + rest, exit=False).result
+    for d in Built.dirs.values():
+        shutil.rmtree(d, ignore_errors=True)
+    if name:
+        print("%s: %s" % (name, "OK" if result.wasSuccessful() else "FAILED"))
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+def main():
+    global PDFGEN, QUICK
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pdfgen", required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--content", help="another content folder (default: content/)")
+    args, rest = parser.parse_known_args()
+    global CONTENT
+    if args.content:
+        CONTENT = os.path.abspath(args.content)
+    PDFGEN = os.path.abspath(args.pdfgen)
+    QUICK = args.quick
+    run_suite(None, rest)
+
 
 
 if __name__ == "__main__":

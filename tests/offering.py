@@ -450,11 +450,7 @@ def main():
     parser.add_argument("--pdfgen", required=True)
     args, rest = parser.parse_known_args()
     integration.PDFGEN = os.path.abspath(args.pdfgen)
-    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
-    for d in integration.Built.dirs.values():
-        shutil.rmtree(d, ignore_errors=True)
-    print("offering: %s" % ("OK" if result.wasSuccessful() else "FAILED"))
-    sys.exit(0 if result.wasSuccessful() else 1)
+    integration.run_suite("offering", rest)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Usage: tests/tagged.py --pdfgen build/pdfgen [unittest arguments]"""
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unittest
@@ -24,7 +23,7 @@ import pikepdf
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration  # noqa: E402  (its content helpers, normalisation and build cache)
 import pdfua  # noqa: E402
-from integration import CONTENT, drugs, languages, load, run  # noqa: E402
+from integration import CONTENT, drugs, load, run  # noqa: E402
 
 MARGIN = 54.0          # the sheets' side margin, in points
 TOLERANCE = 1.0        # how far a line end may sit from where it belongs
@@ -399,11 +398,7 @@ def main():
     parser.add_argument("--pdfgen", required=True)
     args, rest = parser.parse_known_args()
     integration.PDFGEN = os.path.abspath(args.pdfgen)
-    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
-    for d in integration.Built.dirs.values():
-        shutil.rmtree(d, ignore_errors=True)
-    print("tagged: %s" % ("OK" if result.wasSuccessful() else "FAILED"))
-    sys.exit(0 if result.wasSuccessful() else 1)
+    integration.run_suite("tagged", rest)
 
 
 if __name__ == "__main__":
