@@ -7,6 +7,7 @@ ifeq ($(origin CC),default)
 CC        := gcc
 endif
 PREFIX    ?= /usr/local
+MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 PYTHON    ?= /usr/bin/python3
 
@@ -17,7 +18,8 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
                   python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
-                  python3-fonttools clang libclang-rt-14-dev
+                  python3-fonttools clang libclang-rt-14-dev \
+                  groff-base man-db
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
@@ -131,6 +133,7 @@ run-unit: $(UNIT_TESTS:%=build/obj/%)
 
 run-integration: $(BIN)
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
+	$(PYTHON) tests/cli.py --pdfgen $(BIN)
 	$(PYTHON) tests/subsets.py --pdfgen $(BIN)
 
 # One input per failure mode, each through both check and build.
@@ -241,8 +244,9 @@ run-bench: $(BIN)
 	$(PYTHON) tests/bench.py --pdfgen $(BIN) $(BENCH_FLAGS)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/pdfgen
+	install -m 644 pdfgen/pdfgen.1 $(DESTDIR)$(MANDIR)/man1/pdfgen.1
 
 clean:
 	rm -rf build out

@@ -2,6 +2,7 @@
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
  * 2 (usage errors).  Commands: build, check, list. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +23,19 @@
 enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
 
 static const char usage_text[] =
-    "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
-    "                    [--size regular|large] [--bleed LEN] [--content DIR]\n"
-    "                    [--out DIR] [--quiet] [--stats]\n"
-    "       pdfgen check [--content DIR]\n"
-    "       pdfgen list  [--content DIR]\n"
-    "       pdfgen tree  --lang L --drug D [--content DIR]\n"
-    "       pdfgen --help | --version\n";
+    "Usage: pdfgen build [--lang=L]... [--drug=D]... [--paper=letter|a4]\n"
+    "                    [--size=regular|large] [--bleed=LEN] [--content=DIR]\n"
+    "                    [--out=DIR] [--quiet] [--stats]\n"
+    "  or:  pdfgen check [--content=DIR]\n"
+    "  or:  pdfgen list  [--content=DIR]\n"
+    "  or:  pdfgen tree  --lang=L --drug=D [--content=DIR]\n"
+    "  or:  pdfgen --help | --version\n";
 
 static const char help_text[] =
-    "pdfgen turns per-language YAML content into printable PDF fact sheets,\n"
+    "Turn per-language YAML content into printable PDF fact sheets,\n"
     "one per drug and language.\n"
     "\n"
-    "commands:\n"
+    "Commands:\n"
     "  build   write out/<lang>/<drug>.pdf for every language and drug\n"
     "          (or only those named with --lang and --drug, each repeatable)\n"
     "  check   validate all content and write nothing\n"
@@ -42,24 +43,81 @@ static const char help_text[] =
     "  tree    print the document tree of one sheet (structure, language,\n"
     "          direction and source position of every node)\n"
     "\n"
-    "options:\n"
-    "  --content DIR   content folder (default: content)\n"
-    "  --out DIR       output folder (default: out)\n"
-    "  --paper P       letter (default) or a4\n"
-    "  --size S        regular (default) or large: the large-print edition,\n"
-    "                  18 pt body, in out/<lang>/large/\n"
-    "  --bleed LEN     for print shops: bleed (e.g. 3mm, 0.125in, 9pt; up to\n"
-    "                  20mm), crop marks, TrimBox and BleedBox on every page\n"
-    "  --lang L        build only language L (repeatable)\n"
-    "  --drug D        build only drug D (repeatable)\n"
-    "  --quiet         no progress lines\n"
-    "  --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
+    "Options:\n"
+    "      --content=DIR   content folder (default: content)\n"
+    "      --out=DIR       output folder (default: out)\n"
+    "      --paper=P       letter (default) or a4\n"
+    "      --size=S        regular (default) or large: the large-print edition,\n"
+    "                      18 pt body, in out/<lang>/large/\n"
+    "      --bleed=LEN     for print shops: bleed (e.g. 3mm, 0.125in, 9pt; up to\n"
+    "                      20mm), crop marks, TrimBox and BleedBox on every page\n"
+    "      --lang=L        only language L (repeatable)\n"
+    "      --drug=D        only drug D (repeatable)\n"
+    "  -q, --quiet         no progress lines\n"
+    "      --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
+    "  -h, --help          print this help and exit\n"
+    "      --version       print the version and exit\n"
     "\n"
-    "exit status: 0 ok, 1 content or build errors, 2 usage errors.\n"
-    "Errors in content are reported as file:line:col: error: message.\n";
+    "An option's value may follow it as the next argument or after '=';\n"
+    "long options may be shortened to any unambiguous prefix; '--' ends\n"
+    "the options.\n"
+    "\n"
+    "Exit status: 0 ok, 1 content or build errors, 2 usage errors.\n"
+    "Errors in content are reported as file:line:col: error: message.\n"
+    "Full documentation: man pdfgen\n";
+
+/* Each option's bit in Options.given, so a command can say which it takes;
+ * getopt_long returns OPTION_BASE + id, above every short option's char,
+ * and long_options is in the same order as the ids. */
+enum { OPTION_BASE = 256 };
+enum OptionId {
+    OPT_LANG,
+    OPT_DRUG,
+    OPT_PAPER,
+    OPT_SIZE,
+    OPT_BLEED,
+    OPT_CONTENT,
+    OPT_OUT,
+    OPT_QUIET,
+    OPT_STATS,
+    OPT_HELP,
+    OPT_VERSION,
+    OPTION_COUNT
+};
+
+static const struct option long_options[] = {
+    {"lang", required_argument, NULL, OPTION_BASE + OPT_LANG},
+    {"drug", required_argument, NULL, OPTION_BASE + OPT_DRUG},
+    {"paper", required_argument, NULL, OPTION_BASE + OPT_PAPER},
+    {"size", required_argument, NULL, OPTION_BASE + OPT_SIZE},
+    {"bleed", required_argument, NULL, OPTION_BASE + OPT_BLEED},
+    {"content", required_argument, NULL, OPTION_BASE + OPT_CONTENT},
+    {"out", required_argument, NULL, OPTION_BASE + OPT_OUT},
+    {"quiet", no_argument, NULL, OPTION_BASE + OPT_QUIET},
+    {"stats", no_argument, NULL, OPTION_BASE + OPT_STATS},
+    {"help", no_argument, NULL, OPTION_BASE + OPT_HELP},
+    {"version", no_argument, NULL, OPTION_BASE + OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+#define BIT(option) (1u << (option))
+
+typedef struct Command {
+    const char *name;
+    unsigned takes; /* BIT()s of the options it accepts */
+} Command;
+
+static const Command commands[] = {
+    {"build", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_PAPER) | BIT(OPT_SIZE) | BIT(OPT_BLEED) |
+                  BIT(OPT_CONTENT) | BIT(OPT_OUT) | BIT(OPT_QUIET) | BIT(OPT_STATS)},
+    {"check", BIT(OPT_CONTENT)},
+    {"list", BIT(OPT_CONTENT)},
+    {"tree", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_CONTENT)},
+};
 
 typedef struct Options {
     const char *command;
+    unsigned given; /* BIT()s of the options on the command line */
     const char *content_dir, *out_dir;
     Paper paper;
     double bleed; /* points; 0 for none */
@@ -72,6 +130,7 @@ typedef struct Options {
     SheetSize size;
 } Options;
 
+/* GNU style: one line saying what is wrong, one saying where to look. */
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
 {
@@ -81,98 +140,138 @@ static int usage_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    fputs(usage_text, stderr);
+    fputs("Try 'pdfgen --help' for more information.\n", stderr);
     return EXIT_USAGE;
 }
 
-/* Returns -1 when parsing succeeded, else the exit status to use. */
+static int take_value(Options *o, int option, const char *value)
+{
+    switch (option) {
+    case OPT_LANG:
+    case OPT_DRUG: {
+        int is_lang = option == OPT_LANG;
+        size_t *count = is_lang ? &o->language_count : &o->drug_count;
+        if (*count == MAX_FILTERS)
+            return usage_error("too many --%s options (at most %d)", is_lang ? "lang" : "drug",
+                               MAX_FILTERS);
+        (is_lang ? o->languages : o->drugs)[(*count)++] = value;
+        return -1;
+    }
+    case OPT_PAPER:
+        if (strcmp(value, "letter") == 0)
+            o->paper = PAPER_LETTER;
+        else if (strcmp(value, "a4") == 0 || strcmp(value, "A4") == 0)
+            o->paper = PAPER_A4;
+        else
+            return usage_error("unknown paper size '%s' (use letter or a4)", value);
+        return -1;
+    case OPT_SIZE:
+        if (strcmp(value, "regular") == 0)
+            o->size = SIZE_REGULAR;
+        else if (strcmp(value, "large") == 0)
+            o->size = SIZE_LARGE;
+        else
+            return usage_error("unknown size '%s' (use regular or large)", value);
+        return -1;
+    case OPT_BLEED:
+        o->bleed = print_parse_bleed(value);
+        if (o->bleed < 0)
+            return usage_error("bad bleed '%s' (a length up to 20mm: 3mm, 0.125in, 9pt)", value);
+        return -1;
+    case OPT_CONTENT:
+        o->content_dir = value;
+        return -1;
+    case OPT_OUT:
+        o->out_dir = value;
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+/* getopt_long says only that arg is not an option; say whether it is
+ * none or the prefix of several. */
+static int unknown_long_option(const char *arg)
+{
+    const char *name = arg + 2;
+    size_t len = strcspn(name, "=");
+    int matches = 0;
+    for (const struct option *opt = long_options; opt->name; opt++)
+        matches += strncmp(opt->name, name, len) == 0;
+    if (matches < 2 || len == 0)
+        return usage_error("unknown option '%s'", arg);
+    fprintf(stderr, "pdfgen: option '%.*s' is ambiguous; possibilities:", (int)(len + 2), arg);
+    for (const struct option *opt = long_options; opt->name; opt++)
+        if (strncmp(opt->name, name, len) == 0)
+            fprintf(stderr, " '--%s'", opt->name);
+    fputc('\n', stderr);
+    fputs("Try 'pdfgen --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Returns -1 when parsing succeeded, else the exit status to use.
+ * getopt_long gives the GNU conventions: --opt=value or --opt value,
+ * unambiguous prefixes, options before or after the command, '--'. */
 static int parse_args(int argc, char **argv, Options *o)
 {
     *o = (Options){.content_dir = "content", .out_dir = "out", .paper = PAPER_LETTER};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+    opterr = 0; /* our own messages, named "pdfgen" whatever argv[0] is */
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":hq", long_options, NULL)) != -1) {
+        if (c == '?') {
+            if (optopt)
+                return usage_error("unknown option '-%c'", optopt);
+            return unknown_long_option(argv[optind - 1]);
+        }
+        if (c == ':')
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        if (c == 'h')
+            c = OPTION_BASE + OPT_HELP;
+        if (c == 'q')
+            c = OPTION_BASE + OPT_QUIET;
+        c -= OPTION_BASE;
+        o->given |= BIT(c);
+        if (c == OPT_HELP) {
             fputs(usage_text, stdout);
             fputs("\n", stdout);
             fputs(help_text, stdout);
             return EXIT_OK;
         }
-        if (strcmp(arg, "--version") == 0) {
+        if (c == OPT_VERSION) {
             printf("pdfgen %s\n", PDFGEN_VERSION);
             return EXIT_OK;
         }
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+        if (c == OPT_QUIET) {
             o->quiet = 1;
-            continue;
-        }
-        if (strcmp(arg, "--stats") == 0) {
+        } else if (c == OPT_STATS) {
             o->stats = 1;
-            continue;
+        } else {
+            if (!*optarg)
+                return usage_error("option '--%s' needs a value", long_options[c].name);
+            int rc = take_value(o, c, optarg);
+            if (rc >= 0)
+                return rc;
         }
-        int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
-                          strcmp(arg, "--paper") == 0 || strcmp(arg, "--content") == 0 ||
-                          strcmp(arg, "--size") == 0 ||
-                          strcmp(arg, "--out") == 0 || strcmp(arg, "--bleed") == 0;
-        if (takes_value) {
-            if (!value || !*value)
-                return usage_error("option %s needs a value", arg);
-            i++;
-            if (strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0) {
-                int is_lang = arg[2] == 'l';
-                size_t *count = is_lang ? &o->language_count : &o->drug_count;
-                if (*count == MAX_FILTERS)
-                    return usage_error("too many %s options", arg);
-                (is_lang ? o->languages : o->drugs)[(*count)++] = value;
-            } else if (strcmp(arg, "--paper") == 0) {
-                if (strcmp(value, "letter") == 0)
-                    o->paper = PAPER_LETTER;
-                else if (strcmp(value, "a4") == 0 || strcmp(value, "A4") == 0)
-                    o->paper = PAPER_A4;
-                else
-                    return usage_error("unknown paper size '%s' (use letter or a4)", value);
-            } else if (strcmp(arg, "--size") == 0) {
-                if (strcmp(value, "regular") == 0)
-                    o->size = SIZE_REGULAR;
-                else if (strcmp(value, "large") == 0)
-                    o->size = SIZE_LARGE;
-                else
-                    return usage_error("unknown size '%s' (use regular or large)", value);
-            } else if (strcmp(arg, "--bleed") == 0) {
-                o->bleed = print_parse_bleed(value);
-                if (o->bleed < 0)
-                    return usage_error("bad bleed '%s' (a length up to 20mm: 3mm, 0.125in, 9pt)",
-                                       value);
-            } else if (strcmp(arg, "--content") == 0) {
-                o->content_dir = value;
-            } else {
-                o->out_dir = value;
-            }
-            continue;
-        }
-        if (arg[0] == '-')
-            return usage_error("unknown option '%s'", arg);
-        if (o->command)
-            return usage_error("unexpected argument '%s'", arg);
-        if (strcmp(arg, "build") && strcmp(arg, "check") && strcmp(arg, "list") &&
-            strcmp(arg, "tree"))
-            return usage_error("unknown command '%s'", arg);
-        o->command = arg;
     }
-    if (!o->command)
+    if (optind == argc)
         return usage_error("no command given");
-    if (strcmp(o->command, "tree") == 0) {
-        if (o->language_count != 1 || o->drug_count != 1)
-            return usage_error("'tree' needs exactly one --lang and one --drug");
-        if (o->quiet || strcmp(o->out_dir, "out") != 0 || o->paper != PAPER_LETTER || o->bleed)
-            return usage_error("'tree' takes only --lang, --drug and --content");
-        return -1;
-    }
-    if (strcmp(o->command, "build") != 0 &&
-        (o->language_count || o->drug_count || o->quiet || strcmp(o->out_dir, "out") != 0 ||
-         o->paper != PAPER_LETTER || o->size != SIZE_REGULAR || o->stats || o->bleed))
-        return usage_error("only 'build' takes --lang, --drug, --paper, --size, --bleed, --out, "
-                           "--quiet or --stats");
+    if (optind + 1 < argc)
+        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+    const Command *command = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[optind], commands[i].name) == 0)
+            command = &commands[i];
+    if (!command)
+        return usage_error("unknown command '%s'", argv[optind]);
+    o->command = command->name;
+    unsigned refused = o->given & ~command->takes;
+    for (int option = 0; option < OPTION_COUNT; option++)
+        if (refused & BIT(option))
+            return usage_error("'%s' does not take --%s", command->name,
+                               long_options[option].name);
+    if (strcmp(o->command, "tree") == 0 && (o->language_count != 1 || o->drug_count != 1))
+        return usage_error("'tree' needs exactly one --lang and one --drug");
     return -1;
 }
 

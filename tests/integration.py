@@ -561,7 +561,10 @@ class CommandLineTests(unittest.TestCase):
             with self.subTest(args=args):
                 r = pdfgen(*args)
                 self.assertEqual(r.returncode, 2, r.stderr)
-                self.assertIn("usage:", r.stderr)
+                # GNU style: what is wrong on the first line, then where to look
+                lines = r.stderr.splitlines()
+                self.assertTrue(lines[0].startswith("pdfgen: "), r.stderr)
+                self.assertEqual(lines[-1], "Try 'pdfgen --help' for more information.")
 
     def test_filters(self):
         out = tempfile.mkdtemp(prefix="pdfgen-filter-")

@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""The command line as a user and a packager meet it: the manual page
+pdfgen(1) describes every command and option that `pdfgen --help` lists and
+no other, it renders without a warning, `make install` puts the program and
+the page where PREFIX, MANDIR and DESTDIR say, and the options follow GNU
+conventions (--opt=value, unambiguous prefixes, '--', usage errors on two
+lines with exit status 2).
+
+Usage: tests/cli.py --pdfgen build/pdfgen"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration  # noqa: E402
+
+ROOT = integration.ROOT
+MANPAGE = os.path.join(ROOT, "pdfgen", "pdfgen.1")
+CONTENT = integration.CONTENT
+
+
+def pdfgen(*args, **kw):
+    return subprocess.run([integration.PDFGEN, *args], capture_output=True, text=True, **kw)
+
+
+def help_text():
+    r = pdfgen("--help")
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def man_sections():
+    """The manual page's source, split by .SH heading."""
+    sections, name = {}, None
+    with open(MANPAGE, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith(".SH "):
+                name = line[4:].strip().strip('"')
+                sections[name] = []
+            elif name:
+                sections[name].append(line)
+    return sections
+
+
+def tagged_items(lines):
+    """The first line after each .TP: the item a tagged paragraph describes."""
+    return [lines[i + 1] for i, line in enumerate(lines[:-1]) if line == ".TP"]
+
+
+def long_options(text):
+    """--name in roff (\\-\\-name) or plain text."""
+    return set(re.findall(r"(?:\\-\\-|--)([a-z][a-z-]*)", text))
+
+
+def help_block(text, title):
+    """The lines of a --help block ("Commands:", "Options:") up to the next blank."""
+    lines = text.splitlines()
+    start = lines.index(title) + 1
+    end = lines.index("", start) if "" in lines[start:] else len(lines)
+    return lines[start:end]
+
+
+def synopsis_by_command(lines):
+    """command -> the long options its synopsis lines name."""
+    commands, current = {}, None
+    for line in lines:
+        m = re.match(r"\.B pdfgen (\w+)$", line)
+        if m:
+            current = m.group(1)
+            commands[current] = set()
+        elif line.startswith(".br") or line == ".B pdfgen":
+            current = None
+        elif current:
+            commands[current] |= long_options(line)
+    return commands
+
+
+def usage_by_command(text):
+    """command -> the long options its usage lines in --help name."""
+    commands, current = {}, None
+    for line in text.split("\n\n")[0].splitlines():
+        m = re.match(r"(?:Usage:|  or:)\s+pdfgen (\w+)", line)
+        if m:
+            current = m.group(1)
+            commands[current] = set()
+        elif re.match(r"(?:Usage:|  or:)", line):
+            current = None
+        if current:
+            commands[current] |= long_options(line)
+    return commands
+
+
+class ManualPage(unittest.TestCase):
+    def test_renders_without_warnings(self):
+        r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", MANPAGE],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        r = subprocess.run(["man", "-l", MANPAGE], capture_output=True, text=True,
+                           env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("EXIT STATUS", r.stdout)
+
+    def test_every_option_in_help_is_in_the_manual_and_back(self):
+        in_help = set()
+        for line in help_block(help_text(), "Options:"):
+            m = re.match(r"\s+(?:-\w, )?--([a-z-]+)", line)
+            if m:
+                in_help.add(m.group(1))
+        items = tagged_items(man_sections()["OPTIONS"])
+        in_manual = set()
+        for item in items:
+            in_manual |= long_options(item)
+        self.assertTrue(in_help)
+        self.assertEqual(in_help, in_manual)
+
+    def test_every_command_in_help_is_in_the_manual_and_back(self):
+        in_help = {m.group(1) for line in help_block(help_text(), "Commands:")
+                   for m in [re.match(r"  (\w+)\s", line)] if m}
+        in_manual = {re.sub(r"^\.B\s+", "", item).split()[0]
+                     for item in tagged_items(man_sections()["COMMANDS"])}
+        self.assertTrue(in_help)
+        self.assertEqual(in_help, in_manual)
+
+    def test_synopsis_matches_usage(self):
+        """Each command takes the same options in the manual's synopsis as in
+        the usage lines of --help, and pdfgen accepts exactly those."""
+        manual = synopsis_by_command(man_sections()["SYNOPSIS"])
+        usage = usage_by_command(help_text())
+        self.assertEqual(manual, usage)
+        # an option a command's usage does not list is refused with exit 2
+        every = set().union(*usage.values())
+        for command, options in usage.items():
+            for option in sorted(every - options):
+                with self.subTest(command=command, option=option):
+                    r = pdfgen(command, "--" + option + ("" if option in ("quiet", "stats", "force", "release", "werror") else "=x"),
+                               "--content", CONTENT)
+                    self.assertEqual(r.returncode, 2, r.stderr)
+
+    def test_exit_statuses_documented(self):
+        items = tagged_items(man_sections()["EXIT STATUS"])
+        self.assertEqual([re.sub(r"^\.B\s+", "", i) for i in items], ["0", "1", "2"])
+        self.assertIn("0 ok, 1", help_text())
+
+
+class Install(unittest.TestCase):
+    def test_make_install_honours_destdir_prefix_mandir(self):
+        dest = tempfile.mkdtemp(prefix="pdfgen-install-")
+        try:
+            r = subprocess.run(["make", "-s", "-C", ROOT, "install", "DESTDIR=" + dest,
+                                "PREFIX=/opt/pdfgen", "MANDIR=/opt/man",
+                                "BIN=" + integration.PDFGEN],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            binary = os.path.join(dest, "opt/pdfgen/bin/pdfgen")
+            page = os.path.join(dest, "opt/man/man1/pdfgen.1")
+            self.assertTrue(os.access(binary, os.X_OK))
+            self.assertEqual(os.stat(page).st_mode & 0o777, 0o644)
+            r = subprocess.run([binary, "--version"], capture_output=True, text=True)
+            self.assertRegex(r.stdout, r"^pdfgen \d+\.\d+\.\d+\n$")
+            with open(page, encoding="utf-8") as f:
+                self.assertIn(r.stdout.split()[1], f.read().splitlines()[2])
+        finally:
+            shutil.rmtree(dest, ignore_errors=True)
+
+
+class GnuConventions(unittest.TestCase):
+    def test_value_after_equals_or_as_next_argument(self):
+        a = pdfgen("tree", "--lang=es", "--drug=sunitinib", "--content=" + CONTENT)
+        b = pdfgen("tree", "--lang", "es", "--drug", "sunitinib", "--content", CONTENT)
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertEqual(a.stdout, b.stdout)
+
+    def test_unambiguous_prefix_and_options_before_the_command(self):
+        a = pdfgen("--la=en", "--dr", "sunitinib", "--cont", CONTENT, "tree")
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertTrue(a.stdout.startswith("Document lang=en-US"))
+
+    def test_ambiguous_prefix_names_the_candidates(self):
+        r = pdfgen("build", "--s", "--content", CONTENT)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("'--s' is ambiguous", r.stderr)
+        self.assertIn("'--size'", r.stderr)
+        self.assertIn("'--stats'", r.stderr)
+
+    def test_double_dash_ends_options(self):
+        r = pdfgen("--content", CONTENT, "--", "--list")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command '--list'", r.stderr)
+        r = pdfgen("--content", CONTENT, "--", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_usage_error_is_two_lines_on_stderr(self):
+        for args in (["build", "--paper=legal"], ["frobnicate"], [], ["build", "--bogus"],
+                     ["build", "--lang"], ["-x"], ["list", "extra"]):
+            with self.subTest(args=args):
+                r = pdfgen(*args)
+                self.assertEqual(r.returncode, 2)
+                self.assertEqual(r.stdout, "")
+                lines = r.stderr.splitlines()
+                self.assertEqual(len(lines), 2, r.stderr)
+                self.assertTrue(lines[0].startswith("pdfgen: "))
+                self.assertEqual(lines[1], "Try 'pdfgen --help' for more information.")
+
+    def test_help_and_version_on_stdout(self):
+        for flag in ("--help", "-h", "--version"):
+            with self.subTest(flag=flag):
+                r = pdfgen(flag)
+                self.assertEqual(r.returncode, 0)
+                self.assertEqual(r.stderr, "")
+                self.assertTrue(r.stdout)
+        self.assertTrue(pdfgen("--help").stdout.startswith("Usage: pdfgen "))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pdfgen", required=True)
+    args, rest = parser.parse_known_args()
+    integration.PDFGEN = os.path.abspath(args.pdfgen)
+    integration.run_suite("cli", rest)
+
+
+if __name__ == "__main__":
+    main()
