@@ -1,6 +1,6 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
- * 2 (usage errors).  Commands: build, check, list. */
+ * 2 (usage errors).  Commands: build, check, list, tree, stamp. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,10 @@
 #include "content.h"
 #include "diag.h"
 #include "print.h"
+#include "report.h"
+#include "review.h"
 #include "sheet.h"
+#include "stamp.h"
 #include "tree.h"
 
 #ifndef PDFGEN_VERSION
@@ -24,8 +27,9 @@ enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
 static const char usage_text[] =
     "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
     "                    [--size regular|large] [--bleed LEN] [--content DIR]\n"
-    "                    [--out DIR] [--quiet] [--stats]\n"
-    "       pdfgen check [--content DIR]\n"
+    "                    [--out DIR] [--quiet] [--stats] [--release]\n"
+    "       pdfgen check [--content DIR] [--format text|json] [--werror]\n"
+    "       pdfgen stamp --lang L [--drug D] [--content DIR]\n"
     "       pdfgen list  [--content DIR]\n"
     "       pdfgen tree  --lang L --drug D [--content DIR]\n"
     "       pdfgen --help | --version\n";
@@ -37,7 +41,11 @@ static const char help_text[] =
     "commands:\n"
     "  build   write out/<lang>/<drug>.pdf for every language and drug\n"
     "          (or only those named with --lang and --drug, each repeatable)\n"
-    "  check   validate all content and write nothing\n"
+    "  check   validate all content and write nothing; report every draft\n"
+    "          translation and every field whose English changed since it\n"
+    "          was translated (stale), as warnings\n"
+    "  stamp   record in language L's files (or only drug D's) the digests\n"
+    "          of the English they now match, after a translator updated them\n"
     "  list    print the languages and drugs found in the content\n"
     "  tree    print the document tree of one sheet (structure, language,\n"
     "          direction and source position of every node)\n"
@@ -54,6 +62,12 @@ static const char help_text[] =
     "  --drug D        build only drug D (repeatable)\n"
     "  --quiet         no progress lines\n"
     "  --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
+    "  --release       build: refuse (exit 1, every reason listed) to build any\n"
+    "                  draft or stale translation; without it they are built,\n"
+    "                  marked with a band\n"
+    "  --format F      check: text (default) or json, one JSON document on\n"
+    "                  standard output\n"
+    "  --werror        check: warnings are errors (exit 1)\n"
     "\n"
     "exit status: 0 ok, 1 content or build errors, 2 usage errors.\n"
     "Errors in content are reported as file:line:col: error: message.\n";
@@ -70,6 +84,7 @@ typedef struct Options {
     int quiet;
     int stats;
     SheetSize size;
+    int release, werror, json;
 } Options;
 
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
@@ -108,6 +123,17 @@ static int parse_args(int argc, char **argv, Options *o)
         }
         if (strcmp(arg, "--stats") == 0) {
             o->stats = 1;
+            continue;
+        }
+        if (strcmp(arg, "--release") == 0 || strcmp(arg, "--werror") == 0) {
+            *(arg[2] == 'r' ? &o->release : &o->werror) = 1;
+            continue;
+        }
+        if (strcmp(arg, "--format") == 0) {
+            if (!value || (strcmp(value, "json") && strcmp(value, "text")))
+                return usage_error("option --format needs text or json");
+            o->json = strcmp(value, "json") == 0;
+            i++;
             continue;
         }
         int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
@@ -155,12 +181,24 @@ static int parse_args(int argc, char **argv, Options *o)
         if (o->command)
             return usage_error("unexpected argument '%s'", arg);
         if (strcmp(arg, "build") && strcmp(arg, "check") && strcmp(arg, "list") &&
-            strcmp(arg, "tree"))
+            strcmp(arg, "tree") && strcmp(arg, "stamp"))
             return usage_error("unknown command '%s'", arg);
         o->command = arg;
     }
     if (!o->command)
         return usage_error("no command given");
+    if (o->release && strcmp(o->command, "build") != 0)
+        return usage_error("only 'build' takes --release");
+    if ((o->json || o->werror) && strcmp(o->command, "check") != 0)
+        return usage_error("only 'check' takes --format and --werror");
+    if (strcmp(o->command, "stamp") == 0) {
+        if (o->language_count != 1 || o->drug_count > 1)
+            return usage_error("'stamp' needs exactly one --lang and at most one --drug");
+        if (o->quiet || strcmp(o->out_dir, "out") != 0 || o->paper != PAPER_LETTER || o->bleed ||
+            o->stats || o->size != SIZE_REGULAR)
+            return usage_error("'stamp' takes only --lang, --drug and --content");
+        return -1;
+    }
     if (strcmp(o->command, "tree") == 0) {
         if (o->language_count != 1 || o->drug_count != 1)
             return usage_error("'tree' needs exactly one --lang and one --drug");
@@ -239,6 +277,27 @@ static int close_stdout(int rc)
     return rc;
 }
 
+/* `build --release`: a draft or out-of-date translation is never printed
+ * by accident.  Returns -1 when every file in the build is releasable,
+ * else the exit status, after listing every reason. */
+static int release_gate(const Content *content, const Options *o)
+{
+    ReviewScope scope = {
+        .languages = o->language_count ? o->languages : NULL,
+        .language_count = o->language_count,
+        .drugs = o->drug_count ? o->drugs : NULL,
+        .drug_count = o->drug_count,
+        .glossaries = o->drug_count == 0,
+    };
+    unsigned reasons = review_report(content, &scope, true);
+    diag_flush();
+    if (!reasons)
+        return -1;
+    fprintf(stderr, "pdfgen: --release: nothing built: %u reason%s above (draft or stale "
+            "translations)\n", reasons, reasons == 1 ? "" : "s");
+    return EXIT_ERRORS;
+}
+
 static int run(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -258,13 +317,20 @@ static int run(int argc, char **argv)
     if (build_source_date_epoch(&epoch) != 0)
         return EXIT_ERRORS;
 
+    diag_set_werror(o.werror);
+    if (o.json)
+        report_json_start(o.content_dir);
     Content *content = content_load(o.content_dir);
+    if (content && !diag_error_count())
+        review_validate(content);
     if (!content || diag_error_count()) {
         diag_flush();
         fprintf(stderr, "pdfgen: %u error%s in ", diag_distinct_count(),
                 diag_distinct_count() == 1 ? "" : "s");
         diag_write_escaped(stderr, o.content_dir);
         fputc('\n', stderr);
+        if (o.json)
+            report_json_finish(stdout, NULL);
         content_free(content);
         return EXIT_ERRORS;
     }
@@ -276,6 +342,12 @@ static int run(int argc, char **argv)
         list_content(content);
     } else if (strcmp(o.command, "tree") == 0) {
         rc = dump_tree(content, &o);
+    } else if (strcmp(o.command, "stamp") == 0) {
+        rc = stamp_translation(content, o.languages[0], o.drug_count ? o.drugs[0] : NULL)
+                 ? EXIT_ERRORS : EXIT_OK;
+        diag_flush();
+    } else if (o.release && (rc = release_gate(content, &o)) >= 0) {
+        /* refused: nothing is built */
     } else {
         mode_t mask = umask(0);
         umask(mask);
@@ -294,12 +366,20 @@ static int run(int argc, char **argv)
             .file_mode = 0666u & ~(unsigned)mask,
             .dry_run = strcmp(o.command, "check") == 0,
         };
+        if (b.dry_run)
+            review_report(content, &(ReviewScope){.glossaries = true}, false);
+        unsigned errors_before = diag_error_count();
         int failures = build_sheets(content, &b);
         diag_flush();
         if (failures) {
             fprintf(stderr, "pdfgen: %d sheet%s failed\n", failures, failures == 1 ? "" : "s");
             rc = EXIT_ERRORS;
         }
+        /* with --werror, a warning is an error too */
+        if (b.dry_run && diag_error_count() > (failures ? errors_before : 0))
+            rc = EXIT_ERRORS;
+        if (o.json && report_json_finish(stdout, content) != 0)
+            rc = EXIT_ERRORS;
     }
     content_free(content);
     return rc >= 0 ? rc : EXIT_OK;
