@@ -1545,6 +1545,11 @@ Content *content_load(const char *dir)
         if (c->languages[i].strings.locale.utf8)
             check_digits(&c->languages[i]);
     check_same_glossaries(c);
+    /* English is the source every translation is made from (review.h). */
+    const Language *english = content_language(c, "en");
+    for (size_t i = 0; i < count; i++)
+        if (&c->languages[i] != english)
+            c->languages[i].source = english;
 
     for (size_t i = 0; i < count; i++) {
         free_names(listings[i].stems, listings[i].count);

@@ -138,6 +138,9 @@ typedef struct Glossary {
 
 typedef struct Language {
     char *code; /* folder name */
+    /* English, the source a translation is made from; NULL for English
+     * itself and when the content has no English. */
+    const struct Language *source;
     Strings strings;
     Glossary glossary;
     Drug *drugs; /* sorted by id */

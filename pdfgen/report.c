@@ -167,14 +167,14 @@ int report_json_finish(FILE *f, const Content *content)
     fputs("],\n\"languages\":[", f);
     for (size_t l = 0; content && l < content->language_count; l++) {
         const Language *language = &content->languages[l];
-        ReviewStatus st = review_language_status(content, language);
+        ReviewStatus st = review_language_status(language);
         fputs(l ? ",\n {\"code\":" : "\n {\"code\":", f);
         json_string(f, language->code);
         fputc(',', f);
         json_status(f, &st);
         fputs(",\"sheets\":[", f);
         for (size_t d = 0; d < language->drug_count; d++) {
-            ReviewStatus sheet = review_sheet_status(content, language, &language->drugs[d]);
+            ReviewStatus sheet = review_sheet_status(language, &language->drugs[d]);
             fputs(d ? ",{\"drug\":" : "{\"drug\":", f);
             json_string(f, language->drugs[d].id.utf8);
             fputc(',', f);
@@ -183,7 +183,7 @@ int report_json_finish(FILE *f, const Content *content)
         }
         fputs("],\"glossary\":", f);
         if (language->glossary.file) {
-            ReviewStatus g = review_glossary_status(content, language);
+            ReviewStatus g = review_glossary_status(language);
             fputc('{', f);
             json_status(f, &g);
             fputc('}', f);

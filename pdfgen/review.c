@@ -256,14 +256,10 @@ static void match_recorded(View *v)
                 v->entries[i].recorded = &v->review->sources[k];
 }
 
-static const Language *english_of(const Content *content)
-{
-    return content_language(content, "en");
-}
 
-static View view_strings(const Content *content, const Language *language)
+static View view_strings(const Language *language)
 {
-    const Language *en = english_of(content);
+    const Language *en = language->source;
     View v = {.kind = REVIEW_STRINGS, .file = language->strings.language.pos.file,
               .english_file = en ? en->strings.language.pos.file : NULL,
               .review = &language->strings.review, .language = language->code};
@@ -273,9 +269,9 @@ static View view_strings(const Content *content, const Language *language)
     return v;
 }
 
-static View view_drug(const Content *content, const Language *language, const Drug *drug)
+static View view_drug(const Language *language, const Drug *drug)
 {
-    const Language *en = english_of(content);
+    const Language *en = language->source;
     const Drug *english = en ? language_drug(en, drug->id.utf8) : NULL;
     View v = {.kind = REVIEW_DRUG, .file = drug->id.pos.file,
               .english_file = english ? english->id.pos.file : NULL,
@@ -285,9 +281,9 @@ static View view_drug(const Content *content, const Language *language, const Dr
     return v;
 }
 
-static View view_glossary(const Content *content, const Language *language)
+static View view_glossary(const Language *language)
 {
-    const Language *en = english_of(content);
+    const Language *en = language->source;
     const Glossary *english = en && en->glossary.file ? &en->glossary : NULL;
     View v = {.kind = REVIEW_GLOSSARY, .file = language->glossary.file,
               .english_file = english ? english->file : NULL,
@@ -305,12 +301,12 @@ static void view_free(View *v)
     free(v->entries);
 }
 
-size_t review_english_fields(const Content *content, const Language *language,
+size_t review_english_fields(const Language *language,
                              ReviewFileKind kind, const Drug *drug, ReviewField **out)
 {
-    View v = kind == REVIEW_STRINGS ? view_strings(content, language)
-           : kind == REVIEW_DRUG    ? view_drug(content, language, drug)
-                                    : view_glossary(content, language);
+    View v = kind == REVIEW_STRINGS ? view_strings(language)
+           : kind == REVIEW_DRUG    ? view_drug(language, drug)
+                                    : view_glossary(language);
     size_t n = 0;
     *out = xcalloc(v.count + 1, sizeof **out);
     for (size_t i = 0; i < v.count; i++)
@@ -328,6 +324,11 @@ void review_fields_free(ReviewField *fields, size_t count)
     for (size_t i = 0; i < count; i++)
         free(fields[i].name);
     free(fields);
+}
+
+static bool is_source(const Language *language)
+{
+    return strcmp(language->code, "en") == 0;
 }
 
 /* ---- status ----------------------------------------------------------- */
@@ -370,10 +371,6 @@ static void add_view(ReviewStatus *st, View *v, bool main_file)
     view_free(v);
 }
 
-static bool is_source(const Language *language)
-{
-    return strcmp(language->code, "en") == 0;
-}
 
 const char *review_status_name(const ReviewStatus *status)
 {
@@ -381,42 +378,41 @@ const char *review_status_name(const ReviewStatus *status)
                                                                                : "reviewed";
 }
 
-ReviewStatus review_sheet_status(const Content *content, const Language *language,
-                                 const Drug *drug)
+ReviewStatus review_sheet_status(const Language *language, const Drug *drug)
 {
     ReviewStatus st = {.source = is_source(language)};
     if (st.source)
         return st;
-    View strings = view_strings(content, language), sheet = view_drug(content, language, drug);
+    View strings = view_strings(language), sheet = view_drug(language, drug);
     add_view(&st, &strings, false);
     add_view(&st, &sheet, true);
     return st;
 }
 
-ReviewStatus review_glossary_status(const Content *content, const Language *language)
+ReviewStatus review_glossary_status(const Language *language)
 {
     ReviewStatus st = {.source = is_source(language)};
     if (st.source || !language->glossary.file)
         return st;
-    View strings = view_strings(content, language), glossary = view_glossary(content, language);
+    View strings = view_strings(language), glossary = view_glossary(language);
     add_view(&st, &strings, false);
     add_view(&st, &glossary, true);
     return st;
 }
 
-ReviewStatus review_language_status(const Content *content, const Language *language)
+ReviewStatus review_language_status(const Language *language)
 {
     ReviewStatus st = {.source = is_source(language)};
     if (st.source)
         return st;
-    View strings = view_strings(content, language);
+    View strings = view_strings(language);
     add_view(&st, &strings, true);
     for (size_t d = 0; d < language->drug_count; d++) {
-        View sheet = view_drug(content, language, &language->drugs[d]);
+        View sheet = view_drug(language, &language->drugs[d]);
         add_view(&st, &sheet, false);
     }
     if (language->glossary.file) {
-        View glossary = view_glossary(content, language);
+        View glossary = view_glossary(language);
         add_view(&st, &glossary, false);
     }
     return st;
@@ -479,11 +475,10 @@ static unsigned validate_view(const View *v, bool english)
 unsigned review_validate(const Content *content)
 {
     unsigned errors = 0;
-    const Language *en = english_of(content);
     for (size_t l = 0; l < content->language_count; l++) {
         const Language *language = &content->languages[l];
-        bool english = language == en;
-        View strings = view_strings(content, language);
+        bool english = is_source(language);
+        View strings = view_strings(language);
         errors += validate_view(&strings, english);
         view_free(&strings);
         const Strings *s = &language->strings;
@@ -505,12 +500,12 @@ unsigned review_validate(const Content *content)
             errors++;
         }
         for (size_t d = 0; d < language->drug_count; d++) {
-            View sheet = view_drug(content, language, &language->drugs[d]);
+            View sheet = view_drug(language, &language->drugs[d]);
             errors += validate_view(&sheet, english);
             view_free(&sheet);
         }
         if (language->glossary.file) {
-            View glossary = view_glossary(content, language);
+            View glossary = view_glossary(language);
             errors += validate_view(&glossary, english);
             view_free(&glossary);
         }
@@ -600,18 +595,18 @@ unsigned review_report(const Content *content, const ReviewScope *scope, bool re
         if (is_source(language) ||
             !named(scope->languages, scope->language_count, language->code))
             continue;
-        View strings = view_strings(content, language);
+        View strings = view_strings(language);
         count += report_view(&strings, release);
         view_free(&strings);
         for (size_t d = 0; d < language->drug_count; d++) {
             if (!named(scope->drugs, scope->drug_count, language->drugs[d].id.utf8))
                 continue;
-            View sheet = view_drug(content, language, &language->drugs[d]);
+            View sheet = view_drug(language, &language->drugs[d]);
             count += report_view(&sheet, release);
             view_free(&sheet);
         }
         if (scope->glossaries && language->glossary.file) {
-            View glossary = view_glossary(content, language);
+            View glossary = view_glossary(language);
             count += report_view(&glossary, release);
             view_free(&glossary);
         }

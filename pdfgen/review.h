@@ -44,12 +44,11 @@ const char *review_status_name(const ReviewStatus *status);
 
 /* A sheet: its drug file with its language's strings.yaml.  This is the
  * call for anything that needs a (language, drug)'s status (the manifest). */
-ReviewStatus review_sheet_status(const Content *content, const Language *language,
-                                 const Drug *drug);
+ReviewStatus review_sheet_status(const Language *language, const Drug *drug);
 /* glossary.yaml with strings.yaml. */
-ReviewStatus review_glossary_status(const Content *content, const Language *language);
+ReviewStatus review_glossary_status(const Language *language);
 /* Every file of the language: its booklet and its catalog entry. */
-ReviewStatus review_language_status(const Content *content, const Language *language);
+ReviewStatus review_language_status(const Language *language);
 
 /* The fields a translated file is made from, as English has them now:
  * what `pdfgen stamp` records.  Free with review_fields_free. */
@@ -58,7 +57,7 @@ typedef struct ReviewField {
     char *name;
     char digest[REVIEW_DIGEST_HEX + 1];
 } ReviewField;
-size_t review_english_fields(const Content *content, const Language *language,
+size_t review_english_fields(const Language *language,
                              ReviewFileKind kind, const Drug *drug, ReviewField **out);
 void review_fields_free(ReviewField *fields, size_t count);
 

@@ -245,11 +245,11 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
     return failed;
 }
 
-static int stamp_one(const Content *content, const Language *language, ReviewFileKind kind,
+static int stamp_one(const Language *language, ReviewFileKind kind,
                      const Drug *drug, const char *path, const Review *review)
 {
     ReviewField *fields;
-    size_t count = review_english_fields(content, language, kind, drug, &fields);
+    size_t count = review_english_fields(language, kind, drug, &fields);
     int failed = stamp_file(path, review, fields, count);
     review_fields_free(fields, count);
     return failed;
@@ -264,16 +264,16 @@ int stamp_translation(const Content *content, const char *code, const char *drug
     }
     int failures = 0;
     if (!drug_id)
-        failures += stamp_one(content, language, REVIEW_STRINGS, NULL,
+        failures += stamp_one(language, REVIEW_STRINGS, NULL,
                               language->strings.language.pos.file, &language->strings.review);
     for (size_t d = 0; d < language->drug_count; d++) {
         const Drug *drug = &language->drugs[d];
         if (!drug_id || strcmp(drug_id, drug->id.utf8) == 0)
-            failures += stamp_one(content, language, REVIEW_DRUG, drug, drug->id.pos.file,
+            failures += stamp_one(language, REVIEW_DRUG, drug, drug->id.pos.file,
                                   &drug->review);
     }
     if (!drug_id && language->glossary.file)
-        failures += stamp_one(content, language, REVIEW_GLOSSARY, NULL, language->glossary.file,
+        failures += stamp_one(language, REVIEW_GLOSSARY, NULL, language->glossary.file,
                               &language->glossary.review);
     return failures;
 }
