@@ -368,15 +368,15 @@ static int run(int argc, char **argv)
         };
         if (b.dry_run)
             review_report(content, &(ReviewScope){.glossaries = true}, false);
-        unsigned errors_before = diag_error_count();
         int failures = build_sheets(content, &b);
         diag_flush();
         if (failures) {
             fprintf(stderr, "pdfgen: %d sheet%s failed\n", failures, failures == 1 ? "" : "s");
             rc = EXIT_ERRORS;
         }
-        /* with --werror, a warning is an error too */
-        if (b.dry_run && diag_error_count() > (failures ? errors_before : 0))
+        /* content errors ended the run above: any error now is a warning
+         * that --werror made one */
+        if (b.dry_run && diag_error_count())
             rc = EXIT_ERRORS;
         if (o.json && report_json_finish(stdout, content) != 0)
             rc = EXIT_ERRORS;
