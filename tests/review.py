@@ -149,6 +149,24 @@ class CheckTests(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("error: stale translation of 'how_it_works'", r.stderr)
 
+    def test_stale_glossary_term_and_reflow(self):
+        """A glossary term is digested with its definition; reflowing the
+        English (other line breaks, more spaces) changes nothing."""
+        c = Copy(self, [("en/glossary.yaml", "may need blood transfusions.",
+                         "may need a blood transfusion."),
+                        ("en/sunitinib.yaml", "It also fights the forming of new blood\n  vessels.",
+                         "It also   fights the forming\n  of new blood vessels.")])
+        r = pdfgen("check", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        stale = [l for l in r.stderr.splitlines() if "stale" in l]
+        self.assertEqual(len(stale), len(TRANSLATIONS), stale)
+        for line in stale:
+            self.assertRegex(line, r"/glossary\.yaml:\d+:\d+: warning: stale translation of "
+                                   r"'terms\.anemia'")
+        r = pdfgen("build", "--release", "--lang", "fr", "--drug", "sunitinib",
+                   "--content", c.content, "--out", c.out)
+        self.assertNotIn("glossary", r.stderr)  # a build of named drugs writes no glossary
+
     def test_review_block_errors(self):
         """What cannot be right in a review or source block is an error,
         for check and build alike."""
