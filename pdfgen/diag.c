@@ -165,6 +165,23 @@ static void put_count(FILE *f, unsigned long n)
     }
 }
 
+/* One report: to the observer, and to stderr unless the observer keeps it. */
+static void emit(const SourcePos *pos, int error, const char *message)
+{
+    if (observer)
+        observer(observer_ctx, pos, error, message);
+    if (observer && observer_quiet)
+        return;
+    if (pos && pos->file) {
+        diag_write_escaped(stderr, pos->file);
+        fprintf(stderr, ":%u:%u: %s: ", pos->line, pos->col, error ? "error" : "warning");
+    } else {
+        fprintf(stderr, "pdfgen: %s: ", error ? "error" : "warning");
+    }
+    diag_write_escaped(stderr, message);
+    fputc('\n', stderr);
+}
+
 void diag_error(const SourcePos *pos, const char *fmt, ...)
 {
     va_list ap;
@@ -202,18 +219,7 @@ void diag_verror(const SourcePos *pos, const char *fmt, va_list args)
         } else {
             kind->shown++;
             shown_total++;
-            if (observer)
-                observer(observer_ctx, pos, 1, message);
-            if (observer && observer_quiet) {
-                /* collected, not printed */
-            } else if (file) {
-                diag_write_escaped(stderr, file);
-                fprintf(stderr, ":%u:%u: error: ", pos->line, pos->col);
-            } else {
-                fputs("pdfgen: error: ", stderr);
-            }
-            diag_write_escaped(stderr, message);
-            fputc('\n', stderr);
+            emit(pos, 1, message);
         }
     }
     free(message);
@@ -307,20 +313,7 @@ void diag_vwarning(const SourcePos *pos, const char *fmt, va_list args)
     va_copy(ap, args);
     vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
     va_end(ap);
-    {
-        if (observer)
-            observer(observer_ctx, pos, 0, message);
-        if (!(observer && observer_quiet)) {
-            if (pos && pos->file) {
-                diag_write_escaped(stderr, pos->file);
-                fprintf(stderr, ":%u:%u: warning: ", pos->line, pos->col);
-            } else {
-                fputs("pdfgen: warning: ", stderr);
-            }
-            diag_write_escaped(stderr, message);
-            fputc('\n', stderr);
-        }
-    }
+    emit(pos, 0, message);
     free(message);
 }
 
