@@ -51,7 +51,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
         run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench \
-        bad fault fuzz run-bad run-fault run-fuzz-smoke
+        bad fault fuzz run-bad run-fault run-fuzz-smoke run-review
 
 all: sheets
 
@@ -135,6 +135,11 @@ run-integration: $(BIN)
 	$(PYTHON) tests/integration.py --pdfgen $(BIN)
 	$(PYTHON) tests/cli.py --pdfgen $(BIN)
 	$(PYTHON) tests/subsets.py --pdfgen $(BIN)
+
+# Translation review: the check report, stamp, build --release and the
+# draft/stale band, on temporary copies of content/ (tests/review.py).
+run-review: $(BIN)
+	$(PYTHON) tests/review.py --pdfgen $(BIN)
 
 # One input per failure mode, each through both check and build.
 run-bad: $(BIN)
@@ -235,7 +240,7 @@ else
 	@echo "pdfgen: skipping the fuzz smoke run: $(FUZZ_CC) cannot link libFuzzer (-fsanitize=fuzzer)"
 endif
 
-run-test: run-unit run-integration run-bad run-fault run-tagged run-offering run-sanitize run-valgrind run-fuzz-smoke
+run-test: run-unit run-integration run-review run-bad run-fault run-tagged run-offering run-sanitize run-valgrind run-fuzz-smoke
 	@echo "pdfgen: all tests passed"
 
 # Speed, sizes and memory (measured, never asserted; out/bench.json too);

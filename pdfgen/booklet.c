@@ -45,10 +45,8 @@ static Tree *cover_tree(Arena *arena, const Language *language, const Text *cons
     band->keep_together = true;
     block(tree, band, NODE_P, &s->series, SERIES, 0);
     block(tree, band, NODE_H1, &s->sheet_title, TITLE, 4);
-    if (s->draft_notice.utf8) {
-        Node *note = block(tree, tree->root, NODE_NOTE, &s->draft_notice, BODY_ITALIC, 18);
-        house_draft_notice(note);
-    }
+    ReviewStatus review = review_language_status(language);
+    house_review_band(tree, tree->root, language, &review, &s->draft_notice, BODY_ITALIC, 18);
     Node *list = tree_add(tree, tree->root, NODE_L, s->sheet_title.pos);
     list->type = ENTRY;
     list->space_before = 24;
@@ -201,7 +199,10 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     Document *doc = booklet_join(arena, parts, count, s->sheet_title.utf8, titles, prefixes);
     if (!doc)
         return NULL;
+    ReviewStatus review = review_language_status(language);
     doc->info = (DocInfo){
+        .review_status = review_status_name(&review),
+        .keywords = house_review_keywords(arena, language, &review),
         .title = s->sheet_title.utf8,
         .author = s->author.utf8,
         .subject = s->series.utf8,

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "collate.h"
+#include "review.h"
 #include "diag.h"
 
 void catalog_add(Catalog *catalog, const Language *language, const char *stem, size_t pages)
@@ -176,9 +177,29 @@ static bool language_section(Arena *arena, FILE *f, const char *out_dir, const E
         fputs("</span>", f);
     }
     fputs("</h2>\n", f);
-    if (s->draft_notice.utf8) {
-        fputs("<p class=\"draft\">", f);
-        html(f, s->draft_notice.utf8);
+    /* The band's words, as on the PDFs: own language, English, notice. */
+    ReviewStatus review = review_language_status(language);
+    if (!review.source && (review.draft || review.stale)) {
+        const Strings *en = language->source ? &language->source->strings : NULL;
+        fprintf(f, "<p class=\"draft\" data-review=\"%s\">", review_status_name(&review));
+        for (int stale = 1; stale >= 0; stale--) {
+            if (!(stale ? review.stale : review.draft))
+                continue;
+            const Text *mine = stale ? &s->stale_band : &s->draft_band;
+            const Text *theirs = en ? (stale ? &en->stale_band : &en->draft_band) : NULL;
+            if (mine->utf8) {
+                fputs("<strong>", f);
+                html(f, mine->utf8);
+                fputs("</strong><br>", f);
+            }
+            if (theirs && theirs->utf8) {
+                fprintf(f, "<strong lang=\"en\"%s>", rtl ? " dir=\"ltr\"" : "");
+                html(f, theirs->utf8);
+                fputs("</strong><br>", f);
+            }
+        }
+        if (review.draft && s->draft_notice.utf8)
+            html(f, s->draft_notice.utf8);
         fputs("</p>\n", f);
     }
     fputs("<ul>\n", f);

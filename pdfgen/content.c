@@ -495,7 +495,8 @@ typedef enum FieldKind {
     FIELD_LIST,    /* TextList: non-empty sequence of non-empty strings */
     FIELD_DATE,
     FIELD_MAPPING, /* a nested table whose offsets are into the same record */
-    FIELD_NODE     /* kept as a Node * for the caller to check */
+    FIELD_NODE,    /* kept as a Node * for the caller to check */
+    FIELD_SOURCES  /* a Review's source: mapping of field -> digest */
 } FieldKind;
 
 typedef struct Table Table;
@@ -533,6 +534,16 @@ struct Table {
 #define MAPPING(key, table) {key, FIELD_MAPPING, 0, false, NULL, &table}
 #define NODE(rec, key, member) \
     {key, FIELD_NODE, offsetof(rec, member), false, NULL, NULL}
+#define OPTIONAL_DATE(rec, key, member) \
+    {key, FIELD_DATE, offsetof(rec, member), true, NULL, NULL}
+#define OPTIONAL_MAPPING(key, table) {key, FIELD_MAPPING, 0, true, NULL, &table}
+#define SOURCES(rec, key, member) \
+    {key, FIELD_SOURCES, offsetof(rec, member), true, NULL, NULL}
+/* review: in a translated file; review.c checks what the values mean. */
+#define REVIEW_FIELDS(rec, prefix)                          \
+    TEXT(rec, "status", prefix review.status),              \
+    OPTIONAL_TEXT(rec, "reviewer", prefix review.reviewer), \
+    OPTIONAL_DATE(rec, "date", prefix review.date)
 
 static const char *const drug_placeholder[] = {"drug", NULL};
 static const char *const date_placeholder[] = {"date", NULL};
@@ -559,6 +570,9 @@ static const Field helpline_fields[] = {
 };
 static const Table helpline_table = TABLE(helpline_fields);
 
+static const Field strings_review_fields[] = {REVIEW_FIELDS(Strings, )};
+static const Table strings_review_table = TABLE(strings_review_fields);
+
 static const Field strings_fields[] = {
     TEXT(Strings, "language", language),
     TEXT(Strings, "locale", locale),
@@ -579,8 +593,15 @@ static const Field strings_fields[] = {
     OPTIONAL_LIST(Strings, "month_names", month_names),
     OPTIONAL_TEMPLATE(Strings, "date_format", date_format, date_parts),
     OPTIONAL_TEXT(Strings, "digits", digits),
+    OPTIONAL_TEXT(Strings, "draft_band", draft_band),
+    OPTIONAL_TEXT(Strings, "stale_band", stale_band),
+    OPTIONAL_MAPPING("review", strings_review_table),
+    SOURCES(Strings, "source", review),
 };
 static const Table strings_table = TABLE(strings_fields);
+
+static const Field drug_review_fields[] = {REVIEW_FIELDS(Drug, )};
+static const Table drug_review_table = TABLE(drug_review_fields);
 
 static const Field drug_fields[] = {
     TEXT(Drug, "id", id),
@@ -595,6 +616,8 @@ static const Field drug_fields[] = {
     DATE(Drug, "last_revised", last_revised),
     LIST(Drug, "references", references),
     OPTIONAL_TEXT(Drug, "url", url),
+    OPTIONAL_MAPPING("review", drug_review_table),
+    SOURCES(Drug, "source", review),
 };
 static const Table drug_table = TABLE(drug_fields);
 
@@ -610,11 +633,16 @@ typedef struct GlossaryFile {
     const Node *terms;
 } GlossaryFile;
 
+static const Field glossary_review_fields[] = {REVIEW_FIELDS(GlossaryFile, glossary.)};
+static const Table glossary_review_table = TABLE(glossary_review_fields);
+
 static const Field glossary_fields[] = {
     TEXT(GlossaryFile, "title", glossary.title),
     OPTIONAL_TEXT(GlossaryFile, "draft_notice", glossary.draft_notice),
     TEXT(GlossaryFile, "intro", glossary.intro),
     NODE(GlossaryFile, "terms", terms),
+    OPTIONAL_MAPPING("review", glossary_review_table),
+    SOURCES(GlossaryFile, "source", glossary.review),
 };
 static const Table glossary_table = TABLE(glossary_fields);
 
@@ -831,6 +859,44 @@ static void load_date(const Loader *L, const Node *n, const char *label,
 static void load_mapping(const Loader *L, const Node *map, const Table *table,
                          void *record, const char *path);
 
+/* source: one "field: digest" pair per line; what the fields and digests
+ * must be is review.c's to say, so only the shape is checked here. */
+static void load_sources(const Loader *L, const Node *map, const char *label, Review *out)
+{
+    if (!expect(L, map, NODE_MAPPING, label))
+        return;
+    out->source_pos = *AT(L, map);
+    out->sources = xcalloc(map->count / 2 + 1, sizeof *out->sources);
+    for (size_t i = 0; i + 1 < map->count; i += 2) {
+        char item[192];
+        snprintf(item, sizeof item, "a field name in %s", label);
+        SourceDigest d = {0};
+        if (!load_text(L, map->items[i], item, false, &d.field))
+            continue;
+        snprintf(item, sizeof item, "the digest of '%.40s' in %s", d.field.utf8, label);
+        if (!load_text(L, map->items[i + 1], item, false, &d.digest)) {
+            free(d.field.utf8);
+            continue;
+        }
+        for (size_t j = 0; j < out->source_count; j++)
+            if (strcmp(out->sources[j].field.utf8, d.field.utf8) == 0) {
+                diag_error(&d.field.pos, "duplicate key '%s' in %s (first at line %u)",
+                           d.field.utf8, label, out->sources[j].field.pos.line);
+                break;
+            }
+        out->sources[out->source_count++] = d;
+    }
+}
+
+static void free_sources(Review *review)
+{
+    for (size_t i = 0; i < review->source_count; i++) {
+        free(review->sources[i].field.utf8);
+        free(review->sources[i].digest.utf8);
+    }
+    free(review->sources);
+}
+
 static void load_field(const Loader *L, const Field *field, const Node *value,
                        void *record, const char *path)
 {
@@ -859,6 +925,9 @@ static void load_field(const Loader *L, const Field *field, const Node *value,
         break;
     case FIELD_NODE:
         *(const Node **)slot = value;
+        break;
+    case FIELD_SOURCES:
+        load_sources(L, value, label, slot);
         break;
     }
 }
@@ -988,6 +1057,8 @@ static void free_record(const Table *table, void *record)
             free(list->items);
         } else if (field->kind == FIELD_MAPPING) {
             free_record(field->table, record);
+        } else if (field->kind == FIELD_SOURCES) {
+            free_sources(slot);
         }
     }
 }
@@ -1474,6 +1545,11 @@ Content *content_load(const char *dir)
         if (c->languages[i].strings.locale.utf8)
             check_digits(&c->languages[i]);
     check_same_glossaries(c);
+    /* English is the source every translation is made from (review.h). */
+    const Language *english = content_language(c, "en");
+    for (size_t i = 0; i < count; i++)
+        if (&c->languages[i] != english)
+            c->languages[i].source = english;
 
     for (size_t i = 0; i < count; i++) {
         free_names(listings[i].stems, listings[i].count);

@@ -36,6 +36,10 @@ static size_t kind_count, kind_cap;
 static size_t *kind_slots; /* open addressing into kinds, +1; 0 = empty */
 static size_t kind_mask;
 static uint64_t *seen; /* hashes of the lines printed; 0 = empty */
+static int werror;
+static DiagObserver *observer;
+static void *observer_ctx;
+static int observer_quiet;
 static size_t seen_count, seen_mask;
 
 static uint64_t hash_mix(uint64_t h, const void *data, size_t len)
@@ -161,16 +165,41 @@ static void put_count(FILE *f, unsigned long n)
     }
 }
 
+/* One report: to the observer, and to stderr unless the observer keeps it. */
+static void emit(const SourcePos *pos, int error, const char *message)
+{
+    if (observer)
+        observer(observer_ctx, pos, error, message);
+    if (observer && observer_quiet)
+        return;
+    if (pos && pos->file) {
+        diag_write_escaped(stderr, pos->file);
+        fprintf(stderr, ":%u:%u: %s: ", pos->line, pos->col, error ? "error" : "warning");
+    } else {
+        fprintf(stderr, "pdfgen: %s: ", error ? "error" : "warning");
+    }
+    diag_write_escaped(stderr, message);
+    fputc('\n', stderr);
+}
+
 void diag_error(const SourcePos *pos, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    diag_verror(pos, fmt, ap);
+    va_end(ap);
+}
+
+void diag_verror(const SourcePos *pos, const char *fmt, va_list args)
+{
+    va_list ap;
+    va_copy(ap, args);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
         n = 0;
     char *message = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
+    va_copy(ap, args);
     vsnprintf(message, (size_t)n + 1, fmt, ap);
     va_end(ap);
     error_count++;
@@ -190,14 +219,7 @@ void diag_error(const SourcePos *pos, const char *fmt, ...)
         } else {
             kind->shown++;
             shown_total++;
-            if (file) {
-                diag_write_escaped(stderr, file);
-                fprintf(stderr, ":%u:%u: error: ", pos->line, pos->col);
-            } else {
-                fputs("pdfgen: error: ", stderr);
-            }
-            diag_write_escaped(stderr, message);
-            fputc('\n', stderr);
+            emit(pos, 1, message);
         }
     }
     free(message);
@@ -272,14 +294,36 @@ void diag_flush(void)
 void diag_warning(const SourcePos *pos, const char *fmt, ...)
 {
     va_list ap;
-    if (pos && pos->file)
-        fprintf(stderr, "%s:%u:%u: warning: ", pos->file, pos->line, pos->col);
-    else
-        fputs("pdfgen: warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    diag_vwarning(pos, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+void diag_vwarning(const SourcePos *pos, const char *fmt, va_list args)
+{
+    va_list ap;
+    if (werror) {
+        diag_verror(pos, fmt, args);
+        return;
+    }
+    va_copy(ap, args);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *message = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    va_copy(ap, args);
+    vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+    va_end(ap);
+    emit(pos, 0, message);
+    free(message);
+}
+
+void diag_set_werror(int on) { werror = on; }
+
+void diag_observe(DiagObserver *fn, void *ctx, int quiet)
+{
+    observer = fn;
+    observer_ctx = ctx;
+    observer_quiet = quiet;
 }
 
 unsigned diag_error_count(void) { return error_count; }

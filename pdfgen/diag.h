@@ -9,6 +9,7 @@
 #ifndef PDFGEN_DIAG_H
 #define PDFGEN_DIAG_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "model.h"
@@ -36,5 +37,17 @@ void diag_flush(void);
  * escaped. */
 void diag_write_escaped(FILE *f, const char *text);
 void diag_reset(void);
+
+/* The same with a va_list, for wrappers that add context (report.h). */
+void diag_verror(const SourcePos *pos, const char *fmt, va_list ap) PDFGEN_PRINTF(2, 0);
+void diag_vwarning(const SourcePos *pos, const char *fmt, va_list ap) PDFGEN_PRINTF(2, 0);
+
+/* `check --werror`: every warning is reported and counted as an error. */
+void diag_set_werror(int on);
+/* Each line as it is printed (after the filters above) also goes to fn;
+ * with quiet, only there (`check --format json` collects them).  fn NULL
+ * stops observing. */
+typedef void DiagObserver(void *ctx, const SourcePos *pos, int error, const char *message);
+void diag_observe(DiagObserver *fn, void *ctx, int quiet);
 
 #endif

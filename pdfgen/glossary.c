@@ -106,10 +106,8 @@ Tree *glossary_tree(Arena *arena, const GlossaryRequest *request)
                       (SourcePos){g->file, 1, 1});
     b.tree->root->type = BODY;
     block(&b, b.tree->root, NODE_H1, &g->title, TITLE, 0);
-    if (g->draft_notice.utf8) {
-        Node *note = block(&b, b.tree->root, NODE_NOTE, &g->draft_notice, BODY_ITALIC, 12);
-        house_draft_notice(note);
-    }
+    ReviewStatus review = review_glossary_status(language);
+    house_review_band(b.tree, b.tree->root, language, &review, &g->draft_notice, BODY_ITALIC, 12);
     block(&b, b.tree->root, NODE_P, &g->intro, BODY, 12);
     if (!sections(&b, g, s->locale.utf8))
         return NULL;
@@ -130,7 +128,10 @@ Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest 
         return NULL;
     /* as new as the newest sheet it explains */
     const Date *date = language_last_revised(language);
+    ReviewStatus review = review_glossary_status(language);
     doc->info = (DocInfo){
+        .review_status = review_status_name(&review),
+        .keywords = house_review_keywords(arena, language, &review),
         .title = arena_printf(arena, "%s: %s", language->glossary.title.utf8, s->sheet_title.utf8),
         .author = s->author.utf8,
         .subject = language->glossary.intro.utf8,

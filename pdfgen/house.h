@@ -1,11 +1,13 @@
 /* house.h — the service's house style, shared by every template (sheet.c,
- * glossary.c, booklet.c): its colours and the draft-translation notice box.
- * In: a Note node of a document tree.  Out: that node decorated and kept
- * whole.  One place, so the notice looks the same on every page a
- * patient is handed. */
+ * glossary.c, booklet.c): its colours and the band on a draft or
+ * out-of-date translation.
+ * In: a document tree, the language and its review status (review.h).
+ * Out: the band, added to the tree.  One place, so the band looks the
+ * same on every page a patient is handed. */
 #ifndef PDFGEN_HOUSE_H
 #define PDFGEN_HOUSE_H
 
+#include "review.h"
 #include "tree.h"
 
 #define INK {0.10f, 0.11f, 0.12f}
@@ -14,15 +16,22 @@
 #define WHITE {1.0f, 1.0f, 1.0f}
 #define BAND_TINT {0.80f, 0.90f, 0.94f}
 #define HELP_FILL {0.91f, 0.95f, 0.97f}
-#define DRAFT_FILL {1.0f, 0.96f, 0.84f}
-#define DRAFT_EDGE {0.78f, 0.56f, 0.0f}
+/* The band must survive a grayscale printer: a heavy near-black border
+ * and a light gray ground, not a colour that prints as white. */
+#define BAND_FILL {0.90f, 0.90f, 0.90f}
+#define BAND_EDGE {0.0f, 0.0f, 0.0f}
 
-/* The draft notice: an amber box with a rule, never split across pages. */
-static inline void house_draft_notice(Node *note)
-{
-    note->deco = (Decoration){.pad = 10, .fill = true, .fill_color = DRAFT_FILL,
-                              .line_width = 1, .stroke = DRAFT_EDGE, .radius = 4};
-    note->keep_together = true;
-}
+/* Adds to parent, for a draft and/or stale translation, a band kept
+ * whole: what it is in bold, in the language's own words and then in
+ * English (each line tagged with its language), then notice (the draft
+ * notice; NULL or absent for none) in the style text.  Returns the band,
+ * or NULL when status needs none (English, or reviewed and current). */
+Node *house_review_band(Tree *tree, Node *parent, const Language *language, const ReviewStatus *status,
+                        const Text *notice, TypeStyle text, double space_before);
+
+/* The PDF's Keywords for a draft or stale translation: its band's words,
+ * English first; NULL when it needs no band. */
+const char *house_review_keywords(Arena *arena, const Language *language,
+                                  const ReviewStatus *status);
 
 #endif

@@ -1,6 +1,6 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
- * 2 (usage errors).  Commands: build, check, list. */
+ * 2 (usage errors).  Commands: build, check, stamp, list, tree. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -13,7 +13,10 @@
 #include "content.h"
 #include "diag.h"
 #include "print.h"
+#include "report.h"
+#include "review.h"
 #include "sheet.h"
+#include "stamp.h"
 #include "tree.h"
 
 #ifndef PDFGEN_VERSION
@@ -25,8 +28,9 @@ enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
 static const char usage_text[] =
     "Usage: pdfgen build [--lang=L]... [--drug=D]... [--paper=letter|a4]\n"
     "                    [--size=regular|large] [--bleed=LEN] [--content=DIR]\n"
-    "                    [--out=DIR] [--quiet] [--stats]\n"
-    "  or:  pdfgen check [--content=DIR]\n"
+    "                    [--out=DIR] [--quiet] [--stats] [--release]\n"
+    "  or:  pdfgen check [--content=DIR] [--format=text|json] [--werror]\n"
+    "  or:  pdfgen stamp --lang=L [--drug=D] [--content=DIR]\n"
     "  or:  pdfgen list  [--content=DIR]\n"
     "  or:  pdfgen tree  --lang=L --drug=D [--content=DIR]\n"
     "  or:  pdfgen --help | --version\n";
@@ -38,7 +42,11 @@ static const char help_text[] =
     "Commands:\n"
     "  build   write out/<lang>/<drug>.pdf for every language and drug\n"
     "          (or only those named with --lang and --drug, each repeatable)\n"
-    "  check   validate all content and write nothing\n"
+    "  check   validate all content and write nothing; report every draft\n"
+    "          translation and every field whose English changed since it\n"
+    "          was translated (stale), as warnings\n"
+    "  stamp   record in language L's files (or only drug D's) the digests\n"
+    "          of the English they now match, after a translator updated them\n"
     "  list    print the languages and drugs found in the content\n"
     "  tree    print the document tree of one sheet (structure, language,\n"
     "          direction and source position of every node)\n"
@@ -55,6 +63,12 @@ static const char help_text[] =
     "      --drug=D        only drug D (repeatable)\n"
     "  -q, --quiet         no progress lines\n"
     "      --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
+    "      --release       build: refuse (exit 1, every reason listed) to build any\n"
+    "                      draft or stale translation; without it they are built,\n"
+    "                      marked with a band\n"
+    "      --format=F      check: text (default) or json, one JSON document on\n"
+    "                      standard output\n"
+    "      --werror        check: warnings are errors (exit 1)\n"
     "  -h, --help          print this help and exit\n"
     "      --version       print the version and exit\n"
     "\n"
@@ -80,6 +94,9 @@ enum OptionId {
     OPT_OUT,
     OPT_QUIET,
     OPT_STATS,
+    OPT_RELEASE,
+    OPT_FORMAT,
+    OPT_WERROR,
     OPT_HELP,
     OPT_VERSION,
     OPTION_COUNT
@@ -95,6 +112,9 @@ static const struct option long_options[] = {
     {"out", required_argument, NULL, OPTION_BASE + OPT_OUT},
     {"quiet", no_argument, NULL, OPTION_BASE + OPT_QUIET},
     {"stats", no_argument, NULL, OPTION_BASE + OPT_STATS},
+    {"release", no_argument, NULL, OPTION_BASE + OPT_RELEASE},
+    {"format", required_argument, NULL, OPTION_BASE + OPT_FORMAT},
+    {"werror", no_argument, NULL, OPTION_BASE + OPT_WERROR},
     {"help", no_argument, NULL, OPTION_BASE + OPT_HELP},
     {"version", no_argument, NULL, OPTION_BASE + OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -109,8 +129,10 @@ typedef struct Command {
 
 static const Command commands[] = {
     {"build", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_PAPER) | BIT(OPT_SIZE) | BIT(OPT_BLEED) |
-                  BIT(OPT_CONTENT) | BIT(OPT_OUT) | BIT(OPT_QUIET) | BIT(OPT_STATS)},
-    {"check", BIT(OPT_CONTENT)},
+                  BIT(OPT_CONTENT) | BIT(OPT_OUT) | BIT(OPT_QUIET) | BIT(OPT_STATS) |
+                  BIT(OPT_RELEASE)},
+    {"check", BIT(OPT_CONTENT) | BIT(OPT_FORMAT) | BIT(OPT_WERROR)},
+    {"stamp", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_CONTENT)},
     {"list", BIT(OPT_CONTENT)},
     {"tree", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_CONTENT)},
 };
@@ -128,6 +150,7 @@ typedef struct Options {
     int quiet;
     int stats;
     SheetSize size;
+    int release, werror, json;
 } Options;
 
 /* GNU style: one line saying what is wrong, one saying where to look. */
@@ -183,6 +206,11 @@ static int take_value(Options *o, int option, const char *value)
         return -1;
     case OPT_OUT:
         o->out_dir = value;
+        return -1;
+    case OPT_FORMAT:
+        if (strcmp(value, "json") && strcmp(value, "text"))
+            return usage_error("unknown format '%s' (use text or json)", value);
+        o->json = strcmp(value, "json") == 0;
         return -1;
     default:
         return -1;
@@ -246,6 +274,10 @@ static int parse_args(int argc, char **argv, Options *o)
             o->quiet = 1;
         } else if (c == OPT_STATS) {
             o->stats = 1;
+        } else if (c == OPT_RELEASE) {
+            o->release = 1;
+        } else if (c == OPT_WERROR) {
+            o->werror = 1;
         } else {
             if (!*optarg)
                 return usage_error("option '--%s' needs a value", long_options[c].name);
@@ -272,6 +304,8 @@ static int parse_args(int argc, char **argv, Options *o)
                                long_options[option].name);
     if (strcmp(o->command, "tree") == 0 && (o->language_count != 1 || o->drug_count != 1))
         return usage_error("'tree' needs exactly one --lang and one --drug");
+    if (strcmp(o->command, "stamp") == 0 && (o->language_count != 1 || o->drug_count > 1))
+        return usage_error("'stamp' needs exactly one --lang and at most one --drug");
     return -1;
 }
 
@@ -338,6 +372,27 @@ static int close_stdout(int rc)
     return rc;
 }
 
+/* `build --release`: a draft or out-of-date translation is never printed
+ * by accident.  Returns -1 when every file in the build is releasable,
+ * else the exit status, after listing every reason. */
+static int release_gate(const Content *content, const Options *o)
+{
+    ReviewScope scope = {
+        .languages = o->language_count ? o->languages : NULL,
+        .language_count = o->language_count,
+        .drugs = o->drug_count ? o->drugs : NULL,
+        .drug_count = o->drug_count,
+        .glossaries = o->drug_count == 0,
+    };
+    unsigned reasons = review_report(content, &scope, true);
+    diag_flush();
+    if (!reasons)
+        return -1;
+    fprintf(stderr, "pdfgen: --release: nothing built: %u reason%s above (draft or stale "
+            "translations)\n", reasons, reasons == 1 ? "" : "s");
+    return EXIT_ERRORS;
+}
+
 static int run(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -357,13 +412,20 @@ static int run(int argc, char **argv)
     if (build_source_date_epoch(&epoch) != 0)
         return EXIT_ERRORS;
 
+    diag_set_werror(o.werror);
+    if (o.json)
+        report_json_start(o.content_dir);
     Content *content = content_load(o.content_dir);
+    if (content && !diag_error_count())
+        review_validate(content);
     if (!content || diag_error_count()) {
         diag_flush();
         fprintf(stderr, "pdfgen: %u error%s in ", diag_distinct_count(),
                 diag_distinct_count() == 1 ? "" : "s");
         diag_write_escaped(stderr, o.content_dir);
         fputc('\n', stderr);
+        if (o.json)
+            report_json_finish(stdout, NULL);
         content_free(content);
         return EXIT_ERRORS;
     }
@@ -375,6 +437,12 @@ static int run(int argc, char **argv)
         list_content(content);
     } else if (strcmp(o.command, "tree") == 0) {
         rc = dump_tree(content, &o);
+    } else if (strcmp(o.command, "stamp") == 0) {
+        rc = stamp_translation(content, o.languages[0], o.drug_count ? o.drugs[0] : NULL)
+                 ? EXIT_ERRORS : EXIT_OK;
+        diag_flush();
+    } else if (o.release && (rc = release_gate(content, &o)) >= 0) {
+        /* refused: nothing is built */
     } else {
         mode_t mask = umask(0);
         umask(mask);
@@ -393,12 +461,20 @@ static int run(int argc, char **argv)
             .file_mode = 0666u & ~(unsigned)mask,
             .dry_run = strcmp(o.command, "check") == 0,
         };
+        if (b.dry_run)
+            review_report(content, &(ReviewScope){.glossaries = true}, false);
         int failures = build_sheets(content, &b);
         diag_flush();
         if (failures) {
             fprintf(stderr, "pdfgen: %d sheet%s failed\n", failures, failures == 1 ? "" : "s");
             rc = EXIT_ERRORS;
         }
+        /* content errors ended the run above: any error now is a warning
+         * that --werror made one */
+        if (b.dry_run && diag_error_count())
+            rc = EXIT_ERRORS;
+        if (o.json && report_json_finish(stdout, content) != 0)
+            rc = EXIT_ERRORS;
     }
     content_free(content);
     return rc >= 0 ? rc : EXIT_OK;

@@ -34,6 +34,23 @@ typedef struct Date {
     SourcePos pos;
 } Date;
 
+/* A translated file's review: its status and the English it was made
+ * from, one digest per English field (review.h says how they are made).
+ * English is the source and has neither. */
+typedef struct SourceDigest {
+    Text field;  /* "how_it_works", "labels.references", "terms.anemia" */
+    Text digest; /* 16 lowercase hex digits */
+} SourceDigest;
+
+typedef struct Review {
+    Text status;   /* "draft" or "reviewed"; utf8 NULL when there is no review: */
+    Text reviewer; /* who reviewed it (with status reviewed) */
+    Date date;     /* when (with status reviewed); year 0 when absent */
+    SourceDigest *sources; /* the source: mapping, in file order */
+    size_t source_count;
+    SourcePos source_pos;  /* the source: mapping; file NULL when there is none */
+} Review;
+
 typedef struct Reference {
     Text id;
     Text text;
@@ -77,6 +94,11 @@ typedef struct Strings {
      * sheets uses (a CLDR numbering system: latn, arab, deva, ...); by
      * default CLDR's for the locale. */
     Text digits;
+    /* The band on a draft or out-of-date translation, in the language's
+     * own words; English gives the English line every band repeats. */
+    Text draft_band;
+    Text stale_band;
+    Review review;
 } Strings;
 
 typedef struct Drug {
@@ -92,6 +114,7 @@ typedef struct Drug {
     Date last_revised;
     TextList references; /* ids into Content.references */
     Text url;            /* optional: the sheet's online version (https://), as a QR code */
+    Review review;
 } Drug;
 
 /* content/<lang>/glossary.yaml: "Words to know".  Ids are the same in
@@ -110,10 +133,14 @@ typedef struct Glossary {
     GlossaryTerm *terms; /* in file order; the template sorts them */
     size_t term_count;
     const char *file;    /* NULL when the language has no glossary.yaml */
+    Review review;
 } Glossary;
 
 typedef struct Language {
     char *code; /* folder name */
+    /* English, the source a translation is made from; NULL for English
+     * itself and when the content has no English. */
+    const struct Language *source;
     Strings strings;
     Glossary glossary;
     Drug *drugs; /* sorted by id */

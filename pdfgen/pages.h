@@ -106,6 +106,8 @@ typedef struct PageLabel {
 
 typedef struct DocInfo {
     const char *title, *author, *subject, *creator, *lang; /* UTF-8 */
+    const char *keywords;      /* /Keywords and pdf:Keywords; NULL for none */
+    const char *review_status; /* the translation's (review.h); NULL for none */
     int year, month, day; /* creation and modification date, UTC */
     int hour, minute, second;
 } DocInfo;

@@ -165,7 +165,8 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
                 " xmlns:dc=\"http://purl.org/dc/elements/1.1/\""
                 " xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\""
                 " xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\""
-                " xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\">\n"
+                " xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\""
+                " xmlns:pdfgen=\"https://pdfs.example.org/ns/pdfgen/1.0/\">\n"
                 "<pdfuaid:part>1</pdfuaid:part>\n");
     if (in->title)
         xml_alt(&b, "dc:title", in->title);
@@ -180,6 +181,17 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
         buf_str(&b, "<dc:language><rdf:Bag><rdf:li>");
         xml_text(&b, in->lang);
         buf_str(&b, "</rdf:li></rdf:Bag></dc:language>\n");
+    }
+    if (in->keywords) {
+        buf_str(&b, "<pdf:Keywords>");
+        xml_text(&b, in->keywords);
+        buf_str(&b, "</pdf:Keywords>\n");
+    }
+    if (in->review_status) {
+        /* the translation's review status, for tools: draft, stale, reviewed, source */
+        buf_str(&b, "<pdfgen:ReviewStatus>");
+        xml_text(&b, in->review_status);
+        buf_str(&b, "</pdfgen:ReviewStatus>\n");
     }
     if (in->creator) {
         buf_str(&b, "<xmp:CreatorTool>");
@@ -214,6 +226,7 @@ static int write_info(PdfDoc *doc, const DocInfo *in)
     } items[] = {{"Title", in->title},
                  {"Author", in->author},
                  {"Subject", in->subject},
+                 {"Keywords", in->keywords},
                  {"Creator", in->creator}};
     PdfObj info = pdfo_info(doc);
     int bad = !info;

@@ -366,12 +366,9 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
     sh.tree->number_locale = format_locale(arena, s);
 
     title_band(&sh);
-    if (s->draft_notice.utf8) {
-        Node *note = block(&sh, sh.tree->root, NODE_NOTE, s->draft_notice.utf8,
-                           s->draft_notice.pos, sh.st->body_italic, 0);
-        house_draft_notice(note);
-        note->space_before = 12;
-    }
+    ReviewStatus review = review_sheet_status(request->language, drug);
+    house_review_band(sh.tree, sh.tree->root, request->language, &review, &s->draft_notice,
+                      sh.st->body_italic, 12);
     drug_heading(&sh);
     section(&sh, s->label_targeted_drugs.utf8, s->label_targeted_drugs.pos, &drug->targeted_drugs)
         ->first_child->space_before = 16;
@@ -405,6 +402,7 @@ Document *sheet_document(Arena *arena, Shaper *shaper, const SheetRequest *reque
     Tree *tree = sheet_tree(arena, request);
     if (!tree)
         return NULL;
+    ReviewStatus review = review_sheet_status(request->language, drug);
     PageGeometry g = page_geometry(request->paper);
     Document *doc = flow_layout(arena, shaper, tree, &g);
     if (!doc)
@@ -415,6 +413,8 @@ Document *sheet_document(Arena *arena, Shaper *shaper, const SheetRequest *reque
         .subject = expand1(arena, &s->subject, "drug", drug->name.utf8),
         .creator = request->creator,
         .lang = s->locale.utf8,
+        .review_status = review_status_name(&review),
+        .keywords = house_review_keywords(arena, request->language, &review),
         .year = drug->last_revised.year,
         .month = drug->last_revised.month,
         .day = drug->last_revised.day,

@@ -489,7 +489,8 @@ static void test_wrong_types(void **state)
         "$D/es/strings.yaml:10:1: error: unknown key 'x' (expected one of: "
         "language, locale, language_name, draft_notice, series, sheet_title, "
         "author, subject, drug_class_label, labels, helpline, disclaimer, "
-        "last_revised, page_of, booklet, online, month_names, date_format, digits)\n"
+        "last_revised, page_of, booklet, online, month_names, date_format, digits, "
+        "draft_band, stale_band, review, source)\n"
         "$D/es/sunitinib.yaml:1:1: error: expected a mapping at the top "
         "level, found a sequence\n");
 }
@@ -517,7 +518,8 @@ static void test_empty_values(void **state)
         "$D/es/strings.yaml:18:1: error: unknown key 'x' (expected one of: "
         "language, locale, language_name, draft_notice, series, sheet_title, "
         "author, subject, drug_class_label, labels, helpline, disclaimer, "
-        "last_revised, page_of, booklet, online, month_names, date_format, digits)\n"
+        "last_revised, page_of, booklet, online, month_names, date_format, digits, "
+        "draft_band, stale_band, review, source)\n"
         "$D/es/sunitinib.yaml:1:1: error: file is empty (expected a "
         "mapping)\n");
 }
@@ -547,7 +549,7 @@ static void test_unknown_key(void **state)
         "$D/en/sunitinib.yaml:3:1: error: unknown key 'colour' (expected one "
         "of: id, name, drug_class, targeted_drugs, how_it_works, "
         "how_it_is_taken, who_it_is_for, common_side_effects, "
-        "serious_side_effects, last_revised, references, url)\n");
+        "serious_side_effects, last_revised, references, url, review, source)\n");
 }
 
 static void test_duplicate_key(void **state)

@@ -1,0 +1,279 @@
+/* stamp.c — rewrite the digest lines of a translated file.  See stamp.h.
+ *
+ * The file is edited as lines, guided by libyaml's marks of each source:
+ * entry (content.c keeps them), so comments, quoting and layout anywhere
+ * else survive byte for byte. */
+#include "stamp.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "content.h"
+#include "diag.h"
+#include "review.h"
+
+typedef struct Line {
+    const char *start;
+    size_t len; /* including its line break, if any */
+} Line;
+
+static char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        free(buf);
+        return NULL;
+    }
+    *size = n;
+    return buf;
+}
+
+/* The byte offset of 1-based character column col in the line. */
+static size_t byte_of_column(const Line *line, unsigned col)
+{
+    size_t at = 0;
+    for (unsigned c = 1; c < col && at < line->len; c++) {
+        at++;
+        while (at < line->len && ((unsigned char)line->start[at] & 0xC0) == 0x80)
+            at++;
+    }
+    return at;
+}
+
+static const ReviewField *wanted_field(const ReviewField *fields, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(fields[i].name, name) == 0)
+            return &fields[i];
+    return NULL;
+}
+
+static int write_replacing(const char *path, const char *data, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    size_t n = strlen(path);
+    char *tmp = xmalloc(n + sizeof ".stamp.XXXXXX");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".stamp.XXXXXX", sizeof ".stamp.XXXXXX");
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "wb");
+    bool ok = f != NULL;
+    if (!f)
+        close(fd);
+    ok = ok && fwrite(data, 1, size, f) == size;
+    ok = ok && fchmod(fd, st.st_mode & 07777) == 0;
+    ok = ok && fflush(f) == 0 && fsync(fd) == 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+static int stamp_file(const char *path, const Review *review, const ReviewField *fields,
+                      size_t field_count)
+{
+    size_t size = 0;
+    char *text = read_all(path, &size);
+    if (!text) {
+        diag_error(&(SourcePos){path, 1, 1}, "cannot read the file to stamp it: %s",
+                   strerror(errno));
+        return 1;
+    }
+    size_t line_count = 0, cap = 64;
+    Line *lines = xcalloc(cap, sizeof *lines);
+    for (size_t at = 0; at < size;) {
+        const char *nl = memchr(text + at, '\n', size - at);
+        size_t len = nl ? (size_t)(nl - (text + at)) + 1 : size - at;
+        if (line_count == cap)
+            lines = xreallocarray(lines, cap *= 2, sizeof *lines);
+        lines[line_count++] = (Line){text + at, len};
+        at += len;
+    }
+    /* Per line: NULL to keep it, else what replaces it ("" deletes it). */
+    char **replace = xcalloc(line_count + 1, sizeof *replace);
+    bool *done = xcalloc(field_count + 1, sizeof *done);
+    unsigned changed = 0, removed = 0, added = 0, last_line = 0, indent = 2;
+    int failed = 0;
+    if (review->source_pos.file) {
+        const Line *first = &lines[review->source_pos.line - 1];
+        if (first->start[byte_of_column(first, review->source_pos.col)] == '{') {
+            diag_error(&review->source_pos, "'source' is a flow mapping ({...}); pdfgen stamp "
+                       "rewrites one 'field: digest' line per field");
+            failed = 1;
+        }
+        indent = review->source_pos.col - 1;
+    }
+    for (size_t k = 0; k < review->source_count && !failed; k++) {
+        const SourceDigest *d = &review->sources[k];
+        if (d->digest.pos.line != d->field.pos.line || d->field.pos.line > line_count) {
+            diag_error(&d->field.pos, "the digest of '%s' is not on its field's line; "
+                       "pdfgen stamp rewrites one 'field: digest' line per field",
+                       d->field.utf8);
+            failed = 1;
+            break;
+        }
+        unsigned ln = d->field.pos.line;
+        if (ln > last_line)
+            last_line = ln;
+        const ReviewField *want = wanted_field(fields, field_count, d->field.utf8);
+        if (!want) {
+            replace[ln - 1] = xstrdup("");
+            removed++;
+            continue;
+        }
+        done[want - fields] = true;
+        if (strcmp(d->digest.utf8, want->digest) == 0)
+            continue;
+        /* the value's token, quotes included, gives way to the new digest */
+        const Line *line = &lines[ln - 1];
+        size_t from = byte_of_column(line, d->digest.pos.col), to = from;
+        char quote = line->start[from] == '"' || line->start[from] == '\'' ? line->start[from] : 0;
+        if (quote) {
+            to++;
+            while (to < line->len && line->start[to] != quote)
+                to++;
+            to += to < line->len;
+        } else {
+            while (to < line->len && !strchr(" \t\r\n#", line->start[to]))
+                to++;
+        }
+        size_t n = from + REVIEW_DIGEST_HEX + (line->len - to);
+        char *out = xmalloc(n + 1);
+        memcpy(out, line->start, from);
+        memcpy(out + from, want->digest, REVIEW_DIGEST_HEX);
+        memcpy(out + from + REVIEW_DIGEST_HEX, line->start + to, line->len - to);
+        out[n] = '\0';
+        replace[ln - 1] = out;
+        changed++;
+    }
+    if (!failed) {
+        /* New fields: after the block's last line, or a new block at the end. */
+        size_t extra_cap = 64, extra_len = 0;
+        char *extra = xmalloc(extra_cap);
+        bool new_block = !review->source_pos.file;
+        if (new_block && size && text[size - 1] != '\n')
+            extra[extra_len++] = '\n';
+        if (new_block) {
+            static const char head[] = "# The English each field was translated from (digests; "
+                                       "'pdfgen stamp' writes them).\nsource:\n";
+            while (extra_len + sizeof head > extra_cap)
+                extra = xrealloc(extra, extra_cap *= 2);
+            memcpy(extra + extra_len, head, sizeof head - 1);
+            extra_len += sizeof head - 1;
+        }
+        for (size_t i = 0; i < field_count; i++) {
+            if (done[i])
+                continue;
+            size_t need = indent + strlen(fields[i].name) + REVIEW_DIGEST_HEX + 4;
+            while (extra_len + need + 1 > extra_cap)
+                extra = xrealloc(extra, extra_cap *= 2);
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%*s%s: %s\n",
+                                          (int)indent, "", fields[i].name, fields[i].digest);
+            added++;
+        }
+        if (!added)
+            extra_len = 0;
+        size_t out_cap = size + extra_len + 1, out_len = 0;
+        for (size_t i = 0; i < line_count; i++)
+            if (replace[i])
+                out_cap += strlen(replace[i]);
+        char *out = xmalloc(out_cap);
+        for (size_t i = 0; i < line_count; i++) {
+            const char *src = replace[i] ? replace[i] : lines[i].start;
+            size_t len = replace[i] ? strlen(replace[i]) : lines[i].len;
+            memcpy(out + out_len, src, len);
+            out_len += len;
+            if (!new_block && added && i + 1 == last_line) {
+                /* a last line without a line break gets one first */
+                if (out_len && out[out_len - 1] != '\n')
+                    out[out_len++] = '\n';
+                memcpy(out + out_len, extra, extra_len);
+                out_len += extra_len;
+            }
+        }
+        if (new_block && added) {
+            memcpy(out + out_len, extra, extra_len);
+            out_len += extra_len;
+        }
+        if ((changed || removed || added) && write_replacing(path, out, out_len) != 0) {
+            diag_error(&(SourcePos){path, 1, 1}, "cannot rewrite the file: %s", strerror(errno));
+            failed = 1;
+        } else if (changed || removed || added) {
+            printf("%s: %u digest%s updated, %u added, %u removed\n", path, changed,
+                   changed == 1 ? "" : "s", added, removed);
+        } else {
+            printf("%s: up to date\n", path);
+        }
+        free(out);
+        free(extra);
+    }
+    for (size_t i = 0; i < line_count; i++)
+        free(replace[i]);
+    free(replace);
+    free(done);
+    free(lines);
+    free(text);
+    return failed;
+}
+
+static int stamp_one(const Language *language, ReviewFileKind kind,
+                     const Drug *drug, const char *path, const Review *review)
+{
+    ReviewField *fields;
+    size_t count = review_english_fields(language, kind, drug, &fields);
+    int failed = stamp_file(path, review, fields, count);
+    review_fields_free(fields, count);
+    return failed;
+}
+
+int stamp_translation(const Content *content, const char *code, const char *drug_id)
+{
+    const Language *language = content_language(content, code);
+    if (!language || !content_language(content, "en") || strcmp(code, "en") == 0) {
+        diag_error(NULL, "stamp: '%s' is not a translation (English is the source)", code);
+        return 1;
+    }
+    int failures = 0;
+    if (!drug_id)
+        failures += stamp_one(language, REVIEW_STRINGS, NULL,
+                              language->strings.language.pos.file, &language->strings.review);
+    for (size_t d = 0; d < language->drug_count; d++) {
+        const Drug *drug = &language->drugs[d];
+        if (!drug_id || strcmp(drug_id, drug->id.utf8) == 0)
+            failures += stamp_one(language, REVIEW_DRUG, drug, drug->id.pos.file,
+                                  &drug->review);
+    }
+    if (!drug_id && language->glossary.file)
+        failures += stamp_one(language, REVIEW_GLOSSARY, NULL, language->glossary.file,
+                              &language->glossary.review);
+    return failures;
+}
