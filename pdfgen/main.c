@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "build.h"
 #include "content.h"
 #include "diag.h"
@@ -19,7 +20,7 @@
 #define PDFGEN_VERSION "0.0.0"
 #endif
 
-enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
+enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "usage: pdfgen build [--lang L]... [--drug D]... [--paper letter|a4]\n"
@@ -63,9 +64,11 @@ typedef struct Options {
     const char *content_dir, *out_dir;
     Paper paper;
     double bleed; /* points; 0 for none */
-    const char *languages[MAX_FILTERS];
+    /* --lang and --drug values, as many as the command line holds: each
+     * array has room for argc of them */
+    const char **languages;
     size_t language_count;
-    const char *drugs[MAX_FILTERS];
+    const char **drugs;
     size_t drug_count;
     int quiet;
     int stats;
@@ -85,10 +88,13 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Returns -1 when parsing succeeded, else the exit status to use. */
+/* Returns -1 when parsing succeeded, else the exit status to use; either
+ * way, o's filter arrays are the caller's to free. */
 static int parse_args(int argc, char **argv, Options *o)
 {
-    *o = (Options){.content_dir = "content", .out_dir = "out", .paper = PAPER_LETTER};
+    *o = (Options){.content_dir = "content", .out_dir = "out", .paper = PAPER_LETTER,
+                   .languages = xcalloc((size_t)argc, sizeof *o->languages),
+                   .drugs = xcalloc((size_t)argc, sizeof *o->drugs)};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -121,8 +127,6 @@ static int parse_args(int argc, char **argv, Options *o)
             if (strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0) {
                 int is_lang = arg[2] == 'l';
                 size_t *count = is_lang ? &o->language_count : &o->drug_count;
-                if (*count == MAX_FILTERS)
-                    return usage_error("too many %s options", arg);
                 (is_lang ? o->languages : o->drugs)[(*count)++] = value;
             } else if (strcmp(arg, "--paper") == 0) {
                 if (strcmp(value, "letter") == 0)
@@ -240,6 +244,7 @@ static int close_stdout(int rc)
 }
 
 static int run(int argc, char **argv);
+static int run_command(const Options *options);
 
 int main(int argc, char **argv)
 {
@@ -250,15 +255,28 @@ static int run(int argc, char **argv)
 {
     Options o;
     int rc = parse_args(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
+    if (rc < 0)
+        rc = run_command(&o);
+    free(o.languages);
+    free(o.drugs);
+    return rc;
+}
+
+static int run_command(const Options *options)
+{
+    Options o = *options;
+    int rc;
     /* Checked before anything is read, and by check as well as build, so
      * the two agree. */
     long long epoch;
     if (build_source_date_epoch(&epoch) != 0)
         return EXIT_ERRORS;
 
-    Content *content = content_load(o.content_dir);
+    /* Only the languages asked for are parsed ('check' and 'list' read
+     * them all); the others' folders are still listed and checked. */
+    Content *content = o.language_count
+                           ? content_load_languages(o.content_dir, o.languages, o.language_count)
+                           : content_load(o.content_dir);
     if (!content || diag_error_count()) {
         diag_flush();
         fprintf(stderr, "pdfgen: %u error%s in ", diag_distinct_count(),
