@@ -10,6 +10,7 @@
 #include "format.h"
 #include "glossary.h"
 #include "house.h"
+#include "pages_copy.h"
 #include "sheet.h"
 
 static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
@@ -173,12 +174,19 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
         SheetRequest sheet = {request->content, language, drug, request->paper, request->creator,
                               SIZE_REGULAR};
         /* The sheet as on its own, but the first use of each glossary
-         * term links to its entry at the end of the booklet. */
-        Tree *tree = sheet_tree(arena, &sheet);
-        if (!tree || glossary_link_first_uses(tree, language) != 0)
-            return NULL;
+         * term links to its entry at the end of the booklet.  Laid out in
+         * an arena of its own, of which the booklet keeps only the pages
+         * and the tree: a booklet of a thousand sheets would otherwise hold
+         * a thousand layouts' working memory. */
+        Arena scratch = {0};
+        Tree *tree = sheet_tree(&scratch, &sheet);
         PageGeometry sheet_geometry = page_geometry(request->paper);
-        if (!(parts[1 + i] = flow_layout(arena, shaper, tree, &sheet_geometry)))
+        Document *part = tree && glossary_link_first_uses(tree, language) == 0
+                             ? flow_layout(&scratch, shaper, tree, &sheet_geometry)
+                             : NULL;
+        parts[1 + i] = part ? document_copy(arena, part) : NULL;
+        arena_free(&scratch);
+        if (!parts[1 + i])
             return NULL;
         entries[i] = &drug->name;
         titles[1 + i] = drug->name.utf8;
