@@ -224,9 +224,28 @@ typedef struct Match {
     bool found;
 } Match;
 
+/* One collator for a sheet's searches, and each term's search opened on
+ * its first use and pointed at each text in turn: opening them afresh for
+ * every text and term cost more than laying the sheet out. */
+typedef struct Searches {
+    UCollator *coll; /* the language's, at primary strength */
+    UStringSearch **by_term;
+    size_t count;
+} Searches;
+
+static void close_searches(Searches *s)
+{
+    for (size_t t = 0; t < s->count; t++)
+        if (s->by_term[t])
+            usearch_close(s->by_term[t]);
+    if (s->coll)
+        ucol_close(s->coll);
+}
+
 /* The earliest (then longest) use of a term not linked yet in text. */
 static int find_use(Arena *arena, const char *locale, const Glossary *g, const bool *linked,
-                    UChar *const *patterns, const int32_t *lengths, const char *text, Match *m)
+                    UChar *const *patterns, const int32_t *lengths, Searches *searches,
+                    const char *text, Match *m)
 {
     *m = (Match){0};
     UErrorCode status = U_ZERO_ERROR;
@@ -241,20 +260,19 @@ static int find_use(Arena *arena, const char *locale, const Glossary *g, const b
         if (linked[t] || !patterns[t])
             continue;
         status = U_ZERO_ERROR;
-        UStringSearch *search =
-            usearch_open(patterns[t], lengths[t], text16, n16, locale, NULL, &status);
+        UStringSearch *search = searches->by_term[t];
+        if (search)
+            usearch_setText(search, text16, n16, &status);
+        else
+            search = searches->by_term[t] = usearch_openFromCollator(
+                patterns[t], lengths[t], text16, n16, searches->coll, NULL, &status);
         if (U_FAILURE(status)) {
             diag_error(NULL, "ICU: cannot search for '%s' in %s: %s", g->terms[t].term.utf8,
                        locale, u_errorName(status));
-            if (search)
-                usearch_close(search);
             return -1;
         }
-        ucol_setStrength(usearch_getCollator(search), UCOL_PRIMARY);
-        usearch_reset(search);
         int32_t at = usearch_first(search, &status);
         int32_t len = usearch_getMatchedLength(search);
-        usearch_close(search);
         if (U_FAILURE(status) || at == USEARCH_DONE || len <= 0)
             continue;
         size_t begin = utf8_offset(text, at), end = utf8_offset(text, at + len);
@@ -276,6 +294,16 @@ int glossary_link_first_uses(Tree *tree, const Language *language)
     int32_t *lengths = arena_array(arena, g->term_count, sizeof *lengths);
     for (size_t t = 0; t < g->term_count; t++)
         patterns[t] = search_pattern(arena, g->terms[t].term.utf8, &lengths[t]);
+    Searches searches = {.by_term = arena_array(arena, g->term_count, sizeof *searches.by_term),
+                         .count = g->term_count};
+    UErrorCode status = U_ZERO_ERROR;
+    searches.coll = ucol_open(locale, &status);
+    if (U_FAILURE(status)) {
+        diag_error(NULL, "ICU: cannot open a collator for %s: %s", locale, u_errorName(status));
+        close_searches(&searches);
+        return -1;
+    }
+    ucol_setStrength(searches.coll, UCOL_PRIMARY);
     Node **leaves = NULL;
     size_t count = 0, cap = 0;
     collect_leaves(arena, tree, tree->root, &leaves, &count, &cap);
@@ -283,8 +311,11 @@ int glossary_link_first_uses(Tree *tree, const Language *language)
         Node *leaf = leaves[i];
         for (;;) {
             Match m;
-            if (find_use(arena, locale, g, linked, patterns, lengths, leaf->utf8, &m) != 0)
+            if (find_use(arena, locale, g, linked, patterns, lengths, &searches, leaf->utf8,
+                         &m) != 0) {
+                close_searches(&searches);
                 return -1;
+            }
             if (!m.found)
                 break;
             linked[m.term] = true;
@@ -317,5 +348,6 @@ int glossary_link_first_uses(Tree *tree, const Language *language)
             leaf = rest;
         }
     }
+    close_searches(&searches);
     return 0;
 }
