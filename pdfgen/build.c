@@ -423,7 +423,10 @@ int build_sheets(const Content *content, const BuildOptions *options)
         if (whole && language->glossary.file &&
             build_glossary(shaper, language, options, dir, &catalog) != 0)
             failures++;
-        if (whole && language->drug_count &&
+        /* 'check' has laid out each sheet and the glossary on its own, and
+         * the booklet is made of them (and a cover of their names): it is
+         * not laid out again. */
+        if (whole && language->drug_count && !options->dry_run &&
             build_booklet(shaper, content, language, options, dir, &catalog) != 0)
             failures++;
         shaper_close(shaper);
