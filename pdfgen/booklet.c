@@ -194,7 +194,9 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     }
     if (g->file) {
         GlossaryRequest glossary = {language, request->paper, request->creator};
-        if (!(parts[count - 1] = glossary_document(arena, shaper, &glossary)))
+        parts[count - 1] = request->glossary ? request->glossary
+                                             : glossary_document(arena, shaper, &glossary);
+        if (!parts[count - 1])
             return NULL;
         entries[drugs] = &g->title;
         titles[count - 1] = g->title.utf8;
