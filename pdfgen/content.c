@@ -1311,9 +1311,9 @@ static void load_language(Loader *L, Language *language, Listing *listing, bool 
             listing->stems[listing->count++] = xstrndup(names[i], len - 5);
     }
     free_names(names, count);
+    if (!listing->has_strings)
+        diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
     if (!parse) {
-        if (!listing->has_strings)
-            diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
         for (size_t i = 0; i < listing->count; i++)
             listing->paths[i] = add_file(L, xasprintf("%s/%s.yaml", folder, listing->stems[i]));
         free(folder);
@@ -1323,8 +1323,6 @@ static void load_language(Loader *L, Language *language, Listing *listing, bool 
     if (listing->has_strings) {
         L->file = add_file(L, xasprintf("%s/strings.yaml", folder));
         load_strings(L, language);
-    } else {
-        diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
     }
     if (listing->has_glossary) {
         L->file = add_file(L, xasprintf("%s/glossary.yaml", folder));
