@@ -169,6 +169,9 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     const char **titles = arena_array(arena, count, sizeof *titles);
     const char **prefixes = arena_array(arena, count, sizeof *prefixes);
     const Date *date = language_last_revised(language);
+    GlossaryLinker *linker = glossary_linker_open(language);
+    if (!linker)
+        return NULL;
     for (size_t i = 0; i < drugs; i++) {
         const Drug *drug = &language->drugs[order[i]];
         SheetRequest sheet = {request->content, language, drug, request->paper, request->creator,
@@ -181,17 +184,20 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
         Arena scratch = {0};
         Tree *tree = sheet_tree(&scratch, &sheet);
         PageGeometry sheet_geometry = page_geometry(request->paper);
-        Document *part = tree && glossary_link_first_uses(tree, language) == 0
+        Document *part = tree && glossary_link_with(tree, linker) == 0
                              ? flow_layout(&scratch, shaper, tree, &sheet_geometry)
                              : NULL;
         parts[1 + i] = part ? document_copy(arena, part) : NULL;
         arena_free(&scratch);
-        if (!parts[1 + i])
+        if (!parts[1 + i]) {
+            glossary_linker_close(linker);
             return NULL;
+        }
         entries[i] = &drug->name;
         titles[1 + i] = drug->name.utf8;
         prefixes[1 + i] = arena_printf(arena, "%s ", drug->name.utf8);
     }
+    glossary_linker_close(linker);
     if (g->file) {
         GlossaryRequest glossary = {language, request->paper, request->creator};
         parts[count - 1] = request->glossary ? request->glossary
