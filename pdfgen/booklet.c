@@ -10,6 +10,7 @@
 #include "format.h"
 #include "glossary.h"
 #include "house.h"
+#include "pages_copy.h"
 #include "sheet.h"
 
 static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
@@ -166,25 +167,40 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     const char **titles = arena_array(arena, count, sizeof *titles);
     const char **prefixes = arena_array(arena, count, sizeof *prefixes);
     const Date *date = language_last_revised(language);
+    GlossaryLinker *linker = glossary_linker_open(language);
+    if (!linker)
+        return NULL;
     for (size_t i = 0; i < drugs; i++) {
         const Drug *drug = &language->drugs[order[i]];
         SheetRequest sheet = {request->content, language, drug, request->paper, request->creator,
                               SIZE_REGULAR};
         /* The sheet as on its own, but the first use of each glossary
-         * term links to its entry at the end of the booklet. */
-        Tree *tree = sheet_tree(arena, &sheet);
-        if (!tree || glossary_link_first_uses(tree, language) != 0)
-            return NULL;
+         * term links to its entry at the end of the booklet.  Laid out in
+         * an arena of its own, of which the booklet keeps only the pages
+         * and the tree: a booklet of a thousand sheets would otherwise hold
+         * a thousand layouts' working memory. */
+        Arena scratch = {0};
+        Tree *tree = sheet_tree(&scratch, &sheet);
         PageGeometry sheet_geometry = page_geometry(request->paper);
-        if (!(parts[1 + i] = flow_layout(arena, shaper, tree, &sheet_geometry)))
+        Document *part = tree && glossary_link_with(tree, linker) == 0
+                             ? flow_layout(&scratch, shaper, tree, &sheet_geometry)
+                             : NULL;
+        parts[1 + i] = part ? document_copy(arena, part) : NULL;
+        arena_free(&scratch);
+        if (!parts[1 + i]) {
+            glossary_linker_close(linker);
             return NULL;
+        }
         entries[i] = &drug->name;
         titles[1 + i] = drug->name.utf8;
         prefixes[1 + i] = arena_printf(arena, "%s ", drug->name.utf8);
     }
+    glossary_linker_close(linker);
     if (g->file) {
         GlossaryRequest glossary = {language, request->paper, request->creator};
-        if (!(parts[count - 1] = glossary_document(arena, shaper, &glossary)))
+        parts[count - 1] = request->glossary ? request->glossary
+                                             : glossary_document(arena, shaper, &glossary);
+        if (!parts[count - 1])
             return NULL;
         entries[drugs] = &g->title;
         titles[count - 1] = g->title.utf8;

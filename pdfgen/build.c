@@ -24,6 +24,7 @@
 #include "catalog.h"
 #include "fonts.h"
 #include "glossary.h"
+#include "pages_copy.h"
 #include "pdf.h"
 #include "print.h"
 #include "text.h"
@@ -355,28 +356,35 @@ static int build_one(Shaper *shaper, const Content *content, const Language *lan
                            catalog, language);
 }
 
-/* out/<lang>/all.pdf: the booklet of every sheet and the glossary. */
+/* out/<lang>/all.pdf: the booklet of every sheet and the glossary
+ * (glossary: the one laid out for glossary.pdf, or NULL). */
 static int build_booklet(Shaper *shaper, const Content *content, const Language *language,
-                         const BuildOptions *options, const char *dir, Catalog *catalog)
+                         const BuildOptions *options, const char *dir, Catalog *catalog,
+                         Document *glossary)
 {
     double start = now_ms();
     Arena arena = {0};
-    BookletRequest request = {content, language, options->paper, options->creator};
+    BookletRequest request = {content, language, options->paper, options->creator, glossary};
     unsigned errors_before = diag_error_count();
     Document *doc = booklet_document(&arena, shaper, &request);
     return finish_document(&arena, doc, options, dir, "all", NULL, start, errors_before, catalog,
                            language);
 }
 
-/* out/<lang>/glossary.pdf, for a language with a glossary.yaml. */
+/* out/<lang>/glossary.pdf, for a language with a glossary.yaml.  With
+ * keep, a copy of its layout goes into keep (in *kept) for the booklet,
+ * taken before the bleed moves it. */
 static int build_glossary(Shaper *shaper, const Language *language,
-                          const BuildOptions *options, const char *dir, Catalog *catalog)
+                          const BuildOptions *options, const char *dir, Catalog *catalog,
+                          Arena *keep, Document **kept)
 {
     double start = now_ms();
     Arena arena = {0};
     GlossaryRequest request = {language, options->paper, options->creator};
     unsigned errors_before = diag_error_count();
     Document *doc = glossary_document(&arena, shaper, &request);
+    if (doc && keep && diag_error_count() == errors_before)
+        *kept = document_copy(keep, doc);
     return finish_document(&arena, doc, options, dir, "glossary", &language->glossary.title.pos, start, errors_before,
                            catalog, language);
 }
@@ -420,12 +428,19 @@ int build_sheets(const Content *content, const BuildOptions *options)
          * language: a build of some drugs only leaves them alone, and so
          * does the large-print edition (sheets only). */
         bool whole = !options->drugs && options->size == SIZE_REGULAR;
+        bool booklet = whole && language->drug_count && !options->dry_run;
+        Arena kept = {0};
+        Document *glossary = NULL;
         if (whole && language->glossary.file &&
-            build_glossary(shaper, language, options, dir, &catalog) != 0)
+            build_glossary(shaper, language, options, dir, &catalog, booklet ? &kept : NULL,
+                           &glossary) != 0)
             failures++;
-        if (whole && language->drug_count &&
-            build_booklet(shaper, content, language, options, dir, &catalog) != 0)
+        /* 'check' has laid out each sheet and the glossary on its own, and
+         * the booklet is made of them (and a cover of their names): it is
+         * not laid out again. */
+        if (booklet && build_booklet(shaper, content, language, options, dir, &catalog, glossary) != 0)
             failures++;
+        arena_free(&kept);
         shaper_close(shaper);
     }
     fontset_free(fonts);

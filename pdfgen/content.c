@@ -1350,7 +1350,10 @@ static void free_names(char **names, size_t count)
     free(names);
 }
 
-static void load_language(Loader *L, Language *language, Listing *listing)
+/* Lists the language's folder (for the cross-language checks) and, when
+ * parse is set, loads its files; a language left unparsed keeps only its
+ * code. */
+static void load_language(Loader *L, Language *language, Listing *listing, bool parse)
 {
     char *folder = xasprintf("%s/%s", L->dir, language->code);
     char **names;
@@ -1379,12 +1382,18 @@ static void load_language(Loader *L, Language *language, Listing *listing)
             listing->stems[listing->count++] = xstrndup(names[i], len - 5);
     }
     free_names(names, count);
+    if (!listing->has_strings)
+        diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
+    if (!parse) {
+        for (size_t i = 0; i < listing->count; i++)
+            listing->paths[i] = add_file(L, xasprintf("%s/%s.yaml", folder, listing->stems[i]));
+        free(folder);
+        return;
+    }
 
     if (listing->has_strings) {
         L->file = add_file(L, xasprintf("%s/strings.yaml", folder));
         load_strings(L, language);
-    } else {
-        diag_error(NULL, "language folder '%s' has no strings.yaml", folder);
     }
     if (listing->has_glossary) {
         L->file = add_file(L, xasprintf("%s/glossary.yaml", folder));
@@ -1495,7 +1504,24 @@ static void check_digits(const Language *lang)
     }
 }
 
+/* English is always loaded: every translation's source digests, review
+ * status and the English line of its band come from it (review.h). */
+static bool is_wanted(const char *code, const char *const *wanted, size_t wanted_count)
+{
+    if (!wanted || strcmp(code, "en") == 0)
+        return true;
+    for (size_t i = 0; i < wanted_count; i++)
+        if (strcmp(wanted[i], code) == 0)
+            return true;
+    return false;
+}
+
 Content *content_load(const char *dir)
+{
+    return content_load_languages(dir, NULL, 0);
+}
+
+Content *content_load_languages(const char *dir, const char *const *wanted, size_t wanted_count)
 {
     char **codes;
     size_t count;
@@ -1537,17 +1563,28 @@ Content *content_load(const char *dir)
     Listing *listings = xcalloc(count, sizeof *listings);
     for (size_t i = 0; i < count; i++) {
         c->languages[i].code = codes[i];
-        load_language(&L, &c->languages[i], &listings[i]);
+        load_language(&L, &c->languages[i], &listings[i],
+                      is_wanted(codes[i], wanted, wanted_count));
     }
     free(codes); /* the strings now belong to the languages */
     check_same_drugs(&L, listings);
+    /* The languages only listed leave the Content: what is built, checked
+     * and looked up is what was loaded. */
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (is_wanted(c->languages[i].code, wanted, wanted_count))
+            c->languages[kept++] = c->languages[i];
+        else
+            free(c->languages[i].code);
+    }
+    c->language_count = kept;
     for (size_t i = 0; i < c->language_count; i++)
         if (c->languages[i].strings.locale.utf8)
             check_digits(&c->languages[i]);
     check_same_glossaries(c);
     /* English is the source every translation is made from (review.h). */
     const Language *english = content_language(c, "en");
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < c->language_count; i++)
         if (&c->languages[i] != english)
             c->languages[i].source = english;
 

@@ -13,6 +13,12 @@
 #include "model.h"
 
 Content *content_load(const char *dir);
+/* The same, but only the languages named in wanted (NULL: all) are parsed
+ * and kept; every language folder is still listed, so a missing
+ * strings.yaml or a drug without a sheet in some language is reported as
+ * by content_load.  Checks across languages' parsed files (the glossaries'
+ * terms) see only the languages loaded. */
+Content *content_load_languages(const char *dir, const char *const *wanted, size_t wanted_count);
 void content_free(Content *content);
 
 const Language *content_language(const Content *content, const char *code);

@@ -33,7 +33,10 @@ typedef struct FlowLine {
     const Node *figure; /* a FIGURE drawn in place of text: add_figure */
 } FlowLine;
 
+typedef struct Memo Memo;
+
 typedef struct Flow {
+    Memo *memo; /* NULL: nothing remembered (page furniture) */
     Arena *arena;
     Shaper *shaper;
     double measure;
@@ -98,8 +101,66 @@ static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
     }
 }
 
+/* What the attempts of one flow_layout share, by node id: a block's
+ * shaped text does not change with the spacing between blocks or the type
+ * size, nor its lines unless the size or measure changes.  Shaping and
+ * setting are pure, so an attempt that finds them here lays out exactly
+ * as one that works them out again. */
+typedef struct Shaped {
+    bool done;
+    ParagraphDirection direction;
+    const ShapedText *text;
+    Pieces pieces;
+} Shaped;
+
+typedef struct SetLines {
+    bool done;
+    double size, measure;
+    bool justify;
+    Lines lines;
+} SetLines;
+
+struct Memo {
+    Shaped *shaped;
+    SetLines *set;
+    unsigned count; /* entries: the tree's node_count + 1 */
+};
+
+static const ShapedText *shape_uncached(Flow *flow, const Node *block, Pieces *pieces,
+                                        ParagraphDirection direction);
+
 static const ShapedText *shape_in(Flow *flow, const Node *block, Pieces *pieces,
                                   ParagraphDirection direction)
+{
+    Shaped *m = flow->memo && block->id < flow->memo->count ? &flow->memo->shaped[block->id]
+                                                            : NULL;
+    if (m && m->done && m->direction == direction) {
+        *pieces = m->pieces;
+        if (!m->text)
+            flow->failed = true;
+        return m->text;
+    }
+    const ShapedText *text = shape_uncached(flow, block, pieces, direction);
+    if (m)
+        *m = (Shaped){true, direction, text, *pieces};
+    return text;
+}
+
+static Lines set_block(Flow *flow, const Node *block, const ShapedText *text, double size,
+                       double measure, const SetOptions *set)
+{
+    SetLines *m = flow->memo && block->id < flow->memo->count ? &flow->memo->set[block->id]
+                                                              : NULL;
+    if (m && m->done && m->size == size && m->measure == measure && m->justify == set->justify)
+        return m->lines;
+    Lines lines = paragraph_set(flow->arena, text, size, measure, set);
+    if (m)
+        *m = (SetLines){true, size, measure, set->justify, lines};
+    return lines;
+}
+
+static const ShapedText *shape_uncached(Flow *flow, const Node *block, Pieces *pieces,
+                                        ParagraphDirection direction)
 {
     memset(pieces, 0, sizeof *pieces);
     collect_pieces(flow, block, pieces);
@@ -141,7 +202,7 @@ static size_t add_block(Flow *flow, const Node *block, double indent, double spa
     const TypeStyle *style = &type;
     double measure = flow->measure - indent - 2 * box_pad(flow);
     SetOptions set = {.justify = block->justify};
-    Lines lines = paragraph_set(flow->arena, text, style->size, measure, &set);
+    Lines lines = set_block(flow, block, text, style->size, measure, &set);
     for (size_t i = 0; i < lines.count; i++) {
         FlowLine *line = push_line(flow);
         /* An English citation on an Arabic sheet reads left to right, so
@@ -689,10 +750,10 @@ static void gather_stats(const Flow *flow, Document *doc, double last_y, const P
  * (0: as designed; 1: tighter space between blocks; 2: tighter still,
  * and type at its min_size).  Returns false when text cannot be set. */
 static bool flow_once(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g,
-                      int level, Flow *flow, Paginator *p)
+                      int level, Memo *memo, Flow *flow, Paginator *p)
 {
     static const double SPACING[] = {1.0, 0.7, 0.5};
-    *flow = (Flow){.arena = arena, .shaper = shaper, .measure = g->right - g->left,
+    *flow = (Flow){.memo = memo, .arena = arena, .shaper = shaper, .measure = g->right - g->left,
                    .rtl = tree->root->dir == DIR_RTL, .doc_lang = tree->root->lang,
                    .spacing = SPACING[level],
                    .shrink_type = level >= 2};
@@ -745,13 +806,16 @@ Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const Page
     shaper_keep_whole(shaper, tree->keep_whole);
     Flow flow;
     Paginator p;
-    bool ok = flow_once(arena, shaper, tree, g, 0, &flow, &p);
+    Memo memo = {.count = tree->node_count + 1};
+    memo.shaped = arena_array(arena, memo.count, sizeof *memo.shaped);
+    memo.set = arena_array(arena, memo.count, sizeof *memo.set);
+    bool ok = flow_once(arena, shaper, tree, g, 0, &memo, &flow, &p);
     for (int level = 1; ok && level <= 2 && p.doc->page_count > 1 &&
                         p.doc->stats.last_page_fill < STRANDED_FILL;
          level++) {
         Flow tighter;
         Paginator q;
-        ok = flow_once(arena, shaper, tree, g, level, &tighter, &q);
+        ok = flow_once(arena, shaper, tree, g, level, &memo, &tighter, &q);
         if (ok && (q.doc->page_count < p.doc->page_count ||
                    q.doc->stats.last_page_fill >= STRANDED_FILL)) {
             flow = tighter;

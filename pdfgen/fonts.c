@@ -33,6 +33,14 @@ typedef struct ScriptFace {
 } ScriptFace;
 
 struct FontSet {
+    /* The faces pdfgen asks for by name are looked up in a configuration
+     * of the font folders and caches alone (fast_config); fontconfig's own
+     * configuration, whose files cost more to parse than a sheet to lay
+     * out, is loaded only when that finds nothing or when a character
+     * needs fontconfig's fallback order.  NULL: there is no fast one. */
+    FcConfig *fast;
+    bool system_ready; /* FcInit has run */
+    char *family;      /* the primary family's name */
     Font *fonts[MAX_FONTS]; /* every face opened, primary ones first */
     unsigned font_count;
     Font *primary[STYLE_COUNT];
@@ -223,9 +231,49 @@ static void close_font(Font *font)
     free(font);
 }
 
+/* The folders and caches of Debian's /etc/fonts/fonts.conf, without its
+ * rules: those change what a family name matches only for families not
+ * installed (aliases, substitutes), and open_family accepts nothing but
+ * the family asked for. */
+static const char fast_config_xml[] =
+    "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"urn:fontconfig:fonts.dtd\">\n"
+    "<fontconfig>"
+    "<dir>/usr/share/fonts</dir><dir>/usr/local/share/fonts</dir>"
+    "<dir prefix=\"xdg\">fonts</dir><dir>~/.fonts</dir>"
+    "<cachedir>/var/cache/fontconfig</cachedir><cachedir prefix=\"xdg\">fontconfig</cachedir>"
+    "<cachedir>~/.fontconfig</cachedir>"
+    "</fontconfig>\n";
+
+/* NULL when fontconfig is pointed at another configuration (tests and
+ * users with private font set-ups: that one is used, always) or when the
+ * fast one cannot be built. */
+static FcConfig *fast_config(void)
+{
+    if (getenv("FONTCONFIG_FILE") || getenv("FONTCONFIG_PATH") || getenv("FONTCONFIG_SYSROOT"))
+        return NULL;
+    FcConfig *config = FcConfigCreate();
+    if (!config)
+        oom_abort();
+    if (!FcConfigParseAndLoadFromMemory(config, (const FcChar8 *)fast_config_xml, FcTrue) ||
+        !FcConfigBuildFonts(config)) {
+        FcConfigDestroy(config);
+        return NULL;
+    }
+    return config;
+}
+
+static bool system_config(FontSet *set)
+{
+    if (!set->system_ready && !FcInit())
+        return false;
+    set->system_ready = true;
+    return true;
+}
+
 /* fontconfig's only way to fail building a pattern is running out of
- * memory, which the policy in alloc.h makes fatal. */
-static FcPattern *make_pattern(const char *family, FontStyle style)
+ * memory, which the policy in alloc.h makes fatal.  config NULL: the
+ * system's. */
+static FcPattern *make_pattern(FcConfig *config, const char *family, FontStyle style)
 {
     FcPattern *pattern = FcPatternCreate();
     if (!pattern)
@@ -236,7 +284,7 @@ static FcPattern *make_pattern(const char *family, FontStyle style)
         !FcPatternAddInteger(pattern, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR) ||
         !FcPatternAddInteger(pattern, FC_SLANT, italic ? FC_SLANT_ITALIC : FC_SLANT_ROMAN) ||
         !FcPatternAddBool(pattern, FC_SCALABLE, FcTrue) ||
-        !FcConfigSubstitute(NULL, pattern, FcMatchPattern))
+        !FcConfigSubstitute(config, pattern, FcMatchPattern))
         oom_abort();
     FcDefaultSubstitute(pattern);
     return pattern;
@@ -246,11 +294,13 @@ static FcPattern *make_pattern(const char *family, FontStyle style)
  * we asked for would silently change the look of every sheet, so the
  * answer must really be that family.  With exact_style, the weight and
  * slant must match too (a family without italics answers upright). */
-static Font *open_family(FontSet *set, FcPattern *pattern, const char *family, FontStyle style,
-                         int exact_style)
+static Font *match_family(FontSet *set, FcConfig *config, const char *family, FontStyle style,
+                          int exact_style)
 {
     FcResult result;
-    FcPattern *match = FcFontMatch(NULL, pattern, &result);
+    FcPattern *pattern = make_pattern(config, family, style);
+    FcPattern *match = FcFontMatch(config, pattern, &result);
+    FcPatternDestroy(pattern);
     if (!match && result == FcResultOutOfMemory)
         oom_abort();
     Font *font = NULL;
@@ -273,20 +323,30 @@ static Font *open_family(FontSet *set, FcPattern *pattern, const char *family, F
     return font;
 }
 
+/* The face of family in style: from the fast configuration, else from
+ * the system's. */
+static Font *open_family(FontSet *set, const char *family, FontStyle style, int exact_style)
+{
+    Font *font = set->fast ? match_family(set, set->fast, family, style, exact_style) : NULL;
+    if (!font && system_config(set))
+        font = match_family(set, NULL, family, style, exact_style);
+    return font;
+}
+
 FontSet *fontset_open(const char *family)
 {
     if (!family)
         family = "Noto Sans";
-    if (!FcInit()) {
+    FontSet *set = xcalloc(1, sizeof *set);
+    set->family = xstrdup(family);
+    set->fast = fast_config();
+    if (!set->fast && !system_config(set)) {
         diag_error(NULL, "fontconfig could not be initialised");
+        fontset_free(set);
         return NULL;
     }
-    FontSet *set = xcalloc(1, sizeof *set);
-    for (int style = 0; style < STYLE_COUNT; style++) {
-        set->style_pattern[style] = make_pattern(family, (FontStyle)style);
-        set->primary[style] =
-            open_family(set, set->style_pattern[style], family, (FontStyle)style, 1);
-    }
+    for (int style = 0; style < STYLE_COUNT; style++)
+        set->primary[style] = open_family(set, family, (FontStyle)style, 1);
     if (!set->primary[STYLE_REGULAR]) {
         diag_error(NULL, "font '%s %s' not found (TrueType outlines needed); "
                          "on Debian: apt-get install fonts-noto-core",
@@ -316,6 +376,9 @@ void fontset_free(FontSet *set)
         if (set->style_pattern[style])
             FcPatternDestroy(set->style_pattern[style]);
     }
+    if (set->fast)
+        FcConfigDestroy(set->fast);
+    free(set->family);
     free(set->cache);
     free(set->script_faces);
     free(set);
@@ -338,14 +401,18 @@ static const char *const known_fallbacks[] = {"DejaVu Sans"};
 static const Font *search_fallbacks(FontSet *set, FontStyle style, uint32_t cp)
 {
     for (size_t k = 0; k < sizeof known_fallbacks / sizeof *known_fallbacks; k++) {
-        FcPattern *pattern = make_pattern(known_fallbacks[k], style);
-        const Font *font = open_family(set, pattern, known_fallbacks[k], style, 0);
-        FcPatternDestroy(pattern);
+        const Font *font = open_family(set, known_fallbacks[k], style, 0);
         if (font && font_has(font, cp))
             return font;
     }
     if (!set->fallback_order[style]) {
         FcResult result;
+        if (!system_config(set)) {
+            diag_error(NULL, "fontconfig could not be initialised");
+            return NULL;
+        }
+        if (!set->style_pattern[style])
+            set->style_pattern[style] = make_pattern(NULL, set->family, style);
         set->fallback_order[style] =
             FcFontSort(NULL, set->style_pattern[style], FcFalse, NULL, &result);
         /* With fonts installed (fontset_open found the primary family), an
@@ -418,9 +485,7 @@ static const Font *script_face(FontSet *set, FontStyle style, const char *lang, 
         if (f->script == script && f->style == style && strcmp(f->lang, lang) == 0)
             return f->font;
     }
-    FcPattern *pattern = make_pattern(family, style);
-    const Font *font = open_family(set, pattern, family, style, 0);
-    FcPatternDestroy(pattern);
+    const Font *font = open_family(set, family, style, 0);
     if (set->script_face_count == set->script_face_cap) {
         set->script_face_cap = set->script_face_cap ? 2 * set->script_face_cap : 8;
         set->script_faces = xreallocarray(set->script_faces, set->script_face_cap,

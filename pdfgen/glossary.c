@@ -3,12 +3,14 @@
  * is and how it looks; the flow engine decides where it goes. */
 #include "glossary.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/uloc.h>
 
 #include <unicode/usearch.h>
 #include <unicode/ustring.h>
 
+#include "alloc.h"
 #include "collate.h"
 #include "content.h"
 #include "diag.h"
@@ -225,10 +227,65 @@ typedef struct Match {
     bool found;
 } Match;
 
-/* The earliest (then longest) use of a term not linked yet in text. */
-static int find_use(Arena *arena, const char *locale, const Glossary *g, const bool *linked,
-                    UChar *const *patterns, const int32_t *lengths, const char *text, Match *m)
+/* One collator for a language's searches, the terms' patterns, and each
+ * term's search opened on its first use and pointed at each text in
+ * turn: opening them afresh for every text, term and sheet cost more
+ * than laying the sheets out. */
+struct GlossaryLinker {
+    const Language *language;
+    Arena arena;     /* the patterns */
+    UCollator *coll; /* the language's, at primary strength */
+    UChar **patterns;
+    int32_t *lengths;
+    UStringSearch **by_term;
+};
+
+GlossaryLinker *glossary_linker_open(const Language *language)
 {
+    const Glossary *g = &language->glossary;
+    GlossaryLinker *linker = xcalloc(1, sizeof *linker);
+    linker->language = language;
+    size_t n = g->term_count ? g->term_count : 1;
+    linker->patterns = arena_array(&linker->arena, n, sizeof *linker->patterns);
+    linker->lengths = arena_array(&linker->arena, n, sizeof *linker->lengths);
+    linker->by_term = arena_array(&linker->arena, n, sizeof *linker->by_term);
+    if (!g->file || g->term_count == 0)
+        return linker;
+    for (size_t t = 0; t < g->term_count; t++)
+        linker->patterns[t] =
+            search_pattern(&linker->arena, g->terms[t].term.utf8, &linker->lengths[t]);
+    const char *locale = language->strings.locale.utf8;
+    UErrorCode status = U_ZERO_ERROR;
+    linker->coll = ucol_open(locale, &status);
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        oom_abort();
+    if (U_FAILURE(status)) {
+        diag_error(NULL, "ICU: cannot open a collator for %s: %s", locale, u_errorName(status));
+        glossary_linker_close(linker);
+        return NULL;
+    }
+    ucol_setStrength(linker->coll, UCOL_PRIMARY);
+    return linker;
+}
+
+void glossary_linker_close(GlossaryLinker *linker)
+{
+    if (!linker)
+        return;
+    for (size_t t = 0; t < linker->language->glossary.term_count; t++)
+        if (linker->by_term[t])
+            usearch_close(linker->by_term[t]);
+    if (linker->coll)
+        ucol_close(linker->coll);
+    arena_free(&linker->arena);
+    free(linker);
+}
+
+/* The earliest (then longest) use of a term not linked yet in text. */
+static int find_use(Arena *arena, GlossaryLinker *linker, const bool *linked, const char *text,
+                    Match *m)
+{
+    const Glossary *g = &linker->language->glossary;
     *m = (Match){0};
     UErrorCode status = U_ZERO_ERROR;
     int32_t n16 = 0;
@@ -239,23 +296,23 @@ static int find_use(Arena *arena, const char *locale, const Glossary *g, const b
     if (U_FAILURE(status) || n16 == 0)
         return 0;
     for (size_t t = 0; t < g->term_count; t++) {
-        if (linked[t] || !patterns[t])
+        if (linked[t] || !linker->patterns[t])
             continue;
         status = U_ZERO_ERROR;
-        UStringSearch *search =
-            usearch_open(patterns[t], lengths[t], text16, n16, locale, NULL, &status);
+        UStringSearch *search = linker->by_term[t];
+        if (search)
+            usearch_setText(search, text16, n16, &status);
+        else
+            search = linker->by_term[t] =
+                usearch_openFromCollator(linker->patterns[t], linker->lengths[t], text16, n16,
+                                         linker->coll, NULL, &status);
         if (U_FAILURE(status)) {
             diag_error(NULL, "ICU: cannot search for '%s' in %s: %s", g->terms[t].term.utf8,
-                       locale, u_errorName(status));
-            if (search)
-                usearch_close(search);
+                       linker->language->strings.locale.utf8, u_errorName(status));
             return -1;
         }
-        ucol_setStrength(usearch_getCollator(search), UCOL_PRIMARY);
-        usearch_reset(search);
         int32_t at = usearch_first(search, &status);
         int32_t len = usearch_getMatchedLength(search);
-        usearch_close(search);
         if (U_FAILURE(status) || at == USEARCH_DONE || len <= 0)
             continue;
         size_t begin = utf8_offset(text, at), end = utf8_offset(text, at + len);
@@ -267,16 +324,19 @@ static int find_use(Arena *arena, const char *locale, const Glossary *g, const b
 
 int glossary_link_first_uses(Tree *tree, const Language *language)
 {
-    const Glossary *g = &language->glossary;
-    const char *locale = language->strings.locale.utf8;
+    GlossaryLinker *linker = glossary_linker_open(language);
+    int rc = linker ? glossary_link_with(tree, linker) : -1;
+    glossary_linker_close(linker);
+    return rc;
+}
+
+int glossary_link_with(Tree *tree, GlossaryLinker *linker)
+{
+    const Glossary *g = &linker->language->glossary;
     Arena *arena = tree->arena;
     if (!g->file || g->term_count == 0)
         return 0;
     bool *linked = arena_array(arena, g->term_count, sizeof *linked);
-    UChar **patterns = arena_array(arena, g->term_count, sizeof *patterns);
-    int32_t *lengths = arena_array(arena, g->term_count, sizeof *lengths);
-    for (size_t t = 0; t < g->term_count; t++)
-        patterns[t] = search_pattern(arena, g->terms[t].term.utf8, &lengths[t]);
     Node **leaves = NULL;
     size_t count = 0, cap = 0;
     collect_leaves(arena, tree, tree->root, &leaves, &count, &cap);
@@ -284,7 +344,7 @@ int glossary_link_first_uses(Tree *tree, const Language *language)
         Node *leaf = leaves[i];
         for (;;) {
             Match m;
-            if (find_use(arena, locale, g, linked, patterns, lengths, leaf->utf8, &m) != 0)
+            if (find_use(arena, linker, linked, leaf->utf8, &m) != 0)
                 return -1;
             if (!m.found)
                 break;

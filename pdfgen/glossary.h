@@ -41,6 +41,14 @@ Tree *glossary_tree(Arena *arena, const GlossaryRequest *request);
  * furniture or the English citations).  Returns -1 when ICU fails
  * (reported). */
 int glossary_link_first_uses(Tree *tree, const Language *language);
+/* The same for many sheets of one language (a booklet): the collator and
+ * the terms' searches are made once, by glossary_linker_open (NULL when
+ * ICU fails, reported), and serve every glossary_link_with until
+ * glossary_linker_close. */
+typedef struct GlossaryLinker GlossaryLinker;
+GlossaryLinker *glossary_linker_open(const Language *language);
+int glossary_link_with(Tree *tree, GlossaryLinker *linker);
+void glossary_linker_close(GlossaryLinker *linker);
 Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest *request);
 
 #endif

@@ -23,9 +23,23 @@
 #define SOFT_HYPHEN 0x00AD
 #define MAX_WORD 64 /* characters: longer "words" (chemical names, codes) stay whole */
 
-struct Hyphenator {
-    HyphenDict *dict;
+/* A dictionary file is parsed once per process, on the first word that
+ * needs it (Debian's English patterns cost as much as laying out a sheet),
+ * and shared by every Hyphenator for it: a build opens one per language,
+ * and the English one again for the references in every other language.
+ * The dictionaries are freed at exit. */
+typedef struct Dictionary {
+    char *path;
+    HyphenDict *dict;    /* NULL until loaded, or when it failed to */
     UConverter *charset; /* the dictionary's, when it is not UTF-8 (Russian: KOI8-R) */
+    bool loaded;         /* tried: dict and charset are final */
+} Dictionary;
+
+static Dictionary *dictionaries;
+static size_t dictionary_count, dictionary_cap;
+
+struct Hyphenator {
+    size_t index;        /* into dictionaries, which a realloc may move */
     int left, right;     /* the fewest characters before and after a hyphen */
 };
 
@@ -60,18 +74,71 @@ static void enter_libhyphen(void)
 
 static void leave_libhyphen(void) { inside_libhyphen = false; }
 
-static HyphenDict *load(const char *name)
+static void free_dictionaries(void)
+{
+    /* exit() from inside libhyphen (out of memory) leaves its state
+     * unknown: the process ends anyway */
+    if (inside_libhyphen)
+        return;
+    for (size_t i = 0; i < dictionary_count; i++) {
+        if (dictionaries[i].dict)
+            hnj_hyphen_free(dictionaries[i].dict);
+        if (dictionaries[i].charset)
+            ucnv_close(dictionaries[i].charset);
+        free(dictionaries[i].path);
+    }
+    free(dictionaries);
+    dictionaries = NULL;
+    dictionary_count = dictionary_cap = 0;
+}
+
+/* The index of the dictionary file hyph_<name>.dic in the cache, added
+ * (not yet loaded) when the file exists; -1 when it does not. */
+static long find_dictionary(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/hyph_%s.dic", PDFGEN_HYPHEN_DIR, name);
+    for (size_t i = 0; i < dictionary_count; i++)
+        if (strcmp(dictionaries[i].path, path) == 0)
+            return (long)i;
     FILE *f = fopen(path, "r");
     if (!f)
-        return NULL;
+        return -1;
     fclose(f);
-    enter_libhyphen();
-    HyphenDict *dict = hnj_hyphen_load(path);
-    leave_libhyphen();
-    return dict;
+    if (dictionary_count == dictionary_cap) {
+        static bool hooked;
+        if (!hooked && atexit(free_dictionaries) != 0)
+            oom_abort();
+        hooked = true;
+        dictionary_cap = dictionary_cap ? 2 * dictionary_cap : 8;
+        dictionaries = xreallocarray(dictionaries, dictionary_cap, sizeof *dictionaries);
+    }
+    dictionaries[dictionary_count] = (Dictionary){.path = xstrdup(path)};
+    return (long)dictionary_count++;
+}
+
+/* The loaded dictionary, or NULL when it cannot be used. */
+static Dictionary *dictionary(Hyphenator *h)
+{
+    Dictionary *d = &dictionaries[h->index];
+    if (!d->loaded) {
+        d->loaded = true;
+        enter_libhyphen();
+        d->dict = hnj_hyphen_load(d->path);
+        leave_libhyphen();
+        if (d->dict && strcmp(d->dict->cset, "UTF-8") != 0) {
+            UErrorCode status = U_ZERO_ERROR;
+            d->charset = ucnv_open(d->dict->cset, &status);
+            if (status == U_MEMORY_ALLOCATION_ERROR)
+                oom_abort();
+            if (U_FAILURE(status)) {
+                hnj_hyphen_free(d->dict);
+                d->dict = NULL;
+                d->charset = NULL;
+            }
+        }
+    }
+    return d->dict ? d : NULL;
 }
 
 Hyphenator *hyphenator_open(const char *locale)
@@ -88,41 +155,28 @@ Hyphenator *hyphenator_open(const char *locale)
         {"en", "US"}, {"es", "ES"}, {"fr", "FR"}, {"pt", "BR"}, {"ru", "RU"}, {"hi", "IN"},
     };
     char name[40];
-    HyphenDict *dict = NULL;
+    long index = -1;
     if (*region) {
         snprintf(name, sizeof name, "%s_%s", lang, region);
-        dict = load(name);
+        index = find_dictionary(name);
     }
-    if (!dict)
-        dict = load(lang);
-    for (size_t i = 0; !dict && i < sizeof fallback / sizeof *fallback; i++)
+    if (index < 0)
+        index = find_dictionary(lang);
+    for (size_t i = 0; index < 0 && i < sizeof fallback / sizeof *fallback; i++)
         if (strcmp(fallback[i][0], lang) == 0) {
             snprintf(name, sizeof name, "%s_%s", lang, fallback[i][1]);
-            dict = load(name);
+            index = find_dictionary(name);
         }
-    if (!dict)
+    if (index < 0)
         return NULL;
     Hyphenator *h = xcalloc(1, sizeof *h);
-    h->dict = dict;
+    h->index = (size_t)index;
     minimums(lang, &h->left, &h->right);
-    if (strcmp(dict->cset, "UTF-8") != 0) {
-        h->charset = ucnv_open(dict->cset, &status);
-        if (U_FAILURE(status)) {
-            hyphenator_close(h);
-            return NULL;
-        }
-    }
     return h;
 }
 
 void hyphenator_close(Hyphenator *h)
 {
-    if (!h)
-        return;
-    if (h->dict)
-        hnj_hyphen_free(h->dict);
-    if (h->charset)
-        ucnv_close(h->charset);
     free(h);
 }
 
@@ -159,15 +213,18 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
     }
     if (chars > MAX_WORD || chars < h->left + h->right)
         return;
+    const Dictionary *d = dictionary(h);
+    if (!d)
+        return;
     at[chars] = end;
     char word[MAX_WORD * 4 + 1];
     int len;
-    if (h->charset) {
+    if (d->charset) {
         UErrorCode status = U_ZERO_ERROR;
         UChar u[MAX_WORD * 2 + 1];
         int32_t un = 0;
         u_strFromUTF8(u, MAX_WORD * 2, &un, text + begin, (int32_t)(end - begin), &status);
-        len = ucnv_fromUChars(h->charset, word, (int32_t)sizeof word - 1, u, un, &status);
+        len = ucnv_fromUChars(d->charset, word, (int32_t)sizeof word - 1, u, un, &status);
         /* one byte a character in the single-byte charsets libhyphen uses */
         if (U_FAILURE(status) || len != chars)
             return;
@@ -180,7 +237,7 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
     char **rep = NULL;
     int *pos = NULL, *cut = NULL;
     enter_libhyphen();
-    int failed = hnj_hyphen_hyphenate3(h->dict, word, len, hyphens, NULL, &rep, &pos, &cut,
+    int failed = hnj_hyphen_hyphenate3(d->dict, word, len, hyphens, NULL, &rep, &pos, &cut,
                                        h->left, h->right, h->left, h->right);
     leave_libhyphen();
     if (failed)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "build.h"
 #include "content.h"
 #include "diag.h"
@@ -23,7 +24,7 @@
 #define PDFGEN_VERSION "0.0.0"
 #endif
 
-enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2, MAX_FILTERS = 64 };
+enum { EXIT_OK = 0, EXIT_ERRORS = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "Usage: pdfgen build [--lang=L]... [--drug=D]... [--paper=letter|a4]\n"
@@ -42,7 +43,8 @@ static const char help_text[] =
     "Commands:\n"
     "  build   write out/<lang>/<drug>.pdf for every language and drug\n"
     "          (or only those named with --lang and --drug, each repeatable)\n"
-    "  check   validate all content and write nothing; report every draft\n"
+    "  check   validate all content, lay out every sheet and glossary, and\n"
+    "          write nothing; report every draft\n"
     "          translation and every field whose English changed since it\n"
     "          was translated (stale), as warnings\n"
     "  stamp   record in language L's files (or only drug D's) the digests\n"
@@ -59,8 +61,9 @@ static const char help_text[] =
     "                      18 pt body, in out/<lang>/large/\n"
     "      --bleed=LEN     for print shops: bleed (e.g. 3mm, 0.125in, 9pt; up to\n"
     "                      20mm), crop marks, TrimBox and BleedBox on every page\n"
-    "      --lang=L        only language L (repeatable)\n"
-    "      --drug=D        only drug D (repeatable)\n"
+    "      --lang=L        only language L (repeatable, any number; only the\n"
+    "                      languages named, and English, their source, are read)\n"
+    "      --drug=D        only drug D (repeatable, any number)\n"
     "  -q, --quiet         no progress lines\n"
     "      --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
     "      --release       build: refuse (exit 1, every reason listed) to build any\n"
@@ -143,9 +146,11 @@ typedef struct Options {
     const char *content_dir, *out_dir;
     Paper paper;
     double bleed; /* points; 0 for none */
-    const char *languages[MAX_FILTERS];
+    /* --lang and --drug values, as many as the command line holds: each
+     * array has room for argc of them */
+    const char **languages;
     size_t language_count;
-    const char *drugs[MAX_FILTERS];
+    const char **drugs;
     size_t drug_count;
     int quiet;
     int stats;
@@ -174,9 +179,6 @@ static int take_value(Options *o, int option, const char *value)
     case OPT_DRUG: {
         int is_lang = option == OPT_LANG;
         size_t *count = is_lang ? &o->language_count : &o->drug_count;
-        if (*count == MAX_FILTERS)
-            return usage_error("too many --%s options (at most %d)", is_lang ? "lang" : "drug",
-                               MAX_FILTERS);
         (is_lang ? o->languages : o->drugs)[(*count)++] = value;
         return -1;
     }
@@ -237,12 +239,15 @@ static int unknown_long_option(const char *arg)
     return EXIT_USAGE;
 }
 
-/* Returns -1 when parsing succeeded, else the exit status to use.
+/* Returns -1 when parsing succeeded, else the exit status to use; either
+ * way, o's filter arrays are the caller's to free.
  * getopt_long gives the GNU conventions: --opt=value or --opt value,
  * unambiguous prefixes, options before or after the command, '--'. */
 static int parse_args(int argc, char **argv, Options *o)
 {
-    *o = (Options){.content_dir = "content", .out_dir = "out", .paper = PAPER_LETTER};
+    *o = (Options){.content_dir = "content", .out_dir = "out", .paper = PAPER_LETTER,
+                   .languages = xcalloc((size_t)argc, sizeof *o->languages),
+                   .drugs = xcalloc((size_t)argc, sizeof *o->drugs)};
     opterr = 0; /* our own messages, named "pdfgen" whatever argv[0] is */
     optind = 1;
     int c;
@@ -394,6 +399,7 @@ static int release_gate(const Content *content, const Options *o)
 }
 
 static int run(int argc, char **argv);
+static int run_command(const Options *options);
 
 int main(int argc, char **argv)
 {
@@ -404,8 +410,17 @@ static int run(int argc, char **argv)
 {
     Options o;
     int rc = parse_args(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
+    if (rc < 0)
+        rc = run_command(&o);
+    free(o.languages);
+    free(o.drugs);
+    return rc;
+}
+
+static int run_command(const Options *options)
+{
+    Options o = *options;
+    int rc;
     /* Checked before anything is read, and by check as well as build, so
      * the two agree. */
     long long epoch;
@@ -415,7 +430,12 @@ static int run(int argc, char **argv)
     diag_set_werror(o.werror);
     if (o.json)
         report_json_start(o.content_dir);
-    Content *content = content_load(o.content_dir);
+    /* Only the languages asked for are parsed, and English, their source
+     * ('check' and 'list' read them all); the others' folders are still
+     * listed and checked. */
+    Content *content = o.language_count
+                           ? content_load_languages(o.content_dir, o.languages, o.language_count)
+                           : content_load(o.content_dir);
     if (content && !diag_error_count())
         review_validate(content);
     if (!content || diag_error_count()) {

@@ -825,6 +825,41 @@ class BadInputTests(unittest.TestCase):
 
 
 
+class LanguageFilterTests(unittest.TestCase):
+    """build --lang L parses only L's files, but still checks every
+    language's file list; check reads everything."""
+
+    def test_other_languages_are_not_parsed(self):
+        tmp, content = mutate([("fr/sunitinib.yaml", "name: Sunitinib", "name: [Sunitinib")])
+        out = os.path.join(tmp, "out")
+        r = pdfgen("build", "--quiet", "--content", content, "--out", out, "--lang", "es")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("sunitinib.pdf", os.listdir(os.path.join(out, "es")))
+        for args in (["check"], ["build", "--lang", "fr", "--out", out]):
+            with self.subTest(args=args[0]):
+                r = pdfgen(*args, "--content", content)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("fr/sunitinib.yaml:", r.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_file_list_is_still_checked(self):
+        tmp, content = mutate([])
+        os.remove(os.path.join(content, "fr", "sunitinib.yaml"))
+        r = pdfgen("build", "--quiet", "--content", content, "--out", os.path.join(tmp, "out"),
+                   "--lang", "es")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("drug 'sunitinib' has no sheet in language 'fr'", r.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_any_number_of_filters(self):
+        out = tempfile.mkdtemp(prefix="pdfgen-filters-")
+        r = pdfgen("build", "--quiet", "--content", CONTENT, "--out", out,
+                   *(["--lang", "en"] * 100), *(["--drug", "sunitinib"] * 100))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(os.path.join(out, "en")), ["sunitinib.pdf"])
+        shutil.rmtree(out, ignore_errors=True)
+
+
 class FallbackFontTests(unittest.TestCase):
     def test_name_keyed_cff_font_is_passed_over(self):
         """A fallback font the PDF writer cannot embed (a name-keyed CFF
