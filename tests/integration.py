@@ -842,6 +842,21 @@ class LanguageFilterTests(unittest.TestCase):
                 self.assertIn("fr/sunitinib.yaml:", r.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_english_is_read_as_the_source(self):
+        """English is the source of every translation's digests and of the
+        band's English line, so --lang es reads it too: a sheet built alone
+        is the sheet a whole build makes."""
+        out = tempfile.mkdtemp(prefix="pdfgen-source-")
+        r = pdfgen("build", "--quiet", "--content", CONTENT, "--out", out, "--lang", "es",
+                   "--drug", "sunitinib")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        alone = os.path.join(out, "es", "sunitinib.pdf")
+        text = run(["pdftotext", alone, "-"]).stdout
+        self.assertIn("Draft translation, not yet medically reviewed", text)
+        with open(alone, "rb") as f, open(os.path.join(Built.get("letter"), "es", "sunitinib.pdf"), "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        shutil.rmtree(out, ignore_errors=True)
+
     def test_file_list_is_still_checked(self):
         tmp, content = mutate([])
         os.remove(os.path.join(content, "fr", "sunitinib.yaml"))
