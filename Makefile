@@ -17,7 +17,7 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev zlib1g-
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
                   python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
-                  python3-fonttools clang libclang-rt-14-dev
+                  python3-fonttools clang libclang-rt-14-dev ghostscript
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
@@ -48,7 +48,7 @@ SAN_BIN   := build/san/pdfgen
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
-        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench \
+        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-readers run-sanitize run-valgrind run-bench \
         bad fault fuzz run-bad run-fault run-fuzz-smoke
 
 all: sheets
@@ -174,6 +174,12 @@ run-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
 run-valgrind: $(BIN)
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)
 
+# Every reader at hand (qpdf, poppler, mupdf, pikepdf, ghostscript) opens
+# every PDF, object streams and cross-reference stream included, and gives
+# its text back.
+run-readers: $(BIN)
+	$(PYTHON) tests/readers.py --pdfgen $(BIN)
+
 # ---- fuzzing (libFuzzer, clang) -----------------------------------------
 # Harnesses in fuzz/: content (any bytes as any content file), text (any
 # UTF-8 paragraph in every language's fonts), cff (any bytes as a CFF
@@ -232,7 +238,7 @@ else
 	@echo "pdfgen: skipping the fuzz smoke run: $(FUZZ_CC) cannot link libFuzzer (-fsanitize=fuzzer)"
 endif
 
-run-test: run-unit run-integration run-bad run-fault run-tagged run-offering run-sanitize run-valgrind run-fuzz-smoke
+run-test: run-unit run-integration run-bad run-fault run-tagged run-offering run-readers run-sanitize run-valgrind run-fuzz-smoke
 	@echo "pdfgen: all tests passed"
 
 # Speed, sizes and memory (measured, never asserted; out/bench.json too);
