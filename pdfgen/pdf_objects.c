@@ -631,7 +631,9 @@ int pdfo_save(PdfDoc *doc, const char *path)
     uint32_t root = number_of(&sv, doc->pdf->catalog), info = number_of(&sv, doc->pdf->info);
     free(sv.renum);
     free(sv.kind);
-    if (pdfo_check(doc, "saving", rc || !root || !info)) {
+    if (sv.unsupported && !doc->code)
+        diag_error(NULL, "pdf: saving: an object the writer cannot serialise");
+    if ((sv.unsupported && !doc->code) || pdfo_check(doc, "saving", rc || !root || !info)) {
         pack_free(pack);
         return -1;
     }
