@@ -1,10 +1,10 @@
 /* pdf_pack.c — object streams and a cross-reference stream.  See
  * pdf_pack.h.
  *
- * The file is assembled in memory and written with one fwrite, so its
- * digest (/ID) covers exactly the bytes written.  Layout: header, the
- * stream objects in number order, the object streams, and last the
- * cross-reference stream (which may be in no object stream). */
+ * The file is assembled in memory and written with one fwrite.  Layout:
+ * header, the stream objects in number order, the object streams, and
+ * last the cross-reference stream (which may be in no object stream).
+ * /ID is a SHA-256 digest of the objects (see digest_entry). */
 #include "pdf_pack.h"
 
 #include <errno.h>
@@ -21,14 +21,17 @@
 #include "sha256.h"
 
 /* Flate levels by kind, measured on the whole default build (70 PDFs,
- * zlib 1.2.13, memLevel 9): 9 against 6 saves 1.0% of content streams,
- * 0.9% of object streams and 0.1% of fonts, for 3.6% more instructions
- * in all; ToUnicode CMaps come out the same at 6 and 9. */
+ * zlib 1.2.13, memLevel 9) and under callgrind (English and Japanese):
+ * level 9 against 6 makes content streams 1.0% smaller and object streams
+ * 0.9%, the whole build 0.35%, for 3.6% more instructions in all, so they
+ * stay at 6; fonts are 0.1% smaller at 9 for no measurable time; ToUnicode
+ * CMaps come out the same. */
 static const int flate_level[PACK_KINDS] = {
-    [PACK_RAW] = 0, [PACK_CONTENT] = 9, [PACK_FONT] = 9, [PACK_CMAP] = 6, [PACK_OTHER] = 9,
+    [PACK_RAW] = 0, [PACK_CONTENT] = 6, [PACK_FONT] = 9, [PACK_CMAP] = 6, [PACK_OTHER] = 6,
 };
 enum {
-    OBJSTM_LEVEL = 9,
+    OBJSTM_LEVEL = 6,
+    XREF_LEVEL = 9, /* a few hundred bytes */
     /* Objects per object stream: one stream per sheet compresses best;
      * booklets get a few, so a reader never inflates megabytes for one
      * object. */
@@ -38,6 +41,11 @@ enum {
 typedef struct {
     enum { ENTRY_NONE, ENTRY_OBJECT, ENTRY_STREAM } type;
     Buf bytes; /* the value, or the whole stream object from "<<" on */
+    /* For /ID, a stream is its dictionary and the Adler-32 of its data,
+     * which Flate computes anyway: hashing the compressed bytes took 2%
+     * of a whole build. */
+    size_t head_len;
+    uint32_t adler;
 } Entry;
 
 struct PdfPack {
@@ -73,6 +81,8 @@ static Entry *entry(PdfPack *p, uint32_t num)
         p->count = i + 1;
     Entry *e = &p->entries[i];
     buf_free(&e->bytes);
+    e->head_len = 0;
+    e->adler = 0;
     return e;
 }
 
@@ -87,7 +97,9 @@ void pack_object(PdfPack *p, uint32_t num, const char *value, size_t len)
 static bool deflate_into(Buf *out, const void *data, size_t len, int level)
 {
     z_stream z = {0};
-    if (deflateInit2(&z, level, Z_DEFLATED, 15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    /* memLevel 8, zlib's default: 9 gains under 0.05% and clears twice
+     * the hash table for every stream, most of them small. */
+    if (deflateInit2(&z, level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return false;
     uLong bound = deflateBound(&z, (uLong)len);
     Bytef *z_out = xmalloc(bound);
@@ -101,9 +113,10 @@ static bool deflate_into(Buf *out, const void *data, size_t len, int level)
     return deflateEnd(&z) == Z_OK && rc == Z_STREAM_END;
 }
 
-/* "<<dict/Filter/FlateDecode/Length n>>stream\n...\nendstream\n". */
-static void stream_object(PdfPack *p, Buf *out, const char *dict, size_t dict_len,
-                          const void *data, size_t len, int level)
+/* "<<dict/Filter/FlateDecode/Length n>>stream\n...\nendstream\n";
+ * returns where the data starts in out. */
+static size_t stream_object(PdfPack *p, Buf *out, const char *dict, size_t dict_len,
+                            const void *data, size_t len, int level)
 {
     Buf z = {0};
     if (level && len > UINT_MAX)
@@ -117,12 +130,14 @@ static void stream_object(PdfPack *p, Buf *out, const char *dict, size_t dict_le
     buf_str(out, "/Length ");
     buf_uint(out, level ? z.len : len);
     buf_str(out, ">>stream\n");
+    size_t head = out->len;
     if (level)
         buf_put(out, z.data, z.len);
     else
         buf_put(out, data, len);
     buf_str(out, "\nendstream\n");
     buf_free(&z);
+    return head;
 }
 
 void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
@@ -130,7 +145,8 @@ void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
 {
     Entry *e = entry(p, num);
     e->type = num ? ENTRY_STREAM : ENTRY_NONE;
-    stream_object(p, &e->bytes, dict, dict_len, data, len, flate_level[kind]);
+    e->head_len = stream_object(p, &e->bytes, dict, dict_len, data, len, flate_level[kind]);
+    e->adler = (uint32_t)adler32_z(adler32_z(0, NULL, 0), data, len);
 }
 
 /* Where each object is: type 1 (offset) or 2 (object stream, index). */
@@ -231,6 +247,22 @@ static void hex_id(Buf *b, const unsigned char *d, size_t n)
     buf_put(b, ">", 1);
 }
 
+/* Object num's part of /ID: every object, each with its number and
+ * length so that no two documents run together the same way. */
+static void digest_entry(Sha256 *sha, const Entry *e, uint32_t num)
+{
+    size_t len = e->type == ENTRY_STREAM ? e->head_len : e->bytes.len;
+    unsigned char frame[16];
+    for (int i = 0; i < 4; i++) {
+        frame[i] = (unsigned char)(num >> (24 - 8 * i));
+        frame[4 + i] = (unsigned char)(e->adler >> (24 - 8 * i));
+    }
+    for (int i = 0; i < 8; i++)
+        frame[8 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    sha256_update(sha, frame, sizeof frame);
+    sha256_update(sha, e->bytes.data, len);
+}
+
 static int assemble(PdfPack *p, uint32_t root, uint32_t info, Buf *out)
 {
     for (size_t i = 0; i < p->count; i++)
@@ -248,9 +280,12 @@ static int assemble(PdfPack *p, uint32_t root, uint32_t info, Buf *out)
     XrefRow *rows = xcalloc(size, sizeof *rows);
     uint32_t *plain = xreallocarray(NULL, n_plain ? n_plain : 1, sizeof *plain);
     rows[0] = (XrefRow){0, 0, 0};
+    Sha256 sha;
+    sha256_init(&sha);
     size_t k = 0;
     for (size_t i = 0; i < p->count; i++) {
         Entry *e = &p->entries[i];
+        digest_entry(&sha, e, (uint32_t)(i + 1));
         if (e->type == ENTRY_OBJECT) {
             plain[k++] = (uint32_t)(i + 1);
             continue;
@@ -278,9 +313,6 @@ static int assemble(PdfPack *p, uint32_t root, uint32_t info, Buf *out)
     }
     const unsigned w[3] = {1, bytes_for(max2), bytes_for(max3)};
     unsigned char digest[SHA256_BYTES];
-    Sha256 sha;
-    sha256_init(&sha);
-    sha256_update(&sha, out->data, out->len);
     sha256_final(&sha, digest);
 
     Buf dict = {0}, data = {0};
@@ -303,7 +335,7 @@ static int assemble(PdfPack *p, uint32_t root, uint32_t info, Buf *out)
     xref_rows(&data, rows, size, w);
     size_t start = out->len;
     obj_header(out, xref);
-    stream_object(p, out, dict.data, dict.len, data.data, data.len, OBJSTM_LEVEL);
+    stream_object(p, out, dict.data, dict.len, data.data, data.len, XREF_LEVEL);
     buf_str(out, "endobj\nstartxref\n");
     buf_uint(out, start);
     buf_str(out, "\n%%EOF\n");

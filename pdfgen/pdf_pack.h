@@ -6,7 +6,7 @@
  *     value; a stream's dictionary entries and its uncompressed data),
  *     and the numbers of the catalog and the info dictionary.
  * Out: the whole file on a stdio stream; the same objects always give
- *     the same bytes (/ID is a digest of the file, not of the clock).
+ *     the same bytes (/ID is a digest of the objects, not of the clock).
  * The caller numbers objects 1, 2, 3 ... with no gaps, in any order of
  * calls; pdf_pack adds its object streams and the cross-reference stream
  * after them.  It calls nothing else of the writer but pdf_buf.h. */
