@@ -516,11 +516,13 @@ static const char cmap_tail[] =
 
 /* How many glyphs from gid on can share one bfrange line: their codes
  * and their texts (one UTF-16 unit each) both count up by one, and
- * neither crosses into another last byte, which a bfrange cannot. */
+ * neither crosses into another last byte, which a bfrange cannot.  Only
+ * for text below U+0100: Ghostscript 10.0 drops the high byte of a
+ * bfrange's destination (Cyrillic came out as ASCII punctuation). */
 static unsigned run_from(const FontUse *fu, const MapLayer *l, unsigned gid)
 {
     const GlyphMap *g = &l->maps[gid];
-    if (g->len != 1)
+    if (g->len != 1 || fu->map.units[g->off] > 0xFF)
         return 1;
     unsigned code = glyph_code(fu, gid), unit = fu->map.units[g->off], n = 1;
     for (; gid + n < fu->glyph_count; n++) {
