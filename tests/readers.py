@@ -39,7 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pikepdf
 from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from subsets import built_out  # noqa: E402
 AGREEMENT = 0.95
 # Ghostscript's txtwrite garbles a glyph whose ToUnicode entry is several
 # characters (Devanagari conjuncts: hi/glossary.pdf agrees to 0.89, the
@@ -172,18 +173,7 @@ def main():
     parser.add_argument("--out", help="read the PDFs in DIR instead of building")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    tmp = None
-    out = args.out
-    if not out:
-        if not args.pdfgen:
-            parser.error("--pdfgen or --out is needed")
-        tmp = tempfile.mkdtemp(prefix="pdfgen-readers-")
-        out = os.path.join(tmp, "out")
-        r = subprocess.run([os.path.abspath(args.pdfgen), "build", "--quiet", "--content",
-                            os.path.join(ROOT, "content"), "--out", out],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit("readers: build failed:\n" + r.stderr)
+    out, tmp = built_out(args, "readers")
     paths = sorted(os.path.join(d, f) for d, _, files in os.walk(out)
                    for f in files if f.endswith(".pdf"))
     failed = 0
