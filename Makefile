@@ -12,19 +12,19 @@ DESTDIR   ?=
 PYTHON    ?= /usr/bin/python3
 
 # Debian 12 packages: to build and generate, and in addition to test.
-BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev \
+BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev zlib1g-dev \
                   libharfbuzz-dev libfontconfig-dev libqrencode-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
                   hyphen-pt-br hyphen-ru hyphen-hi
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
                   python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
-                  python3-fonttools clang libclang-rt-14-dev \
+                  python3-fonttools clang libclang-rt-14-dev ghostscript \
                   groff-base man-db
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
 
-PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig libqrencode
+PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig libqrencode zlib
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
 CPPFLAGS  ?=
@@ -50,7 +50,7 @@ SAN_BIN   := build/san/pdfgen
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
-        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-sanitize run-valgrind run-bench \
+        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-readers run-sanitize run-valgrind run-bench \
         bad fault fuzz run-bad run-fault run-fuzz-smoke run-review
 
 all: sheets
@@ -182,6 +182,12 @@ run-sanitize: $(SAN_BIN) $(UNIT_TESTS:%=build/san/%)
 run-valgrind: $(BIN)
 	$(PYTHON) tests/valgrind.py --pdfgen $(BIN)
 
+# Every reader at hand (qpdf, poppler, mupdf, pikepdf, ghostscript) opens
+# every PDF, object streams and cross-reference stream included, and gives
+# its text back.
+run-readers: $(BIN)
+	$(PYTHON) tests/readers.py --pdfgen $(BIN)
+
 # ---- fuzzing (libFuzzer, clang) -----------------------------------------
 # Harnesses in fuzz/: content (any bytes as any content file), text (any
 # UTF-8 paragraph in every language's fonts), cff (any bytes as a CFF
@@ -240,7 +246,7 @@ else
 	@echo "pdfgen: skipping the fuzz smoke run: $(FUZZ_CC) cannot link libFuzzer (-fsanitize=fuzzer)"
 endif
 
-run-test: run-unit run-integration run-review run-bad run-fault run-tagged run-offering run-sanitize run-valgrind run-fuzz-smoke
+run-test: run-unit run-integration run-review run-bad run-fault run-tagged run-offering run-readers run-sanitize run-valgrind run-fuzz-smoke
 	@echo "pdfgen: all tests passed"
 
 # Speed, sizes and memory (measured, never asserted; out/bench.json too);

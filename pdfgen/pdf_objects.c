@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "diag.h"
 #include "pdf_buf.h"
+#include "pdf_pack.h"
 
 struct PdfDoc {
     HPDF_Doc pdf;
@@ -296,49 +297,366 @@ PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page_index, double 
     return bad ? NULL : item;
 }
 
-/* libharu serialises into memory; the file is written with stdio so that
- * every write error, including the one fclose reports, is seen, and a
- * partial file can be removed. */
-static bool write_chunks(HPDF_Stream s, FILE *f)
+/* ------------------------------------------------------------------ */
+/* Saving.  libharu 2.3.0 writes only PDF 1.4's layout (every object on its
+ * own with a table entry, each stream's /Length an object of its own), so
+ * its objects are serialised here and handed to pdf_pack.c, which packs
+ * them into object streams.  Numbers are given afresh in libharu's order,
+ * leaving out the /Length objects (written direct). */
+
+typedef struct {
+    uint32_t *renum;   /* libharu's object number -> ours; 0: left out */
+    PackKind *kind;    /* by libharu's number, for streams */
+    size_t count;      /* libharu's numbers are below this */
+    bool unsupported;  /* an object pdf_pack cannot write */
+} Saver;
+
+static bool is_regular(char c)
 {
-    size_t total = 0;
+    return !strchr(" \t\r\n\f()<>[]{}/%", c) && c != '\0';
+}
+
+/* The first character an object writes, for spacing. */
+static char first_char(const void *obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    if (h->obj_class == HPDF_OCLASS_PROXY || (h->obj_id & HPDF_OTYPE_INDIRECT))
+        return '0';
+    switch (h->obj_class & HPDF_OCLASS_ANY) {
+    case HPDF_OCLASS_NAME: return '/';
+    case HPDF_OCLASS_STRING:
+    case HPDF_OCLASS_BINARY: return '(';
+    case HPDF_OCLASS_ARRAY: return '[';
+    case HPDF_OCLASS_DICT: return '<';
+    default: return '0';
+    }
+}
+
+/* A space only where two tokens would otherwise run together. */
+static void separate(Buf *b, const void *next)
+{
+    if (b->len && is_regular(b->data[b->len - 1]) && is_regular(first_char(next)))
+        buf_put(b, " ", 1);
+}
+
+/* The value libharu's HPDF_FToA writes (five decimals at most, computed
+ * in its float arithmetic), so no coordinate moves. */
+static void put_real(Buf *b, HPDF_REAL val)
+{
+    if (val > HPDF_LIMIT_MAX_REAL)
+        val = HPDF_LIMIT_MAX_REAL;
+    else if (val < HPDF_LIMIT_MIN_REAL)
+        val = HPDF_LIMIT_MIN_REAL;
+    bool negative = val < 0;
+    if (negative)
+        val = -val;
+    HPDF_INT32 int_val = (HPDF_INT32)(val + 0.000005);
+    HPDF_INT32 frac = (HPDF_INT32)((HPDF_REAL)(val - int_val + 0.000005) * 100000);
+    if (frac >= 100000 || frac < 0)
+        frac = 0;
+    if (negative && (int_val || frac))
+        buf_put(b, "-", 1);
+    buf_uint(b, (uint64_t)int_val);
+    if (frac) {
+        char s[6] = {'.'};
+        for (int i = 5; i > 0; i--, frac /= 10)
+            s[i] = (char)('0' + frac % 10);
+        size_t n = 6;
+        while (s[n - 1] == '0')
+            n--;
+        buf_put(b, s, n);
+    }
+}
+
+static void put_name(Buf *b, const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf_put(b, "/", 1);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x21 || *p > 0x7E || *p == '#' || !is_regular((char)*p)) {
+            char s[3] = {'#', hex[*p >> 4], hex[*p & 15]};
+            buf_put(b, s, 3);
+        } else {
+            buf_put(b, (const char *)p, 1);
+        }
+    }
+}
+
+/* A literal string, bytes as they are: shorter than hex, and only the
+ * delimiters and line ends (which readers would normalise) escaped. */
+static void put_string(Buf *b, const HPDF_BYTE *s, size_t len)
+{
+    buf_put(b, "(", 1);
+    for (size_t i = 0; i < len; i++) {
+        char c = (char)s[i];
+        if (c == '(' || c == ')' || c == '\\')
+            buf_put(b, "\\", 1);
+        else if (c == '\r' || c == '\n') {
+            buf_put(b, c == '\r' ? "\\r" : "\\n", 2);
+            continue;
+        }
+        buf_put(b, &c, 1);
+    }
+    buf_put(b, ")", 1);
+}
+
+static void put_ref(Saver *sv, Buf *b, const HPDF_Obj_Header *h)
+{
+    uint32_t id = h->obj_id & 0x00FFFFFF;
+    if (id >= sv->count || !sv->renum[id] || h->gen_no) {
+        sv->unsupported = true;
+        return;
+    }
+    buf_uint(b, sv->renum[id]);
+    buf_str(b, " 0 R");
+}
+
+static void put_value(Saver *sv, Buf *b, void *obj);
+
+/* obj inside an array or dictionary: a reference if it is indirect. */
+static void put_element(Saver *sv, Buf *b, void *obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    separate(b, obj);
+    if (h->obj_class == HPDF_OCLASS_PROXY)
+        put_ref(sv, b, ((HPDF_Proxy)obj)->obj);
+    else if (h->obj_id & HPDF_OTYPE_INDIRECT)
+        put_ref(sv, b, h);
+    else
+        put_value(sv, b, obj);
+}
+
+/* The entries of a dictionary without its brackets; a stream's /Length
+ * and /Filter are pdf_pack's. */
+static void put_entries(Saver *sv, Buf *b, HPDF_Dict d)
+{
+    for (HPDF_UINT i = 0; i < d->list->count; i++) {
+        HPDF_DictElement e = HPDF_List_ItemAt(d->list, i);
+        const HPDF_Obj_Header *h = e ? e->value : NULL;
+        if (!h) {
+            sv->unsupported = true;
+            continue;
+        }
+        if ((h->obj_id & HPDF_OTYPE_HIDDEN) ||
+            (d->stream && (!strcmp(e->key, "Length") || !strcmp(e->key, "Filter"))))
+            continue;
+        put_name(b, e->key);
+        put_element(sv, b, e->value);
+    }
+}
+
+static void put_value(Saver *sv, Buf *b, void *obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    switch (h->obj_class & HPDF_OCLASS_ANY) {
+    case HPDF_OCLASS_NULL: buf_str(b, "null"); break;
+    case HPDF_OCLASS_BOOLEAN: buf_str(b, ((HPDF_Boolean)obj)->value ? "true" : "false"); break;
+    case HPDF_OCLASS_NUMBER: {
+        HPDF_INT32 v = ((HPDF_Number)obj)->value;
+        if (v < 0)
+            buf_put(b, "-", 1);
+        buf_uint(b, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
+        break;
+    }
+    case HPDF_OCLASS_REAL: put_real(b, ((HPDF_Real)obj)->value); break;
+    case HPDF_OCLASS_NAME: put_name(b, ((HPDF_Name)obj)->value); break;
+    case HPDF_OCLASS_STRING: {
+        HPDF_String s = obj;
+        if (s->encoder) /* pdfgen makes none: text strings are UTF-16 binaries */
+            sv->unsupported = true;
+        put_string(b, s->value, s->len);
+        break;
+    }
+    case HPDF_OCLASS_BINARY: put_string(b, ((HPDF_Binary)obj)->value, ((HPDF_Binary)obj)->len); break;
+    case HPDF_OCLASS_ARRAY: {
+        HPDF_Array a = obj;
+        buf_put(b, "[", 1);
+        for (HPDF_UINT i = 0; i < a->list->count; i++) {
+            void *item = HPDF_List_ItemAt(a->list, i);
+            if (!item || (((HPDF_Obj_Header *)item)->obj_id & HPDF_OTYPE_HIDDEN)) {
+                sv->unsupported |= !item;
+                continue;
+            }
+            put_element(sv, b, item);
+        }
+        buf_put(b, "]", 1);
+        break;
+    }
+    case HPDF_OCLASS_DICT: {
+        HPDF_Dict d = obj;
+        if (d->stream || d->write_fn) /* a stream is an indirect object */
+            sv->unsupported = true;
+        buf_put(b, "<<", 2);
+        put_entries(sv, b, d);
+        buf_put(b, ">>", 2);
+        break;
+    }
+    default: sv->unsupported = true;
+    }
+}
+
+static void *xref_obj(HPDF_Xref xref, size_t id)
+{
+    HPDF_XrefEntry e = HPDF_List_ItemAt(xref->entries, (HPDF_UINT)id);
+    return e && e->entry_typ == HPDF_IN_USE_ENTRY ? e->obj : NULL;
+}
+
+/* The object id of dict's key, if it is an indirect object.  (Not
+ * HPDF_Dict_GetItem: it wants the class, and marks the document failed
+ * on any other.) */
+static uint32_t item_id(HPDF_Dict d, const char *key)
+{
+    for (HPDF_UINT i = 0; i < d->list->count; i++) {
+        HPDF_DictElement e = HPDF_List_ItemAt(d->list, i);
+        if (!e || !e->value || strcmp(e->key, key))
+            continue;
+        const HPDF_Obj_Header *h = e->value;
+        if (h->obj_class == HPDF_OCLASS_PROXY)
+            h = ((HPDF_Proxy)e->value)->obj;
+        return h->obj_id & HPDF_OTYPE_INDIRECT ? h->obj_id & 0x00FFFFFF : 0;
+    }
+    return 0;
+}
+
+static void mark(Saver *sv, uint32_t id, PackKind kind)
+{
+    if (id && id < sv->count)
+        sv->kind[id] = kind;
+}
+
+/* Runs libharu's before-write hooks (page counts, outline counts),
+ * numbers the objects and learns each stream's kind. */
+static int prepare(PdfDoc *doc, Saver *sv)
+{
+    HPDF_Xref xref = doc->pdf->xref;
+    if (xref->prev || xref->start_offset)
+        return -1;
+    sv->count = xref->entries->count;
+    sv->renum = xcalloc(sv->count, sizeof *sv->renum);
+    sv->kind = xcalloc(sv->count, sizeof *sv->kind);
+    bool *length = xcalloc(sv->count, sizeof *length);
+    int rc = 0;
+    for (size_t id = 1; id < sv->count && !rc; id++) {
+        HPDF_Dict d = xref_obj(xref, id);
+        if (!d) {
+            rc = -1;
+            break;
+        }
+        if ((d->header.obj_class & HPDF_OCLASS_ANY) != HPDF_OCLASS_DICT)
+            continue;
+        if (d->before_write_fn && d->before_write_fn(d) != HPDF_OK)
+            rc = -1;
+        if (d->stream) {
+            uint32_t len_id = item_id(d, "Length");
+            if (len_id && len_id < sv->count)
+                length[len_id] = true;
+            if (!sv->kind[id])
+                sv->kind[id] = d->filter == HPDF_STREAM_FILTER_NONE ? PACK_RAW : PACK_OTHER;
+        }
+        if ((d->header.obj_class & 0xFF00) == HPDF_OSUBCLASS_PAGE)
+            mark(sv, item_id(d, "Contents"), PACK_CONTENT);
+        mark(sv, item_id(d, "ToUnicode"), PACK_CMAP);
+        mark(sv, item_id(d, "FontFile2"), PACK_FONT);
+        mark(sv, item_id(d, "FontFile3"), PACK_FONT);
+    }
+    uint32_t next = 1;
+    for (size_t id = 1; id < sv->count; id++)
+        sv->renum[id] = length[id] ? 0 : next++;
+    free(length);
+    return rc;
+}
+
+/* The stream's data as libharu holds it: uncompressed, in memory. */
+static bool stream_data(HPDF_Stream s, Buf *out)
+{
     HPDF_UINT count = HPDF_MemStream_GetBufCount(s);
     for (HPDF_UINT i = 0; i < count; i++) {
         HPDF_UINT len = 0;
         HPDF_BYTE *p = HPDF_MemStream_GetBufPtr(s, i, &len);
-        if (!p || fwrite(p, 1, len, f) != len)
+        if (!p)
             return false;
-        total += len;
+        buf_put(out, (const char *)p, len);
     }
-    if (total != HPDF_Stream_Size(s)) {
-        errno = EIO;
-        return false;
+    return out->len == HPDF_Stream_Size(s);
+}
+
+static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
+{
+    HPDF_Xref xref = doc->pdf->xref;
+    Buf value = {0}, data = {0};
+    int rc = 0;
+    for (size_t id = 1; id < sv->count && !rc; id++) {
+        if (!sv->renum[id])
+            continue;
+        HPDF_Dict d = xref_obj(xref, id);
+        value.len = 0;
+        bool is_dict = (d->header.obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT;
+        if (is_dict && d->stream) {
+            data.len = 0;
+            if (d->write_fn || (d->filter & ~(HPDF_UINT)HPDF_STREAM_FILTER_FLATE_DECODE) ||
+                d->filterParams || !stream_data(d->stream, &data)) {
+                rc = -1;
+                break;
+            }
+            put_entries(sv, &value, d);
+            pack_stream(pack, sv->renum[id], value.data, value.len, data.data, data.len,
+                        sv->kind[id]);
+        } else {
+            put_value(sv, &value, d);
+            pack_object(pack, sv->renum[id], value.data, value.len);
+        }
+        rc = sv->unsupported ? -1 : 0;
     }
-    return true;
+    buf_free(&value);
+    buf_free(&data);
+    return rc;
+}
+
+static uint32_t number_of(Saver *sv, void *obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    uint32_t id = h && (h->obj_id & HPDF_OTYPE_INDIRECT) ? h->obj_id & 0x00FFFFFF : 0;
+    return id < sv->count ? sv->renum[id] : 0;
 }
 
 int pdfo_save(PdfDoc *doc, const char *path)
 {
-    if (pdfo_check(doc, "saving", HPDF_SaveToStream(doc->pdf) != HPDF_OK))
+    if (pdfo_check(doc, "saving", false))
         return -1;
+    Saver sv = {0};
+    PdfPack *pack = pack_new();
+    int rc = prepare(doc, &sv);
+    if (!rc)
+        rc = pack_all(doc, &sv, pack);
+    uint32_t root = number_of(&sv, doc->pdf->catalog), info = number_of(&sv, doc->pdf->info);
+    free(sv.renum);
+    free(sv.kind);
+    if (sv.unsupported && !doc->code)
+        diag_error(NULL, "pdf: saving: an object the writer cannot serialise");
+    if ((sv.unsupported && !doc->code) || pdfo_check(doc, "saving", rc || !root || !info)) {
+        pack_free(pack);
+        return -1;
+    }
     FILE *f = fopen(path, "wb");
     if (!f) {
         diag_error(NULL, "pdf: cannot create %s: %s", path, strerror(errno));
+        pack_free(pack);
         return -1;
     }
     /* Only a regular file is ours to remove on failure (not /dev/...). */
     struct stat st;
     bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    errno = 0;
-    bool written = write_chunks(doc->pdf->stream, f);
+    rc = pack_write(pack, root, info, f);
+    pack_free(pack);
     int err = errno;
-    if (fclose(f) != 0 && written) {
-        written = false;
+    if (fclose(f) != 0 && rc == 0) {
+        rc = -1;
         err = errno;
     }
-    if (written)
+    if (rc == 0)
         return 0;
-    diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(err ? err : EIO));
+    if (rc == -1)
+        diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(err ? err : EIO));
     if (regular)
         remove(path);
     return -1;

@@ -1,8 +1,9 @@
 /* pdf_objects.h — every libharu call of pdfgen, behind one small API.
- * libharu 2.3.0 owns the document's objects, cross-reference table,
- * pages, outline, info dictionary, compression and serialisation; pdfgen
- * builds everything else (fonts, text, tags, links, XMP) from objects
- * made here.  No other file includes <hpdf.h>.
+ * libharu 2.3.0 owns the document's objects, pages, outline and info
+ * dictionary; pdfgen builds everything else (fonts, text, tags, links,
+ * XMP) from objects made here.  No other file includes <hpdf.h>.  Saving
+ * serialises libharu's objects here and leaves the file (object streams,
+ * cross-reference stream, compression) to pdf_pack.h.
  * In: dictionaries, arrays, streams, names, numbers and UTF-8 text.
  * Out: a PDF file at a path, written whole or not at all.
  * Calls that can fail return 0 on success and -1 otherwise (constructors:

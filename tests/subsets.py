@@ -135,25 +135,32 @@ def check_pdf(path):
     return problems, counts
 
 
+def built_out(args, name):
+    """The folder of PDFs to read: args.out, or every sheet, glossary and
+    booklet built afresh with args.pdfgen into a temporary folder, which
+    the caller removes (the second value; None for args.out)."""
+    if args.out:
+        return args.out, None
+    if not args.pdfgen:
+        sys.exit("%s: --pdfgen or --out is needed" % name)
+    tmp = tempfile.mkdtemp(prefix="pdfgen-%s-" % name)
+    out = os.path.join(tmp, "out")
+    r = subprocess.run([os.path.abspath(args.pdfgen), "build", "--quiet", "--content",
+                        os.path.join(ROOT, "content"), "--out", out],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        sys.exit("%s: build failed:\n%s" % (name, r.stderr))
+    return out, tmp
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pdfgen")
     parser.add_argument("--out")
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
-    tmp = None
-    out = args.out
-    if not out:
-        if not args.pdfgen:
-            parser.error("--pdfgen or --out is needed")
-        tmp = tempfile.mkdtemp(prefix="pdfgen-subsets-")
-        out = os.path.join(tmp, "out")
-        r = subprocess.run([os.path.abspath(args.pdfgen), "build", "--quiet", "--content",
-                            os.path.join(ROOT, "content"), "--out", out],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            print(r.stderr)
-            sys.exit(1)
+    out, tmp = built_out(args, "subsets")
     problems, report = [], defaultdict(list)
     pdfs = 0
     for dirpath, _, files in sorted(os.walk(out)):
