@@ -1,6 +1,6 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
- * 2 (usage errors).  Commands: build, check, list. */
+ * 2 (usage errors).  Commands: build, check, list, tree, manifest. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "build.h"
 #include "content.h"
 #include "diag.h"
@@ -28,6 +29,7 @@ static const char usage_text[] =
     "       pdfgen check [--content DIR]\n"
     "       pdfgen list  [--content DIR]\n"
     "       pdfgen tree  --lang L --drug D [--content DIR]\n"
+    "       pdfgen manifest --merge FILE... [--out DIR] [--content DIR]\n"
     "       pdfgen --help | --version\n";
 
 static const char help_text[] =
@@ -41,6 +43,10 @@ static const char help_text[] =
     "  list    print the languages and drugs found in the content\n"
     "  tree    print the document tree of one sheet (structure, language,\n"
     "          direction and source position of every node)\n"
+    "  manifest --merge FILE...\n"
+    "          join the manifests of shards (out/manifest.K-of-N.json) into\n"
+    "          DIR/manifest.json, and, when they make a whole build, write\n"
+    "          DIR/index.html; the shards' PDFs must be in DIR already\n"
     "\n"
     "options:\n"
     "  --content DIR   content folder (default: content)\n"
@@ -54,6 +60,13 @@ static const char help_text[] =
     "  --drug D        build only drug D (repeatable)\n"
     "  --quiet         no progress lines\n"
     "  --stats         how each sheet was set: lines, hyphens, stretch, runts\n"
+    "  -j N, --jobs N  build in N processes (default: one per core); the output\n"
+    "                  and the messages are the same as with -j 1\n"
+    "  --force         build every output again, even those up to date\n"
+    "                  (by default an output whose inputs, recorded in\n"
+    "                  DIR/manifest.json, did not change is left alone)\n"
+    "  --shard K/N     build only the K-th of N even parts of the work (for a\n"
+    "                  CI matrix); its manifest is DIR/manifest.K-of-N.json\n"
     "\n"
     "exit status: 0 ok, 1 content or build errors, 2 usage errors.\n"
     "Errors in content are reported as file:line:col: error: message.\n";
@@ -70,6 +83,12 @@ typedef struct Options {
     int quiet;
     int stats;
     SheetSize size;
+    size_t jobs; /* 0: one per core */
+    int force;
+    unsigned shard_index, shard_count;
+    int merge;
+    const char **merge_files;
+    size_t merge_count;
 } Options;
 
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
@@ -110,10 +129,20 @@ static int parse_args(int argc, char **argv, Options *o)
             o->stats = 1;
             continue;
         }
+        if (strcmp(arg, "--force") == 0) {
+            o->force = 1;
+            continue;
+        }
+        if (strcmp(arg, "--merge") == 0) {
+            o->merge = 1;
+            continue;
+        }
         int takes_value = strcmp(arg, "--lang") == 0 || strcmp(arg, "--drug") == 0 ||
                           strcmp(arg, "--paper") == 0 || strcmp(arg, "--content") == 0 ||
                           strcmp(arg, "--size") == 0 ||
-                          strcmp(arg, "--out") == 0 || strcmp(arg, "--bleed") == 0;
+                          strcmp(arg, "--out") == 0 || strcmp(arg, "--bleed") == 0 ||
+                          strcmp(arg, "-j") == 0 || strcmp(arg, "--jobs") == 0 ||
+                          strcmp(arg, "--shard") == 0;
         if (takes_value) {
             if (!value || !*value)
                 return usage_error("option %s needs a value", arg);
@@ -143,6 +172,21 @@ static int parse_args(int argc, char **argv, Options *o)
                 if (o->bleed < 0)
                     return usage_error("bad bleed '%s' (a length up to 20mm: 3mm, 0.125in, 9pt)",
                                        value);
+            } else if (strcmp(arg, "-j") == 0 || strcmp(arg, "--jobs") == 0) {
+                char *end;
+                errno = 0;
+                unsigned long n = strtoul(value, &end, 10);
+                if (*end || errno || n < 1 || n > 1024 || value[0] < '0' || value[0] > '9')
+                    return usage_error("bad number of jobs '%s' (1 to 1024)", value);
+                o->jobs = n;
+            } else if (strcmp(arg, "--shard") == 0) {
+                unsigned k, n;
+                char tail;
+                if (sscanf(value, "%u/%u%c", &k, &n, &tail) != 2 || value[0] < '0' ||
+                    value[0] > '9' || k < 1 || n < 1 || k > n || n > 1024)
+                    return usage_error("bad shard '%s' (K/N with 1 <= K <= N)", value);
+                o->shard_index = k;
+                o->shard_count = n;
             } else if (strcmp(arg, "--content") == 0) {
                 o->content_dir = value;
             } else {
@@ -152,10 +196,20 @@ static int parse_args(int argc, char **argv, Options *o)
         }
         if (arg[0] == '-')
             return usage_error("unknown option '%s'", arg);
+        if (o->command && strcmp(o->command, "manifest") == 0) {
+            o->merge_files[o->merge_count++] = arg;
+            continue;
+        }
         if (o->command)
             return usage_error("unexpected argument '%s'", arg);
+        if (strcmp(arg, "manifest") == 0) {
+            /* freed at exit: the list lives as long as the process */
+            static const char **files;
+            files = xreallocarray(NULL, (size_t)argc, sizeof *files);
+            o->merge_files = files;
+        }
         if (strcmp(arg, "build") && strcmp(arg, "check") && strcmp(arg, "list") &&
-            strcmp(arg, "tree"))
+            strcmp(arg, "tree") && strcmp(arg, "manifest"))
             return usage_error("unknown command '%s'", arg);
         o->command = arg;
     }
@@ -166,6 +220,18 @@ static int parse_args(int argc, char **argv, Options *o)
             return usage_error("'tree' needs exactly one --lang and one --drug");
         if (o->quiet || strcmp(o->out_dir, "out") != 0 || o->paper != PAPER_LETTER || o->bleed)
             return usage_error("'tree' takes only --lang, --drug and --content");
+        return -1;
+    }
+    if ((o->jobs || o->force || o->shard_count) && strcmp(o->command, "build") != 0)
+        return usage_error("only 'build' takes -j, --force or --shard");
+    if (o->merge != (strcmp(o->command, "manifest") == 0))
+        return usage_error("'manifest' needs --merge, and only 'manifest' takes it");
+    if (o->merge) {
+        if (!o->merge_count)
+            return usage_error("'manifest --merge' needs the manifests to merge");
+        if (o->language_count || o->drug_count || o->quiet || o->paper != PAPER_LETTER ||
+            o->size != SIZE_REGULAR || o->stats || o->bleed)
+            return usage_error("'manifest --merge' takes only the manifests, --out and --content");
         return -1;
     }
     if (strcmp(o->command, "build") != 0 &&
@@ -276,11 +342,20 @@ static int run(int argc, char **argv)
         list_content(content);
     } else if (strcmp(o.command, "tree") == 0) {
         rc = dump_tree(content, &o);
+    } else if (strcmp(o.command, "manifest") == 0) {
+        mode_t mask = umask(0);
+        umask(mask);
+        rc = build_merge_manifests(content, o.merge_files, o.merge_count, o.out_dir,
+                                   "pdfgen " PDFGEN_VERSION, 0666u & ~(unsigned)mask) == 0
+                 ? EXIT_OK
+                 : EXIT_ERRORS;
+        diag_flush();
     } else {
         mode_t mask = umask(0);
         umask(mask);
         BuildOptions b = {
             .out_dir = o.out_dir,
+            .content_dir = o.content_dir,
             .paper = o.paper,
             .bleed = o.bleed,
             .languages = o.language_count ? o.languages : NULL,
@@ -293,6 +368,10 @@ static int run(int argc, char **argv)
             .creator = "pdfgen " PDFGEN_VERSION,
             .file_mode = 0666u & ~(unsigned)mask,
             .dry_run = strcmp(o.command, "check") == 0,
+            .jobs = o.jobs,
+            .force = o.force,
+            .shard_index = o.shard_index,
+            .shard_count = o.shard_count,
         };
         int failures = build_sheets(content, &b);
         diag_flush();
