@@ -540,11 +540,11 @@ static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Sh
         _exit(1);
     if (dup2(fileno(self->err), STDERR_FILENO) < 0 || dup2(fileno(self->out), STDOUT_FILENO) < 0)
         _exit(1);
-    uint32_t index;
+    uint32_t index = NO_JOB;
     while (read_all(sock, &index, sizeof index) == 0 && index != NO_JOB) {
         if (ftruncate(STDERR_FILENO, 0) != 0 || ftruncate(STDOUT_FILENO, 0) != 0 ||
             lseek(STDERR_FILENO, 0, SEEK_SET) < 0 || lseek(STDOUT_FILENO, 0, SEEK_SET) < 0)
-            _exit(1);
+            break;
         Job *job = &jobs[index];
         int rc = run_job_with(shapers, content, job, options);
         fflush(stdout);
@@ -556,10 +556,14 @@ static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Sh
         if (write_all(sock, &r, sizeof r) != 0 ||
             (rc == 0 && (write_all(sock, job->temp_path, r.temp_len) != 0 ||
                          write_all(sock, job->title, r.title_len) != 0)))
-            _exit(1);
+            break;
     }
-    /* The temporary files are the parent's now: leave them. */
-    _exit(0);
+    /* Told to stop, the temporary files are the parent's now: leave them.
+     * Otherwise the parent is gone: take them away with this worker. */
+    if (index == NO_JOB)
+        _exit(0);
+    finish_pending(0, 0);
+    _exit(1);
 }
 
 static void print_in_order(Job *jobs, size_t count, size_t *next)
