@@ -143,8 +143,21 @@ static size_t pending_cap;
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
 #define CAUGHT_COUNT (sizeof caught_signals / sizeof caught_signals[0])
 
+/* The workers of a parallel build (run_workers): an interruption of the
+ * parent alone is passed on to them, and the parent dies only after them,
+ * so that when it is gone their temporary files are gone too. */
+static pid_t *worker_pids;
+static volatile sig_atomic_t worker_count;
+
 static void remove_pending_and_die(int sig)
 {
+    for (sig_atomic_t i = 0; i < worker_count; i++)
+        if (worker_pids[i] > 0)
+            kill(worker_pids[i], sig);
+    for (sig_atomic_t i = 0; i < worker_count; i++)
+        if (worker_pids[i] > 0)
+            while (waitpid(worker_pids[i], NULL, 0) < 0 && errno == EINTR) {
+            }
     for (sig_atomic_t i = 0; i < pending_count; i++)
         unlink(pending_paths[i]);
     signal(sig, SIG_DFL);
@@ -566,6 +579,18 @@ static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Sh
     _exit(1);
 }
 
+/* A reaped worker's pid may be given to another process: the handler
+ * must not signal it any more. */
+static void forget_worker(pid_t pid)
+{
+    sigset_t saved;
+    hold_interruptions(&saved);
+    for (sig_atomic_t i = 0; i < worker_count; i++)
+        if (worker_pids[i] == pid)
+            worker_pids[i] = 0;
+    release_interruptions(&saved);
+}
+
 static void print_in_order(Job *jobs, size_t count, size_t *next)
 {
     while (*next < count && (!jobs[*next].stale || jobs[*next].done)) {
@@ -584,7 +609,7 @@ static void print_in_order(Job *jobs, size_t count, size_t *next)
 /* Runs the stale jobs in `workers` processes.  Returns the number that
  * failed; *died_of is a signal of caught_signals a worker died of, or 0. */
 static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size_t count,
-                       const BuildOptions *options, size_t worker_count, int *died_of)
+                       const BuildOptions *options, size_t workers_wanted, int *died_of)
 {
     size_t *queue = xmalloc((count ? count : 1) * sizeof *queue);
     size_t todo = 0;
@@ -598,14 +623,15 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             queue[j] = queue[j - 1];
             queue[j - 1] = t;
         }
-    Worker *workers = xcalloc(worker_count, sizeof *workers);
+    Worker *workers = xcalloc(workers_wanted, sizeof *workers);
     size_t started = 0, next_job = 0, printed = 0;
     int failures = 0;
     *died_of = 0;
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
-    for (size_t w = 0; w < worker_count; w++) {
+    worker_pids = xcalloc(workers_wanted, sizeof *worker_pids);
+    for (size_t w = 0; w < workers_wanted; w++) {
         int pair[2];
         Worker *k = &workers[w];
         k->err = tmpfile();
@@ -618,7 +644,14 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                 fclose(k->out);
             break;
         }
+        sigset_t saved;
+        hold_interruptions(&saved);
         k->pid = fork();
+        if (k->pid > 0)
+            worker_pids[worker_count++] = k->pid;
+        if (k->pid == 0)
+            worker_count = 0; /* a worker's own handler stops only itself */
+        release_interruptions(&saved);
         if (k->pid == 0) {
             close(pair[0]);
             for (size_t o = 0; o < w; o++)
@@ -696,6 +729,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                     fprintf(stderr, "pdfgen: error: the worker writing %s stopped\n",
                             job->final_path);
                 }
+                forget_worker(k->pid);
                 k->pid = -1;
                 print_in_order(jobs, count, &printed);
                 continue;
@@ -723,6 +757,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             int status;
             while (waitpid(workers[w].pid, &status, 0) < 0 && errno == EINTR) {
             }
+            forget_worker(workers[w].pid);
         }
         fclose(workers[w].err);
         fclose(workers[w].out);
@@ -734,6 +769,12 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             failures++;
         }
     print_in_order(jobs, count, &printed);
+    sigset_t saved;
+    hold_interruptions(&saved);
+    worker_count = 0;
+    free(worker_pids);
+    worker_pids = NULL;
+    release_interruptions(&saved);
     free(fds);
     free(workers);
     free(queue);
@@ -1068,6 +1109,9 @@ int build_sheets(const Content *content, const BuildOptions *options)
     if (todo && !fonts) {
         failures++;
         todo = 0;
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale)
+                jobs[i].stale = false, jobs[i].failed = true;
     }
     Shapers shapers = {fonts, xcalloc(content->language_count + 1, sizeof(Shaper *)),
                        xcalloc(content->language_count + 1, sizeof(bool)), content};
