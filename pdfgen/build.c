@@ -591,14 +591,42 @@ static void forget_worker(pid_t pid)
     release_interruptions(&saved);
 }
 
-static void print_in_order(Job *jobs, size_t count, size_t *next)
+/* The lines the workers' stderr had, so that a message two workers print
+ * (an error in references.yaml that every sheet meets) is printed once,
+ * as diag.c does in one process. */
+typedef struct SeenLines {
+    char **lines;
+    size_t count, cap;
+} SeenLines;
+
+static void print_new_lines(SeenLines *seen, const char *text)
+{
+    while (*text) {
+        size_t n = strcspn(text, "\n");
+        bool repeated = false;
+        for (size_t i = 0; i < seen->count && !repeated; i++)
+            repeated = strlen(seen->lines[i]) == n && memcmp(seen->lines[i], text, n) == 0;
+        if (!repeated) {
+            fwrite(text, 1, n, stderr);
+            fputc('\n', stderr);
+            if (seen->count == seen->cap) {
+                seen->cap = seen->cap ? seen->cap * 2 : 16;
+                seen->lines = xreallocarray(seen->lines, seen->cap, sizeof *seen->lines);
+            }
+            seen->lines[seen->count++] = xstrndup(text, n);
+        }
+        text += n + (text[n] == '\n');
+    }
+}
+
+static void print_in_order(Job *jobs, size_t count, size_t *next, SeenLines *seen)
 {
     while (*next < count && (!jobs[*next].stale || jobs[*next].done)) {
         Job *job = &jobs[(*next)++];
         if (job->out_text)
             fputs(job->out_text, stdout);
         if (job->err_text)
-            fputs(job->err_text, stderr);
+            print_new_lines(seen, job->err_text);
         fflush(stdout);
         free(job->out_text);
         free(job->err_text);
@@ -625,6 +653,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
         }
     Worker *workers = xcalloc(workers_wanted, sizeof *workers);
     size_t started = 0, next_job = 0, printed = 0;
+    SeenLines seen = {0};
     int failures = 0;
     *died_of = 0;
     fflush(stdout);
@@ -731,7 +760,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                 }
                 forget_worker(k->pid);
                 k->pid = -1;
-                print_in_order(jobs, count, &printed);
+                print_in_order(jobs, count, &printed, &seen);
                 continue;
             }
             if (r.rc == 0) {
@@ -743,7 +772,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                 job->failed = true;
                 failures++;
             }
-            print_in_order(jobs, count, &printed);
+            print_in_order(jobs, count, &printed, &seen);
             uint32_t index = next_job < todo && !*died_of ? (uint32_t)queue[next_job++] : NO_JOB;
             if (write_all(k->sock, &index, sizeof index) == 0 && index != NO_JOB) {
                 k->job = index;
@@ -768,10 +797,13 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             jobs[i].done = jobs[i].failed = true;
             failures++;
         }
-    print_in_order(jobs, count, &printed);
+    print_in_order(jobs, count, &printed, &seen);
     sigset_t saved;
     hold_interruptions(&saved);
     worker_count = 0;
+    for (size_t i = 0; i < seen.count; i++)
+        free(seen.lines[i]);
+    free(seen.lines);
     free(worker_pids);
     worker_pids = NULL;
     release_interruptions(&saved);

@@ -51,6 +51,11 @@ def pdfgen(*args, check=True, **kw):
     return r
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def files_in(folder):
     """Every file under folder, relative path -> absolute path."""
     found = {}
@@ -420,7 +425,7 @@ class Interrupted(unittest.TestCase):
         pdfgen("build", "--quiet", "-j", "2", "--content", cls.content, "--out", cls.out)
 
     def interrupt(self, kill):
-        before = {rel: open(p, "rb").read() for rel, p in files_in(self.out).items()}
+        before = {rel: read(p) for rel, p in files_in(self.out).items()}
         stamps = file_stamps(self.out)
         p = subprocess.Popen([PDFGEN, "build", "--force", "-j", "2", "--content", self.content,
                               "--out", self.out], stderr=subprocess.PIPE, text=True,
@@ -435,6 +440,7 @@ class Interrupted(unittest.TestCase):
         self.assertEqual(len(lines), 4, "the build ended before it could be interrupted")
         kill(p)
         p.stderr.read()
+        p.stderr.close()
         p.wait()
         # workers that outlive the parent for a moment
         for _ in range(100):
@@ -442,7 +448,7 @@ class Interrupted(unittest.TestCase):
                 break
             time.sleep(0.05)
         self.assertEqual(temporaries(self.out), [])
-        after = {rel: open(p, "rb").read() for rel, p in files_in(self.out).items()}
+        after = {rel: read(p) for rel, p in files_in(self.out).items()}
         self.assertEqual(sorted(after), sorted(before))
         for rel in before:
             self.assertEqual(after[rel], before[rel], rel)
