@@ -634,6 +634,48 @@ static void print_in_order(Job *jobs, size_t count, size_t *next, SeenLines *see
     }
 }
 
+/* Which job a worker gets next: the costliest left (so the last to end is
+ * a short one), and among the equally costly, one in a language the
+ * worker has already built (its fonts and shaper are loaded there), else
+ * one in a language no worker has built yet. */
+typedef struct Dispatch {
+    const Job *jobs;
+    const size_t *queue; /* stale jobs, costliest first */
+    size_t todo;
+    bool *taken;         /* by queue position */
+    size_t first;        /* queue positions before it are all taken */
+    bool *loaded;        /* [worker * language_count + language] */
+    bool *loaded_anywhere;
+    const Content *content;
+} Dispatch;
+
+static uint32_t next_for(Dispatch *d, size_t worker)
+{
+    while (d->first < d->todo && d->taken[d->first])
+        d->first++;
+    if (d->first == d->todo)
+        return NO_JOB;
+    double cost = d->jobs[d->queue[d->first]].cost;
+    size_t languages = d->content->language_count, best = d->first;
+    int best_rank = 0;
+    for (size_t q = d->first; q < d->todo && d->jobs[d->queue[q]].cost == cost; q++) {
+        if (d->taken[q])
+            continue;
+        size_t l = (size_t)(d->jobs[d->queue[q]].language - d->content->languages);
+        int rank = d->loaded[worker * languages + l] ? 2 : !d->loaded_anywhere[l] ? 1 : 0;
+        if (rank > best_rank) {
+            best = q;
+            best_rank = rank;
+        }
+        if (rank == 2)
+            break;
+    }
+    d->taken[best] = true;
+    size_t l = (size_t)(d->jobs[d->queue[best]].language - d->content->languages);
+    d->loaded[worker * languages + l] = d->loaded_anywhere[l] = true;
+    return (uint32_t)d->queue[best];
+}
+
 /* Runs the stale jobs in `workers` processes.  Returns the number that
  * failed; *died_of is a signal of caught_signals a worker died of, or 0. */
 static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size_t count,
@@ -652,7 +694,10 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             queue[j - 1] = t;
         }
     Worker *workers = xcalloc(workers_wanted, sizeof *workers);
-    size_t started = 0, next_job = 0, printed = 0;
+    size_t started = 0, printed = 0;
+    Dispatch plan = {jobs, queue, todo, xcalloc(todo ? todo : 1, sizeof(bool)), 0,
+                     xcalloc(workers_wanted * content->language_count + 1, sizeof(bool)),
+                     xcalloc(content->language_count + 1, sizeof(bool)), content};
     SeenLines seen = {0};
     int failures = 0;
     *died_of = 0;
@@ -703,7 +748,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
     size_t active = 0;
     for (size_t w = 0; w < started; w++) {
         Worker *k = &workers[w];
-        uint32_t index = next_job < todo ? (uint32_t)queue[next_job++] : NO_JOB;
+        uint32_t index = next_for(&plan, w);
         if (write_all(k->sock, &index, sizeof index) == 0 && index != NO_JOB) {
             k->job = index;
             active++;
@@ -773,7 +818,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                 failures++;
             }
             print_in_order(jobs, count, &printed, &seen);
-            uint32_t index = next_job < todo && !*died_of ? (uint32_t)queue[next_job++] : NO_JOB;
+            uint32_t index = *died_of ? NO_JOB : next_for(&plan, w);
             if (write_all(k->sock, &index, sizeof index) == 0 && index != NO_JOB) {
                 k->job = index;
                 active++;
@@ -809,6 +854,9 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
     release_interruptions(&saved);
     free(fds);
     free(workers);
+    free(plan.taken);
+    free(plan.loaded);
+    free(plan.loaded_anywhere);
     free(queue);
     return failures;
 }
@@ -1152,6 +1200,11 @@ int build_sheets(const Content *content, const BuildOptions *options)
         workers = todo;
     int died_of = 0;
     if (workers > 1 && !options->dry_run) {
+        /* Each language's shaper (ICU, hyphenation patterns) is opened
+         * once, here, and shared copy-on-write, not once per worker. */
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale)
+                shaper_for(&shapers, jobs[i].language);
         failures += run_workers(&shapers, content, jobs, count, options, workers, &died_of);
     } else {
         for (size_t i = 0; i < count; i++)
