@@ -191,6 +191,16 @@ static void release_interruptions(const sigset_t *saved)
     sigprocmask(SIG_SETMASK, saved, NULL);
 }
 
+/* Room for one more entry in the list; with the interruptions held. */
+static void grow_pending(void)
+{
+    if ((size_t)pending_count == pending_cap) {
+        pending_cap = pending_cap ? pending_cap * 2 : 64;
+        pending_paths = xreallocarray(pending_paths, pending_cap, sizeof *pending_paths);
+        final_paths = xreallocarray(final_paths, pending_cap, sizeof *final_paths);
+    }
+}
+
 /* Creates the temporary file for final_path and adds it to the list;
  * returns its index or -1. */
 static long create_pending(const char *dir, const char *id, const char *final_path)
@@ -200,11 +210,7 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
     snprintf(path, size, "%s/.%s" TEMP_SUFFIX, dir, id);
     sigset_t saved;
     hold_interruptions(&saved);
-    if ((size_t)pending_count == pending_cap) {
-        pending_cap = pending_cap ? pending_cap * 2 : 64;
-        pending_paths = xreallocarray(pending_paths, pending_cap, sizeof *pending_paths);
-        final_paths = xreallocarray(final_paths, pending_cap, sizeof *final_paths);
-    }
+    grow_pending();
     int fd = mkstemp(path);
     int err = errno;
     long index = -1;
@@ -309,11 +315,7 @@ static void adopt_pending(const char *path, const char *final_path)
 {
     sigset_t saved;
     hold_interruptions(&saved);
-    if ((size_t)pending_count == pending_cap) {
-        pending_cap = pending_cap ? pending_cap * 2 : 64;
-        pending_paths = xreallocarray(pending_paths, pending_cap, sizeof *pending_paths);
-        final_paths = xreallocarray(final_paths, pending_cap, sizeof *final_paths);
-    }
+    grow_pending();
     pending_paths[pending_count] = xstrdup(path);
     final_paths[pending_count] = xstrdup(final_path);
     pending_count++;
@@ -1002,10 +1004,9 @@ static size_t job_inputs(const Content *content, const Job *job, const char **fi
 static int key_jobs(const Content *content, Job *jobs, size_t count, const BuildOptions *options)
 {
     char binary[SHA256_HEX + 1], fonts[SHA256_HEX + 1];
-    if (manifest_binary_sha256(binary) != 0) {
-        diag_error(NULL, "cannot read pdfgen's own binary: %s", strerror(errno));
-        return -1;
-    }
+    /* Without /proc (not Linux), the version alone stands for the binary. */
+    if (manifest_binary_sha256(binary) != 0)
+        sha256_hex("", 0, binary);
     if (manifest_fonts_sha256(fonts) != 0)
         return -1;
     char (*digests)[SHA256_HEX + 1] = xcalloc(content->file_count ? content->file_count : 1,
