@@ -10,7 +10,8 @@ builds, shards.
 - a second build with nothing changed rewrites nothing (no file or folder
   gets a new mtime or inode) and says so; editing one content file
   rebuilds exactly the outputs made from it; an output deleted or edited
-  by hand is built again; --force rebuilds everything;
+  by hand is built again; another pdfgen binary of the same version,
+  another font folder, other options and --force rebuild everything;
 - shards 1/3, 2/3 and 3/3 in separate folders, copied together and joined
   with `pdfgen manifest --merge`, are the whole build byte for byte;
 - SIGINT to the process group of a parallel build (a synthetic content set
@@ -343,6 +344,36 @@ class Incremental(unittest.TestCase):
         self.assertEqual(wrote, [])
         _, wrote, _ = self.rebuilt()
         self.assertEqual(wrote, sorted(outputs_of(self.content)))
+
+    def test_another_binary_or_other_fonts_rebuild(self):
+        # the same version, other bytes: a pdfgen rebuilt during development
+        other = os.path.join(TMP, "pdfgen-other")
+        shutil.copyfile(PDFGEN, other)
+        os.chmod(other, 0o755)
+        with open(other, "ab") as f:
+            f.write(b"\0")
+        r = subprocess.run([other, "build", "--content", self.content, "--out", self.out],
+                           capture_output=True, text=True, check=True)
+        self.assertEqual(sorted(p for p, _ in progress(r.stderr, self.out)),
+                         sorted(outputs_of(self.content)))
+        _, wrote, _ = self.rebuilt()
+        self.assertEqual(wrote, sorted(outputs_of(self.content)))
+        # one more font folder: the font fontconfig picks may change
+        fonts = os.path.join(TMP, "more-fonts")
+        os.makedirs(fonts, exist_ok=True)
+        shutil.copyfile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                        os.path.join(fonts, "Extra.ttf"))
+        conf = os.path.join(fonts, "fonts.conf")
+        with open(conf, "w") as f:
+            # its cache goes first to its own folder, not the system's
+            f.write('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    '<cachedir>%s</cachedir>'
+                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                    '<dir>%s</dir></fontconfig>' % (fonts, fonts))
+        r = pdfgen("build", "--content", self.content, "--out", self.out,
+                   env=dict(os.environ, FONTCONFIG_FILE=conf))
+        self.assertEqual(sorted(p for p, _ in progress(r.stderr, self.out)),
+                         sorted(outputs_of(self.content)))
 
     def test_filtered_build_keeps_the_rest_of_the_manifest(self):
         self.edit("vi/belzutifan.yaml")
