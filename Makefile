@@ -50,7 +50,7 @@ SAN_BIN   := build/san/pdfgen
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps test-deps sheets test unit integration tagged sanitize valgrind bench offering install clean \
-        run-goals run-sheets run-test run-unit run-integration run-tagged run-offering run-readers run-sanitize run-valgrind run-bench \
+        run-goals run-sheets run-build run-test run-unit run-integration run-tagged run-offering run-readers run-sanitize run-valgrind run-bench \
         bad fault fuzz run-bad run-fault run-fuzz-smoke run-review
 
 all: sheets
@@ -149,6 +149,11 @@ run-bad: $(BIN)
 run-fault: $(BIN)
 	$(PYTHON) tests/fault.py --pdfgen $(BIN)
 
+# Build orchestration: -j N against -j 1, out/manifest.json and its schema,
+# incremental builds, --shard K/N and 'pdfgen manifest --merge', Ctrl-C.
+run-build: $(BIN)
+	$(PYTHON) tests/build.py --pdfgen $(BIN)
+
 # Tagged PDF (PDF/UA-1): the checker's own tests, then every sheet.
 run-tagged: $(BIN)
 	$(PYTHON) tests/test_pdfua_checker.py && $(PYTHON) tests/tagged.py --pdfgen $(BIN)
@@ -246,7 +251,7 @@ else
 	@echo "pdfgen: skipping the fuzz smoke run: $(FUZZ_CC) cannot link libFuzzer (-fsanitize=fuzzer)"
 endif
 
-run-test: run-unit run-integration run-review run-bad run-fault run-tagged run-offering run-readers run-sanitize run-valgrind run-fuzz-smoke
+run-test: run-unit run-integration run-build run-review run-bad run-fault run-tagged run-offering run-readers run-sanitize run-valgrind run-fuzz-smoke
 	@echo "pdfgen: all tests passed"
 
 # Speed, sizes and memory (measured, never asserted; out/bench.json too);

@@ -198,8 +198,9 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     glossary_linker_close(linker);
     if (g->file) {
         GlossaryRequest glossary = {language, request->paper, request->creator};
-        parts[count - 1] = request->glossary ? request->glossary
-                                             : glossary_document(arena, shaper, &glossary);
+        /* Laid out here, not taken from glossary.pdf's job: with -j that
+         * may run in another worker. */
+        parts[count - 1] = glossary_document(arena, shaper, &glossary);
         if (!parts[count - 1])
             return NULL;
         entries[drugs] = &g->title;

@@ -28,10 +28,6 @@ typedef struct BookletRequest {
     const Language *language;
     Paper paper;
     const char *creator;
-    /* The glossary as laid out for glossary.pdf (the same request), or
-     * NULL to lay it out here.  The booklet takes it over: its tree
-     * becomes part of the booklet's, so it serves one booklet only. */
-    Document *glossary;
 } BookletRequest;
 
 Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *request);

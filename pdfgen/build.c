@@ -6,13 +6,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,9 +31,10 @@
 #include "catalog.h"
 #include "fonts.h"
 #include "glossary.h"
-#include "pages_copy.h"
+#include "manifest.h"
 #include "pdf.h"
 #include "print.h"
+#include "review.h"
 #include "text.h"
 
 /* A fact sheet is two or three pages; more than this means runaway
@@ -136,8 +144,21 @@ static size_t pending_cap;
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
 #define CAUGHT_COUNT (sizeof caught_signals / sizeof caught_signals[0])
 
+/* The workers of a parallel build (run_workers): an interruption of the
+ * parent alone is passed on to them, and the parent dies only after them,
+ * so that when it is gone their temporary files are gone too. */
+static pid_t *worker_pids;
+static volatile sig_atomic_t worker_count;
+
 static void remove_pending_and_die(int sig)
 {
+    for (sig_atomic_t i = 0; i < worker_count; i++)
+        if (worker_pids[i] > 0)
+            kill(worker_pids[i], sig);
+    for (sig_atomic_t i = 0; i < worker_count; i++)
+        if (worker_pids[i] > 0)
+            while (waitpid(worker_pids[i], NULL, 0) < 0 && errno == EINTR) {
+            }
     for (sig_atomic_t i = 0; i < pending_count; i++)
         unlink(pending_paths[i]);
     signal(sig, SIG_DFL);
@@ -171,6 +192,16 @@ static void release_interruptions(const sigset_t *saved)
     sigprocmask(SIG_SETMASK, saved, NULL);
 }
 
+/* Room for one more entry in the list; with the interruptions held. */
+static void grow_pending(void)
+{
+    if ((size_t)pending_count == pending_cap) {
+        pending_cap = pending_cap ? pending_cap * 2 : 64;
+        pending_paths = xreallocarray(pending_paths, pending_cap, sizeof *pending_paths);
+        final_paths = xreallocarray(final_paths, pending_cap, sizeof *final_paths);
+    }
+}
+
 /* Creates the temporary file for final_path and adds it to the list;
  * returns its index or -1. */
 static long create_pending(const char *dir, const char *id, const char *final_path)
@@ -180,11 +211,7 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
     snprintf(path, size, "%s/.%s" TEMP_SUFFIX, dir, id);
     sigset_t saved;
     hold_interruptions(&saved);
-    if ((size_t)pending_count == pending_cap) {
-        pending_cap = pending_cap ? pending_cap * 2 : 64;
-        pending_paths = xreallocarray(pending_paths, pending_cap, sizeof *pending_paths);
-        final_paths = xreallocarray(final_paths, pending_cap, sizeof *final_paths);
-    }
+    grow_pending();
     int fd = mkstemp(path);
     int err = errno;
     long index = -1;
@@ -283,19 +310,55 @@ static int hold_folder(const char *dir)
     return fd;
 }
 
+/* Adds a temporary file a worker wrote to this process's list, so that
+ * this process renames it or, interrupted, removes it. */
+static void adopt_pending(const char *path, const char *final_path)
+{
+    sigset_t saved;
+    hold_interruptions(&saved);
+    grow_pending();
+    pending_paths[pending_count] = xstrdup(path);
+    final_paths[pending_count] = xstrdup(final_path);
+    pending_count++;
+    release_interruptions(&saved);
+}
+
+/* One output of the build, in the order -j 1 writes them. */
+typedef enum JobKind { JOB_SHEET, JOB_GLOSSARY, JOB_BOOKLET } JobKind;
+
+typedef struct Job {
+    JobKind kind;
+    const Language *language;
+    const Drug *drug;      /* JOB_SHEET */
+    const char *stem;      /* the drug's id, "glossary" or "all" */
+    char *dir;             /* out/<lang> or out/<lang>/large */
+    char *final_path;      /* dir/stem.pdf */
+    char *rel_path;        /* its path in the manifest, relative to out */
+    double cost;           /* to balance workers and shards */
+    char *build_json;      /* what the key is the digest of */
+    char key[SHA256_HEX + 1];
+    bool stale;            /* to be built (else up to date) */
+    bool done, failed;
+    size_t pages;
+    char *title;
+    char *temp_path;       /* written, not yet renamed */
+    const char *old_line;  /* the manifest's line of an up-to-date output */
+    char *err_text, *out_text; /* a worker's output for this job */
+} Job;
+
 /* Writes (or, for 'check', only checks) one laid-out document as
  * dir/stem.pdf and reports it; frees the arena. */
 static int finish_document(Arena *arena, Document *doc, const BuildOptions *options,
-                           const char *dir, const char *stem, const SourcePos *pos,
-                           double start, unsigned errors_before, Catalog *catalog,
-                           const Language *language)
+                           Job *job, const SourcePos *pos, double start, unsigned errors_before)
 {
+    const char *stem = job->stem;
+    const Language *language = job->language;
     /* A stage that reports a problem may still hand back something to go
      * on with (format_number does); the document is wrong all the same. */
     if (diag_error_count() != errors_before)
         doc = NULL;
     /* The limit is for one sheet or glossary; a booklet is made of them. */
-    bool booklet = strcmp(stem, "all") == 0;
+    bool booklet = job->kind == JOB_BOOKLET;
     if (doc && !booklet && doc->page_count > MAX_PAGES) {
         diag_error(pos, "the %s for '%s' would have %zu pages, more than the limit of %d; "
                    "shorten its text or lists", strcmp(stem, "glossary") ? "sheet" : "glossary",
@@ -303,13 +366,13 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
         doc = NULL;
     }
     int rc = -1;
-    char *final_path = arena_printf(arena, "%s/%s.pdf", dir, stem);
+    const char *final_path = job->final_path;
     long index = -1;
     if (doc && options->bleed > 0)
         print_add_bleed(arena, doc, options->bleed);
     if (doc && options->dry_run) {
         rc = 0;
-    } else if (doc && (index = create_pending(dir, stem, final_path)) >= 0) {
+    } else if (doc && (index = create_pending(job->dir, stem, final_path)) >= 0) {
         apply_source_date_epoch(&doc->info);
         rc = pdf_write(doc, pending_paths[index]);
     }
@@ -328,139 +391,972 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
     }
     /* --stats is about the sheets; the booklet and glossary are made of
      * them and of glossary entries */
-    bool sheet = strcmp(stem, "all") != 0 && strcmp(stem, "glossary") != 0;
-    if (rc == 0 && doc && options->stats && sheet) {
+    if (rc == 0 && doc && options->stats && job->kind == JOB_SHEET) {
         const SetStats *st = &doc->stats;
         printf("%s/%s: %zu pages, last %.0f%% full; %zu lines, %zu justified, %zu hyphenated, "
                "%zu runts, %zu overfull; loosest %+.2f, tightest %+.2f\n",
                language->code, stem, doc->page_count, st->last_page_fill * 100, st->lines,
                st->justified, st->hyphenated, st->runts, st->overfull, st->loosest, st->tightest);
     }
-    if (rc == 0 && !options->dry_run && options->size == SIZE_REGULAR)
-        catalog_add(catalog, language, stem, doc->page_count);
+    if (rc == 0 && !options->dry_run) {
+        job->pages = doc->page_count;
+        job->title = xstrdup(doc->info.title ? doc->info.title : "");
+        job->temp_path = xstrdup(pending_paths[index]);
+    }
     arena_free(arena);
     return rc;
 }
 
-static int build_one(Shaper *shaper, const Content *content, const Language *language,
-                     const Drug *drug, const BuildOptions *options, const char *dir,
-                     Catalog *catalog)
+static int run_job(Shaper *shaper, const Content *content, Job *job,
+                   const BuildOptions *options)
 {
     double start = now_ms();
     Arena arena = {0};
-    SheetRequest request = {content, language, drug, options->paper, options->creator,
-                            options->size};
     unsigned errors_before = diag_error_count();
-    Document *doc = sheet_document(&arena, shaper, &request);
-    return finish_document(&arena, doc, options, dir, drug->id.utf8, &drug->id.pos, start, errors_before,
-                           catalog, language);
+    const Language *language = job->language;
+    Document *doc = NULL;
+    const SourcePos *pos = NULL;
+    if (job->kind == JOB_SHEET) {
+        SheetRequest request = {content, language, job->drug, options->paper, options->creator,
+                                options->size};
+        doc = sheet_document(&arena, shaper, &request);
+        pos = &job->drug->id.pos;
+    } else if (job->kind == JOB_GLOSSARY) {
+        /* out/<lang>/glossary.pdf, for a language with a glossary.yaml. */
+        GlossaryRequest request = {language, options->paper, options->creator};
+        doc = glossary_document(&arena, shaper, &request);
+        pos = &language->glossary.title.pos;
+    } else {
+        /* out/<lang>/all.pdf: the booklet of every sheet and the glossary. */
+        BookletRequest request = {content, language, options->paper, options->creator};
+        doc = booklet_document(&arena, shaper, &request);
+    }
+    return finish_document(&arena, doc, options, job, pos, start, errors_before);
 }
 
-/* out/<lang>/all.pdf: the booklet of every sheet and the glossary
- * (glossary: the one laid out for glossary.pdf, or NULL). */
-static int build_booklet(Shaper *shaper, const Content *content, const Language *language,
-                         const BuildOptions *options, const char *dir, Catalog *catalog,
-                         Document *glossary)
+/* A process's shapers, one per language, opened when first needed. */
+typedef struct Shapers {
+    FontSet *fonts;
+    Shaper **by_language;
+    bool *failed;
+    const Content *content;
+} Shapers;
+
+static Shaper *shaper_for(Shapers *s, const Language *language)
 {
-    double start = now_ms();
-    Arena arena = {0};
-    BookletRequest request = {content, language, options->paper, options->creator, glossary};
-    unsigned errors_before = diag_error_count();
-    Document *doc = booklet_document(&arena, shaper, &request);
-    return finish_document(&arena, doc, options, dir, "all", NULL, start, errors_before, catalog,
-                           language);
+    size_t i = (size_t)(language - s->content->languages);
+    if (!s->by_language[i] && !s->failed[i]) {
+        s->by_language[i] = shaper_open(s->fonts, language->strings.locale.utf8);
+        s->failed[i] = !s->by_language[i];
+    }
+    return s->by_language[i];
 }
 
-/* out/<lang>/glossary.pdf, for a language with a glossary.yaml.  With
- * keep, a copy of its layout goes into keep (in *kept) for the booklet,
- * taken before the bleed moves it. */
-static int build_glossary(Shaper *shaper, const Language *language,
-                          const BuildOptions *options, const char *dir, Catalog *catalog,
-                          Arena *keep, Document **kept)
+static void shapers_close(Shapers *s)
 {
-    double start = now_ms();
-    Arena arena = {0};
-    GlossaryRequest request = {language, options->paper, options->creator};
-    unsigned errors_before = diag_error_count();
-    Document *doc = glossary_document(&arena, shaper, &request);
-    if (doc && keep && diag_error_count() == errors_before)
-        *kept = document_copy(keep, doc);
-    return finish_document(&arena, doc, options, dir, "glossary", &language->glossary.title.pos, start, errors_before,
-                           catalog, language);
+    for (size_t i = 0; i < s->content->language_count; i++)
+        if (s->by_language[i])
+            shaper_close(s->by_language[i]);
+    free(s->by_language);
+    free(s->failed);
 }
 
-int build_sheets(const Content *content, const BuildOptions *options)
+static int run_job_with(Shapers *shapers, const Content *content, Job *job,
+                        const BuildOptions *options)
 {
-    FontSet *fonts = fontset_open(NULL);
-    if (!fonts)
-        return 1;
-    if (!options->dry_run)
-        catch_interruptions();
+    Shaper *shaper = shaper_for(shapers, job->language);
+    if (!shaper) {
+        if (!options->dry_run)
+            fprintf(stderr, "pdfgen: FAILED %s\n", job->final_path);
+        return -1;
+    }
+    return run_job(shaper, content, job, options);
+}
+
+/* ---- workers -------------------------------------------------------------
+ * Processes, not threads: fontconfig, HarfBuzz's font functions, ICU's
+ * caches, libharu and the diagnostics keep state that is not meant to be
+ * shared between threads, and a worker that runs out of memory or dies
+ * takes only itself.  Each worker is forked once with the content and the
+ * fonts already loaded (shared copy-on-write) and asks for work over a
+ * socket: the parent hands out the costliest job first, so the last to end
+ * is a short one.  A worker's stderr and stdout go to files of its own,
+ * which the parent prints job by job in the order -j 1 writes them: the
+ * output does not depend on which worker was faster. */
+
+typedef struct WireResult {
+    uint32_t job;
+    int32_t rc;
+    uint64_t pages;
+    uint32_t temp_len, title_len;
+} WireResult;
+
+enum { NO_JOB = 0xffffffffu };
+
+typedef struct Worker {
+    pid_t pid;
+    int sock;
+    FILE *err, *out; /* its stderr and stdout */
+    uint32_t job;    /* the job it is on, or NO_JOB */
+} Worker;
+
+static int write_all(int fd, const void *data, size_t size)
+{
+    const char *p = data;
+    while (size) {
+        ssize_t n = send(fd, p, size, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *data, size_t size)
+{
+    char *p = data;
+    while (size) {
+        ssize_t n = read(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+static char *read_capture(FILE *f)
+{
+    int fd = fileno(f);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0)
+        return NULL;
+    size_t size = (size_t)st.st_size;
+    char *text = xmalloc(size + 1);
+    ssize_t n = pread(fd, text, size, 0);
+    text[n > 0 ? (size_t)n : 0] = '\0';
+    return text;
+}
+
+static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Shapers *shapers,
+                                        const Content *content, Job *jobs,
+                                        const BuildOptions *options)
+{
+#ifdef __linux__
+    /* A parent killed outright (SIGKILL) takes its workers, which then
+     * remove their temporary files. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+    if (getppid() != parent)
+        _exit(1);
+    if (dup2(fileno(self->err), STDERR_FILENO) < 0 || dup2(fileno(self->out), STDOUT_FILENO) < 0)
+        _exit(1);
+    uint32_t index = NO_JOB;
+    while (read_all(sock, &index, sizeof index) == 0 && index != NO_JOB) {
+        if (ftruncate(STDERR_FILENO, 0) != 0 || ftruncate(STDOUT_FILENO, 0) != 0 ||
+            lseek(STDERR_FILENO, 0, SEEK_SET) < 0 || lseek(STDOUT_FILENO, 0, SEEK_SET) < 0)
+            break;
+        Job *job = &jobs[index];
+        int rc = run_job_with(shapers, content, job, options);
+        fflush(stdout);
+        WireResult r = {index, rc, job->pages, 0, 0};
+        if (rc == 0) {
+            r.temp_len = (uint32_t)strlen(job->temp_path);
+            r.title_len = (uint32_t)strlen(job->title);
+        }
+        if (write_all(sock, &r, sizeof r) != 0 ||
+            (rc == 0 && (write_all(sock, job->temp_path, r.temp_len) != 0 ||
+                         write_all(sock, job->title, r.title_len) != 0)))
+            break;
+    }
+    /* Told to stop, the temporary files are the parent's now: leave them.
+     * Otherwise the parent is gone: take them away with this worker. */
+    if (index == NO_JOB)
+        _exit(0);
+    finish_pending(0, 0);
+    _exit(1);
+}
+
+/* A reaped worker's pid may be given to another process: the handler
+ * must not signal it any more. */
+static void forget_worker(pid_t pid)
+{
+    sigset_t saved;
+    hold_interruptions(&saved);
+    for (sig_atomic_t i = 0; i < worker_count; i++)
+        if (worker_pids[i] == pid)
+            worker_pids[i] = 0;
+    release_interruptions(&saved);
+}
+
+/* The lines the workers' stderr had, so that a message two workers print
+ * (an error in references.yaml that every sheet meets) is printed once,
+ * as diag.c does in one process. */
+typedef struct SeenLines {
+    char **lines;
+    size_t count, cap;
+} SeenLines;
+
+static void print_new_lines(SeenLines *seen, const char *text)
+{
+    while (*text) {
+        size_t n = strcspn(text, "\n");
+        bool repeated = false;
+        for (size_t i = 0; i < seen->count && !repeated; i++)
+            repeated = strlen(seen->lines[i]) == n && memcmp(seen->lines[i], text, n) == 0;
+        if (!repeated) {
+            fwrite(text, 1, n, stderr);
+            fputc('\n', stderr);
+            if (seen->count == seen->cap) {
+                seen->cap = seen->cap ? seen->cap * 2 : 16;
+                seen->lines = xreallocarray(seen->lines, seen->cap, sizeof *seen->lines);
+            }
+            seen->lines[seen->count++] = xstrndup(text, n);
+        }
+        text += n + (text[n] == '\n');
+    }
+}
+
+static void print_in_order(Job *jobs, size_t count, size_t *next, SeenLines *seen)
+{
+    while (*next < count && (!jobs[*next].stale || jobs[*next].done)) {
+        Job *job = &jobs[(*next)++];
+        if (job->out_text)
+            fputs(job->out_text, stdout);
+        if (job->err_text)
+            print_new_lines(seen, job->err_text);
+        fflush(stdout);
+        free(job->out_text);
+        free(job->err_text);
+        job->out_text = job->err_text = NULL;
+    }
+}
+
+/* Which job a worker gets next: the costliest left (so the last to end is
+ * a short one), and among the equally costly, one in a language the
+ * worker has already built (its fonts and shaper are loaded there), else
+ * one in a language no worker has built yet. */
+typedef struct Dispatch {
+    const Job *jobs;
+    const size_t *queue; /* stale jobs, costliest first */
+    size_t todo;
+    bool *taken;         /* by queue position */
+    size_t first;        /* queue positions before it are all taken */
+    bool *loaded;        /* [worker * language_count + language] */
+    bool *loaded_anywhere;
+    const Content *content;
+} Dispatch;
+
+static uint32_t next_for(Dispatch *d, size_t worker)
+{
+    while (d->first < d->todo && d->taken[d->first])
+        d->first++;
+    if (d->first == d->todo)
+        return NO_JOB;
+    double cost = d->jobs[d->queue[d->first]].cost;
+    size_t languages = d->content->language_count, best = d->first;
+    int best_rank = 0;
+    for (size_t q = d->first; q < d->todo && d->jobs[d->queue[q]].cost == cost; q++) {
+        if (d->taken[q])
+            continue;
+        size_t l = (size_t)(d->jobs[d->queue[q]].language - d->content->languages);
+        int rank = d->loaded[worker * languages + l] ? 2 : !d->loaded_anywhere[l] ? 1 : 0;
+        if (rank > best_rank) {
+            best = q;
+            best_rank = rank;
+        }
+        if (rank == 2)
+            break;
+    }
+    d->taken[best] = true;
+    size_t l = (size_t)(d->jobs[d->queue[best]].language - d->content->languages);
+    d->loaded[worker * languages + l] = d->loaded_anywhere[l] = true;
+    return (uint32_t)d->queue[best];
+}
+
+/* Runs the stale jobs in `workers` processes.  Returns the number that
+ * failed; *died_of is a signal of caught_signals a worker died of, or 0. */
+static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size_t count,
+                       const BuildOptions *options, size_t workers_wanted, int *died_of)
+{
+    size_t *queue = xmalloc((count ? count : 1) * sizeof *queue);
+    size_t todo = 0;
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].stale)
+            queue[todo++] = i;
+    /* costliest first; equal costs in job order */
+    for (size_t i = 1; i < todo; i++)
+        for (size_t j = i; j > 0 && jobs[queue[j]].cost > jobs[queue[j - 1]].cost; j--) {
+            size_t t = queue[j];
+            queue[j] = queue[j - 1];
+            queue[j - 1] = t;
+        }
+    Worker *workers = xcalloc(workers_wanted, sizeof *workers);
+    size_t started = 0, printed = 0;
+    Dispatch plan = {jobs, queue, todo, xcalloc(todo ? todo : 1, sizeof(bool)), 0,
+                     xcalloc(workers_wanted * content->language_count + 1, sizeof(bool)),
+                     xcalloc(content->language_count + 1, sizeof(bool)), content};
+    SeenLines seen = {0};
     int failures = 0;
-    Catalog catalog = {0};
-    int *held = xcalloc(content->language_count, sizeof *held);
-    for (size_t l = 0; l < content->language_count; l++)
-        held[l] = -1;
+    *died_of = 0;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t parent = getpid();
+    worker_pids = xcalloc(workers_wanted, sizeof *worker_pids);
+    for (size_t w = 0; w < workers_wanted; w++) {
+        int pair[2];
+        Worker *k = &workers[w];
+        k->err = tmpfile();
+        k->out = tmpfile();
+        if (!k->err || !k->out || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+            diag_error(NULL, "cannot start a worker: %s", strerror(errno));
+            if (k->err)
+                fclose(k->err);
+            if (k->out)
+                fclose(k->out);
+            break;
+        }
+        sigset_t saved;
+        hold_interruptions(&saved);
+        k->pid = fork();
+        if (k->pid > 0)
+            worker_pids[worker_count++] = k->pid;
+        if (k->pid == 0)
+            worker_count = 0; /* a worker's own handler stops only itself */
+        release_interruptions(&saved);
+        if (k->pid == 0) {
+            close(pair[0]);
+            for (size_t o = 0; o < w; o++)
+                close(workers[o].sock);
+            worker_main(pair[1], k, parent, shapers, content, jobs, options);
+        }
+        close(pair[1]);
+        if (k->pid < 0) {
+            diag_error(NULL, "cannot start a worker: %s", strerror(errno));
+            close(pair[0]);
+            fclose(k->err);
+            fclose(k->out);
+            break;
+        }
+        k->sock = pair[0];
+        k->job = NO_JOB;
+        started++;
+    }
+    /* Hand every worker its first job, then one more whenever it answers. */
+    size_t active = 0;
+    for (size_t w = 0; w < started; w++) {
+        Worker *k = &workers[w];
+        uint32_t index = next_for(&plan, w);
+        if (write_all(k->sock, &index, sizeof index) == 0 && index != NO_JOB) {
+            k->job = index;
+            active++;
+        }
+    }
+    struct pollfd *fds = xcalloc(started ? started : 1, sizeof *fds);
+    while (active) {
+        for (size_t w = 0; w < started; w++) {
+            fds[w].fd = workers[w].job != NO_JOB ? workers[w].sock : -1;
+            fds[w].events = POLLIN;
+            fds[w].revents = 0;
+        }
+        if (poll(fds, started, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            diag_error(NULL, "cannot wait for the workers: %s", strerror(errno));
+            break;
+        }
+        for (size_t w = 0; w < started; w++) {
+            Worker *k = &workers[w];
+            if (k->job == NO_JOB || !(fds[w].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            Job *job = &jobs[k->job];
+            WireResult r;
+            bool ok = read_all(k->sock, &r, sizeof r) == 0 && r.job == k->job;
+            char *temp = NULL, *title = NULL;
+            if (ok && r.rc == 0) {
+                temp = xcalloc(1, (size_t)r.temp_len + 1);
+                title = xcalloc(1, (size_t)r.title_len + 1);
+                ok = read_all(k->sock, temp, r.temp_len) == 0 &&
+                     read_all(k->sock, title, r.title_len) == 0;
+            }
+            job->err_text = read_capture(k->err);
+            job->out_text = read_capture(k->out);
+            job->done = true;
+            active--;
+            k->job = NO_JOB;
+            if (!ok) {
+                /* The worker is gone: it said what it could on its stderr. */
+                free(temp);
+                free(title);
+                job->failed = true;
+                failures++;
+                int status;
+                if (waitpid(k->pid, &status, 0) == k->pid && WIFSIGNALED(status)) {
+                    for (size_t s = 0; s < CAUGHT_COUNT; s++)
+                        if (WTERMSIG(status) == caught_signals[s])
+                            *died_of = WTERMSIG(status);
+                    fprintf(stderr, "pdfgen: error: the worker writing %s died of signal %d\n",
+                            job->final_path, WTERMSIG(status));
+                } else {
+                    fprintf(stderr, "pdfgen: error: the worker writing %s stopped\n",
+                            job->final_path);
+                }
+                forget_worker(k->pid);
+                k->pid = -1;
+                print_in_order(jobs, count, &printed, &seen);
+                continue;
+            }
+            if (r.rc == 0) {
+                adopt_pending(temp, job->final_path);
+                job->temp_path = temp;
+                job->title = title;
+                job->pages = (size_t)r.pages;
+            } else {
+                job->failed = true;
+                failures++;
+            }
+            print_in_order(jobs, count, &printed, &seen);
+            uint32_t index = *died_of ? NO_JOB : next_for(&plan, w);
+            if (write_all(k->sock, &index, sizeof index) == 0 && index != NO_JOB) {
+                k->job = index;
+                active++;
+            }
+        }
+    }
+    for (size_t w = 0; w < started; w++) {
+        close(workers[w].sock);
+        if (workers[w].pid > 0) {
+            int status;
+            while (waitpid(workers[w].pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            forget_worker(workers[w].pid);
+        }
+        fclose(workers[w].err);
+        fclose(workers[w].out);
+    }
+    /* Jobs no worker could take (every worker gone) fail too. */
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].stale && !jobs[i].done) {
+            jobs[i].done = jobs[i].failed = true;
+            failures++;
+        }
+    print_in_order(jobs, count, &printed, &seen);
+    sigset_t saved;
+    hold_interruptions(&saved);
+    worker_count = 0;
+    for (size_t i = 0; i < seen.count; i++)
+        free(seen.lines[i]);
+    free(seen.lines);
+    free(worker_pids);
+    worker_pids = NULL;
+    release_interruptions(&saved);
+    free(fds);
+    free(workers);
+    free(plan.taken);
+    free(plan.loaded);
+    free(plan.loaded_anywhere);
+    free(queue);
+    return failures;
+}
+
+/* ---- the plan -------------------------------------------------------------- */
+
+/* What an output costs, in sheets of a Latin-script language, to balance
+ * workers and shards: measured, CJK and Devanagari sheets take about half
+ * as long again (bigger fonts to subset); a booklet is all its sheets and
+ * the glossary. */
+static double job_cost(const Language *language, JobKind kind)
+{
+    const char *c = language->code;
+    bool heavy = strncmp(c, "zh", 2) == 0 || strncmp(c, "ja", 2) == 0 ||
+                 strncmp(c, "ko", 2) == 0 || strncmp(c, "hi", 2) == 0;
+    double unit = heavy ? 1.5 : 1.0;
+    return kind == JOB_BOOKLET ? unit * ((double)language->drug_count + 1) : unit;
+}
+
+static void add_job(Job **jobs, size_t *count, size_t *cap, const BuildOptions *options,
+                    const Language *language, JobKind kind, const Drug *drug)
+{
+    if (*count == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *jobs = xreallocarray(*jobs, *cap, sizeof **jobs);
+    }
+    Job *job = &(*jobs)[(*count)++];
+    memset(job, 0, sizeof *job);
+    job->kind = kind;
+    job->language = language;
+    job->drug = drug;
+    job->stem = kind == JOB_SHEET ? drug->id.utf8 : kind == JOB_GLOSSARY ? "glossary" : "all";
+    const char *sub = options->size == SIZE_LARGE ? "/large" : "";
+    size_t n = strlen(options->out_dir) + strlen(language->code) + strlen(job->stem) + 32;
+    job->dir = xmalloc(n);
+    snprintf(job->dir, n, "%s/%s%s", options->out_dir, language->code, sub);
+    job->final_path = xmalloc(n);
+    snprintf(job->final_path, n, "%s/%s.pdf", job->dir, job->stem);
+    job->rel_path = xmalloc(n);
+    snprintf(job->rel_path, n, "%s%s/%s.pdf", language->code, sub, job->stem);
+    job->cost = job_cost(language, kind);
+    job->stale = true;
+}
+
+static void free_jobs(Job *jobs, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(jobs[i].dir);
+        free(jobs[i].final_path);
+        free(jobs[i].rel_path);
+        free(jobs[i].build_json);
+        free(jobs[i].title);
+        free(jobs[i].temp_path);
+        free(jobs[i].err_text);
+        free(jobs[i].out_text);
+    }
+    free(jobs);
+}
+
+static size_t plan_jobs(const Content *content, const BuildOptions *options, Job **out)
+{
+    Job *jobs = NULL;
+    size_t count = 0, cap = 0;
     for (size_t l = 0; l < content->language_count; l++) {
         const Language *language = &content->languages[l];
         if (!wanted(language->code, options->languages, options->language_count))
             continue;
-        char dir[4096];
-        snprintf(dir, sizeof dir, options->size == SIZE_LARGE ? "%s/%s/large" : "%s/%s",
-                 options->out_dir, language->code);
-        if (!options->dry_run && (make_dirs(dir) != 0 || (held[l] = hold_folder(dir)) < 0)) {
-            failures++;
-            continue;
-        }
-        Shaper *shaper = shaper_open(fonts, language->strings.locale.utf8);
-        if (!shaper) {
-            failures++;
-            continue;
-        }
-        for (size_t d = 0; d < language->drug_count; d++) {
-            const Drug *drug = &language->drugs[d];
-            if (!wanted(drug->id.utf8, options->drugs, options->drug_count))
-                continue;
-            if (build_one(shaper, content, language, drug, options, dir, &catalog) != 0)
-                failures++;
-        }
+        for (size_t d = 0; d < language->drug_count; d++)
+            if (wanted(language->drugs[d].id.utf8, options->drugs, options->drug_count))
+                add_job(&jobs, &count, &cap, options, language, JOB_SHEET, &language->drugs[d]);
         /* The glossary and the booklet are about every sheet of the
          * language: a build of some drugs only leaves them alone, and so
          * does the large-print edition (sheets only). */
         bool whole = !options->drugs && options->size == SIZE_REGULAR;
-        bool booklet = whole && language->drug_count && !options->dry_run;
-        Arena kept = {0};
-        Document *glossary = NULL;
-        if (whole && language->glossary.file &&
-            build_glossary(shaper, language, options, dir, &catalog, booklet ? &kept : NULL,
-                           &glossary) != 0)
-            failures++;
-        /* 'check' has laid out each sheet and the glossary on its own, and
+        if (whole && language->glossary.file)
+            add_job(&jobs, &count, &cap, options, language, JOB_GLOSSARY, NULL);
+        /* 'check' lays out each sheet and the glossary on their own, and
          * the booklet is made of them (and a cover of their names): it is
          * not laid out again. */
-        if (booklet && build_booklet(shaper, content, language, options, dir, &catalog, glossary) != 0)
-            failures++;
-        arena_free(&kept);
-        shaper_close(shaper);
+        if (whole && language->drug_count && !options->dry_run)
+            add_job(&jobs, &count, &cap, options, language, JOB_BOOKLET, NULL);
     }
-    fontset_free(fonts);
+    *out = jobs;
+    return count;
+}
+
+/* --shard K/N: the costliest job first to the part with the least work so
+ * far (the first such part on a tie), so the parts are about even and the
+ * same for the same content on every machine.  Keeps part K's jobs. */
+static size_t keep_shard(Job *jobs, size_t count, unsigned k, unsigned n)
+{
+    size_t *order = xmalloc((count ? count : 1) * sizeof *order);
+    for (size_t i = 0; i < count; i++)
+        order[i] = i;
+    for (size_t i = 1; i < count; i++)
+        for (size_t j = i; j > 0 && jobs[order[j]].cost > jobs[order[j - 1]].cost; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    double *load = xcalloc(n, sizeof *load);
+    unsigned *part = xmalloc((count ? count : 1) * sizeof *part);
+    for (size_t i = 0; i < count; i++) {
+        unsigned best = 0;
+        for (unsigned p = 1; p < n; p++)
+            if (load[p] < load[best])
+                best = p;
+        load[best] += jobs[order[i]].cost;
+        part[order[i]] = best;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (part[i] == k - 1) {
+            jobs[kept++] = jobs[i];
+        } else {
+            free(jobs[i].dir);
+            free(jobs[i].final_path);
+            free(jobs[i].rel_path);
+        }
+    }
+    free(part);
+    free(load);
+    free(order);
+    return kept;
+}
+
+/* The content files of one language an output is made from. */
+static size_t language_inputs(const Language *language, const Job *job, const char **files)
+{
+    size_t n = 0;
+    if (job->kind == JOB_SHEET || job->kind == JOB_BOOKLET) {
+        for (size_t d = 0; d < language->drug_count; d++)
+            if (job->kind == JOB_BOOKLET ||
+                strcmp(language->drugs[d].id.utf8, job->drug->id.utf8) == 0)
+                files[n++] = language->drugs[d].id.pos.file;
+    }
+    if (job->kind != JOB_SHEET && language->glossary.file)
+        files[n++] = language->glossary.file;
+    files[n++] = language->strings.locale.pos.file;
+    return n;
+}
+
+/* The content files an output is made from: a translation's also include
+ * the English files it was translated from, since an edit there makes it
+ * stale (review.h), and a stale sheet says so. */
+static size_t job_inputs(const Content *content, const Job *job, const char **files)
+{
+    size_t n = language_inputs(job->language, job, files);
+    if (job->language->source)
+        n += language_inputs(job->language->source, job, files + n);
+    if (job->kind != JOB_GLOSSARY && content->reference_count)
+        files[n++] = content->references[0].id.pos.file;
+    return n;
+}
+
+/* "source", "reviewed", "draft" or "stale", as the output says it. */
+static const char *job_review_status(const Job *job)
+{
+    ReviewStatus status = job->kind == JOB_SHEET      ? review_sheet_status(job->language, job->drug)
+                          : job->kind == JOB_GLOSSARY ? review_glossary_status(job->language)
+                                                      : review_language_status(job->language);
+    return review_status_name(&status);
+}
+
+/* The key of every job: the digest of what its output depends on. */
+static int key_jobs(const Content *content, Job *jobs, size_t count, const BuildOptions *options)
+{
+    char binary[SHA256_HEX + 1], fonts[SHA256_HEX + 1];
+    /* Without /proc (not Linux), the version alone stands for the binary. */
+    if (manifest_binary_sha256(binary) != 0)
+        sha256_hex("", 0, binary);
+    if (manifest_fonts_sha256(fonts) != 0)
+        return -1;
+    char (*digests)[SHA256_HEX + 1] = xcalloc(content->file_count ? content->file_count : 1,
+                                             sizeof *digests);
+    int rc = 0;
+    for (size_t f = 0; f < content->file_count; f++)
+        if (manifest_file_sha256(content->files[f], digests[f], NULL) != 0) {
+            diag_error(NULL, "cannot read '%s': %s", content->files[f], strerror(errno));
+            rc = -1;
+        }
+    long long epoch;
+    build_source_date_epoch(&epoch);
+    size_t max_inputs = 0;
+    for (size_t l = 0; l < content->language_count; l++)
+        if (content->languages[l].drug_count > max_inputs)
+            max_inputs = content->languages[l].drug_count;
+    /* each file twice (the language's and English's), the glossary and
+     * strings.yaml twice, references.yaml */
+    max_inputs = 2 * (max_inputs + 2) + 1;
+    const char **files = xmalloc(max_inputs * sizeof *files);
+    const char **hex = xmalloc(max_inputs * sizeof *hex);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        size_t n = job_inputs(content, &jobs[i], files);
+        for (size_t j = 0; j < n; j++) {
+            hex[j] = "";
+            for (size_t f = 0; f < content->file_count; f++)
+                if (files[j] && strcmp(files[j], content->files[f]) == 0)
+                    hex[j] = digests[f];
+            /* Relative to the content folder: a checkout elsewhere (another
+             * CI runner, --content with an absolute path) is the same build. */
+            size_t p = options->content_dir ? strlen(options->content_dir) : 0;
+            if (p && files[j] && strncmp(files[j], options->content_dir, p) == 0 &&
+                files[j][p] == '/')
+                files[j] += p + 1;
+        }
+        jobs[i].build_json = manifest_inputs_json(
+            options->creator, binary, fonts, options->paper == PAPER_A4 ? "a4" : "letter",
+            options->size == SIZE_LARGE ? "large" : "regular", options->bleed, epoch, files, hex,
+            n);
+        Sha256 ctx;
+        unsigned char digest[SHA256_BYTES];
+        sha256_init(&ctx);
+        sha256_update(&ctx, jobs[i].rel_path, strlen(jobs[i].rel_path) + 1);
+        sha256_update(&ctx, jobs[i].build_json, strlen(jobs[i].build_json));
+        sha256_final(&ctx, digest);
+        sha256_to_hex(digest, jobs[i].key);
+    }
+    free(files);
+    free(hex);
+    free(digests);
+    return rc;
+}
+
+/* Up to date: the old manifest has this key for it, and the file is the
+ * one it recorded (an output deleted or edited by hand is built again). */
+static void mark_up_to_date(Job *jobs, size_t count, const Manifest *old)
+{
+    for (size_t i = 0; i < count; i++) {
+        const ManifestEntry *e = manifest_find(old, jobs[i].rel_path);
+        char hex[SHA256_HEX + 1];
+        long long bytes;
+        if (e && strcmp(e->key, jobs[i].key) == 0 &&
+            manifest_file_sha256(jobs[i].final_path, hex, &bytes) == 0 && bytes == e->bytes &&
+            strcmp(hex, e->sha256) == 0) {
+            jobs[i].stale = false;
+            jobs[i].pages = e->pages;
+            jobs[i].old_line = e->line;
+        }
+    }
+}
+
+static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
+
+/* The new manifest: this build's outputs, and (unless a shard) the old
+ * entries of outputs it was not asked for that are still there. */
+static int write_manifest(const Content *content, Job *jobs, size_t count, Manifest *old,
+                          const char *path, const BuildOptions *options)
+{
+    (void)content;
+    Manifest m = {0};
+    for (size_t i = 0; i < old->count && !options->shard_count; i++) {
+        bool planned = false;
+        for (size_t j = 0; j < count && !planned; j++)
+            planned = strcmp(jobs[j].rel_path, old->entries[i].path) == 0;
+        size_t n = strlen(options->out_dir) + strlen(old->entries[i].path) + 2;
+        char *file = xmalloc(n);
+        snprintf(file, n, "%s/%s", options->out_dir, old->entries[i].path);
+        struct stat st;
+        if (!planned && stat(file, &st) == 0)
+            manifest_add_line(&m, xstrdup(old->entries[i].line));
+        free(file);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < count; i++) {
+        Job *job = &jobs[i];
+        if (!job->stale) {
+            manifest_add_line(&m, xstrdup(job->old_line));
+            continue;
+        }
+        char hex[SHA256_HEX + 1];
+        long long bytes;
+        if (manifest_file_sha256(job->final_path, hex, &bytes) != 0) {
+            diag_error(NULL, "cannot read '%s': %s", job->final_path, strerror(errno));
+            rc = -1;
+            continue;
+        }
+        ManifestOutput o = {job->rel_path, job->language->code,
+                            job->kind == JOB_SHEET ? job->drug->id.utf8 : NULL,
+                            kind_names[job->kind], job->title, job->pages, bytes, hex,
+                            job_review_status(job), job->build_json, job->key};
+        manifest_add_line(&m, manifest_output_line(&o));
+    }
+    if (rc == 0)
+        rc = manifest_write(&m, path, options->file_mode);
+    manifest_free(&m);
+    return rc;
+}
+
+static size_t default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (size_t)n : 1;
+}
+
+/* The folders the jobs write in (one per language, the jobs of one
+ * folder together), each created and held once. */
+static int hold_folders(Job *jobs, size_t count, int **held, size_t *held_count)
+{
+    int failures = 0;
+    bool folder_failed = false;
+    *held = xmalloc((count ? count : 1) * sizeof **held);
+    *held_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i == 0 || strcmp(jobs[i].dir, jobs[i - 1].dir) != 0) {
+            int fd = -1;
+            folder_failed = make_dirs(jobs[i].dir) != 0 || (fd = hold_folder(jobs[i].dir)) < 0;
+            if (folder_failed)
+                failures++;
+            else
+                (*held)[(*held_count)++] = fd;
+        }
+        if (folder_failed)
+            jobs[i].failed = jobs[i].done = true;
+    }
+    return failures;
+}
+
+int build_sheets(const Content *content, const BuildOptions *options)
+{
+    Job *jobs = NULL;
+    size_t count = plan_jobs(content, options, &jobs);
+    if (options->shard_count)
+        count = keep_shard(jobs, count, options->shard_index, options->shard_count);
+    int failures = 0;
+    Manifest old = {0};
+    char manifest_path[4096];
+    if (options->shard_count)
+        snprintf(manifest_path, sizeof manifest_path, "%s/manifest.%u-of-%u.json",
+                 options->out_dir, options->shard_index, options->shard_count);
+    else
+        snprintf(manifest_path, sizeof manifest_path, "%s/manifest.json", options->out_dir);
+    if (!options->dry_run) {
+        if (key_jobs(content, jobs, count, options) != 0) {
+            free_jobs(jobs, count);
+            return 1;
+        }
+        manifest_read(manifest_path, &old);
+        if (!options->force)
+            mark_up_to_date(jobs, count, &old);
+        catch_interruptions();
+    }
+    size_t todo = 0;
+    for (size_t i = 0; i < count; i++)
+        todo += jobs[i].stale;
+    int *held = NULL;
+    size_t held_count = 0;
+    if (!options->dry_run)
+        failures += hold_folders(jobs, count, &held, &held_count);
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].failed)
+            todo -= jobs[i].stale, jobs[i].stale = false;
+    FontSet *fonts = todo ? fontset_open(NULL) : NULL;
+    if (todo && !fonts) {
+        failures++;
+        todo = 0;
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale)
+                jobs[i].stale = false, jobs[i].failed = true;
+    }
+    Shapers shapers = {fonts, xcalloc(content->language_count + 1, sizeof(Shaper *)),
+                       xcalloc(content->language_count + 1, sizeof(bool)), content};
+    size_t workers = options->jobs ? options->jobs : default_jobs();
+    if (workers > todo)
+        workers = todo;
+    int died_of = 0;
+    if (workers > 1 && !options->dry_run) {
+        /* Each language's shaper (ICU, hyphenation patterns) is opened
+         * once, here, and shared copy-on-write, not once per worker. */
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale)
+                shaper_for(&shapers, jobs[i].language);
+        failures += run_workers(&shapers, content, jobs, count, options, workers, &died_of);
+    } else {
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale && run_job_with(&shapers, content, &jobs[i], options) != 0)
+                jobs[i].failed = true, failures++;
+    }
+    shapers_close(&shapers);
+    if (fonts)
+        fontset_free(fonts);
+    if (died_of) {
+        /* Interrupted (a worker got the Ctrl-C, a file size limit): leave
+         * no temporary file and die of the same signal, as -j 1 would. */
+        finish_pending(0, 0);
+        signal(died_of, SIG_DFL);
+        raise(died_of);
+    }
     /* All or nothing: one failed sheet keeps every sheet of the last run. */
     if (!options->dry_run && failures && pending_count)
         fprintf(stderr, "pdfgen: no sheet written: the build is all or nothing, and "
                         "the sheets already in '%s' are left as they were\n", options->out_dir);
     if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0)
         failures++;
-    for (size_t l = 0; l < content->language_count; l++)
-        if (held[l] >= 0)
-            close(held[l]);
+    for (size_t i = 0; i < held_count; i++)
+        close(held[i]);
     free(held);
+    if (!options->dry_run && failures == 0 &&
+        write_manifest(content, jobs, count, &old, manifest_path, options) != 0)
+        failures++;
     /* The catalog page lists everything, with each file's size: only a
      * whole build that wrote every PDF writes it, after they are in place. */
     if (!options->dry_run && !options->languages && !options->drugs && failures == 0 &&
-        options->size == SIZE_REGULAR &&
-        catalog_write(content, &catalog, options->out_dir, options->creator,
-                      options->file_mode) != 0)
-        failures++;
-    catalog_free(&catalog);
+        options->size == SIZE_REGULAR && !options->shard_count) {
+        Catalog catalog = {0};
+        for (size_t i = 0; i < count; i++)
+            catalog_add(&catalog, jobs[i].language, jobs[i].stem, jobs[i].pages);
+        if (catalog_write(content, &catalog, options->out_dir, options->creator,
+                          options->file_mode) != 0)
+            failures++;
+        catalog_free(&catalog);
+    }
+    if (!options->dry_run && !options->quiet && failures == 0 && todo < count) {
+        if (todo == 0)
+            fprintf(stderr, "pdfgen: nothing to do: all %zu outputs in '%s' are up to date "
+                            "(--force builds them again)\n", count, options->out_dir);
+        else
+            fprintf(stderr, "pdfgen: wrote %zu outputs, %zu were up to date\n", todo,
+                    count - todo);
+    }
+    manifest_free(&old);
+    free_jobs(jobs, count);
     return failures;
+}
+
+int build_merge_manifests(const Content *content, const char *const *files, size_t file_count,
+                          const char *out_dir, const char *creator, unsigned file_mode)
+{
+    Manifest merged = {0};
+    int rc = 0;
+    for (size_t f = 0; f < file_count; f++) {
+        Manifest part = {0};
+        if (access(files[f], R_OK) != 0) {
+            diag_error(NULL, "cannot read '%s': %s", files[f], strerror(errno));
+            rc = -1;
+            continue;
+        }
+        manifest_read(files[f], &part);
+        for (size_t i = 0; i < part.count; i++) {
+            const ManifestEntry *e = &part.entries[i];
+            const ManifestEntry *seen = manifest_find(&merged, e->path);
+            if (seen && strcmp(seen->line, e->line) != 0) {
+                diag_error(NULL, "'%s' says another thing of '%s' than an earlier manifest",
+                           files[f], e->path);
+                rc = -1;
+            } else if (!seen) {
+                manifest_add_line(&merged, xstrdup(e->line));
+            }
+        }
+        manifest_free(&part);
+    }
+    /* The merged manifest vouches for the files in out_dir: they must be
+     * the ones the shards wrote. */
+    for (size_t i = 0; rc == 0 && i < merged.count; i++) {
+        const ManifestEntry *e = &merged.entries[i];
+        size_t n = strlen(out_dir) + strlen(e->path) + 2;
+        char *path = xmalloc(n);
+        snprintf(path, n, "%s/%s", out_dir, e->path);
+        char hex[SHA256_HEX + 1];
+        long long bytes;
+        if (manifest_file_sha256(path, hex, &bytes) != 0) {
+            diag_error(NULL, "cannot read '%s' (copy every shard's output into '%s' first): %s",
+                       path, out_dir, strerror(errno));
+            rc = -1;
+        } else if (bytes != e->bytes || strcmp(hex, e->sha256) != 0) {
+            diag_error(NULL, "'%s' is not the file its manifest describes", path);
+            rc = -1;
+        }
+        free(path);
+    }
+    size_t n = strlen(out_dir) + sizeof "/manifest.json";
+    char *manifest_path = xmalloc(n);
+    snprintf(manifest_path, n, "%s/manifest.json", out_dir);
+    if (rc == 0)
+        rc = manifest_write(&merged, manifest_path, file_mode);
+    free(manifest_path);
+    /* The catalog page, as a whole build writes it, when the parts add up
+     * to one. */
+    BuildOptions whole = {.out_dir = out_dir};
+    Job *jobs = NULL;
+    size_t count = plan_jobs(content, &whole, &jobs);
+    bool complete = true;
+    Catalog catalog = {0};
+    for (size_t i = 0; i < count; i++) {
+        const ManifestEntry *e = manifest_find(&merged, jobs[i].rel_path);
+        if (e)
+            catalog_add(&catalog, jobs[i].language, jobs[i].stem, e->pages);
+        else
+            complete = false;
+    }
+    if (rc == 0 && complete)
+        rc = catalog_write(content, &catalog, out_dir, creator, file_mode);
+    else if (rc == 0)
+        fprintf(stderr, "pdfgen: the manifests are not a whole build: no %s/index.html written\n",
+                out_dir);
+    catalog_free(&catalog);
+    free_jobs(jobs, count);
+    manifest_free(&merged);
+    return rc;
 }

@@ -23,6 +23,7 @@
 
 typedef struct BuildOptions {
     const char *out_dir;
+    const char *content_dir; /* the manifest names content files relative to it */
     Paper paper;
     double bleed;                 /* points: print.c's bleed and crop marks; 0 for none */
     const char *const *languages; /* NULL: all */
@@ -35,9 +36,20 @@ typedef struct BuildOptions {
     const char *creator;
     unsigned file_mode; /* for the finished PDFs: 0666 less the umask */
     int dry_run;        /* lay every sheet out, write nothing ('check') */
+    size_t jobs;        /* worker processes; 0: one per core */
+    int force;          /* build every output, up to date or not */
+    unsigned shard_index, shard_count; /* --shard K/N; shard_count 0: all */
 } BuildOptions;
 
 int build_sheets(const Content *content, const BuildOptions *options);
+
+/* pdfgen manifest --merge: the shards' manifests (files) joined into
+ * out_dir/manifest.json, byte for byte what a whole build writes, after
+ * checking each output in out_dir is the file its part describes; and,
+ * when the parts add up to a whole build, out_dir/index.html.  Returns 0
+ * or -1 (reported). */
+int build_merge_manifests(const Content *content, const char *const *files, size_t file_count,
+                          const char *out_dir, const char *creator, unsigned file_mode);
 
 /* SOURCE_DATE_EPOCH: *epoch is its value, or -1 when unset or empty.
  * Returns -1 (after printing why) when it is not a plain number of seconds

@@ -16,6 +16,7 @@
 #include "collate.h"
 #include "review.h"
 #include "diag.h"
+#include "manifest.h"
 
 void catalog_add(Catalog *catalog, const Language *language, const char *stem, size_t pages)
 {
@@ -304,32 +305,20 @@ int catalog_write(const Content *content, const Catalog *catalog, const char *ou
         sorted[i] = entries[order[i]];
 
     char *final_path = arena_printf(&arena, "%s/index.html", out_dir);
-    /* A name of its own (mkstemp), so two builds into one folder never
-     * write the same temporary file. */
-    char *tmp_path = arena_printf(&arena, "%s/.index.html.XXXXXX", out_dir);
-    int fd = ok ? mkstemp(tmp_path) : -1;
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (fd >= 0 && !f) {
-        close(fd);
-        unlink(tmp_path);
-    }
-    if (ok && !f) {
-        diag_error(NULL, "cannot write '%s': %s", tmp_path, strerror(errno));
-        ok = false;
-    }
+    /* Made in memory first: a page that would not change is not written
+     * (manifest_replace), so a build with nothing to do rewrites nothing. */
+    char *page = NULL;
+    size_t size = 0;
+    FILE *f = ok ? open_memstream(&page, &size) : NULL;
+    if (ok && !f)
+        oom_abort();
     if (f) {
         ok = write_page(&arena, f, content, catalog, out_dir, creator, sorted, count);
-        bool write_error = ferror(f) != 0;
-        if (fclose(f) != 0 || write_error) {
-            diag_error(NULL, "cannot write '%s': %s", tmp_path, strerror(errno));
+        if (fclose(f) != 0)
+            oom_abort();
+        if (ok && manifest_replace(final_path, page, size, file_mode) != 0)
             ok = false;
-        }
-        if (ok && (chmod(tmp_path, file_mode) != 0 || rename(tmp_path, final_path) != 0)) {
-            diag_error(NULL, "cannot write '%s': %s", final_path, strerror(errno));
-            ok = false;
-        }
-        if (!ok)
-            unlink(tmp_path);
+        free(page);
     }
     arena_free(&arena);
     return ok ? 0 : -1;

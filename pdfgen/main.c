@@ -1,6 +1,6 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
- * 2 (usage errors).  Commands: build, check, stamp, list, tree. */
+ * 2 (usage errors).  Commands: build, check, stamp, list, tree, manifest. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -30,10 +30,12 @@ static const char usage_text[] =
     "Usage: pdfgen build [--lang=L]... [--drug=D]... [--paper=letter|a4]\n"
     "                    [--size=regular|large] [--bleed=LEN] [--content=DIR]\n"
     "                    [--out=DIR] [--quiet] [--stats] [--release]\n"
+    "                    [--jobs=N] [--force] [--shard=K/N]\n"
     "  or:  pdfgen check [--content=DIR] [--format=text|json] [--werror]\n"
     "  or:  pdfgen stamp --lang=L [--drug=D] [--content=DIR]\n"
     "  or:  pdfgen list  [--content=DIR]\n"
     "  or:  pdfgen tree  --lang=L --drug=D [--content=DIR]\n"
+    "  or:  pdfgen manifest --merge FILE... [--out=DIR] [--content=DIR]\n"
     "  or:  pdfgen --help | --version\n";
 
 static const char help_text[] =
@@ -52,6 +54,10 @@ static const char help_text[] =
     "  list    print the languages and drugs found in the content\n"
     "  tree    print the document tree of one sheet (structure, language,\n"
     "          direction and source position of every node)\n"
+    "  manifest  with --merge FILE...: join the manifests of shards\n"
+    "          (DIR/manifest.K-of-N.json) into DIR/manifest.json and, when they\n"
+    "          make a whole build, write DIR/index.html; the shards' PDFs must\n"
+    "          be in DIR already\n"
     "\n"
     "Options:\n"
     "      --content=DIR   content folder (default: content)\n"
@@ -72,6 +78,14 @@ static const char help_text[] =
     "      --format=F      check: text (default) or json, one JSON document on\n"
     "                      standard output\n"
     "      --werror        check: warnings are errors (exit 1)\n"
+    "  -j, --jobs=N        build in N processes (default: one per core); the output\n"
+    "                      and the messages are the same as with -j 1\n"
+    "      --force         build every output again, even those up to date (by\n"
+    "                      default an output whose inputs, recorded in\n"
+    "                      DIR/manifest.json, did not change is left alone)\n"
+    "      --shard=K/N     build only the K-th of N even parts of the work (for a\n"
+    "                      CI matrix); its manifest is DIR/manifest.K-of-N.json\n"
+    "      --merge         manifest: join the shards' manifests given after it\n"
     "  -h, --help          print this help and exit\n"
     "      --version       print the version and exit\n"
     "\n"
@@ -100,6 +114,10 @@ enum OptionId {
     OPT_RELEASE,
     OPT_FORMAT,
     OPT_WERROR,
+    OPT_JOBS,
+    OPT_FORCE,
+    OPT_SHARD,
+    OPT_MERGE,
     OPT_HELP,
     OPT_VERSION,
     OPTION_COUNT
@@ -118,6 +136,10 @@ static const struct option long_options[] = {
     {"release", no_argument, NULL, OPTION_BASE + OPT_RELEASE},
     {"format", required_argument, NULL, OPTION_BASE + OPT_FORMAT},
     {"werror", no_argument, NULL, OPTION_BASE + OPT_WERROR},
+    {"jobs", required_argument, NULL, OPTION_BASE + OPT_JOBS},
+    {"force", no_argument, NULL, OPTION_BASE + OPT_FORCE},
+    {"shard", required_argument, NULL, OPTION_BASE + OPT_SHARD},
+    {"merge", no_argument, NULL, OPTION_BASE + OPT_MERGE},
     {"help", no_argument, NULL, OPTION_BASE + OPT_HELP},
     {"version", no_argument, NULL, OPTION_BASE + OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -133,11 +155,12 @@ typedef struct Command {
 static const Command commands[] = {
     {"build", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_PAPER) | BIT(OPT_SIZE) | BIT(OPT_BLEED) |
                   BIT(OPT_CONTENT) | BIT(OPT_OUT) | BIT(OPT_QUIET) | BIT(OPT_STATS) |
-                  BIT(OPT_RELEASE)},
+                  BIT(OPT_RELEASE) | BIT(OPT_JOBS) | BIT(OPT_FORCE) | BIT(OPT_SHARD)},
     {"check", BIT(OPT_CONTENT) | BIT(OPT_FORMAT) | BIT(OPT_WERROR)},
     {"stamp", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_CONTENT)},
     {"list", BIT(OPT_CONTENT)},
     {"tree", BIT(OPT_LANG) | BIT(OPT_DRUG) | BIT(OPT_CONTENT)},
+    {"manifest", BIT(OPT_MERGE) | BIT(OPT_OUT) | BIT(OPT_CONTENT)},
 };
 
 typedef struct Options {
@@ -156,6 +179,11 @@ typedef struct Options {
     int stats;
     SheetSize size;
     int release, werror, json;
+    size_t jobs; /* 0: one per core */
+    int force;
+    unsigned shard_index, shard_count;
+    const char *const *merge_files; /* manifest --merge: the arguments after the command */
+    size_t merge_count;
 } Options;
 
 /* GNU style: one line saying what is wrong, one saying where to look. */
@@ -209,6 +237,25 @@ static int take_value(Options *o, int option, const char *value)
     case OPT_OUT:
         o->out_dir = value;
         return -1;
+    case OPT_JOBS: {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(value, &end, 10);
+        if (*end || errno || n < 1 || n > 1024 || value[0] < '0' || value[0] > '9')
+            return usage_error("bad number of jobs '%s' (1 to 1024)", value);
+        o->jobs = n;
+        return -1;
+    }
+    case OPT_SHARD: {
+        unsigned k, n;
+        char tail;
+        if (sscanf(value, "%u/%u%c", &k, &n, &tail) != 2 || value[0] < '0' || value[0] > '9' ||
+            k < 1 || n < 1 || k > n || n > 1024)
+            return usage_error("bad shard '%s' (K/N with 1 <= K <= N <= 1024)", value);
+        o->shard_index = k;
+        o->shard_count = n;
+        return -1;
+    }
     case OPT_FORMAT:
         if (strcmp(value, "json") && strcmp(value, "text"))
             return usage_error("unknown format '%s' (use text or json)", value);
@@ -251,7 +298,7 @@ static int parse_args(int argc, char **argv, Options *o)
     opterr = 0; /* our own messages, named "pdfgen" whatever argv[0] is */
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":hq", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hqj:", long_options, NULL)) != -1) {
         if (c == '?') {
             if (optopt)
                 return usage_error("unknown option '-%c'", optopt);
@@ -263,6 +310,8 @@ static int parse_args(int argc, char **argv, Options *o)
             c = OPTION_BASE + OPT_HELP;
         if (c == 'q')
             c = OPTION_BASE + OPT_QUIET;
+        if (c == 'j')
+            c = OPTION_BASE + OPT_JOBS;
         c -= OPTION_BASE;
         o->given |= BIT(c);
         if (c == OPT_HELP) {
@@ -283,6 +332,10 @@ static int parse_args(int argc, char **argv, Options *o)
             o->release = 1;
         } else if (c == OPT_WERROR) {
             o->werror = 1;
+        } else if (c == OPT_FORCE) {
+            o->force = 1;
+        } else if (c == OPT_MERGE) {
+            /* the manifests are the arguments after the command */
         } else {
             if (!*optarg)
                 return usage_error("option '--%s' needs a value", long_options[c].name);
@@ -293,8 +346,6 @@ static int parse_args(int argc, char **argv, Options *o)
     }
     if (optind == argc)
         return usage_error("no command given");
-    if (optind + 1 < argc)
-        return usage_error("unexpected argument '%s'", argv[optind + 1]);
     const Command *command = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[optind], commands[i].name) == 0)
@@ -302,6 +353,12 @@ static int parse_args(int argc, char **argv, Options *o)
     if (!command)
         return usage_error("unknown command '%s'", argv[optind]);
     o->command = command->name;
+    if (strcmp(o->command, "manifest") == 0) {
+        o->merge_files = (const char *const *)argv + optind + 1;
+        o->merge_count = (size_t)(argc - optind - 1);
+    } else if (optind + 1 < argc) {
+        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+    }
     unsigned refused = o->given & ~command->takes;
     for (int option = 0; option < OPTION_COUNT; option++)
         if (refused & BIT(option))
@@ -311,6 +368,10 @@ static int parse_args(int argc, char **argv, Options *o)
         return usage_error("'tree' needs exactly one --lang and one --drug");
     if (strcmp(o->command, "stamp") == 0 && (o->language_count != 1 || o->drug_count > 1))
         return usage_error("'stamp' needs exactly one --lang and at most one --drug");
+    if (strcmp(o->command, "manifest") == 0 && !(o->given & BIT(OPT_MERGE)))
+        return usage_error("'manifest' needs --merge");
+    if (strcmp(o->command, "manifest") == 0 && o->merge_count == 0)
+        return usage_error("'manifest --merge' needs the manifests to merge");
     return -1;
 }
 
@@ -457,6 +518,14 @@ static int run_command(const Options *options)
         list_content(content);
     } else if (strcmp(o.command, "tree") == 0) {
         rc = dump_tree(content, &o);
+    } else if (strcmp(o.command, "manifest") == 0) {
+        mode_t mask = umask(0);
+        umask(mask);
+        rc = build_merge_manifests(content, o.merge_files, o.merge_count, o.out_dir,
+                                   "pdfgen " PDFGEN_VERSION, 0666u & ~(unsigned)mask) == 0
+                 ? EXIT_OK
+                 : EXIT_ERRORS;
+        diag_flush();
     } else if (strcmp(o.command, "stamp") == 0) {
         rc = stamp_translation(content, o.languages[0], o.drug_count ? o.drugs[0] : NULL)
                  ? EXIT_ERRORS : EXIT_OK;
@@ -468,6 +537,7 @@ static int run_command(const Options *options)
         umask(mask);
         BuildOptions b = {
             .out_dir = o.out_dir,
+            .content_dir = o.content_dir,
             .paper = o.paper,
             .bleed = o.bleed,
             .languages = o.language_count ? o.languages : NULL,
@@ -480,6 +550,10 @@ static int run_command(const Options *options)
             .creator = "pdfgen " PDFGEN_VERSION,
             .file_mode = 0666u & ~(unsigned)mask,
             .dry_run = strcmp(o.command, "check") == 0,
+            .jobs = o.jobs,
+            .force = o.force,
+            .shard_index = o.shard_index,
+            .shard_count = o.shard_count,
         };
         if (b.dry_run)
             review_report(content, &(ReviewScope){.glossaries = true}, false);

@@ -10,7 +10,9 @@ children, peak RSS = ru_maxrss, the largest of the child and its reaped
 children, not their sum):
 
 1. the whole default build (every language and drug, glossaries, booklets,
-   catalog page) in one process, for Letter and for A4, --runs times each;
+   catalog page) with pdfgen's default -j (a worker process per core), for
+   Letter and for A4, and for Letter with -j 1, --runs times each (CPU/wall
+   shows what the workers gain);
 2. each language on its own, sheets only (`--lang L --drug D ...`, so
    neither its glossary nor its booklet), --runs times each;
 3. a single sheet (`--lang en --drug sunitinib`);
@@ -145,13 +147,15 @@ def kb(b):
 
 def bench_whole(args, tmp, sheets, drugs):
     result = {}
-    for paper in ("letter", "a4"):
+    # pdfgen's default -j (a worker per core), and -j 1 to compare with
+    for name, paper, jobs in (("letter", "letter", []), ("a4", "a4", []),
+                              ("letter-j1", "letter", ["-j", "1"])):
         runs, sizes = [], None
         for i in range(args.runs):
-            log("whole build, %s, run %d/%d" % (paper, i + 1, args.runs))
+            log("whole build, %s, run %d/%d" % (name, i + 1, args.runs))
             out = os.path.join(tmp, "whole")
             r = run([args.pdfgen, "build", "--paper", paper, "--content", args.content,
-                     "--out", out], tmp)
+                     "--out", out] + jobs, tmp)
             check_rc(r, "the whole build (%s)" % paper)
             runs.append(r)
             if sizes is None:
@@ -166,31 +170,35 @@ def bench_whole(args, tmp, sheets, drugs):
         if s:
             entry["pdfgen_reported"] = {k: (r1(v) if isinstance(v, float) else v)
                                         for k, v in s.items()}
-        result[paper] = entry
+        entry["jobs"] = " ".join(jobs) or "-j %d, one per core" % os.cpu_count()
+        result[name] = entry
     return result
 
 
 def print_whole(whole, sheets):
-    print("\n== Whole default build, one process: every language and drug, glossaries, "
-          "booklets, catalog (%d runs; medians)" % whole["letter"]["runs"])
-    print("%-7s %7s %7s %8s %8s %9s %9s %9s %9s %9s %8s" % (
+    print("\n== Whole default build (letter, a4: pdfgen's default, %s; letter-j1: -j 1): "
+          "every language and drug, glossaries, booklets, catalog (%d runs; medians)"
+          % (whole["letter"].get("jobs", "?"), whole["letter"]["runs"]))
+    print("%-9s %7s %7s %8s %8s %9s %9s %9s %9s %9s %8s" % (
         "paper", "wall s", "CPU s", "CPU/wall", "sheets/s", "wall ms", "CPU ms",
         "median KB", "largest KB", "RSS MB", "out KB"))
-    print("%-7s %7s %7s %8s %8s %9s %9s %9s %9s %9s %8s" % (
+    print("%-9s %7s %7s %8s %8s %9s %9s %9s %9s %9s %8s" % (
         "", "", "", "", "", "/sheet", "/sheet", "/sheet", "/sheet", "peak", "total"))
     for paper, e in whole.items():
-        print("%-7s %7.2f %7.2f %8.2f %8.1f %9.1f %9.1f %9s %9s %9.1f %8s" % (
+        print("%-9s %7.2f %7.2f %8.2f %8.1f %9.1f %9.1f %9s %9s %9.1f %8s" % (
             paper, e["wall_s"], e["cpu_s"], e["cpu_per_wall"], e["sheets_per_s"],
             e["wall_ms_per_sheet"], e["cpu_ms_per_sheet"], kb(e["sheet_bytes"]["median_bytes"]),
             kb(e["sheet_bytes"]["largest_bytes"]), e["peak_rss_mb"], kb(e["output_bytes"])))
     for paper, e in whole.items():
         print("  %s: largest sheet %s; fastest run %.2f s wall"
               % (paper, e["sheet_bytes"]["largest"], e["wall_min_s"]))
-    p = whole["letter"].get("pdfgen_reported")
+    # in one process (-j 1), where the documents' times add up to the wall time
+    serial = whole.get("letter-j1", whole["letter"])
+    p = serial.get("pdfgen_reported")
     if p:
-        total_ms = whole["letter"]["wall_s"] * 1e3
+        total_ms = serial["wall_s"] * 1e3
         rest = total_ms - p["sheets_ms"] - p["glossaries_ms"] - p["booklets_ms"]
-        print("  where the wall time goes (letter, pdfgen's own ms per document): "
+        print("  where the wall time goes (letter -j 1, pdfgen's own ms per document): "
               "%d sheets %.0f ms (%.0f%%; median %.1f, max %.1f ms a sheet), "
               "%d glossaries %.0f ms (%.0f%%), %d booklets %.0f ms (%.0f%%), "
               "rest (start-up, content, catalog) %.0f ms (%.0f%%)"

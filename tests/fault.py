@@ -58,7 +58,8 @@ def sigkill(pdfgen, tmp, kills, rng, problems):
     full = time.monotonic() - start
     killed = 0
     for i in range(kills):
-        p = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        # --force: a build with nothing to do would write nothing to kill
+        p = subprocess.Popen(cmd + ["--force"], stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, full * 1.1))
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -93,7 +94,7 @@ def sigxfsz(pdfgen, tmp, problems):
 
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
-    r = subprocess.run(cmd, capture_output=True, preexec_fn=limit)
+    r = subprocess.run(cmd + ["--force"], capture_output=True, preexec_fn=limit)
     if r.returncode != -signal.SIGXFSZ:
         problems.append("SIGXFSZ: exit %d, want death by SIGXFSZ" % r.returncode)
     if temporaries(out):

@@ -147,7 +147,7 @@ class SheetTests(unittest.TestCase):
     def test_every_sheet_exists_and_nothing_else(self):
         out = Built.get("letter")
         expected = {os.path.join(lang, d + ".pdf") for lang in languages()
-                    for d in drugs(lang) + extras(lang)} | {"index.html"}
+                    for d in drugs(lang) + extras(lang)} | {"index.html", "manifest.json"}
         found = set()
         for dirpath, _, files in os.walk(out):
             for f in files:
@@ -576,7 +576,7 @@ class CommandLineTests(unittest.TestCase):
         r = pdfgen("build", "--quiet", "--content", CONTENT, "--out", out,
                    "--lang", "es", "--drug", "belzutifan")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(os.listdir(out), ["es"])
+        self.assertEqual(sorted(os.listdir(out)), ["es", "manifest.json"])
         self.assertEqual(os.listdir(os.path.join(out, "es")), ["belzutifan.pdf"])
 
 

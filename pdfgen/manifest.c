@@ -1,0 +1,417 @@
+/* manifest.c — out/manifest.json and the digests it records.  See manifest.h. */
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fontconfig/fontconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "diag.h"
+
+#ifndef PDFGEN_VERSION
+#define PDFGEN_VERSION "0.0.0"
+#endif
+
+/* A growing string: the lines are built piece by piece. */
+typedef struct Str {
+    char *s;
+    size_t len, cap;
+} Str;
+
+static void put(Str *b, const char *text, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, text, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void puts_(Str *b, const char *text)
+{
+    put(b, text, strlen(text));
+}
+
+static void putf(Str *b, const char *fmt, ...) PDFGEN_PRINTF(2, 3);
+static void putf(Str *b, const char *fmt, ...)
+{
+    char small[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        put(b, small, (size_t)n);
+        return;
+    }
+    char *big = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    put(b, big, (size_t)n);
+    free(big);
+}
+
+/* A JSON string; UTF-8 passes through, control characters are escaped. */
+static void put_string(Str *b, const char *text)
+{
+    if (!text) {
+        puts_(b, "null");
+        return;
+    }
+    puts_(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            putf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            putf(b, "\\u%04x", *p);
+        else
+            put(b, (const char *)p, 1);
+    }
+    puts_(b, "\"");
+}
+
+char *manifest_inputs_json(const char *version, const char *binary_sha256,
+                           const char *fonts_sha256, const char *paper, const char *size,
+                           double bleed, long long epoch, const char *const *files,
+                           const char *const *digests, size_t file_count)
+{
+    Str b = {0};
+    puts_(&b, "\"build\": {\"pdfgen\": ");
+    put_string(&b, version);
+    puts_(&b, ", \"pdfgen_sha256\": ");
+    put_string(&b, binary_sha256);
+    puts_(&b, ", \"fonts_sha256\": ");
+    put_string(&b, fonts_sha256);
+    puts_(&b, ", \"paper\": ");
+    put_string(&b, paper);
+    puts_(&b, ", \"size\": ");
+    put_string(&b, size);
+    /* %.3f: bleed is parsed from a length of at most a few decimals */
+    putf(&b, ", \"bleed_pt\": %.3f, \"source_date_epoch\": ", bleed);
+    if (epoch < 0)
+        puts_(&b, "null");
+    else
+        putf(&b, "%lld", epoch);
+    puts_(&b, "}, \"inputs\": [");
+    for (size_t i = 0; i < file_count; i++) {
+        puts_(&b, i ? ", {\"path\": " : "{\"path\": ");
+        put_string(&b, files[i]);
+        puts_(&b, ", \"sha256\": ");
+        put_string(&b, digests[i]);
+        puts_(&b, "}");
+    }
+    puts_(&b, "]");
+    return b.s;
+}
+
+char *manifest_output_line(const ManifestOutput *o)
+{
+    Str b = {0};
+    puts_(&b, "{\"path\": ");
+    put_string(&b, o->path);
+    puts_(&b, ", \"language\": ");
+    put_string(&b, o->language);
+    puts_(&b, ", \"drug\": ");
+    put_string(&b, o->drug);
+    puts_(&b, ", \"kind\": ");
+    put_string(&b, o->kind);
+    puts_(&b, ", \"title\": ");
+    put_string(&b, o->title);
+    putf(&b, ", \"pages\": %zu, \"bytes\": %lld, \"sha256\": ", o->pages, o->bytes);
+    put_string(&b, o->sha256);
+    puts_(&b, ", \"review\": ");
+    put_string(&b, o->review);
+    puts_(&b, ", ");
+    puts_(&b, o->build_json);
+    puts_(&b, ", \"key\": ");
+    put_string(&b, o->key);
+    puts_(&b, "}");
+    return b.s;
+}
+
+/* The value of "name": in a line this program wrote: a string without
+ * escapes (paths, digits) or a number.  NULL when absent. */
+static char *field(const char *line, const char *name)
+{
+    char pattern[32];
+    snprintf(pattern, sizeof pattern, "\"%s\": ", name);
+    const char *p = strstr(line, pattern);
+    if (!p)
+        return NULL;
+    p += strlen(pattern);
+    if (*p == '"') {
+        const char *end = strchr(++p, '"');
+        if (!end || memchr(p, '\\', (size_t)(end - p)))
+            return NULL;
+        return xstrndup(p, (size_t)(end - p));
+    }
+    size_t n = strspn(p, "0123456789");
+    return n ? xstrndup(p, n) : NULL;
+}
+
+bool manifest_add_line(Manifest *m, char *line)
+{
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == ',' || line[len - 1] == ' '))
+        line[--len] = '\0';
+    char *path = strncmp(line, "{\"path\": \"", 10) == 0 ? field(line, "path") : NULL;
+    char *key = field(line, "key"), *sha = field(line, "sha256");
+    char *bytes = field(line, "bytes"), *pages = field(line, "pages");
+    bool ok = path && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}';
+    if (ok) {
+        if (m->count == m->cap) {
+            m->cap = m->cap ? m->cap * 2 : 64;
+            m->entries = xreallocarray(m->entries, m->cap, sizeof *m->entries);
+        }
+        m->entries[m->count++] = (ManifestEntry){path, key, sha, strtoll(bytes, NULL, 10),
+                                                 (size_t)strtoull(pages, NULL, 10), line};
+    } else {
+        free(path);
+        free(key);
+        free(sha);
+        free(line);
+    }
+    free(bytes);
+    free(pages);
+    return ok;
+}
+
+int manifest_read(const char *path, Manifest *m)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        const char *start = line + strspn(line, " ");
+        if (strncmp(start, "{\"path\": ", 9) == 0)
+            manifest_add_line(m, xstrdup(start));
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+const ManifestEntry *manifest_find(const Manifest *m, const char *path)
+{
+    for (size_t i = 0; i < m->count; i++)
+        if (strcmp(m->entries[i].path, path) == 0)
+            return &m->entries[i];
+    return NULL;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(((const ManifestEntry *)a)->path, ((const ManifestEntry *)b)->path);
+}
+
+bool manifest_same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    bool same = fa && fb;
+    while (same) {
+        char x[8192], y[8192];
+        size_t nx = fread(x, 1, sizeof x, fa), ny = fread(y, 1, sizeof y, fb);
+        same = nx == ny && memcmp(x, y, nx) == 0;
+        if (nx < sizeof x)
+            break;
+    }
+    same = same && !ferror(fa) && !ferror(fb);
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+bool manifest_file_holds(const char *path, const char *data, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool same = true;
+    size_t at = 0;
+    char buf[8192];
+    size_t n;
+    while (same && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        same = at + n <= size && memcmp(buf, data + at, n) == 0;
+        at += n;
+    }
+    same = same && at == size && !ferror(f);
+    fclose(f);
+    return same;
+}
+
+int manifest_replace(const char *path, const char *data, size_t size, unsigned file_mode)
+{
+    /* Unchanged, it keeps its mtime, and so does its folder: no temporary
+     * file is made either. */
+    if (manifest_file_holds(path, data, size))
+        return 0;
+    size_t n = strlen(path);
+    char *tmp = xmalloc(n + sizeof ".XXXXXX");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
+    /* A name of its own (mkstemp), so two builds into one folder never
+     * write the same temporary file. */
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        diag_error(NULL, "cannot write '%s': %s", tmp, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        return -1;
+    }
+    fwrite(data, 1, size, f);
+    bool failed = ferror(f) != 0;
+    int rc = 0;
+    if (fclose(f) != 0 || failed) {
+        diag_error(NULL, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
+        rc = -1;
+    } else if (chmod(tmp, file_mode) != 0 || rename(tmp, path) != 0) {
+        diag_error(NULL, "cannot write '%s': %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int manifest_write(const Manifest *m, const char *path, unsigned file_mode)
+{
+    qsort(m->entries, m->count, sizeof *m->entries, by_path);
+    Str b = {0};
+    puts_(&b, "{\n  \"manifest\": 1,\n  \"pdfgen\": \"" PDFGEN_VERSION "\",\n"
+              "  \"outputs\": [\n");
+    for (size_t i = 0; i < m->count; i++)
+        putf(&b, "    %s%s\n", m->entries[i].line, i + 1 < m->count ? "," : "");
+    puts_(&b, "  ]\n}\n");
+    int rc = manifest_replace(path, b.s, b.len, file_mode);
+    free(b.s);
+    return rc;
+}
+
+void manifest_free(Manifest *m)
+{
+    for (size_t i = 0; i < m->count; i++) {
+        free(m->entries[i].path);
+        free(m->entries[i].key);
+        free(m->entries[i].sha256);
+        free(m->entries[i].line);
+    }
+    free(m->entries);
+    *m = (Manifest){0};
+}
+
+static int fd_sha256(int fd, Sha256 *ctx, long long *bytes)
+{
+    unsigned char buf[65536];
+    long long total = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        sha256_update(ctx, buf, (size_t)n);
+        total += n;
+    }
+    if (bytes)
+        *bytes = total;
+    return 0;
+}
+
+int manifest_file_sha256(const char *path, char hex[SHA256_HEX + 1], long long *bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    Sha256 ctx;
+    sha256_init(&ctx);
+    int rc = fd_sha256(fd, &ctx, bytes);
+    int err = errno;
+    close(fd);
+    if (rc != 0) {
+        errno = err;
+        return -1;
+    }
+    unsigned char digest[SHA256_BYTES];
+    sha256_final(&ctx, digest);
+    sha256_to_hex(digest, hex);
+    return 0;
+}
+
+int manifest_binary_sha256(char hex[SHA256_HEX + 1])
+{
+    return manifest_file_sha256("/proc/self/exe", hex, NULL);
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int manifest_fonts_sha256(char hex[SHA256_HEX + 1])
+{
+    FcPattern *pattern = FcPatternCreate();
+    FcObjectSet *objects = FcObjectSetBuild(FC_FILE, (char *)NULL);
+    FcFontSet *set = pattern && objects ? FcFontList(NULL, pattern, objects) : NULL;
+    if (pattern)
+        FcPatternDestroy(pattern);
+    if (objects)
+        FcObjectSetDestroy(objects);
+    if (!set) {
+        diag_error(NULL, "fontconfig cannot list the installed fonts");
+        return -1;
+    }
+    /* One line per file (a collection's faces share theirs), sorted: the
+     * order fontconfig lists them in is its own. */
+    char **lines = xcalloc((size_t)set->nfont + 1, sizeof *lines);
+    size_t count = 0;
+    for (int i = 0; i < set->nfont; i++) {
+        FcChar8 *file;
+        struct stat st;
+        if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
+            continue;
+        if (stat((const char *)file, &st) != 0)
+            st = (struct stat){0};
+        size_t n = strlen((const char *)file) + 64;
+        lines[count] = xmalloc(n);
+        snprintf(lines[count++], n, "%s %lld %lld.%09ld\n", (const char *)file,
+                 (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    }
+    FcFontSetDestroy(set);
+    qsort(lines, count, sizeof *lines, by_string);
+    Sha256 ctx;
+    sha256_init(&ctx);
+    for (size_t i = 0; i < count; i++) {
+        if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
+            sha256_update(&ctx, lines[i], strlen(lines[i]));
+    }
+    for (size_t i = 0; i < count; i++)
+        free(lines[i]);
+    free(lines);
+    unsigned char digest[SHA256_BYTES];
+    sha256_final(&ctx, digest);
+    sha256_to_hex(digest, hex);
+    return 0;
+}
+
