@@ -151,11 +151,17 @@ Document *document_copy(Arena *to, const Document *doc)
             d->page_labels[i].prefix = copy_string(&c, doc->page_labels[i].prefix);
         }
     }
+    /* A string added to DocInfo must be copied here too, or the copy
+     * would point into the arena the caller frees next. */
+    _Static_assert(sizeof(DocInfo) == 7 * sizeof(const char *) + 6 * sizeof(int),
+                   "DocInfo changed: copy its new fields");
     DocInfo *info = &d->info;
     info->title = copy_string(&c, doc->info.title);
     info->author = copy_string(&c, doc->info.author);
     info->subject = copy_string(&c, doc->info.subject);
     info->creator = copy_string(&c, doc->info.creator);
     info->lang = copy_string(&c, doc->info.lang);
+    info->keywords = copy_string(&c, doc->info.keywords);
+    info->review_status = copy_string(&c, doc->info.review_status);
     return d;
 }
