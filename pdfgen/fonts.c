@@ -386,6 +386,34 @@ void fontset_free(FontSet *set)
 
 const Font *fontset_primary(FontSet *set, FontStyle style) { return set->primary[style]; }
 
+int fonts_each_installed(void (*visit)(const char *path, void *context), void *context)
+{
+    /* The fast configuration when fontset_open would use it: listing
+     * through the system's would load all of it, a fifth of a one-sheet
+     * build. */
+    FcConfig *config = fast_config();
+    if (!config && !FcInit())
+        return -1;
+    FcPattern *pattern = FcPatternCreate();
+    FcObjectSet *objects = FcObjectSetBuild(FC_FILE, (char *)NULL);
+    if (!pattern || !objects)
+        oom_abort();
+    FcFontSet *fonts = FcFontList(config, pattern, objects);
+    FcPatternDestroy(pattern);
+    FcObjectSetDestroy(objects);
+    for (int i = 0; fonts && i < fonts->nfont; i++) {
+        FcChar8 *file;
+        if (FcPatternGetString(fonts->fonts[i], FC_FILE, 0, &file) == FcResultMatch)
+            visit((const char *)file, context);
+    }
+    int rc = fonts ? 0 : -1;
+    if (fonts)
+        FcFontSetDestroy(fonts);
+    if (config)
+        FcConfigDestroy(config);
+    return rc;
+}
+
 bool font_has(const Font *font, uint32_t cp)
 {
     hb_codepoint_t gid;

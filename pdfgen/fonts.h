@@ -53,6 +53,12 @@ FontSet *fontset_open(const char *family);
 void fontset_free(FontSet *set);
 
 const Font *fontset_primary(FontSet *set, FontStyle style);
+
+/* Calls visit(path, context) for every font file fontconfig offers (a
+ * collection once per face), as the configuration fontset_open looks in
+ * sees them; for the manifest's digest of the installed fonts.  Returns 0,
+ * or -1 when fontconfig cannot list them. */
+int fonts_each_installed(void (*visit)(const char *path, void *context), void *context);
 /* The font to draw code point cp in the given style, for text in language
  * lang (BCP 47) and script (the run's resolved script), or NULL when no
  * installed font has it. */

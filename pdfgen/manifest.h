@@ -69,8 +69,9 @@ char *manifest_inputs_json(const char *version, const char *binary_sha256,
 
 /* SHA-256 and size of a file; 0, or -1 when it cannot be read (errno). */
 int manifest_file_sha256(const char *path, char hex[SHA256_HEX + 1], long long *bytes);
-/* Of the running program (/proc/self/exe): a rebuilt pdfgen of the same
- * version still rebuilds everything. */
+/* Of the running program: a digest of its linker build ID, or without one
+ * of its file (/proc/self/exe); a rebuilt pdfgen of the same version
+ * still rebuilds everything. */
 int manifest_binary_sha256(char hex[SHA256_HEX + 1]);
 /* Of every font file fontconfig offers (path, size, mtime): installing or
  * removing a font may change which one a character is drawn with. */
