@@ -25,6 +25,14 @@ void buf_put(Buf *b, const char *s, size_t n)
 
 void buf_str(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
+void buf_fit(Buf *b)
+{
+    if (b->len && b->cap > b->len) {
+        b->data = xrealloc(b->data, b->len);
+        b->cap = b->len;
+    }
+}
+
 void buf_hex4(Buf *b, unsigned v)
 {
     static const char digits[] = "0123456789ABCDEF";

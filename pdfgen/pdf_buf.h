@@ -25,6 +25,9 @@ void buf_milli(Buf *b, int64_t m);
 int64_t to_milli(double v);
 void buf_num(Buf *b, double v);
 void buf_free(Buf *b);
+/* Gives back the room b grew into beyond its bytes: for buffers that are
+ * kept, thousands at a time (pdf_pack's objects). */
+void buf_fit(Buf *b);
 /* a / b rounded half away from zero (b > 0). */
 int64_t div_round(int64_t a, int64_t b);
 

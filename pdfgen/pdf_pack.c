@@ -91,6 +91,9 @@ void pack_object(PdfPack *p, uint32_t num, const char *value, size_t len)
     Entry *e = entry(p, num);
     e->type = num ? ENTRY_OBJECT : ENTRY_NONE;
     buf_put(&e->bytes, value, len);
+    /* A buffer starts at 4 KB; a booklet of a hundred sheets keeps 13,000
+     * objects of a few dozen bytes until the file is written. */
+    buf_fit(&e->bytes);
 }
 
 /* Appends data deflated at level to out; false when zlib fails. */
@@ -147,6 +150,7 @@ void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
     e->type = num ? ENTRY_STREAM : ENTRY_NONE;
     e->head_len = stream_object(p, &e->bytes, dict, dict_len, data, len, flate_level[kind]);
     e->adler = (uint32_t)adler32_z(adler32_z(0, NULL, 0), data, len);
+    buf_fit(&e->bytes);
 }
 
 /* Where each object is: type 1 (offset) or 2 (object stream, index). */
