@@ -202,7 +202,10 @@ class Parallel(unittest.TestCase):
         for args in (["build", "-j", "0"], ["build", "-j", "x"], ["build", "--shard", "4/3"],
                      ["build", "--shard", "0/3"], ["build", "--shard", "1"],
                      ["check", "--force"], ["manifest"], ["manifest", "--merge"],
-                     ["build", "--merge"]):
+                     ["build", "--merge"],
+                     # sscanf's %u took these for 1/1 (wrapped round 2^32)
+                     ["build", "--shard", "1/4294967297"], ["build", "--shard", "4294967297/2"],
+                     ["build", "--shard", "1/+2"], ["build", "--shard", "1/2 "]):
             r = pdfgen(*args, "--content", CONTENT, check=False)
             self.assertEqual(r.returncode, 2, "%s: exit %d" % (args, r.returncode))
 
