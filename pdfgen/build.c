@@ -1297,7 +1297,11 @@ int build_merge_manifests(const Content *content, const char *const *files, size
             rc = -1;
             continue;
         }
-        manifest_read(files[f], &part);
+        if (manifest_read(files[f], &part) != 0) {
+            diag_error(NULL, "'%s' has outputs that are not as pdfgen writes them, or that lie "
+                       "outside the output folder", files[f]);
+            rc = -1;
+        }
         for (size_t i = 0; i < part.count; i++) {
             const ManifestEntry *e = &part.entries[i];
             const ManifestEntry *seen = manifest_find(&merged, e->path);

@@ -160,6 +160,23 @@ static char *field(const char *line, const char *name)
     return n ? xstrndup(p, n) : NULL;
 }
 
+/* A path the manifest may name: inside the output folder, so a
+ * hand-edited or hostile manifest cannot vouch for (or make a build keep)
+ * a file elsewhere.  Relative, without empty, "." or ".." parts. */
+static bool inside_path(const char *path)
+{
+    if (!path || !*path || *path == '/')
+        return false;
+    for (const char *part = path;;) {
+        size_t n = strcspn(part, "/");
+        if (n == 0 || (n == 1 && part[0] == '.') || (n == 2 && strncmp(part, "..", 2) == 0))
+            return false;
+        if (!part[n])
+            return true;
+        part += n + 1;
+    }
+}
+
 bool manifest_add_line(Manifest *m, char *line)
 {
     size_t len = strlen(line);
@@ -168,7 +185,7 @@ bool manifest_add_line(Manifest *m, char *line)
     char *path = strncmp(line, "{\"path\": \"", 10) == 0 ? field(line, "path") : NULL;
     char *key = field(line, "key"), *sha = field(line, "sha256");
     char *bytes = field(line, "bytes"), *pages = field(line, "pages");
-    bool ok = path && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}';
+    bool ok = inside_path(path) && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}';
     if (ok) {
         if (m->count == m->cap) {
             m->cap = m->cap ? m->cap * 2 : 64;
@@ -194,14 +211,15 @@ int manifest_read(const char *path, Manifest *m)
         return 0;
     char *line = NULL;
     size_t cap = 0;
+    int passed_over = 0;
     while (getline(&line, &cap, f) > 0) {
         const char *start = line + strspn(line, " ");
-        if (strncmp(start, "{\"path\": ", 9) == 0)
-            manifest_add_line(m, xstrdup(start));
+        if (strncmp(start, "{\"path\": ", 9) == 0 && !manifest_add_line(m, xstrdup(start)))
+            passed_over++;
     }
     free(line);
     fclose(f);
-    return 0;
+    return passed_over;
 }
 
 const ManifestEntry *manifest_find(const Manifest *m, const char *path)

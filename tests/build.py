@@ -482,6 +482,47 @@ class Shards(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(out, "index.html")))
 
 
+class Hostile(unittest.TestCase):
+    """Manifests edited by hand or made to mislead: never trusted blindly."""
+
+    def setUp(self):
+        self.out = os.path.join(TMP, "hostile-" + self._testMethodName)
+        shutil.rmtree(self.out, ignore_errors=True)
+
+    def small_build(self, *extra):
+        return pdfgen("build", "--quiet", "--lang", "fr", "--drug", "sunitinib",
+                      "--content", CONTENT, "--out", self.out, *extra)
+
+    def test_paths_outside_the_folder(self):
+        self.small_build()
+        outside = os.path.join(TMP, "outside.txt")
+        with open(outside, "w") as f:
+            f.write("not an output\n")
+        digest = hashlib.sha256(read(outside)).hexdigest()
+        manifest = os.path.join(self.out, "manifest.json")
+        with open(manifest) as f:
+            good = f.read()
+        for path in ("../outside.txt", outside, "fr/../../outside.txt", "./fr/sunitinib.pdf"):
+            line = ('    {"path": "%s", "pages": 1, "bytes": 14, "sha256": "%s", '
+                    '"build": {}, "key": "k"},\n' % (path, digest))
+            hostile = good.replace('  "outputs": [\n', '  "outputs": [\n' + line)
+            part = os.path.join(TMP, "part.json")
+            with open(part, "w") as f:
+                f.write(hostile)
+            os.unlink(manifest)
+            r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                       check=False)
+            self.assertEqual(r.returncode, 1, path)
+            self.assertRegex(r.stderr, r"^pdfgen: error: .*outside the output folder", path)
+            self.assertFalse(os.path.exists(manifest), path)
+            # an incremental build does not carry the line over
+            with open(manifest, "w") as f:
+                f.write(hostile)
+            self.small_build()
+            self.assertNotIn(path, read(manifest).decode(), path)
+            self.assertEqual(read(outside), b"not an output\n")
+
+
 class Interrupted(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
