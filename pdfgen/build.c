@@ -1285,11 +1285,31 @@ int build_sheets(const Content *content, const BuildOptions *options)
     return failures;
 }
 
+/* What a manifest line says the output was built with (pdfgen and its
+ * digest, fonts, paper, bleed, SOURCE_DATE_EPOCH), not its inputs nor its
+ * size (regular and large print live side by side in one folder); NULL
+ * when the line has none. */
+static char *build_settings(const char *line)
+{
+    const char *from = strstr(line, "\"build\": {");
+    const char *to = from ? strstr(from, "}, \"inputs\": [") : NULL;
+    if (!to)
+        return NULL;
+    char *settings = xstrndup(from, (size_t)(to - from));
+    char *size = strstr(settings, ", \"size\": \"");
+    char *end = size ? strchr(size + sizeof ", \"size\": \"" - 1, '"') : NULL;
+    if (end)
+        memmove(size, end + 1, strlen(end + 1) + 1);
+    return settings;
+}
+
 int build_merge_manifests(const Content *content, const char *const *files, size_t file_count,
                           const char *out_dir, const char *creator, unsigned file_mode)
 {
     Manifest merged = {0};
     int rc = 0;
+    char *settings = NULL; /* the first part's: every part is of one build */
+    const char *settings_file = NULL;
     for (size_t f = 0; f < file_count; f++) {
         Manifest part = {0};
         if (access(files[f], R_OK) != 0) {
@@ -1302,10 +1322,27 @@ int build_merge_manifests(const Content *content, const char *const *files, size
                        "outside the output folder", files[f]);
             rc = -1;
         }
+        bool other_build = false;
         for (size_t i = 0; i < part.count; i++) {
             const ManifestEntry *e = &part.entries[i];
             const ManifestEntry *seen = manifest_find(&merged, e->path);
-            if (seen && strcmp(seen->line, e->line) != 0) {
+            char *these = build_settings(e->line);
+            if (!settings && these) {
+                settings = xstrdup(these);
+                settings_file = files[f];
+            }
+            bool same_build = these && strcmp(these, settings) == 0;
+            free(these);
+            if (!same_build && !other_build) {
+                other_build = true;
+                diag_error(NULL, "'%s' has '%s' built with other settings than '%s' has its "
+                           "outputs (pdfgen, fonts, paper, bleed or SOURCE_DATE_EPOCH): "
+                           "the parts of one build only can be merged",
+                           files[f], e->path, settings_file ? settings_file : files[f]);
+                rc = -1;
+            } else if (!same_build) {
+                /* said once for the part */
+            } else if (seen && strcmp(seen->line, e->line) != 0) {
                 diag_error(NULL, "'%s' says another thing of '%s' than an earlier manifest",
                            files[f], e->path);
                 rc = -1;
@@ -1362,5 +1399,6 @@ int build_merge_manifests(const Content *content, const char *const *files, size
     catalog_free(&catalog);
     free_jobs(jobs, count);
     manifest_free(&merged);
+    free(settings);
     return rc;
 }

@@ -522,6 +522,26 @@ class Hostile(unittest.TestCase):
             self.assertNotIn(path, read(manifest).decode(), path)
             self.assertEqual(read(outside), b"not an output\n")
 
+    def test_merge_parts_of_other_builds(self):
+        parts = [os.path.join(self.out, "manifest.%d-of-2.json" % k) for k in (1, 2)]
+        manifest = os.path.join(self.out, "manifest.json")
+        for paper in ("letter", "a4"):
+            pdfgen("build", "--quiet", "--lang", "fr", "--shard", "1/2", "--content", CONTENT,
+                   "--out", self.out)
+            pdfgen("build", "--quiet", "--lang", "fr", "--shard", "2/2", "--paper", paper,
+                   "--content", CONTENT, "--out", self.out)
+            r = pdfgen("manifest", "--merge", *parts, "--content", CONTENT, "--out", self.out,
+                       check=False)
+            if paper == "letter":
+                self.assertEqual(r.returncode, 0, r.stderr)
+                os.unlink(manifest)
+                continue
+            self.assertEqual(r.returncode, 1, paper)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertRegex(r.stderr, r"^pdfgen: error: .*2-of-2.json' has .* built with "
+                             r"other settings than .*1-of-2.json'")
+            self.assertFalse(os.path.exists(manifest))
+
 
 class Interrupted(unittest.TestCase):
     @classmethod
