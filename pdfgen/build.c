@@ -1084,15 +1084,41 @@ static int key_jobs(const Content *content, Job *jobs, size_t count, const Build
     return rc;
 }
 
-/* Up to date: the old manifest has this key for it, and the file is the
- * one it recorded (an output deleted or edited by hand is built again). */
+static const char *job_review_status(const Job *job);
+static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
+
+/* The old line is copied into the new manifest: it must be the line this
+ * build would write but for the title and page count, which only the
+ * built document knows (a review status edited by hand in the manifest
+ * would else outlive every build). */
+static bool line_is_current(const Job *job, const ManifestEntry *e)
+{
+    ManifestOutput o = {job->rel_path, job->language->code,
+                        job->kind == JOB_SHEET ? job->drug->id.utf8 : NULL,
+                        kind_names[job->kind], NULL, e->pages, e->bytes, e->sha256,
+                        job_review_status(job), job->build_json, job->key};
+    char *want = manifest_output_line(&o);
+    const char *title = strstr(want, "\"title\": null, \"pages\": ");
+    size_t head = title ? (size_t)(title - want) + sizeof "\"title\": " - 1 : 0;
+    const char *tail = title ? title + sizeof "\"title\": null" - 1 : "";
+    size_t len = strlen(e->line), tail_len = strlen(tail);
+    bool same = title && len >= head + 2 + tail_len && strncmp(e->line, want, head) == 0 &&
+                e->line[head] == '"' && e->line[len - tail_len - 1] == '"' &&
+                strcmp(e->line + len - tail_len, tail) == 0;
+    free(want);
+    return same;
+}
+
+/* Up to date: the old manifest has this key for it, its line is current,
+ * and the file is the one it recorded (an output deleted or edited by
+ * hand is built again). */
 static void mark_up_to_date(Job *jobs, size_t count, const Manifest *old)
 {
     for (size_t i = 0; i < count; i++) {
         const ManifestEntry *e = manifest_find(old, jobs[i].rel_path);
         char hex[SHA256_HEX + 1];
         long long bytes;
-        if (e && strcmp(e->key, jobs[i].key) == 0 &&
+        if (e && strcmp(e->key, jobs[i].key) == 0 && line_is_current(&jobs[i], e) &&
             manifest_file_sha256(jobs[i].final_path, hex, &bytes) == 0 && bytes == e->bytes &&
             strcmp(hex, e->sha256) == 0) {
             jobs[i].stale = false;
@@ -1101,8 +1127,6 @@ static void mark_up_to_date(Job *jobs, size_t count, const Manifest *old)
         }
     }
 }
-
-static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
 
 /* The new manifest: this build's outputs, and (unless a shard) the old
  * entries of outputs it was not asked for that are still there. */

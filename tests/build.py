@@ -542,6 +542,21 @@ class Hostile(unittest.TestCase):
                              r"other settings than .*1-of-2.json'")
             self.assertFalse(os.path.exists(manifest))
 
+    def test_hand_edited_line_is_not_kept(self):
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest).decode()
+        for old, new in (('"review": "draft"', '"review": "reviewed"'),
+                         ('"kind": "sheet"', '"kind": "glossary"'),
+                         ('{"path": "fr/strings.yaml"', '{"path": "fr/other.yaml"'),
+                         ('"pages": 3,', '"pages": 03,')):
+            self.assertIn(old, good)
+            with open(manifest, "w") as f:
+                f.write(good.replace(old, new))
+            r = self.small_build()
+            self.assertNotIn("nothing to do", r.stderr, new)
+            self.assertEqual(read(manifest).decode(), good, new)
+
 
 class Interrupted(unittest.TestCase):
     @classmethod
