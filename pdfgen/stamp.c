@@ -3,6 +3,8 @@
  * The file is edited as lines, guided by libyaml's marks of each source:
  * entry (content.c keeps them), so comments, quoting and layout anywhere
  * else survive byte for byte. */
+/* realpath() is X/Open, beyond the POSIX level the Makefile asks for. */
+#define _XOPEN_SOURCE 700
 #include "stamp.h"
 
 #include <errno.h>
@@ -65,11 +67,16 @@ static const ReviewField *wanted_field(const ReviewField *fields, size_t count, 
     return NULL;
 }
 
-static int write_replacing(const char *path, const char *data, size_t size)
+static int write_replacing(const char *link, const char *data, size_t size)
 {
+    /* A symbolic link keeps pointing at the file, rewritten where it is:
+     * renaming over the link would leave the file as it was. */
+    char *path = realpath(link, NULL);
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (!path || stat(path, &st) != 0) {
+        free(path);
         return -1;
+    }
     size_t n = strlen(path);
     char *tmp = xmalloc(n + sizeof ".stamp.XXXXXX");
     memcpy(tmp, path, n);
@@ -77,6 +84,7 @@ static int write_replacing(const char *path, const char *data, size_t size)
     int fd = mkstemp(tmp);
     if (fd < 0) {
         free(tmp);
+        free(path);
         return -1;
     }
     FILE *f = fdopen(fd, "wb");
@@ -95,6 +103,7 @@ static int write_replacing(const char *path, const char *data, size_t size)
         errno = saved;
     }
     free(tmp);
+    free(path);
     return ok ? 0 : -1;
 }
 

@@ -348,6 +348,35 @@ class BandTests(unittest.TestCase):
                 self.assertIn("<pdfgen:ReviewStatus>source</pdfgen:ReviewStatus>", xmp)
 
 
+class StampTests(unittest.TestCase):
+    """stamp on files as editors leave them."""
+
+    def stale_and_missing(self, c, rel):
+        """Makes one digest wrong and removes another field's line."""
+        text = c.read(rel)
+        text = re.sub(r"^  name: [0-9a-f]{16}$", "  name: 0000000000000000", text, flags=re.M)
+        text = re.sub(r"^  drug_class: [0-9a-f]{16}\n", "", text, flags=re.M)
+        c.write(rel, text)
+
+    def assert_stamped(self, c, rel):
+        r = pdfgen("check", "--content", c.content)
+        self.assertNotIn(rel + ":", not_drafts(r.stderr))
+
+    def test_symlinked_file_stays_a_link(self):
+        c = Copy(self)
+        rel = "fr/sunitinib.yaml"
+        self.stale_and_missing(c, rel)
+        os.rename(c.path(rel), c.path("fr/sunitinib.real"))
+        os.symlink("sunitinib.real", c.path(rel))
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(c.path(rel)))
+        self.assertEqual(os.readlink(c.path(rel)), "sunitinib.real")
+        self.assertEqual(sorted(os.listdir(c.path("fr"))), sorted(os.listdir(
+            os.path.join(CONTENT, "fr")) + ["sunitinib.real"]))
+        self.assert_stamped(c, rel)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pdfgen", required=True)
