@@ -189,29 +189,35 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
         size_t extra_cap = 64, extra_len = 0;
         char *extra = xmalloc(extra_cap);
         bool new_block = !review->source_pos.file;
+        /* The lines added end as the file's do: a CRLF file stays CRLF. */
+        const Line *model = last_line ? &lines[last_line - 1] : line_count ? &lines[0] : NULL;
+        const char *eol = model && model->len >= 2 && model->start[model->len - 2] == '\r' &&
+                                  model->start[model->len - 1] == '\n'
+                              ? "\r\n"
+                              : "\n";
         if (new_block && size && text[size - 1] != '\n')
-            extra[extra_len++] = '\n';
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%s", eol);
         if (new_block) {
             static const char head[] = "# The English each field was translated from (digests; "
-                                       "'pdfgen stamp' writes them).\nsource:\n";
-            while (extra_len + sizeof head > extra_cap)
+                                       "'pdfgen stamp' writes them).";
+            while (extra_len + sizeof head + sizeof "\r\nsource:\r\n" > extra_cap)
                 extra = xrealloc(extra, extra_cap *= 2);
-            memcpy(extra + extra_len, head, sizeof head - 1);
-            extra_len += sizeof head - 1;
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len,
+                                          "%s%ssource:%s", head, eol, eol);
         }
         for (size_t i = 0; i < field_count; i++) {
             if (done[i])
                 continue;
-            size_t need = indent + strlen(fields[i].name) + REVIEW_DIGEST_HEX + 4;
+            size_t need = indent + strlen(fields[i].name) + REVIEW_DIGEST_HEX + 5;
             while (extra_len + need + 1 > extra_cap)
                 extra = xrealloc(extra, extra_cap *= 2);
-            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%*s%s: %s\n",
-                                          (int)indent, "", fields[i].name, fields[i].digest);
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%*s%s: %s%s",
+                                          (int)indent, "", fields[i].name, fields[i].digest, eol);
             added++;
         }
         if (!added)
             extra_len = 0;
-        size_t out_cap = size + extra_len + 1, out_len = 0;
+        size_t out_cap = size + extra_len + 3, out_len = 0;
         for (size_t i = 0; i < line_count; i++)
             if (replace[i])
                 out_cap += strlen(replace[i]);
@@ -224,7 +230,8 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
             if (!new_block && added && i + 1 == last_line) {
                 /* a last line without a line break gets one first */
                 if (out_len && out[out_len - 1] != '\n')
-                    out[out_len++] = '\n';
+                    for (const char *e = eol; *e; e++)
+                        out[out_len++] = *e;
                 memcpy(out + out_len, extra, extra_len);
                 out_len += extra_len;
             }

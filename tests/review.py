@@ -362,6 +362,21 @@ class StampTests(unittest.TestCase):
         r = pdfgen("check", "--content", c.content)
         self.assertNotIn(rel + ":", not_drafts(r.stderr))
 
+    def test_crlf_file_stays_crlf(self):
+        c = Copy(self)
+        for rel, keep_block in (("fr/sunitinib.yaml", True), ("fr/everolimus.yaml", False)):
+            self.stale_and_missing(c, rel)
+            text = c.read(rel)
+            if not keep_block:
+                text = text[:text.index("source:\n")]
+            with open(c.path(rel), "wb") as f:
+                f.write(text.replace("\n", "\r\n").encode("utf-8"))
+            r = pdfgen("stamp", "--lang", "fr", "--drug", rel[3:-5], "--content", c.content)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            data = open(c.path(rel), "rb").read()
+            self.assertNotRegex(data, rb"[^\r]\n", rel + ": a line ending in LF alone")
+            self.assert_stamped(c, rel)
+
     def test_symlinked_file_stays_a_link(self):
         c = Copy(self)
         rel = "fr/sunitinib.yaml"
