@@ -503,7 +503,7 @@ static int run_command(const Options *options)
                            ? content_load_languages(o.content_dir, o.languages, o.language_count)
                            : content_load(o.content_dir);
     if (content && !diag_error_count())
-        review_validate(content);
+        review_validate(content, strcmp(o.command, "stamp") == 0);
     if (!content || diag_error_count()) {
         diag_flush();
         fprintf(stderr, "pdfgen: %u error%s in ", diag_distinct_count(),

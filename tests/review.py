@@ -377,6 +377,24 @@ class StampTests(unittest.TestCase):
             self.assertNotRegex(data, rb"[^\r]\n", rel + ": a line ending in LF alone")
             self.assert_stamped(c, rel)
 
+    def test_stamp_repairs_what_check_tells_to_stamp(self):
+        c = Copy(self)
+        rel = "fr/sunitinib.yaml"
+        text = re.sub(r"^  name: [0-9a-f]{16}$", '  name: "0000" # half a merge',
+                      c.read(rel), flags=re.M)
+        c.write(rel, text.replace("  how_it_works: ", "  how_it_wroks: 0000000000000000\n"
+                                  "  how_it_works: ", 1))
+        r = pdfgen("check", "--content", c.content)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("must be 16 lowercase hex digits, found '0000' (run 'pdfgen stamp')",
+                      r.stderr)
+        self.assertIn("unknown field 'how_it_wroks'", r.stderr)
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 digest updated, 0 added, 1 removed", r.stdout)
+        self.assertRegex(c.read(rel), r'\n  name: [0-9a-f]{16} # half a merge\n')
+        self.assert_stamped(c, rel)
+
     def test_symlinked_file_stays_a_link(self):
         c = Copy(self)
         rel = "fr/sunitinib.yaml"
