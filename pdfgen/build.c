@@ -1334,6 +1334,13 @@ int build_merge_manifests(const Content *content, const char *const *files, size
     int rc = 0;
     char *settings = NULL; /* the first part's: every part is of one build */
     const char *settings_file = NULL;
+    /* Every path a part names is an output of this content, regular or
+     * large print: a part cannot vouch for other files, nor for more of
+     * them than a build makes. */
+    BuildOptions whole = {.out_dir = out_dir}, large = {.out_dir = out_dir, .size = SIZE_LARGE};
+    Job *jobs = NULL, *large_jobs = NULL;
+    size_t count = plan_jobs(content, &whole, &jobs);
+    size_t large_count = plan_jobs(content, &large, &large_jobs);
     for (size_t f = 0; f < file_count; f++) {
         Manifest part = {0};
         if (access(files[f], R_OK) != 0) {
@@ -1346,9 +1353,22 @@ int build_merge_manifests(const Content *content, const char *const *files, size
                        "outside the output folder", files[f]);
             rc = -1;
         }
-        bool other_build = false;
+        bool other_build = false, other_output = false;
         for (size_t i = 0; i < part.count; i++) {
             const ManifestEntry *e = &part.entries[i];
+            bool output = false;
+            for (size_t j = 0; j < count && !output; j++)
+                output = strcmp(jobs[j].rel_path, e->path) == 0;
+            for (size_t j = 0; j < large_count && !output; j++)
+                output = strcmp(large_jobs[j].rel_path, e->path) == 0;
+            if (!output) {
+                if (!other_output)
+                    diag_error(NULL, "'%s' has '%s', which is not an output of this "
+                               "content", files[f], e->path);
+                other_output = true;
+                rc = -1;
+                continue;
+            }
             const ManifestEntry *seen = manifest_find(&merged, e->path);
             char *these = build_settings(e->line);
             if (!settings && these) {
@@ -1403,9 +1423,6 @@ int build_merge_manifests(const Content *content, const char *const *files, size
     free(manifest_path);
     /* The catalog page, as a whole build writes it, when the parts add up
      * to one. */
-    BuildOptions whole = {.out_dir = out_dir};
-    Job *jobs = NULL;
-    size_t count = plan_jobs(content, &whole, &jobs);
     bool complete = true;
     Catalog catalog = {0};
     for (size_t i = 0; i < count; i++) {
@@ -1422,6 +1439,7 @@ int build_merge_manifests(const Content *content, const char *const *files, size
                 out_dir);
     catalog_free(&catalog);
     free_jobs(jobs, count);
+    free_jobs(large_jobs, large_count);
     manifest_free(&merged);
     free(settings);
     return rc;

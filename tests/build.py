@@ -542,6 +542,26 @@ class Hostile(unittest.TestCase):
                              r"other settings than .*1-of-2.json'")
             self.assertFalse(os.path.exists(manifest))
 
+    def test_merge_names_only_outputs_of_the_content(self):
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest).decode()
+        shutil.copy(os.path.join(self.out, "fr", "sunitinib.pdf"),
+                    os.path.join(self.out, "fr", "extra.pdf"))
+        # a line as pdfgen writes it, for a file this content never makes
+        line = next(l for l in good.splitlines() if '"path": "fr/sunitinib.pdf"' in l)
+        extra = line.strip().rstrip(",").replace("fr/sunitinib.pdf", "fr/extra.pdf")
+        part = os.path.join(TMP, "part.json")
+        with open(part, "w") as f:
+            f.write(good.replace('  "outputs": [\n', '  "outputs": [\n    %s,\n' % extra))
+        os.unlink(manifest)
+        r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                   check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "pdfgen: error: '%s' has 'fr/extra.pdf', which is not an "
+                         "output of this content\n" % part)
+        self.assertFalse(os.path.exists(manifest))
+
     def test_hand_edited_line_is_not_kept(self):
         self.small_build()
         manifest = os.path.join(self.out, "manifest.json")
