@@ -67,6 +67,39 @@ static const ReviewField *wanted_field(const ReviewField *fields, size_t count, 
     return NULL;
 }
 
+/* The bytes [from, to) of the line that are the digest's value, quotes
+ * included.  False unless they are all of it: a block scalar (| or >) or
+ * a value going on to the next lines would leave lines behind. */
+static bool value_token(const Line *line, const SourceDigest *d, size_t *from, size_t *to)
+{
+    size_t at = byte_of_column(line, d->digest.pos.col), end = at;
+    char quote = at < line->len && (line->start[at] == '"' || line->start[at] == '\'')
+                     ? line->start[at]
+                     : 0;
+    bool whole;
+    if (quote) {
+        for (end = at + 1; end < line->len; end++) {
+            if (quote == '"' && line->start[end] == '\\')
+                end++;
+            else if (quote == '\'' && line->start[end] == '\'' && end + 1 < line->len &&
+                     line->start[end + 1] == '\'')
+                end++;
+            else if (line->start[end] == quote)
+                break;
+        }
+        whole = end < line->len;
+        end += whole;
+    } else {
+        while (end < line->len && !strchr(" \t\r\n#", line->start[end]))
+            end++;
+        whole = end - at == strlen(d->digest.utf8) &&
+                memcmp(line->start + at, d->digest.utf8, end - at) == 0;
+    }
+    *from = at;
+    *to = end;
+    return whole;
+}
+
 static int write_replacing(const char *link, const char *data, size_t size)
 {
     /* A symbolic link keeps pointing at the file, rewritten where it is:
@@ -154,27 +187,26 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
         if (ln > last_line)
             last_line = ln;
         const ReviewField *want = wanted_field(fields, field_count, d->field.utf8);
+        if (want) {
+            done[want - fields] = true;
+            if (strcmp(d->digest.utf8, want->digest) == 0)
+                continue;
+        }
+        size_t from, to;
+        if (!value_token(&lines[ln - 1], d, &from, &to)) {
+            diag_error(&d->digest.pos, "the digest of '%s' is not one plain or quoted value "
+                       "on its field's line; pdfgen stamp rewrites one 'field: digest' line "
+                       "per field", d->field.utf8);
+            failed = 1;
+            break;
+        }
         if (!want) {
             replace[ln - 1] = xstrdup("");
             removed++;
             continue;
         }
-        done[want - fields] = true;
-        if (strcmp(d->digest.utf8, want->digest) == 0)
-            continue;
         /* the value's token, quotes included, gives way to the new digest */
         const Line *line = &lines[ln - 1];
-        size_t from = byte_of_column(line, d->digest.pos.col), to = from;
-        char quote = line->start[from] == '"' || line->start[from] == '\'' ? line->start[from] : 0;
-        if (quote) {
-            to++;
-            while (to < line->len && line->start[to] != quote)
-                to++;
-            to += to < line->len;
-        } else {
-            while (to < line->len && !strchr(" \t\r\n#", line->start[to]))
-                to++;
-        }
         size_t n = from + REVIEW_DIGEST_HEX + (line->len - to);
         char *out = xmalloc(n + 1);
         memcpy(out, line->start, from);

@@ -395,6 +395,27 @@ class StampTests(unittest.TestCase):
         self.assertRegex(c.read(rel), r'\n  name: [0-9a-f]{16} # half a merge\n')
         self.assert_stamped(c, rel)
 
+    def test_value_over_several_lines_is_refused_not_mangled(self):
+        c = Copy(self)
+        rel = "fr/sunitinib.yaml"
+        good = c.read(rel)
+        for value in (">-\n    0000000000000000", "|-\n    0000000000000000",
+                      '"00000000\n    00000000"'):
+            text = re.sub(r"^  name: [0-9a-f]{16}$", "  name: " + value, good, flags=re.M)
+            c.write(rel, text)
+            r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+            self.assertEqual(r.returncode, 1, value)
+            self.assertRegex(r.stderr, r"^\S+/fr/sunitinib.yaml:\d+:9: error: the digest of "
+                             r"'name' is not one plain or quoted value on its field's line")
+            self.assertEqual(c.read(rel), text, value)
+        # a quote inside quotes: the whole value gives way
+        c.write(rel, re.sub(r"^  name: [0-9a-f]{16}$", r'  name: "00\"00" # x', good,
+                            flags=re.M))
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(c.read(rel), re.sub(r"^(  name: [0-9a-f]{16})$", r"\1 # x", good,
+                                             flags=re.M))
+
     def test_symlinked_file_stays_a_link(self):
         c = Copy(self)
         rel = "fr/sunitinib.yaml"
