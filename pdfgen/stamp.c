@@ -164,6 +164,7 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
     char **replace = xcalloc(line_count + 1, sizeof *replace);
     bool *done = xcalloc(field_count + 1, sizeof *done);
     unsigned changed = 0, removed = 0, added = 0, last_line = 0, indent = 2;
+    const SourceDigest *last = NULL; /* the entry on the block's last line */
     int failed = 0;
     if (review->source_pos.file) {
         const Line *first = &lines[review->source_pos.line - 1];
@@ -184,8 +185,10 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
             break;
         }
         unsigned ln = d->field.pos.line;
-        if (ln > last_line)
+        if (ln > last_line) {
             last_line = ln;
+            last = d;
+        }
         const ReviewField *want = wanted_field(fields, field_count, d->field.utf8);
         if (want) {
             done[want - fields] = true;
@@ -215,6 +218,18 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
         out[n] = '\0';
         replace[ln - 1] = out;
         changed++;
+    }
+    /* New fields go after the last entry's line: its value must end there. */
+    size_t missing = 0;
+    for (size_t i = 0; i < field_count; i++)
+        missing += !done[i];
+    size_t last_from, last_to;
+    if (!failed && missing && last && !value_token(&lines[last_line - 1], last, &last_from,
+                                                   &last_to)) {
+        diag_error(&last->digest.pos, "the digest of '%s' is not one plain or quoted value "
+                   "on its field's line; pdfgen stamp rewrites one 'field: digest' line "
+                   "per field", last->field.utf8);
+        failed = 1;
     }
     if (!failed) {
         /* New fields: after the block's last line, or a new block at the end. */

@@ -408,6 +408,15 @@ class StampTests(unittest.TestCase):
             self.assertRegex(r.stderr, r"^\S+/fr/sunitinib.yaml:\d+:9: error: the digest of "
                              r"'name' is not one plain or quoted value on its field's line")
             self.assertEqual(c.read(rel), text, value)
+        # a field to add after a last entry that goes on to the next line
+        text = re.sub(r"^  serious_side_effects: (\w+)$", r"  serious_side_effects: >-\n    \1",
+                      good, flags=re.M)
+        text = re.sub(r"^  name: \w+\n", "", text, flags=re.M)
+        c.write(rel, text)
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the digest of 'serious_side_effects' is not one plain", r.stderr)
+        self.assertEqual(c.read(rel), text)
         # a quote inside quotes: the whole value gives way
         c.write(rel, re.sub(r"^  name: [0-9a-f]{16}$", r'  name: "00\"00" # x', good,
                             flags=re.M))
