@@ -112,6 +112,17 @@ class CheckTests(unittest.TestCase):
         self.assertEqual(status.pop("en"), "source")
         self.assertEqual(set(status.values()), {"draft"})
 
+    def test_json_is_strict_utf8_whatever_the_folder_name(self):
+        # overlong, a UTF-16 surrogate, beyond U+10FFFF: none is UTF-8
+        for name in (b"c\xe0\x80\x80", b"c\xed\xa0\x80", b"c\xf4\x90\x80\x80"):
+            folder = os.path.join(tempfile.gettempdir().encode(), b"pdfgen-none-" + name)
+            r = subprocess.run([integration.PDFGEN.encode(), b"check", b"--format=json",
+                                b"--content", folder], capture_output=True)
+            self.assertEqual(r.returncode, 1)
+            doc = json.loads(r.stdout.decode("utf-8"))  # strict: raises on any of them
+            self.assertIn("cannot read content directory", doc["diagnostics"][0]["message"])
+            self.assertIn("\ufffd", doc["diagnostics"][0]["message"])
+
     def test_stale_field_is_named_where_it_is(self):
         c = Copy(self, [EDIT])
         r = pdfgen("check", "--content", c.content)
