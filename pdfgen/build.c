@@ -1348,7 +1348,12 @@ int build_merge_manifests(const Content *content, const char *const *files, size
             rc = -1;
             continue;
         }
-        if (manifest_read(files[f], &part) != 0) {
+        int passed_over = manifest_read(files[f], &part);
+        if (passed_over < 0) {
+            diag_error(NULL, "cannot read '%s': %s", files[f],
+                       errno == EINVAL ? "not a regular file" : strerror(errno));
+            rc = -1;
+        } else if (passed_over) {
             diag_error(NULL, "'%s' has outputs that are not as pdfgen writes them, or that lie "
                        "outside the output folder", files[f]);
             rc = -1;

@@ -204,11 +204,30 @@ bool manifest_add_line(Manifest *m, char *line)
     return ok;
 }
 
+/* Opens a regular file for reading; -1 with errno EINVAL for anything
+ * else: a FIFO put in the output folder would block the build for good. */
+static int open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
 int manifest_read(const char *path, Manifest *m)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
+    int fd = open_regular(path);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return -1;
+    }
     char *line = NULL;
     size_t cap = 0;
     int passed_over = 0;
@@ -256,9 +275,13 @@ bool manifest_same_file(const char *a, const char *b)
 
 bool manifest_file_holds(const char *path, const char *data, size_t size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open_regular(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return false;
+    }
     bool same = true;
     size_t at = 0;
     char buf[8192];
@@ -359,7 +382,7 @@ static int fd_sha256(int fd, Sha256 *ctx, long long *bytes)
 
 int manifest_file_sha256(const char *path, char hex[SHA256_HEX + 1], long long *bytes)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path);
     if (fd < 0)
         return -1;
     Sha256 ctx;

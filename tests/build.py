@@ -562,6 +562,26 @@ class Hostile(unittest.TestCase):
                          "output of this content\n" % part)
         self.assertFalse(os.path.exists(manifest))
 
+    def test_fifo_in_the_output_folder(self):
+        self.small_build()
+        good = read(os.path.join(self.out, "manifest.json"))
+        for rel in ("manifest.json", "fr/sunitinib.pdf"):
+            path = os.path.join(self.out, rel)
+            os.unlink(path)
+            os.mkfifo(path)
+            # opened for reading, a FIFO blocked the build for good
+            pdfgen("build", "--quiet", "--lang", "fr", "--drug", "sunitinib", "--content",
+                   CONTENT, "--out", self.out, timeout=60)
+            self.assertTrue(os.path.isfile(path), rel)
+            self.assertEqual(read(os.path.join(self.out, "manifest.json")), good, rel)
+        part = os.path.join(TMP, "fifo-part.json")
+        os.mkfifo(part)
+        r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                   check=False, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "pdfgen: error: cannot read '%s': not a regular file\n"
+                         % part)
+
     def test_hand_edited_line_is_not_kept(self):
         self.small_build()
         manifest = os.path.join(self.out, "manifest.json")
