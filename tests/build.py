@@ -589,7 +589,12 @@ class Hostile(unittest.TestCase):
         for old, new in (('"review": "draft"', '"review": "reviewed"'),
                          ('"kind": "sheet"', '"kind": "glossary"'),
                          ('{"path": "fr/strings.yaml"', '{"path": "fr/other.yaml"'),
-                         ('"pages": 3,', '"pages": 03,')):
+                         ('"pages": 3,', '"pages": 03,'),
+                         # the title: only one JSON string (the manifest stays JSON)
+                         ('"title": "Sunitinib', '"title": "Sun"itinib'),
+                         ('"title": "Sunitinib', '"title": "Sun\\xitinib'),
+                         ('"title": "Sunitinib', '"title": "Sun\\u00zzitinib'),
+                         ('"title": "Sunitinib', '"title": "Sun\titinib')):
             self.assertIn(old, good)
             with open(manifest, "w") as f:
                 f.write(good.replace(old, new))
