@@ -1090,7 +1090,8 @@ static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
 /* The old line is copied into the new manifest: it must be the line this
  * build would write but for the title and page count, which only the
  * built document knows (a review status edited by hand in the manifest
- * would else outlive every build). */
+ * would else outlive every build; manifest_add_line saw that the title is
+ * one JSON string). */
 static bool line_is_current(const Job *job, const ManifestEntry *e)
 {
     ManifestOutput o = {job->rel_path, job->language->code,
@@ -1105,20 +1106,6 @@ static bool line_is_current(const Job *job, const ManifestEntry *e)
     bool same = title && len >= head + 2 + tail_len && strncmp(e->line, want, head) == 0 &&
                 e->line[head] == '"' && e->line[len - tail_len - 1] == '"' &&
                 strcmp(e->line + len - tail_len, tail) == 0;
-    /* and the title one JSON string, escaped as manifest.c escapes them */
-    size_t end = same ? len - tail_len - 1 : 0; /* its closing quote */
-    for (size_t i = head + 1; same && i < end; i++) {
-        unsigned char c = (unsigned char)e->line[i];
-        if (c == '\\' && e->line[i + 1] == 'u') {
-            same = i + 6 <= end && strspn(e->line + i + 2, "0123456789abcdef") >= 4;
-            i += 5;
-        } else if (c == '\\') {
-            same = e->line[i + 1] == '"' || e->line[i + 1] == '\\';
-            i++;
-        } else {
-            same = c != '"' && c >= 0x20 && c != 0x7f;
-        }
-    }
     free(want);
     return same;
 }

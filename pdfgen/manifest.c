@@ -177,6 +177,45 @@ static bool inside_path(const char *path)
     }
 }
 
+/* The line is one JSON object as put_string and manifest_output_line
+ * write it: strings escaped as put_string escapes them, brackets that
+ * match.  A line failing this would make the manifest it is copied into
+ * no JSON. */
+static bool json_line(const char *line)
+{
+    char open[16];
+    size_t depth = 0;
+    for (const char *p = line; *p; p++) {
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if ((unsigned char)*p < 0x20 || *p == 0x7f) /* the NUL at the end too */
+                    return false;
+                if (*p == '\\' && p[1] == 'u') {
+                    if (strspn(p + 2, "0123456789abcdef") < 4)
+                        return false;
+                    p += 5;
+                } else if (*p == '\\') {
+                    if (p[1] != '"' && p[1] != '\\')
+                        return false;
+                    p++;
+                }
+            }
+        } else if (*p == '{' || *p == '[') {
+            if (depth == sizeof open)
+                return false;
+            open[depth++] = *p;
+        } else if (*p == '}' || *p == ']') {
+            if (!depth || open[--depth] != (*p == '}' ? '{' : '['))
+                return false;
+            if (!depth && p[1])
+                return false;
+        } else if (!strchr(" ,:-.0123456789nul", *p)) {
+            return false;
+        }
+    }
+    return depth == 0;
+}
+
 bool manifest_add_line(Manifest *m, char *line)
 {
     size_t len = strlen(line);
@@ -185,7 +224,8 @@ bool manifest_add_line(Manifest *m, char *line)
     char *path = strncmp(line, "{\"path\": \"", 10) == 0 ? field(line, "path") : NULL;
     char *key = field(line, "key"), *sha = field(line, "sha256");
     char *bytes = field(line, "bytes"), *pages = field(line, "pages");
-    bool ok = inside_path(path) && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}';
+    bool ok = inside_path(path) && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}' &&
+              json_line(line);
     if (ok) {
         if (m->count == m->cap) {
             m->cap = m->cap ? m->cap * 2 : 64;

@@ -562,6 +562,26 @@ class Hostile(unittest.TestCase):
                          "output of this content\n" % part)
         self.assertFalse(os.path.exists(manifest))
 
+    def test_merge_refuses_lines_that_are_no_json(self):
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest).decode()
+        part = os.path.join(TMP, "json-part.json")
+        for title in ('"Sun"itinib', '"Sun\\xitinib', '"Sun\\u00zzitinib',
+                      'null, "x": {"Sunitinib'):
+            with open(part, "w") as f:
+                f.write(good.replace('"title": "Sunitinib', '"title": ' + title, 1))
+            os.unlink(manifest)
+            r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                       check=False)
+            self.assertEqual(r.returncode, 1, title)
+            self.assertIn("has outputs that are not as pdfgen writes them", r.stderr)
+            self.assertFalse(os.path.exists(manifest))
+            shutil.copy(part, manifest)
+            self.small_build()
+            with open(manifest) as f:
+                json.load(f)
+
     def test_fifo_in_the_output_folder(self):
         self.small_build()
         good = read(os.path.join(self.out, "manifest.json"))
