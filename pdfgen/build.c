@@ -1234,8 +1234,10 @@ int build_sheets(const Content *content, const BuildOptions *options)
     size_t held_count = 0;
     if (!options->dry_run)
         failures += hold_folders(jobs, count, &held, &held_count);
+    /* All or nothing: past a folder that cannot be written in, no sheet
+     * will be, and building the others would only report them written. */
     for (size_t i = 0; i < count; i++)
-        if (jobs[i].failed)
+        if (jobs[i].failed || failures)
             todo -= jobs[i].stale, jobs[i].stale = false;
     FontSet *fonts = todo ? fontset_open(NULL) : NULL;
     if (todo && !fonts) {

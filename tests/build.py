@@ -582,6 +582,17 @@ class Hostile(unittest.TestCase):
             with open(manifest) as f:
                 json.load(f)
 
+    def test_unusable_folder_builds_nothing(self):
+        os.makedirs(self.out)
+        open(os.path.join(self.out, "fr"), "w").close()
+        r = pdfgen("build", "-j", "2", "--lang", "es", "--lang", "fr", "--content", CONTENT,
+                   "--out", self.out, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("pdfgen: error: cannot open folder '%s/fr'" % self.out, r.stderr)
+        # no sheet of another language reported written, then thrown away
+        self.assertNotIn("wrote", r.stderr)
+        self.assertEqual(files_in(self.out), {"fr": os.path.join(self.out, "fr")})
+
     def test_fifo_in_the_output_folder(self):
         self.small_build()
         good = read(os.path.join(self.out, "manifest.json"))
