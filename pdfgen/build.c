@@ -1084,15 +1084,42 @@ static int key_jobs(const Content *content, Job *jobs, size_t count, const Build
     return rc;
 }
 
-/* Up to date: the old manifest has this key for it, and the file is the
- * one it recorded (an output deleted or edited by hand is built again). */
+static const char *job_review_status(const Job *job);
+static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
+
+/* The old line is copied into the new manifest: it must be the line this
+ * build would write but for the title and page count, which only the
+ * built document knows (a review status edited by hand in the manifest
+ * would else outlive every build; manifest_add_line saw that the title is
+ * one JSON string). */
+static bool line_is_current(const Job *job, const ManifestEntry *e)
+{
+    ManifestOutput o = {job->rel_path, job->language->code,
+                        job->kind == JOB_SHEET ? job->drug->id.utf8 : NULL,
+                        kind_names[job->kind], NULL, e->pages, e->bytes, e->sha256,
+                        job_review_status(job), job->build_json, job->key};
+    char *want = manifest_output_line(&o);
+    const char *title = strstr(want, "\"title\": null, \"pages\": ");
+    size_t head = title ? (size_t)(title - want) + sizeof "\"title\": " - 1 : 0;
+    const char *tail = title ? title + sizeof "\"title\": null" - 1 : "";
+    size_t len = strlen(e->line), tail_len = strlen(tail);
+    bool same = title && len >= head + 2 + tail_len && strncmp(e->line, want, head) == 0 &&
+                e->line[head] == '"' && e->line[len - tail_len - 1] == '"' &&
+                strcmp(e->line + len - tail_len, tail) == 0;
+    free(want);
+    return same;
+}
+
+/* Up to date: the old manifest has this key for it, its line is current,
+ * and the file is the one it recorded (an output deleted or edited by
+ * hand is built again). */
 static void mark_up_to_date(Job *jobs, size_t count, const Manifest *old)
 {
     for (size_t i = 0; i < count; i++) {
         const ManifestEntry *e = manifest_find(old, jobs[i].rel_path);
         char hex[SHA256_HEX + 1];
         long long bytes;
-        if (e && strcmp(e->key, jobs[i].key) == 0 &&
+        if (e && strcmp(e->key, jobs[i].key) == 0 && line_is_current(&jobs[i], e) &&
             manifest_file_sha256(jobs[i].final_path, hex, &bytes) == 0 && bytes == e->bytes &&
             strcmp(hex, e->sha256) == 0) {
             jobs[i].stale = false;
@@ -1101,8 +1128,6 @@ static void mark_up_to_date(Job *jobs, size_t count, const Manifest *old)
         }
     }
 }
-
-static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
 
 /* The new manifest: this build's outputs, and (unless a shard) the old
  * entries of outputs it was not asked for that are still there. */
@@ -1209,8 +1234,10 @@ int build_sheets(const Content *content, const BuildOptions *options)
     size_t held_count = 0;
     if (!options->dry_run)
         failures += hold_folders(jobs, count, &held, &held_count);
+    /* All or nothing: past a folder that cannot be written in, no sheet
+     * will be, and building the others would only report them written. */
     for (size_t i = 0; i < count; i++)
-        if (jobs[i].failed)
+        if (jobs[i].failed || failures)
             todo -= jobs[i].stale, jobs[i].stale = false;
     FontSet *fonts = todo ? fontset_open(NULL) : NULL;
     if (todo && !fonts) {
@@ -1285,11 +1312,38 @@ int build_sheets(const Content *content, const BuildOptions *options)
     return failures;
 }
 
+/* What a manifest line says the output was built with (pdfgen and its
+ * digest, fonts, paper, bleed, SOURCE_DATE_EPOCH), not its inputs nor its
+ * size (regular and large print live side by side in one folder); NULL
+ * when the line has none. */
+static char *build_settings(const char *line)
+{
+    const char *from = strstr(line, "\"build\": {");
+    const char *to = from ? strstr(from, "}, \"inputs\": [") : NULL;
+    if (!to)
+        return NULL;
+    char *settings = xstrndup(from, (size_t)(to - from));
+    char *size = strstr(settings, ", \"size\": \"");
+    char *end = size ? strchr(size + sizeof ", \"size\": \"" - 1, '"') : NULL;
+    if (end)
+        memmove(size, end + 1, strlen(end + 1) + 1);
+    return settings;
+}
+
 int build_merge_manifests(const Content *content, const char *const *files, size_t file_count,
                           const char *out_dir, const char *creator, unsigned file_mode)
 {
     Manifest merged = {0};
     int rc = 0;
+    char *settings = NULL; /* the first part's: every part is of one build */
+    const char *settings_file = NULL;
+    /* Every path a part names is an output of this content, regular or
+     * large print: a part cannot vouch for other files, nor for more of
+     * them than a build makes. */
+    BuildOptions whole = {.out_dir = out_dir}, large = {.out_dir = out_dir, .size = SIZE_LARGE};
+    Job *jobs = NULL, *large_jobs = NULL;
+    size_t count = plan_jobs(content, &whole, &jobs);
+    size_t large_count = plan_jobs(content, &large, &large_jobs);
     for (size_t f = 0; f < file_count; f++) {
         Manifest part = {0};
         if (access(files[f], R_OK) != 0) {
@@ -1297,11 +1351,50 @@ int build_merge_manifests(const Content *content, const char *const *files, size
             rc = -1;
             continue;
         }
-        manifest_read(files[f], &part);
+        int passed_over = manifest_read(files[f], &part);
+        if (passed_over < 0) {
+            diag_error(NULL, "cannot read '%s': %s", files[f],
+                       errno == EINVAL ? "not a regular file" : strerror(errno));
+            rc = -1;
+        } else if (passed_over) {
+            diag_error(NULL, "'%s' has outputs that are not as pdfgen writes them, or that lie "
+                       "outside the output folder", files[f]);
+            rc = -1;
+        }
+        bool other_build = false, other_output = false;
         for (size_t i = 0; i < part.count; i++) {
             const ManifestEntry *e = &part.entries[i];
+            bool output = false;
+            for (size_t j = 0; j < count && !output; j++)
+                output = strcmp(jobs[j].rel_path, e->path) == 0;
+            for (size_t j = 0; j < large_count && !output; j++)
+                output = strcmp(large_jobs[j].rel_path, e->path) == 0;
+            if (!output) {
+                if (!other_output)
+                    diag_error(NULL, "'%s' has '%s', which is not an output of this "
+                               "content", files[f], e->path);
+                other_output = true;
+                rc = -1;
+                continue;
+            }
             const ManifestEntry *seen = manifest_find(&merged, e->path);
-            if (seen && strcmp(seen->line, e->line) != 0) {
+            char *these = build_settings(e->line);
+            if (!settings && these) {
+                settings = xstrdup(these);
+                settings_file = files[f];
+            }
+            bool same_build = these && strcmp(these, settings) == 0;
+            free(these);
+            if (!same_build && !other_build) {
+                other_build = true;
+                diag_error(NULL, "'%s' has '%s' built with other settings than '%s' has its "
+                           "outputs (pdfgen, fonts, paper, bleed or SOURCE_DATE_EPOCH): "
+                           "the parts of one build only can be merged",
+                           files[f], e->path, settings_file ? settings_file : files[f]);
+                rc = -1;
+            } else if (!same_build) {
+                /* said once for the part */
+            } else if (seen && strcmp(seen->line, e->line) != 0) {
                 diag_error(NULL, "'%s' says another thing of '%s' than an earlier manifest",
                            files[f], e->path);
                 rc = -1;
@@ -1338,9 +1431,6 @@ int build_merge_manifests(const Content *content, const char *const *files, size
     free(manifest_path);
     /* The catalog page, as a whole build writes it, when the parts add up
      * to one. */
-    BuildOptions whole = {.out_dir = out_dir};
-    Job *jobs = NULL;
-    size_t count = plan_jobs(content, &whole, &jobs);
     bool complete = true;
     Catalog catalog = {0};
     for (size_t i = 0; i < count; i++) {
@@ -1357,6 +1447,8 @@ int build_merge_manifests(const Content *content, const char *const *files, size
                 out_dir);
     catalog_free(&catalog);
     free_jobs(jobs, count);
+    free_jobs(large_jobs, large_count);
     manifest_free(&merged);
+    free(settings);
     return rc;
 }

@@ -247,13 +247,18 @@ static int take_value(Options *o, int option, const char *value)
         return -1;
     }
     case OPT_SHARD: {
-        unsigned k, n;
-        char tail;
-        if (sscanf(value, "%u/%u%c", &k, &n, &tail) != 2 || value[0] < '0' || value[0] > '9' ||
-            k < 1 || n < 1 || k > n || n > 1024)
+        /* strtoul, not sscanf's %u: that wraps 1/4294967297 round to 1/1 */
+        char *slash, *end = NULL;
+        errno = 0;
+        unsigned long k = strtoul(value, &slash, 10), n = 0;
+        bool digits = value[0] >= '0' && value[0] <= '9' && *slash == '/' &&
+                      slash[1] >= '0' && slash[1] <= '9';
+        if (digits)
+            n = strtoul(slash + 1, &end, 10);
+        if (!digits || *end || errno || k < 1 || n < 1 || k > n || n > 1024)
             return usage_error("bad shard '%s' (K/N with 1 <= K <= N <= 1024)", value);
-        o->shard_index = k;
-        o->shard_count = n;
+        o->shard_index = (unsigned)k;
+        o->shard_count = (unsigned)n;
         return -1;
     }
     case OPT_FORMAT:
@@ -498,7 +503,7 @@ static int run_command(const Options *options)
                            ? content_load_languages(o.content_dir, o.languages, o.language_count)
                            : content_load(o.content_dir);
     if (content && !diag_error_count())
-        review_validate(content);
+        review_validate(content, strcmp(o.command, "stamp") == 0);
     if (!content || diag_error_count()) {
         diag_flush();
         fprintf(stderr, "pdfgen: %u error%s in ", diag_distinct_count(),

@@ -164,6 +164,62 @@ static char *field(const char *line, const char *name)
     return n ? xstrndup(p, n) : NULL;
 }
 
+/* A path the manifest may name: inside the output folder, so a
+ * hand-edited or hostile manifest cannot vouch for (or make a build keep)
+ * a file elsewhere.  Relative, without empty, "." or ".." parts. */
+static bool inside_path(const char *path)
+{
+    if (!path || !*path || *path == '/')
+        return false;
+    for (const char *part = path;;) {
+        size_t n = strcspn(part, "/");
+        if (n == 0 || (n == 1 && part[0] == '.') || (n == 2 && strncmp(part, "..", 2) == 0))
+            return false;
+        if (!part[n])
+            return true;
+        part += n + 1;
+    }
+}
+
+/* The line is one JSON object as put_string and manifest_output_line
+ * write it: strings escaped as put_string escapes them, brackets that
+ * match.  A line failing this would make the manifest it is copied into
+ * no JSON. */
+static bool json_line(const char *line)
+{
+    char open[16];
+    size_t depth = 0;
+    for (const char *p = line; *p; p++) {
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if ((unsigned char)*p < 0x20 || *p == 0x7f) /* the NUL at the end too */
+                    return false;
+                if (*p == '\\' && p[1] == 'u') {
+                    if (strspn(p + 2, "0123456789abcdef") < 4)
+                        return false;
+                    p += 5;
+                } else if (*p == '\\') {
+                    if (p[1] != '"' && p[1] != '\\')
+                        return false;
+                    p++;
+                }
+            }
+        } else if (*p == '{' || *p == '[') {
+            if (depth == sizeof open)
+                return false;
+            open[depth++] = *p;
+        } else if (*p == '}' || *p == ']') {
+            if (!depth || open[--depth] != (*p == '}' ? '{' : '['))
+                return false;
+            if (!depth && p[1])
+                return false;
+        } else if (!strchr(" ,:-.0123456789nul", *p)) {
+            return false;
+        }
+    }
+    return depth == 0;
+}
+
 bool manifest_add_line(Manifest *m, char *line)
 {
     size_t len = strlen(line);
@@ -172,7 +228,8 @@ bool manifest_add_line(Manifest *m, char *line)
     char *path = strncmp(line, "{\"path\": \"", 10) == 0 ? field(line, "path") : NULL;
     char *key = field(line, "key"), *sha = field(line, "sha256");
     char *bytes = field(line, "bytes"), *pages = field(line, "pages");
-    bool ok = path && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}';
+    bool ok = inside_path(path) && key && sha && bytes && pages && line[len ? len - 1 : 0] == '}' &&
+              json_line(line);
     if (ok) {
         if (m->count == m->cap) {
             m->cap = m->cap ? m->cap * 2 : 64;
@@ -191,21 +248,41 @@ bool manifest_add_line(Manifest *m, char *line)
     return ok;
 }
 
+/* Opens a regular file for reading; -1 with errno EINVAL for anything
+ * else: a FIFO put in the output folder would block the build for good. */
+static int open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
 int manifest_read(const char *path, Manifest *m)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
+    int fd = open_regular(path);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return -1;
+    }
     char *line = NULL;
     size_t cap = 0;
+    int passed_over = 0;
     while (getline(&line, &cap, f) > 0) {
         const char *start = line + strspn(line, " ");
-        if (strncmp(start, "{\"path\": ", 9) == 0)
-            manifest_add_line(m, xstrdup(start));
+        if (strncmp(start, "{\"path\": ", 9) == 0 && !manifest_add_line(m, xstrdup(start)))
+            passed_over++;
     }
     free(line);
     fclose(f);
-    return 0;
+    return passed_over;
 }
 
 const ManifestEntry *manifest_find(const Manifest *m, const char *path)
@@ -242,9 +319,13 @@ bool manifest_same_file(const char *a, const char *b)
 
 bool manifest_file_holds(const char *path, const char *data, size_t size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open_regular(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return false;
+    }
     bool same = true;
     size_t at = 0;
     char buf[8192];
@@ -345,7 +426,7 @@ static int fd_sha256(int fd, Sha256 *ctx, long long *bytes)
 
 int manifest_file_sha256(const char *path, char hex[SHA256_HEX + 1], long long *bytes)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path);
     if (fd < 0)
         return -1;
     Sha256 ctx;

@@ -46,9 +46,11 @@ typedef struct ManifestOutput {
     const char *key;
 } ManifestOutput;
 
-/* Reads a manifest this program wrote.  Returns 0; a missing file is an
- * empty manifest, and a line that is not an output's is passed over (a
- * manifest edited by hand only costs a rebuild). */
+/* Reads a manifest this program wrote.  A missing file is an empty
+ * manifest, and an output's line that is not one this program writes (or
+ * names a path outside the folder) is passed over: a manifest edited by
+ * hand only costs a rebuild.  Returns the number of lines passed over,
+ * or -1 when the file cannot be read or is no regular file (a FIFO). */
 int manifest_read(const char *path, Manifest *m);
 const ManifestEntry *manifest_find(const Manifest *m, const char *path);
 /* Takes ownership of line; returns false (and frees it) when it is not an

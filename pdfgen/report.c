@@ -110,6 +110,11 @@ static void json_string(FILE *f, const char *s)
         for (size_t i = 1; i < len; i++)
             if ((p[i] & 0xC0) != 0x80)
                 len = 0;
+        /* nor overlong forms, UTF-16 surrogates or beyond U+10FFFF (a
+         * folder's name can be any bytes): strict readers refuse them */
+        if ((len == 3 && ((*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] > 0x9F))) ||
+            (len == 4 && ((*p == 0xF0 && p[1] < 0x90) || (*p == 0xF4 && p[1] > 0x8F))))
+            len = 0;
         if (len == 0) {
             fputs("\\ufffd", f);
             p++;

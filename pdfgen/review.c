@@ -429,7 +429,7 @@ static bool is_digest(const char *s)
     return n == REVIEW_DIGEST_HEX;
 }
 
-static unsigned validate_view(const View *v, bool english)
+static unsigned validate_view(const View *v, bool english, bool stamping)
 {
     unsigned errors = 0;
     const Review *r = v->review;
@@ -452,7 +452,9 @@ static unsigned validate_view(const View *v, bool english)
                    "('review.reviewer' and 'review.date')");
         errors++;
     }
-    for (size_t k = 0; k < r->source_count; k++) {
+    /* What stamp rewrites (a malformed digest) or removes (a field no
+     * file has) must not stop stamp itself. */
+    for (size_t k = 0; k < r->source_count && !stamping; k++) {
         const SourceDigest *d = &r->sources[k];
         bool known = false;
         for (size_t i = 0; i < v->count && !known; i++)
@@ -472,14 +474,14 @@ static unsigned validate_view(const View *v, bool english)
     return errors;
 }
 
-unsigned review_validate(const Content *content)
+unsigned review_validate(const Content *content, bool stamping)
 {
     unsigned errors = 0;
     for (size_t l = 0; l < content->language_count; l++) {
         const Language *language = &content->languages[l];
         bool english = is_source(language);
         View strings = view_strings(language);
-        errors += validate_view(&strings, english);
+        errors += validate_view(&strings, english, stamping);
         view_free(&strings);
         const Strings *s = &language->strings;
         if (!english && is_reviewed(&s->review) && s->draft_notice.utf8) {
@@ -501,12 +503,12 @@ unsigned review_validate(const Content *content)
         }
         for (size_t d = 0; d < language->drug_count; d++) {
             View sheet = view_drug(language, &language->drugs[d]);
-            errors += validate_view(&sheet, english);
+            errors += validate_view(&sheet, english, stamping);
             view_free(&sheet);
         }
         if (language->glossary.file) {
             View glossary = view_glossary(language);
-            errors += validate_view(&glossary, english);
+            errors += validate_view(&glossary, english, stamping);
             view_free(&glossary);
         }
     }

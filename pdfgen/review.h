@@ -64,8 +64,9 @@ void review_fields_free(ReviewField *fields, size_t count);
 /* What a review: or source: block says that cannot be right (an unknown
  * status, reviewed without reviewer or date, a malformed digest, a digest
  * of a field no file of its kind has, English with a review): errors
- * through diag_error, for every command.  Returns the number reported. */
-unsigned review_validate(const Content *content);
+ * through diag_error, for every command; when stamping, not the digests
+ * and fields stamp repairs.  Returns the number reported. */
+unsigned review_validate(const Content *content, bool stamping);
 
 /* The files a report covers: languages and drugs (NULL for all), and
  * whether glossaries are included (a build of named drugs writes none). */

@@ -3,6 +3,8 @@
  * The file is edited as lines, guided by libyaml's marks of each source:
  * entry (content.c keeps them), so comments, quoting and layout anywhere
  * else survive byte for byte. */
+/* realpath() is X/Open, beyond the POSIX level the Makefile asks for. */
+#define _XOPEN_SOURCE 700
 #include "stamp.h"
 
 #include <errno.h>
@@ -65,11 +67,49 @@ static const ReviewField *wanted_field(const ReviewField *fields, size_t count, 
     return NULL;
 }
 
-static int write_replacing(const char *path, const char *data, size_t size)
+/* The bytes [from, to) of the line that are the digest's value, quotes
+ * included.  False unless they are all of it: a block scalar (| or >) or
+ * a value going on to the next lines would leave lines behind. */
+static bool value_token(const Line *line, const SourceDigest *d, size_t *from, size_t *to)
 {
+    size_t at = byte_of_column(line, d->digest.pos.col), end = at;
+    char quote = at < line->len && (line->start[at] == '"' || line->start[at] == '\'')
+                     ? line->start[at]
+                     : 0;
+    bool whole;
+    if (quote) {
+        for (end = at + 1; end < line->len; end++) {
+            if (quote == '"' && line->start[end] == '\\')
+                end++;
+            else if (quote == '\'' && line->start[end] == '\'' && end + 1 < line->len &&
+                     line->start[end + 1] == '\'')
+                end++;
+            else if (line->start[end] == quote)
+                break;
+        }
+        whole = end < line->len;
+        end += whole;
+    } else {
+        while (end < line->len && !strchr(" \t\r\n#", line->start[end]))
+            end++;
+        whole = end - at == strlen(d->digest.utf8) &&
+                memcmp(line->start + at, d->digest.utf8, end - at) == 0;
+    }
+    *from = at;
+    *to = end;
+    return whole;
+}
+
+static int write_replacing(const char *link, const char *data, size_t size)
+{
+    /* A symbolic link keeps pointing at the file, rewritten where it is:
+     * renaming over the link would leave the file as it was. */
+    char *path = realpath(link, NULL);
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (!path || stat(path, &st) != 0) {
+        free(path);
         return -1;
+    }
     size_t n = strlen(path);
     char *tmp = xmalloc(n + sizeof ".stamp.XXXXXX");
     memcpy(tmp, path, n);
@@ -77,6 +117,7 @@ static int write_replacing(const char *path, const char *data, size_t size)
     int fd = mkstemp(tmp);
     if (fd < 0) {
         free(tmp);
+        free(path);
         return -1;
     }
     FILE *f = fdopen(fd, "wb");
@@ -95,6 +136,7 @@ static int write_replacing(const char *path, const char *data, size_t size)
         errno = saved;
     }
     free(tmp);
+    free(path);
     return ok ? 0 : -1;
 }
 
@@ -122,6 +164,7 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
     char **replace = xcalloc(line_count + 1, sizeof *replace);
     bool *done = xcalloc(field_count + 1, sizeof *done);
     unsigned changed = 0, removed = 0, added = 0, last_line = 0, indent = 2;
+    const SourceDigest *last = NULL; /* the entry on the block's last line */
     int failed = 0;
     if (review->source_pos.file) {
         const Line *first = &lines[review->source_pos.line - 1];
@@ -142,30 +185,31 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
             break;
         }
         unsigned ln = d->field.pos.line;
-        if (ln > last_line)
+        if (ln > last_line) {
             last_line = ln;
+            last = d;
+        }
         const ReviewField *want = wanted_field(fields, field_count, d->field.utf8);
+        if (want) {
+            done[want - fields] = true;
+            if (strcmp(d->digest.utf8, want->digest) == 0)
+                continue;
+        }
+        size_t from, to;
+        if (!value_token(&lines[ln - 1], d, &from, &to)) {
+            diag_error(&d->digest.pos, "the digest of '%s' is not one plain or quoted value "
+                       "on its field's line; pdfgen stamp rewrites one 'field: digest' line "
+                       "per field", d->field.utf8);
+            failed = 1;
+            break;
+        }
         if (!want) {
             replace[ln - 1] = xstrdup("");
             removed++;
             continue;
         }
-        done[want - fields] = true;
-        if (strcmp(d->digest.utf8, want->digest) == 0)
-            continue;
         /* the value's token, quotes included, gives way to the new digest */
         const Line *line = &lines[ln - 1];
-        size_t from = byte_of_column(line, d->digest.pos.col), to = from;
-        char quote = line->start[from] == '"' || line->start[from] == '\'' ? line->start[from] : 0;
-        if (quote) {
-            to++;
-            while (to < line->len && line->start[to] != quote)
-                to++;
-            to += to < line->len;
-        } else {
-            while (to < line->len && !strchr(" \t\r\n#", line->start[to]))
-                to++;
-        }
         size_t n = from + REVIEW_DIGEST_HEX + (line->len - to);
         char *out = xmalloc(n + 1);
         memcpy(out, line->start, from);
@@ -175,34 +219,52 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
         replace[ln - 1] = out;
         changed++;
     }
+    /* New fields go after the last entry's line: its value must end there. */
+    size_t missing = 0;
+    for (size_t i = 0; i < field_count; i++)
+        missing += !done[i];
+    size_t last_from, last_to;
+    if (!failed && missing && last && !value_token(&lines[last_line - 1], last, &last_from,
+                                                   &last_to)) {
+        diag_error(&last->digest.pos, "the digest of '%s' is not one plain or quoted value "
+                   "on its field's line; pdfgen stamp rewrites one 'field: digest' line "
+                   "per field", last->field.utf8);
+        failed = 1;
+    }
     if (!failed) {
         /* New fields: after the block's last line, or a new block at the end. */
         size_t extra_cap = 64, extra_len = 0;
         char *extra = xmalloc(extra_cap);
         bool new_block = !review->source_pos.file;
+        /* The lines added end as the file's do: a CRLF file stays CRLF. */
+        const Line *model = last_line ? &lines[last_line - 1] : line_count ? &lines[0] : NULL;
+        const char *eol = model && model->len >= 2 && model->start[model->len - 2] == '\r' &&
+                                  model->start[model->len - 1] == '\n'
+                              ? "\r\n"
+                              : "\n";
         if (new_block && size && text[size - 1] != '\n')
-            extra[extra_len++] = '\n';
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%s", eol);
         if (new_block) {
             static const char head[] = "# The English each field was translated from (digests; "
-                                       "'pdfgen stamp' writes them).\nsource:\n";
-            while (extra_len + sizeof head > extra_cap)
+                                       "'pdfgen stamp' writes them).";
+            while (extra_len + sizeof head + sizeof "\r\nsource:\r\n" > extra_cap)
                 extra = xrealloc(extra, extra_cap *= 2);
-            memcpy(extra + extra_len, head, sizeof head - 1);
-            extra_len += sizeof head - 1;
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len,
+                                          "%s%ssource:%s", head, eol, eol);
         }
         for (size_t i = 0; i < field_count; i++) {
             if (done[i])
                 continue;
-            size_t need = indent + strlen(fields[i].name) + REVIEW_DIGEST_HEX + 4;
+            size_t need = indent + strlen(fields[i].name) + REVIEW_DIGEST_HEX + 5;
             while (extra_len + need + 1 > extra_cap)
                 extra = xrealloc(extra, extra_cap *= 2);
-            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%*s%s: %s\n",
-                                          (int)indent, "", fields[i].name, fields[i].digest);
+            extra_len += (size_t)snprintf(extra + extra_len, extra_cap - extra_len, "%*s%s: %s%s",
+                                          (int)indent, "", fields[i].name, fields[i].digest, eol);
             added++;
         }
         if (!added)
             extra_len = 0;
-        size_t out_cap = size + extra_len + 1, out_len = 0;
+        size_t out_cap = size + extra_len + 3, out_len = 0;
         for (size_t i = 0; i < line_count; i++)
             if (replace[i])
                 out_cap += strlen(replace[i]);
@@ -215,7 +277,8 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
             if (!new_block && added && i + 1 == last_line) {
                 /* a last line without a line break gets one first */
                 if (out_len && out[out_len - 1] != '\n')
-                    out[out_len++] = '\n';
+                    for (const char *e = eol; *e; e++)
+                        out[out_len++] = *e;
                 memcpy(out + out_len, extra, extra_len);
                 out_len += extra_len;
             }

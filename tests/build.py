@@ -202,7 +202,10 @@ class Parallel(unittest.TestCase):
         for args in (["build", "-j", "0"], ["build", "-j", "x"], ["build", "--shard", "4/3"],
                      ["build", "--shard", "0/3"], ["build", "--shard", "1"],
                      ["check", "--force"], ["manifest"], ["manifest", "--merge"],
-                     ["build", "--merge"]):
+                     ["build", "--merge"],
+                     # sscanf's %u took these for 1/1 (wrapped round 2^32)
+                     ["build", "--shard", "1/4294967297"], ["build", "--shard", "4294967297/2"],
+                     ["build", "--shard", "1/+2"], ["build", "--shard", "1/2 "]):
             r = pdfgen(*args, "--content", CONTENT, check=False)
             self.assertEqual(r.returncode, 2, "%s: exit %d" % (args, r.returncode))
 
@@ -486,6 +489,158 @@ class Shards(unittest.TestCase):
         self.assertIn("not a whole build", r.stderr)
         self.assertTrue(os.path.exists(os.path.join(out, "manifest.json")))
         self.assertFalse(os.path.exists(os.path.join(out, "index.html")))
+
+
+class Hostile(unittest.TestCase):
+    """Manifests edited by hand or made to mislead: never trusted blindly."""
+
+    def setUp(self):
+        self.out = os.path.join(TMP, "hostile-" + self._testMethodName)
+        shutil.rmtree(self.out, ignore_errors=True)
+
+    def small_build(self, *extra):
+        return pdfgen("build", "--quiet", "--lang", "fr", "--drug", "sunitinib",
+                      "--content", CONTENT, "--out", self.out, *extra)
+
+    def test_paths_outside_the_folder(self):
+        self.small_build()
+        outside = os.path.join(TMP, "outside.txt")
+        with open(outside, "w") as f:
+            f.write("not an output\n")
+        digest = hashlib.sha256(read(outside)).hexdigest()
+        manifest = os.path.join(self.out, "manifest.json")
+        with open(manifest) as f:
+            good = f.read()
+        for path in ("../outside.txt", outside, "fr/../../outside.txt", "./fr/sunitinib.pdf"):
+            line = ('    {"path": "%s", "pages": 1, "bytes": 14, "sha256": "%s", '
+                    '"build": {}, "key": "k"},\n' % (path, digest))
+            hostile = good.replace('  "outputs": [\n', '  "outputs": [\n' + line)
+            part = os.path.join(TMP, "part.json")
+            with open(part, "w") as f:
+                f.write(hostile)
+            os.unlink(manifest)
+            r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                       check=False)
+            self.assertEqual(r.returncode, 1, path)
+            self.assertRegex(r.stderr, r"^pdfgen: error: .*outside the output folder", path)
+            self.assertFalse(os.path.exists(manifest), path)
+            # an incremental build does not carry the line over
+            with open(manifest, "w") as f:
+                f.write(hostile)
+            self.small_build()
+            self.assertNotIn(path, read(manifest).decode(), path)
+            self.assertEqual(read(outside), b"not an output\n")
+
+    def test_merge_parts_of_other_builds(self):
+        parts = [os.path.join(self.out, "manifest.%d-of-2.json" % k) for k in (1, 2)]
+        manifest = os.path.join(self.out, "manifest.json")
+        for paper in ("letter", "a4"):
+            pdfgen("build", "--quiet", "--lang", "fr", "--shard", "1/2", "--content", CONTENT,
+                   "--out", self.out)
+            pdfgen("build", "--quiet", "--lang", "fr", "--shard", "2/2", "--paper", paper,
+                   "--content", CONTENT, "--out", self.out)
+            r = pdfgen("manifest", "--merge", *parts, "--content", CONTENT, "--out", self.out,
+                       check=False)
+            if paper == "letter":
+                self.assertEqual(r.returncode, 0, r.stderr)
+                os.unlink(manifest)
+                continue
+            self.assertEqual(r.returncode, 1, paper)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertRegex(r.stderr, r"^pdfgen: error: .*2-of-2.json' has .* built with "
+                             r"other settings than .*1-of-2.json'")
+            self.assertFalse(os.path.exists(manifest))
+
+    def test_merge_names_only_outputs_of_the_content(self):
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest).decode()
+        shutil.copy(os.path.join(self.out, "fr", "sunitinib.pdf"),
+                    os.path.join(self.out, "fr", "extra.pdf"))
+        # a line as pdfgen writes it, for a file this content never makes
+        line = next(l for l in good.splitlines() if '"path": "fr/sunitinib.pdf"' in l)
+        extra = line.strip().rstrip(",").replace("fr/sunitinib.pdf", "fr/extra.pdf")
+        part = os.path.join(TMP, "part.json")
+        with open(part, "w") as f:
+            f.write(good.replace('  "outputs": [\n', '  "outputs": [\n    %s,\n' % extra))
+        os.unlink(manifest)
+        r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                   check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "pdfgen: error: '%s' has 'fr/extra.pdf', which is not an "
+                         "output of this content\n" % part)
+        self.assertFalse(os.path.exists(manifest))
+
+    def test_merge_refuses_lines_that_are_no_json(self):
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest).decode()
+        part = os.path.join(TMP, "json-part.json")
+        for title in ('"Sun"itinib', '"Sun\\xitinib', '"Sun\\u00zzitinib',
+                      'null, "x": {"Sunitinib'):
+            with open(part, "w") as f:
+                f.write(good.replace('"title": "Sunitinib', '"title": ' + title, 1))
+            os.unlink(manifest)
+            r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                       check=False)
+            self.assertEqual(r.returncode, 1, title)
+            self.assertIn("has outputs that are not as pdfgen writes them", r.stderr)
+            self.assertFalse(os.path.exists(manifest))
+            shutil.copy(part, manifest)
+            self.small_build()
+            with open(manifest) as f:
+                json.load(f)
+
+    def test_unusable_folder_builds_nothing(self):
+        os.makedirs(self.out)
+        open(os.path.join(self.out, "fr"), "w").close()
+        r = pdfgen("build", "-j", "2", "--lang", "es", "--lang", "fr", "--content", CONTENT,
+                   "--out", self.out, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("pdfgen: error: cannot open folder '%s/fr'" % self.out, r.stderr)
+        # no sheet of another language reported written, then thrown away
+        self.assertNotIn("wrote", r.stderr)
+        self.assertEqual(files_in(self.out), {"fr": os.path.join(self.out, "fr")})
+
+    def test_fifo_in_the_output_folder(self):
+        self.small_build()
+        good = read(os.path.join(self.out, "manifest.json"))
+        for rel in ("manifest.json", "fr/sunitinib.pdf"):
+            path = os.path.join(self.out, rel)
+            os.unlink(path)
+            os.mkfifo(path)
+            # opened for reading, a FIFO blocked the build for good
+            pdfgen("build", "--quiet", "--lang", "fr", "--drug", "sunitinib", "--content",
+                   CONTENT, "--out", self.out, timeout=60)
+            self.assertTrue(os.path.isfile(path), rel)
+            self.assertEqual(read(os.path.join(self.out, "manifest.json")), good, rel)
+        part = os.path.join(TMP, "fifo-part.json")
+        os.mkfifo(part)
+        r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                   check=False, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "pdfgen: error: cannot read '%s': not a regular file\n"
+                         % part)
+
+    def test_hand_edited_line_is_not_kept(self):
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest).decode()
+        for old, new in (('"review": "draft"', '"review": "reviewed"'),
+                         ('"kind": "sheet"', '"kind": "glossary"'),
+                         ('{"path": "fr/strings.yaml"', '{"path": "fr/other.yaml"'),
+                         ('"pages": 3,', '"pages": 03,'),
+                         # the title: only one JSON string (the manifest stays JSON)
+                         ('"title": "Sunitinib', '"title": "Sun"itinib'),
+                         ('"title": "Sunitinib', '"title": "Sun\\xitinib'),
+                         ('"title": "Sunitinib', '"title": "Sun\\u00zzitinib'),
+                         ('"title": "Sunitinib', '"title": "Sun\titinib')):
+            self.assertIn(old, good)
+            with open(manifest, "w") as f:
+                f.write(good.replace(old, new))
+            r = self.small_build()
+            self.assertNotIn("nothing to do", r.stderr, new)
+            self.assertEqual(read(manifest).decode(), good, new)
 
 
 class Interrupted(unittest.TestCase):

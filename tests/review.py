@@ -112,6 +112,17 @@ class CheckTests(unittest.TestCase):
         self.assertEqual(status.pop("en"), "source")
         self.assertEqual(set(status.values()), {"draft"})
 
+    def test_json_is_strict_utf8_whatever_the_folder_name(self):
+        # overlong, a UTF-16 surrogate, beyond U+10FFFF: none is UTF-8
+        for name in (b"c\xe0\x80\x80", b"c\xed\xa0\x80", b"c\xf4\x90\x80\x80"):
+            folder = os.path.join(tempfile.gettempdir().encode(), b"pdfgen-none-" + name)
+            r = subprocess.run([integration.PDFGEN.encode(), b"check", b"--format=json",
+                                b"--content", folder], capture_output=True)
+            self.assertEqual(r.returncode, 1)
+            doc = json.loads(r.stdout.decode("utf-8"))  # strict: raises on any of them
+            self.assertIn("cannot read content directory", doc["diagnostics"][0]["message"])
+            self.assertIn("\ufffd", doc["diagnostics"][0]["message"])
+
     def test_stale_field_is_named_where_it_is(self):
         c = Copy(self, [EDIT])
         r = pdfgen("check", "--content", c.content)
@@ -346,6 +357,98 @@ class BandTests(unittest.TestCase):
                 keywords, xmp = metadata(path)
                 self.assertEqual(keywords, "")
                 self.assertIn("<pdfgen:ReviewStatus>source</pdfgen:ReviewStatus>", xmp)
+
+
+class StampTests(unittest.TestCase):
+    """stamp on files as editors leave them."""
+
+    def stale_and_missing(self, c, rel):
+        """Makes one digest wrong and removes another field's line."""
+        text = c.read(rel)
+        text = re.sub(r"^  name: [0-9a-f]{16}$", "  name: 0000000000000000", text, flags=re.M)
+        text = re.sub(r"^  drug_class: [0-9a-f]{16}\n", "", text, flags=re.M)
+        c.write(rel, text)
+
+    def assert_stamped(self, c, rel):
+        r = pdfgen("check", "--content", c.content)
+        self.assertNotIn(rel + ":", not_drafts(r.stderr))
+
+    def test_crlf_file_stays_crlf(self):
+        c = Copy(self)
+        for rel, keep_block in (("fr/sunitinib.yaml", True), ("fr/everolimus.yaml", False)):
+            self.stale_and_missing(c, rel)
+            text = c.read(rel)
+            if not keep_block:
+                text = text[:text.index("source:\n")]
+            with open(c.path(rel), "wb") as f:
+                f.write(text.replace("\n", "\r\n").encode("utf-8"))
+            r = pdfgen("stamp", "--lang", "fr", "--drug", rel[3:-5], "--content", c.content)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            data = open(c.path(rel), "rb").read()
+            self.assertNotRegex(data, rb"[^\r]\n", rel + ": a line ending in LF alone")
+            self.assert_stamped(c, rel)
+
+    def test_stamp_repairs_what_check_tells_to_stamp(self):
+        c = Copy(self)
+        rel = "fr/sunitinib.yaml"
+        text = re.sub(r"^  name: [0-9a-f]{16}$", '  name: "0000" # half a merge',
+                      c.read(rel), flags=re.M)
+        c.write(rel, text.replace("  how_it_works: ", "  how_it_wroks: 0000000000000000\n"
+                                  "  how_it_works: ", 1))
+        r = pdfgen("check", "--content", c.content)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("must be 16 lowercase hex digits, found '0000' (run 'pdfgen stamp')",
+                      r.stderr)
+        self.assertIn("unknown field 'how_it_wroks'", r.stderr)
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 digest updated, 0 added, 1 removed", r.stdout)
+        self.assertRegex(c.read(rel), r'\n  name: [0-9a-f]{16} # half a merge\n')
+        self.assert_stamped(c, rel)
+
+    def test_value_over_several_lines_is_refused_not_mangled(self):
+        c = Copy(self)
+        rel = "fr/sunitinib.yaml"
+        good = c.read(rel)
+        for value in (">-\n    0000000000000000", "|-\n    0000000000000000",
+                      '"00000000\n    00000000"'):
+            text = re.sub(r"^  name: [0-9a-f]{16}$", "  name: " + value, good, flags=re.M)
+            c.write(rel, text)
+            r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+            self.assertEqual(r.returncode, 1, value)
+            self.assertRegex(r.stderr, r"^\S+/fr/sunitinib.yaml:\d+:9: error: the digest of "
+                             r"'name' is not one plain or quoted value on its field's line")
+            self.assertEqual(c.read(rel), text, value)
+        # a field to add after a last entry that goes on to the next line
+        text = re.sub(r"^  serious_side_effects: (\w+)$", r"  serious_side_effects: >-\n    \1",
+                      good, flags=re.M)
+        text = re.sub(r"^  name: \w+\n", "", text, flags=re.M)
+        c.write(rel, text)
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the digest of 'serious_side_effects' is not one plain", r.stderr)
+        self.assertEqual(c.read(rel), text)
+        # a quote inside quotes: the whole value gives way
+        c.write(rel, re.sub(r"^  name: [0-9a-f]{16}$", r'  name: "00\"00" # x', good,
+                            flags=re.M))
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(c.read(rel), re.sub(r"^(  name: [0-9a-f]{16})$", r"\1 # x", good,
+                                             flags=re.M))
+
+    def test_symlinked_file_stays_a_link(self):
+        c = Copy(self)
+        rel = "fr/sunitinib.yaml"
+        self.stale_and_missing(c, rel)
+        os.rename(c.path(rel), c.path("fr/sunitinib.real"))
+        os.symlink("sunitinib.real", c.path(rel))
+        r = pdfgen("stamp", "--lang", "fr", "--drug", "sunitinib", "--content", c.content)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(c.path(rel)))
+        self.assertEqual(os.readlink(c.path(rel)), "sunitinib.real")
+        self.assertEqual(sorted(os.listdir(c.path("fr"))), sorted(os.listdir(
+            os.path.join(CONTENT, "fr")) + ["sunitinib.real"]))
+        self.assert_stamped(c, rel)
 
 
 def main():
