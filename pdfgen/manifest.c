@@ -543,7 +543,8 @@ int manifest_fonts_sha256(char hex[SHA256_HEX + 1])
      * order fontconfig lists them in is its own. */
     char **lines = f.lines;
     size_t count = f.count;
-    qsort(lines, count, sizeof *lines, by_string);
+    if (count) /* no fonts at all: lines is NULL, which qsort may not take */
+        qsort(lines, count, sizeof *lines, by_string);
     Sha256 ctx;
     sha256_init(&ctx);
     for (size_t i = 0; i < count; i++) {
