@@ -31,6 +31,7 @@
 #include "catalog.h"
 #include "fonts.h"
 #include "glossary.h"
+#include "interrupt.h"
 #include "manifest.h"
 #include "pdf.h"
 #include "print.h"
@@ -141,8 +142,6 @@ static char **final_paths; /* parallel to pending_paths */
 static volatile sig_atomic_t pending_count;
 static size_t pending_cap;
 
-static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
-#define CAUGHT_COUNT (sizeof caught_signals / sizeof caught_signals[0])
 
 /* The workers of a parallel build (run_workers): an interruption of the
  * parent alone is passed on to them, and the parent dies only after them,
@@ -171,26 +170,14 @@ static void catch_interruptions(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = remove_pending_and_die;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < CAUGHT_COUNT; i++)
-        sigaction(caught_signals[i], &sa, NULL);
+    for (size_t i = 0; i < INTERRUPTING_COUNT; i++)
+        sigaction(interrupting_signals[i], &sa, NULL);
 }
 
-/* The signals remove_pending_and_die handles are held back while the
- * temporary files and the list of them change together, so the handler
- * never sees a file without its entry or an entry without its file. */
-static void hold_interruptions(sigset_t *saved)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    for (size_t i = 0; i < CAUGHT_COUNT; i++)
-        sigaddset(&set, caught_signals[i]);
-    sigprocmask(SIG_BLOCK, &set, saved);
-}
-
-static void release_interruptions(const sigset_t *saved)
-{
-    sigprocmask(SIG_SETMASK, saved, NULL);
-}
+/* The signals remove_pending_and_die handles are held back
+ * (interruptions_hold) while the temporary files and the list of them
+ * change together, so the handler never sees a file without its entry or
+ * an entry without its file. */
 
 /* Room for one more entry in the list; with the interruptions held. */
 static void grow_pending(void)
@@ -210,7 +197,7 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
     char *path = xmalloc(size);
     snprintf(path, size, "%s/.%s" TEMP_SUFFIX, dir, id);
     sigset_t saved;
-    hold_interruptions(&saved);
+    interruptions_hold(&saved);
     grow_pending();
     int fd = mkstemp(path);
     int err = errno;
@@ -221,7 +208,7 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
         final_paths[index] = xstrdup(final_path);
         pending_count++;
     }
-    release_interruptions(&saved);
+    interruptions_release(&saved);
     if (fd < 0) {
         diag_error(NULL, "cannot write in '%s': %s", dir, strerror(err));
         free(path);
@@ -237,7 +224,7 @@ static int finish_pending(int commit, unsigned mode)
 {
     int rc = 0;
     sigset_t saved;
-    hold_interruptions(&saved);
+    interruptions_hold(&saved);
     for (sig_atomic_t i = 0; i < pending_count; i++) {
         if (!commit) {
             unlink(pending_paths[i]);
@@ -252,7 +239,7 @@ static int finish_pending(int commit, unsigned mode)
         free(final_paths[i]);
     }
     pending_count = 0;
-    release_interruptions(&saved);
+    interruptions_release(&saved);
     free(pending_paths);
     free(final_paths);
     pending_paths = final_paths = NULL;
@@ -315,12 +302,12 @@ static int hold_folder(const char *dir)
 static void adopt_pending(const char *path, const char *final_path)
 {
     sigset_t saved;
-    hold_interruptions(&saved);
+    interruptions_hold(&saved);
     grow_pending();
     pending_paths[pending_count] = xstrdup(path);
     final_paths[pending_count] = xstrdup(final_path);
     pending_count++;
-    release_interruptions(&saved);
+    interruptions_release(&saved);
 }
 
 /* One output of the build, in the order -j 1 writes them. */
@@ -587,11 +574,11 @@ static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Sh
 static void forget_worker(pid_t pid)
 {
     sigset_t saved;
-    hold_interruptions(&saved);
+    interruptions_hold(&saved);
     for (sig_atomic_t i = 0; i < worker_count; i++)
         if (worker_pids[i] == pid)
             worker_pids[i] = 0;
-    release_interruptions(&saved);
+    interruptions_release(&saved);
 }
 
 /* The lines the workers' stderr had, so that a message two workers print
@@ -680,7 +667,7 @@ static uint32_t next_for(Dispatch *d, size_t worker)
 }
 
 /* Runs the stale jobs in `workers` processes.  Returns the number that
- * failed; *died_of is a signal of caught_signals a worker died of, or 0. */
+ * failed; *died_of is a signal of interrupting_signals a worker died of, or 0. */
 static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size_t count,
                        const BuildOptions *options, size_t workers_wanted, int *died_of)
 {
@@ -722,13 +709,13 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             break;
         }
         sigset_t saved;
-        hold_interruptions(&saved);
+        interruptions_hold(&saved);
         k->pid = fork();
         if (k->pid > 0)
             worker_pids[worker_count++] = k->pid;
         if (k->pid == 0)
             worker_count = 0; /* a worker's own handler stops only itself */
-        release_interruptions(&saved);
+        interruptions_release(&saved);
         if (k->pid == 0) {
             close(pair[0]);
             for (size_t o = 0; o < w; o++)
@@ -797,8 +784,8 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                 failures++;
                 int status;
                 if (waitpid(k->pid, &status, 0) == k->pid && WIFSIGNALED(status)) {
-                    for (size_t s = 0; s < CAUGHT_COUNT; s++)
-                        if (WTERMSIG(status) == caught_signals[s])
+                    for (size_t s = 0; s < INTERRUPTING_COUNT; s++)
+                        if (WTERMSIG(status) == interrupting_signals[s])
                             *died_of = WTERMSIG(status);
                     fprintf(stderr, "pdfgen: error: the worker writing %s died of signal %d\n",
                             job->final_path, WTERMSIG(status));
@@ -847,14 +834,14 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
         }
     print_in_order(jobs, count, &printed, &seen);
     sigset_t saved;
-    hold_interruptions(&saved);
+    interruptions_hold(&saved);
     worker_count = 0;
     for (size_t i = 0; i < seen.count; i++)
         free(seen.lines[i]);
     free(seen.lines);
     free(worker_pids);
     worker_pids = NULL;
-    release_interruptions(&saved);
+    interruptions_release(&saved);
     free(fds);
     free(workers);
     free(plan.taken);

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "diag.h"
+#include "interrupt.h"
 #include "fonts.h"
 
 #ifndef PDFGEN_VERSION
@@ -350,7 +351,10 @@ int manifest_replace(const char *path, const char *data, size_t size, unsigned f
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
     /* A name of its own (mkstemp), so two builds into one folder never
-     * write the same temporary file. */
+     * write the same temporary file; from its creation to its rename,
+     * Ctrl-C waits, so it never outlives the run. */
+    sigset_t saved;
+    interruptions_hold(&saved);
     int fd = mkstemp(tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
@@ -359,6 +363,7 @@ int manifest_replace(const char *path, const char *data, size_t size, unsigned f
             close(fd);
             unlink(tmp);
         }
+        interruptions_release(&saved);
         free(tmp);
         return -1;
     }
@@ -374,6 +379,7 @@ int manifest_replace(const char *path, const char *data, size_t size, unsigned f
     }
     if (rc != 0)
         unlink(tmp);
+    interruptions_release(&saved);
     free(tmp);
     return rc;
 }

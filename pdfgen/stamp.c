@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "interrupt.h"
 #include "content.h"
 #include "diag.h"
 #include "review.h"
@@ -114,10 +115,17 @@ static int write_replacing(const char *link, const char *data, size_t size)
     char *tmp = xmalloc(n + sizeof ".stamp.XXXXXX");
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".stamp.XXXXXX", sizeof ".stamp.XXXXXX");
+    /* From its creation to its rename, Ctrl-C waits: the temporary file
+     * never outlives the run. */
+    sigset_t saved;
+    interruptions_hold(&saved);
     int fd = mkstemp(tmp);
     if (fd < 0) {
+        int err = errno;
+        interruptions_release(&saved);
         free(tmp);
         free(path);
+        errno = err;
         return -1;
     }
     FILE *f = fdopen(fd, "wb");
@@ -130,11 +138,11 @@ static int write_replacing(const char *link, const char *data, size_t size)
     if (f && fclose(f) != 0)
         ok = false;
     ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        int saved = errno;
+    int err = errno;
+    if (!ok)
         unlink(tmp);
-        errno = saved;
-    }
+    interruptions_release(&saved);
+    errno = err;
     free(tmp);
     free(path);
     return ok ? 0 : -1;

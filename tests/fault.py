@@ -7,6 +7,9 @@ by its file size limit (SIGXFSZ), and runs short of memory.
   old one or the new one, never half), and the next complete build leaves
   no temporary file, removing those the killed builds left, but not files
   of other names.
+- SIGINT (as many, at random moments) into `pdfgen stamp` and into
+  builds: no temporary file outlives the run (the stamped file's, the
+  manifest's, a sheet's), and each file is whole, before or after.
 - SIGXFSZ (ulimit -f): the build dies of the signal and leaves no
   temporary file, and the sheets already there are unchanged.
 - ulimit -v (54 to 300 MB): a run either succeeds or says "out of memory", never "no
@@ -83,6 +86,60 @@ def sigkill(pdfgen, tmp, kills, rng, problems):
     check_pdfs(out, problems, "after the kills")
     print("fault: %d builds killed with SIGKILL; they left %d temporary files, "
           "which the next build removed" % (killed, left))
+
+
+def sigint(pdfgen, tmp, count, rng, problems):
+    """Ctrl-C at random moments into `stamp` and into builds: no temporary
+    file of either (a stamped file's ".stamp.XXXXXX", the manifest's
+    ".XXXXXX", a sheet's) outlives the run, and every file is whole."""
+    content = os.path.join(tmp, "sigint-content")
+    shutil.copytree(CONTENT, content)
+    target = os.path.join(content, "es", "sunitinib.yaml")
+    with open(target, encoding="utf-8") as f:
+        original = f.read()
+    # a stamp that has a digest line to write back each time
+    without = re.sub(r"(?m)^  how_it_works: [0-9a-f]{16}\n", "", original)
+    assert without != original
+    stamp = [pdfgen, "stamp", "--lang", "es", "--drug", "sunitinib", "--content", content]
+    start = time.monotonic()
+    for _ in range(3):
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(without)
+        subprocess.run(stamp, check=True, capture_output=True)
+    took = (time.monotonic() - start) / 3
+    with open(target, encoding="utf-8") as f:
+        stamped = f.read()
+    for i in range(count):
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(without)
+        p = subprocess.Popen(stamp, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, took * 1.2))
+        p.send_signal(signal.SIGINT)
+        p.wait()
+        left = [n for n in os.listdir(os.path.dirname(target)) if ".stamp." in n]
+        if left:
+            problems.append("stamp interrupted (%d): temporary files left: %s" % (i + 1, left))
+        with open(target, encoding="utf-8") as f:
+            now = f.read()
+        if now not in (stamped, without):
+            problems.append("stamp interrupted (%d): the file is neither before nor after" % (i + 1))
+    out = os.path.join(tmp, "sigint-out")
+    cmd = [pdfgen, "build", "--quiet", "--force", "--lang", "en", "--content", CONTENT,
+           "--out", out]
+    start = time.monotonic()
+    subprocess.run(cmd, check=True)
+    took = time.monotonic() - start
+    manifest_temp = re.compile(r"^(manifest\.json|index\.html)\.[A-Za-z0-9]{6}$")
+    for i in range(count):
+        p = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(took * 0.5, took * 1.1))
+        p.send_signal(signal.SIGINT)
+        p.wait()
+        left = temporaries(out) + [f for f in files_in(out)
+                                   if manifest_temp.match(os.path.basename(f))]
+        if left:
+            problems.append("build interrupted (%d): temporary files left: %s" % (i + 1, left))
+        check_pdfs(out, problems, "SIGINT %d" % (i + 1))
 
 
 def sigxfsz(pdfgen, tmp, problems):
@@ -174,6 +231,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="pdfgen-fault-")
     problems = []
     sigkill(pdfgen, tmp, args.kills, rng, problems)
+    sigint(pdfgen, tmp, args.kills, rng, problems)
     sigxfsz(pdfgen, tmp, problems)
     out_of_memory(pdfgen, tmp, problems)
     shutil.rmtree(tmp, ignore_errors=True)
