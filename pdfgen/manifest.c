@@ -16,7 +16,7 @@
 
 #include "alloc.h"
 #include "diag.h"
-#include "interrupt.h"
+#include "replace.h"
 #include "fonts.h"
 
 #ifndef PDFGEN_VERSION
@@ -346,42 +346,14 @@ int manifest_replace(const char *path, const char *data, size_t size, unsigned f
      * file is made either. */
     if (manifest_file_holds(path, data, size))
         return 0;
-    size_t n = strlen(path);
-    char *tmp = xmalloc(n + sizeof ".XXXXXX");
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
     /* A name of its own (mkstemp), so two builds into one folder never
-     * write the same temporary file; from its creation to its rename,
-     * Ctrl-C waits, so it never outlives the run. */
-    sigset_t saved;
-    interruptions_hold(&saved);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        diag_error(NULL, "cannot write '%s': %s", tmp, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        interruptions_release(&saved);
-        free(tmp);
+     * write the same temporary file.  The manifest and the catalog page
+     * are made again by any build, so they are not fsynced. */
+    if (replace_file(path, data, size, file_mode, ".", false) != 0) {
+        diag_error(NULL, "cannot write '%s': %s", path, strerror(errno));
         return -1;
     }
-    fwrite(data, 1, size, f);
-    bool failed = ferror(f) != 0;
-    int rc = 0;
-    if (fclose(f) != 0 || failed) {
-        diag_error(NULL, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
-        rc = -1;
-    } else if (chmod(tmp, file_mode) != 0 || rename(tmp, path) != 0) {
-        diag_error(NULL, "cannot write '%s': %s", path, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0)
-        unlink(tmp);
-    interruptions_release(&saved);
-    free(tmp);
-    return rc;
+    return 0;
 }
 
 int manifest_write(const Manifest *m, const char *path, unsigned file_mode)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "interrupt.h"
+#include "replace.h"
 #include "content.h"
 #include "diag.h"
 #include "review.h"
@@ -107,45 +107,13 @@ static int write_replacing(const char *link, const char *data, size_t size)
      * renaming over the link would leave the file as it was. */
     char *path = realpath(link, NULL);
     struct stat st;
-    if (!path || stat(path, &st) != 0) {
-        free(path);
-        return -1;
-    }
-    size_t n = strlen(path);
-    char *tmp = xmalloc(n + sizeof ".stamp.XXXXXX");
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".stamp.XXXXXX", sizeof ".stamp.XXXXXX");
-    /* From its creation to its rename, Ctrl-C waits: the temporary file
-     * never outlives the run. */
-    sigset_t saved;
-    interruptions_hold(&saved);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int err = errno;
-        interruptions_release(&saved);
-        free(tmp);
-        free(path);
-        errno = err;
-        return -1;
-    }
-    FILE *f = fdopen(fd, "wb");
-    bool ok = f != NULL;
-    if (!f)
-        close(fd);
-    ok = ok && fwrite(data, 1, size, f) == size;
-    ok = ok && fchmod(fd, st.st_mode & 07777) == 0;
-    ok = ok && fflush(f) == 0 && fsync(fd) == 0;
-    if (f && fclose(f) != 0)
-        ok = false;
-    ok = ok && rename(tmp, path) == 0;
+    int rc = path && stat(path, &st) == 0
+                 ? replace_file(path, data, size, st.st_mode & 07777, ".stamp.", true)
+                 : -1;
     int err = errno;
-    if (!ok)
-        unlink(tmp);
-    interruptions_release(&saved);
-    errno = err;
-    free(tmp);
     free(path);
-    return ok ? 0 : -1;
+    errno = err;
+    return rc;
 }
 
 static int stamp_file(const char *path, const Review *review, const ReviewField *fields,
