@@ -217,17 +217,7 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     if (!doc)
         return NULL;
     ReviewStatus review = review_language_status(language);
-    doc->info = (DocInfo){
-        .review_status = review_status_name(&review),
-        .keywords = house_review_keywords(arena, language, &review),
-        .title = s->sheet_title.utf8,
-        .author = s->author.utf8,
-        .subject = s->series.utf8,
-        .creator = request->creator,
-        .lang = s->locale.utf8,
-        .year = date ? date->year : 0,
-        .month = date ? date->month : 0,
-        .day = date ? date->day : 0,
-    };
+    doc->info = house_document_info(arena, language, &review, s->sheet_title.utf8,
+                                    s->series.utf8, request->creator, date);
     return doc;
 }

@@ -131,18 +131,10 @@ Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest 
     /* as new as the newest sheet it explains */
     const Date *date = language_last_revised(language);
     ReviewStatus review = review_glossary_status(language);
-    doc->info = (DocInfo){
-        .review_status = review_status_name(&review),
-        .keywords = house_review_keywords(arena, language, &review),
-        .title = arena_printf(arena, "%s: %s", language->glossary.title.utf8, s->sheet_title.utf8),
-        .author = s->author.utf8,
-        .subject = language->glossary.intro.utf8,
-        .creator = request->creator,
-        .lang = s->locale.utf8,
-        .year = date ? date->year : 0,
-        .month = date ? date->month : 0,
-        .day = date ? date->day : 0,
-    };
+    doc->info = house_document_info(
+        arena, language, &review,
+        arena_printf(arena, "%s: %s", language->glossary.title.utf8, s->sheet_title.utf8),
+        language->glossary.intro.utf8, request->creator, date);
     return doc;
 }
 

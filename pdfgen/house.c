@@ -85,3 +85,22 @@ const char *house_review_keywords(Arena *arena, const Language *language,
             keywords = arena_printf(arena, "%s; %s", keywords, parts[i]);
     return keywords;
 }
+
+DocInfo house_document_info(Arena *arena, const Language *language, const ReviewStatus *review,
+                            const char *title, const char *subject, const char *creator,
+                            const Date *date)
+{
+    const Strings *s = &language->strings;
+    return (DocInfo){
+        .title = title,
+        .author = s->author.utf8,
+        .subject = subject,
+        .creator = creator,
+        .lang = s->locale.utf8,
+        .review_status = review_status_name(review),
+        .keywords = house_review_keywords(arena, language, review),
+        .year = date ? date->year : 0,
+        .month = date ? date->month : 0,
+        .day = date ? date->day : 0,
+    };
+}

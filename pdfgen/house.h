@@ -7,6 +7,7 @@
 #ifndef PDFGEN_HOUSE_H
 #define PDFGEN_HOUSE_H
 
+#include "pages.h"
 #include "review.h"
 #include "tree.h"
 
@@ -33,5 +34,12 @@ Node *house_review_band(Tree *tree, Node *parent, const Language *language, cons
  * English first; NULL when it needs no band. */
 const char *house_review_keywords(Arena *arena, const Language *language,
                                   const ReviewStatus *status);
+
+/* A document's Info and XMP: title and subject as given, the language's
+ * author and locale, creator, date (NULL for none), and its review status
+ * with the Keywords that go with it. */
+DocInfo house_document_info(Arena *arena, const Language *language, const ReviewStatus *review,
+                            const char *title, const char *subject, const char *creator,
+                            const Date *date);
 
 #endif

@@ -407,17 +407,10 @@ Document *sheet_document(Arena *arena, Shaper *shaper, const SheetRequest *reque
     Document *doc = flow_layout(arena, shaper, tree, &g);
     if (!doc)
         return NULL;
-    doc->info = (DocInfo){
-        .title = arena_printf(arena, "%s: %s", drug->name.utf8, s->sheet_title.utf8),
-        .author = s->author.utf8,
-        .subject = expand1(arena, &s->subject, "drug", drug->name.utf8),
-        .creator = request->creator,
-        .lang = s->locale.utf8,
-        .review_status = review_status_name(&review),
-        .keywords = house_review_keywords(arena, request->language, &review),
-        .year = drug->last_revised.year,
-        .month = drug->last_revised.month,
-        .day = drug->last_revised.day,
-    };
+    doc->info = house_document_info(
+        arena, request->language, &review,
+        arena_printf(arena, "%s: %s", drug->name.utf8, s->sheet_title.utf8),
+        expand1(arena, &s->subject, "drug", drug->name.utf8), request->creator,
+        &drug->last_revised);
     return doc;
 }
