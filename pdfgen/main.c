@@ -282,13 +282,15 @@ static int unknown_long_option(const char *arg)
         matches += strncmp(opt->name, name, len) == 0;
     if (matches < 2 || len == 0)
         return usage_error("unknown option '%s'", arg);
-    fprintf(stderr, "pdfgen: option '%.*s' is ambiguous; possibilities:", (int)(len + 2), arg);
+    /* every long option's name, quoted, fits: OPTION_COUNT of them */
+    char candidates[OPTION_COUNT * 24] = "";
+    size_t used = 0;
     for (const struct option *opt = long_options; opt->name; opt++)
-        if (strncmp(opt->name, name, len) == 0)
-            fprintf(stderr, " '--%s'", opt->name);
-    fputc('\n', stderr);
-    fputs("Try 'pdfgen --help' for more information.\n", stderr);
-    return EXIT_USAGE;
+        if (strncmp(opt->name, name, len) == 0 && used < sizeof candidates)
+            used += (size_t)snprintf(candidates + used, sizeof candidates - used, " '--%s'",
+                                     opt->name);
+    return usage_error("option '%.*s' is ambiguous; possibilities:%s", (int)(len + 2), arg,
+                       candidates);
 }
 
 /* Returns -1 when parsing succeeded, else the exit status to use; either
