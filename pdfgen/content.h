@@ -13,8 +13,9 @@
 #include "model.h"
 
 Content *content_load(const char *dir);
-/* The same, but only the languages named in wanted (NULL: all) are parsed
- * and kept; every language folder is still listed, so a missing
+/* The same, but only the languages named in wanted (NULL: all), and
+ * English, the source of every translation (review.h), are parsed and
+ * kept; every language folder is still listed, so a missing
  * strings.yaml or a drug without a sheet in some language is reported as
  * by content_load.  Checks across languages' parsed files (the glossaries'
  * terms) see only the languages loaded. */
