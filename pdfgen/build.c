@@ -1023,11 +1023,6 @@ static int key_jobs(const Content *content, Job *jobs, size_t count, const Build
     char (*digests)[SHA256_HEX + 1] = xcalloc(content->file_count ? content->file_count : 1,
                                              sizeof *digests);
     int rc = 0;
-    for (size_t f = 0; f < content->file_count; f++)
-        if (manifest_file_sha256(content->files[f], digests[f], NULL) != 0) {
-            diag_error(NULL, "cannot read '%s': %s", content->files[f], strerror(errno));
-            rc = -1;
-        }
     long long epoch;
     build_source_date_epoch(&epoch);
     size_t max_inputs = 0;
@@ -1043,9 +1038,19 @@ static int key_jobs(const Content *content, Job *jobs, size_t count, const Build
         size_t n = job_inputs(content, &jobs[i], files);
         for (size_t j = 0; j < n; j++) {
             hex[j] = "";
-            for (size_t f = 0; f < content->file_count; f++)
-                if (files[j] && strcmp(files[j], content->files[f]) == 0)
-                    hex[j] = digests[f];
+            for (size_t f = 0; f < content->file_count; f++) {
+                if (!files[j] || strcmp(files[j], content->files[f]) != 0)
+                    continue;
+                /* Hashed when an output first needs it: a --lang build
+                 * reads only its own languages' files (and English) again. */
+                if (!digests[f][0] &&
+                    manifest_file_sha256(content->files[f], digests[f], NULL) != 0) {
+                    diag_error(NULL, "cannot read '%s': %s", content->files[f], strerror(errno));
+                    digests[f][0] = '\0';
+                    rc = -1;
+                }
+                hex[j] = digests[f];
+            }
             /* Relative to the content folder: a checkout elsewhere (another
              * CI runner, --content with an absolute path) is the same build. */
             size_t p = options->content_dir ? strlen(options->content_dir) : 0;
