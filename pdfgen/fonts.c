@@ -525,19 +525,40 @@ static const Font *script_face(FontSet *set, FontStyle style, const char *lang, 
     return font;
 }
 
+/* The font has the character, narrower than an em. */
+static bool proportional_in(const Font *font, uint32_t cp)
+{
+    hb_codepoint_t gid;
+    return hb_font_get_nominal_glyph(font->hb, cp, &gid) && gid != 0 &&
+           (unsigned)font_glyph_advance(font, gid) < font->upem;
+}
+
 const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
                              uint32_t cp)
 {
     const Font *font = script_face(set, style, lang, script);
     if (font && font_has(font, cp))
         return font;
+    /* In Chinese, Japanese and Korean sheets, Latin letters, digits and
+     * punctuation are set in the language's own CJK face, whose
+     * proportional Latin is drawn to sit with its ideographs; it also
+     * spares the sheet two more embedded fonts.  Not where the CJK face
+     * draws the character full-width (quotes and dashes in Chinese): in a
+     * Latin word that would be a gap.  The CJK faces have no italics:
+     * italic text keeps the primary family's. */
+    bool cjk = strncmp(lang, "zh", 2) == 0 || strncmp(lang, "ja", 2) == 0 ||
+               strncmp(lang, "ko", 2) == 0;
+    if (cjk && (style == STYLE_REGULAR || style == STYLE_BOLD)) {
+        font = script_face(set, style, lang, HB_SCRIPT_HAN);
+        if (font && proportional_in(font, cp))
+            return font;
+    }
     if (font_has(set->primary[style], cp))
         return set->primary[style];
-    /* In Chinese, Japanese and Korean text, punctuation the Latin face
-     * lacks (a full-width bracket after "HIF-2α") belongs to the
-     * language's own CJK face, not whichever CJK face fontconfig sorts
-     * first: the regional forms differ. */
-    if (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "ja", 2) == 0 || strncmp(lang, "ko", 2) == 0) {
+    /* Punctuation the Latin face lacks (a full-width bracket after
+     * "HIF-2α") belongs to the language's own CJK face, not whichever CJK
+     * face fontconfig sorts first: the regional forms differ. */
+    if (cjk) {
         font = script_face(set, style, lang, HB_SCRIPT_HAN);
         if (font && font_has(font, cp))
             return font;

@@ -213,11 +213,14 @@ static const double TOLERANCES[] = {1.3, 2.0, 4.0, 1e6};
 #define DOUBLE_HYPHEN_DEMERITS 3000.0
 #define MAX_HYPHENS_IN_ROW 2
 
-/* The hyphen a font draws at a line end: U+2010 where it has one. */
+/* The hyphen a font draws at a line end: U+2010 where it has one, unless
+ * it is full-width (the CJK faces', meant for CJK text), which would leave
+ * a gap after a Latin word. */
 static bool hyphen_glyph(const Font *font, uint32_t *gid, int32_t *advance)
 {
     hb_codepoint_t g;
-    if (!hb_font_get_nominal_glyph(font->hb, 0x2010, &g) || !g)
+    if (!hb_font_get_nominal_glyph(font->hb, 0x2010, &g) || !g ||
+        (unsigned)hb_font_get_glyph_h_advance(font->hb, g) >= font->upem)
         if (!hb_font_get_nominal_glyph(font->hb, '-', &g) || !g)
             return false;
     *gid = g;
