@@ -209,8 +209,10 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
         buf_str(&b, "</pdf:Producer>\n");
     }
     buf_str(&b, "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"r\"?>");
-    /* Left uncompressed, so tools that scan files for XMP find it. */
-    PdfObj s = pdfo_stream(doc, false);
+    /* Compressed: PDF/UA-1, the only conformance claimed, allows a filtered
+     * Metadata stream (PDF/A-1 would not), and readers find it through the
+     * catalog; only byte scanners for raw XMP packets would miss it. */
+    PdfObj s = pdfo_stream(doc, true);
     int bad = !s || pdfo_stream_write(s, b.data, b.len);
     bad |= pdfo_put_name(s, "Type", "Metadata");
     bad |= pdfo_put_name(s, "Subtype", "XML");
