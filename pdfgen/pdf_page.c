@@ -966,6 +966,66 @@ static bool figure_content(const Box *box)
            box->node->kind == NODE_FIGURE;
 }
 
+/* A run of a figure's modules (flow.c's draw_figure: one rectangle per
+ * run of dark modules in a row) in module units: a QR code's few hundred
+ * rectangles then cost a few digits each instead of four decimals.  Each
+ * is filled on its own, as before: poppler snaps a lone rectangle to whole
+ * pixels, which keeps the code crisp, but anti-aliases one path of many.  Returns how many boxes from i it drew: 0 when they are not
+ * plain filled rectangles on the figure's grid, to be drawn one by one. */
+static size_t draw_module_grid(Writer *w, const Page *p, size_t i)
+{
+    const Box *first = &p->boxes[i];
+    const Node *figure = first->node;
+    if (!figure || figure->modules_per_side == 0)
+        return 0;
+    double module = figure->figure_size / (figure->modules_per_side + 8);
+    size_t end = i;
+    double x0 = first->u.rect.x, y0 = first->u.rect.y;
+    for (; end < p->box_count && figure_content(&p->boxes[end]) &&
+           p->boxes[end].node == figure;
+         end++) {
+        const RectBox *r = &p->boxes[end].u.rect;
+        if (r->radius > 0 || r->line_width > 0 || !r->fill ||
+            memcmp(&r->fill_color, &first->u.rect.fill_color, sizeof r->fill_color) != 0 ||
+            fabs(r->height - module) > 1e-9)
+            return 0;
+        x0 = fmin(x0, r->x);
+        y0 = fmin(y0, r->y);
+    }
+    for (size_t k = i; k < end; k++) {
+        const RectBox *r = &p->boxes[k].u.rect;
+        double cols = (r->x - x0) / module, rows = (r->y - y0) / module, width = r->width / module;
+        if (fabs(cols - round(cols)) > 1e-6 || fabs(rows - round(rows)) > 1e-6 ||
+            fabs(width - round(width)) > 1e-6)
+            return 0;
+    }
+    Buf *b = &w->out;
+    /* The module to a micro-point: over 40 modules, milli-points would
+     * drift by a hundredth of a point. */
+    char scale[32];
+    snprintf(scale, sizeof scale, "%.6f", module);
+    buf_str(b, "q\n");
+    buf_str(b, scale);
+    buf_str(b, " 0 0 ");
+    buf_str(b, scale);
+    buf_str(b, " ");
+    point(b, x0, y0);
+    buf_str(b, "cm\n");
+    rgb(b, first->u.rect.fill_color, " rg\n");
+    for (size_t k = i; k < end; k++) {
+        const RectBox *r = &p->boxes[k].u.rect;
+        buf_uint(b, (uint64_t)round((r->x - x0) / module));
+        buf_str(b, " ");
+        buf_uint(b, (uint64_t)round((r->y - y0) / module));
+        buf_str(b, " ");
+        buf_uint(b, (uint64_t)round(r->width / module));
+        buf_str(b, " 1 re f\n");
+    }
+    buf_str(b, "Q\n");
+    w->rgb_valid = false;
+    return end - i;
+}
+
 static int begin_figure(Writer *w, const Node *figure)
 {
     int mcid = tags_mcid(w->tags, figure);
@@ -1174,9 +1234,12 @@ int page_write(Writer *w, const Document *doc, size_t index)
             open = box->node;
             is_open = true;
         }
+        size_t grid;
         if (box->kind == BOX_TEXT) {
             if (draw_text(w, p, i, artifact ? NULL : box->node))
                 return -1;
+        } else if (figure && (grid = draw_module_grid(w, p, i)) > 0) {
+            i += grid - 1;
         } else {
             draw_rect(w, &box->u.rect);
         }
