@@ -397,9 +397,25 @@ class PrintTests(unittest.TestCase):
                         self.assertAlmostEqual(bleed[k], trim[k] + sign * self.BLEED, places=1)
                     self.assertTrue(media[0] < bleed[0] and media[2] > bleed[2])
                     marks = 0
+                    # rectangles in page space: a QR code's are drawn in
+                    # module units under a cm
+                    ctm, saved = (1, 0, 0, 1, 0, 0), []
                     for inst in pikepdf.parse_content_stream(page):
-                        if str(inst.operator) == "re":
+                        op = str(inst.operator)
+                        if op == "q":
+                            saved.append(ctm)
+                        elif op == "Q":
+                            ctm = saved.pop()
+                        elif op == "cm":
+                            a, b, c, d, e, f = [float(v) for v in inst.operands]
+                            A, B, C, D, E, F = ctm
+                            ctm = (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+                                   e * A + f * C + E, e * B + f * D + F)
+                        if op == "re":
                             x, y, w, h = [float(v) for v in inst.operands]
+                            A, B, C, D, E, F = ctm
+                            self.assertEqual((B, C), (0, 0))
+                            x, y, w, h = A * x + E, D * y + F, A * w, D * h
                             outside = (x + w <= bleed[0] or x >= bleed[2] or
                                        y + h <= bleed[1] or y >= bleed[3])
                             marks += outside
