@@ -514,91 +514,210 @@ static const char cmap_tail[] =
     "end\n"
     "end\n";
 
-/* How many glyphs from gid on can share one bfrange line: their codes
- * and their texts (one UTF-16 unit each) both count up by one, and
- * neither crosses into another last byte, which a bfrange cannot.  Only
- * for text below U+0100: Ghostscript 10.0 drops the high byte of a
- * bfrange's destination (Cyrillic came out as ASCII punctuation). */
-static unsigned run_from(const FontUse *fu, const MapLayer *l, unsigned gid)
+/* One code's entry in a ToUnicode CMap: the text in a FontUse's pool. */
+typedef struct CodeText {
+    unsigned code;
+    const uint16_t *units;
+    uint16_t len;
+} CodeText;
+
+/* A ToUnicode CMap shared by every Type0 font (any font, any layer)
+ * whose entries agree with it wherever both map a code: Noto Sans
+ * Regular, Bold and Italic number their common glyphs alike, and a CJK
+ * face's weights share their CIDs, so a sheet needs one or two CMaps
+ * instead of one per font, each a fifth of a kilobyte of boilerplate
+ * after Flate.  Readers look a code up only in the CMap of the font that
+ * shows it, so the entries of the others change nothing for it. */
+typedef struct CMapGroup {
+    CodeText *entries; /* ascending codes */
+    size_t count;
+    PdfObj stream;
+} CMapGroup;
+
+static int cmp_code(const void *a, const void *b)
 {
-    const GlyphMap *g = &l->maps[gid];
-    if (g->len != 1 || fu->map.units[g->off] > 0xFF)
+    unsigned x = ((const CodeText *)a)->code, y = ((const CodeText *)b)->code;
+    return (x > y) - (x < y);
+}
+
+/* The layer's entries, ascending by code; *count set. */
+static CodeText *layer_entries(const FontUse *fu, const MapLayer *l, size_t *count)
+{
+    CodeText *e = xreallocarray(NULL, fu->glyph_count + 1, sizeof *e);
+    size_t n = 0;
+    for (unsigned gid = 1; gid < fu->glyph_count; gid++) {
+        const GlyphMap *g = &l->maps[gid];
+        if (g->len)
+            e[n++] = (CodeText){glyph_code(fu, gid), fu->map.units + g->off, g->len};
+    }
+    if (fu->cids)
+        qsort(e, n, sizeof *e, cmp_code);
+    *count = n;
+    return e;
+}
+
+static bool same_text(const CodeText *a, const CodeText *b)
+{
+    return a->len == b->len && memcmp(a->units, b->units, a->len * sizeof *a->units) == 0;
+}
+
+/* Whether the two say the same wherever both map a code. */
+static bool agrees(const CodeText *a, size_t na, const CodeText *b, size_t nb)
+{
+    for (size_t i = 0, j = 0; i < na && j < nb;) {
+        if (a[i].code < b[j].code) {
+            i++;
+        } else if (a[i].code > b[j].code) {
+            j++;
+        } else {
+            if (!same_text(&a[i], &b[j]))
+                return false;
+            i++;
+            j++;
+        }
+    }
+    return true;
+}
+
+static void merge_into(CMapGroup *g, const CodeText *b, size_t nb)
+{
+    CodeText *u = xreallocarray(NULL, g->count + nb + 1, sizeof *u);
+    size_t i = 0, j = 0, n = 0;
+    while (i < g->count || j < nb) {
+        if (j == nb || (i < g->count && g->entries[i].code < b[j].code)) {
+            u[n++] = g->entries[i++];
+        } else if (i == g->count || b[j].code < g->entries[i].code) {
+            u[n++] = b[j++];
+        } else {
+            u[n++] = g->entries[i++];
+            j++;
+        }
+    }
+    free(g->entries);
+    g->entries = u;
+    g->count = n;
+}
+
+/* How many entries from i on can share one bfrange line: their codes and
+ * their texts (one UTF-16 unit each) both count up by one, and neither
+ * crosses into another last byte, which a bfrange cannot.  Only for text
+ * below U+0100: Ghostscript 10.0 drops the high byte of a bfrange's
+ * destination (Cyrillic came out as ASCII punctuation). */
+static size_t run_from(const CodeText *e, size_t count, size_t i)
+{
+    if (e[i].len != 1 || e[i].units[0] > 0xFF)
         return 1;
-    unsigned code = glyph_code(fu, gid), unit = fu->map.units[g->off], n = 1;
-    for (; gid + n < fu->glyph_count; n++) {
-        const GlyphMap *h = &l->maps[gid + n];
-        if (h->len != 1 || glyph_code(fu, gid + n) != code + n ||
-            fu->map.units[h->off] != unit + n || ((code + n) & 0xFF) == 0 ||
-            ((unit + n) & 0xFF) == 0)
+    unsigned code = e[i].code, unit = e[i].units[0];
+    size_t n = 1;
+    for (; i + n < count; n++) {
+        const CodeText *h = &e[i + n];
+        if (h->len != 1 || h->code != code + n || h->units[0] != unit + n ||
+            ((code + n) & 0xFF) == 0 || ((unit + n) & 0xFF) == 0)
             break;
     }
     return n;
 }
 
 typedef struct {
-    unsigned gid, n;
+    size_t first, n;
 } MapRun;
 
-static void cmap_block(const FontUse *fu, const MapLayer *l, const MapRun *runs, size_t count,
-                       bool ranges, Buf *b)
+static void cmap_block(const CodeText *e, const MapRun *runs, size_t count, bool ranges, Buf *b)
 {
     for (size_t i = 0; i < count; i += BFCHAR_BLOCK) {
         size_t n = count - i < BFCHAR_BLOCK ? count - i : BFCHAR_BLOCK;
         buf_uint(b, n);
         buf_str(b, ranges ? " beginbfrange\n" : " beginbfchar\n");
         for (size_t k = i; k < i + n; k++) {
-            const GlyphMap *g = &l->maps[runs[k].gid];
-            unsigned code = glyph_code(fu, runs[k].gid);
+            const CodeText *t = &e[runs[k].first];
             buf_str(b, "<");
-            buf_hex4(b, code);
+            buf_hex4(b, t->code);
             if (ranges) {
                 buf_str(b, "> <");
-                buf_hex4(b, code + runs[k].n - 1);
+                buf_hex4(b, t->code + (unsigned)runs[k].n - 1);
             }
             buf_str(b, "> <");
-            buf_u16_hex(b, fu->map.units + g->off, g->len);
+            buf_u16_hex(b, t->units, t->len);
             buf_str(b, ">\n");
         }
         buf_str(b, ranges ? "endbfrange\n" : "endbfchar\n");
     }
 }
 
-/* Runs of two or more glyphs (a Latin alphabet, digits) as bfranges,
+/* Runs of two or more codes (a Latin alphabet, digits) as bfranges,
  * about a seventh smaller after Flate; the rest as bfchars. */
-static void cmap_text(const FontUse *fu, const MapLayer *l, Buf *b)
+static void cmap_text(const CodeText *e, size_t count, Buf *b)
 {
-    MapRun *chars = xreallocarray(NULL, fu->glyph_count + 1, sizeof *chars);
-    MapRun *ranges = xreallocarray(NULL, fu->glyph_count + 1, sizeof *ranges);
+    MapRun *chars = xreallocarray(NULL, count + 1, sizeof *chars);
+    MapRun *ranges = xreallocarray(NULL, count + 1, sizeof *ranges);
     size_t n_chars = 0, n_ranges = 0;
-    for (unsigned gid = 1; gid < fu->glyph_count;) {
-        if (!l->maps[gid].len) {
-            gid++;
-            continue;
-        }
-        unsigned n = run_from(fu, l, gid);
+    for (size_t i = 0; i < count;) {
+        size_t n = run_from(e, count, i);
         if (n >= 2)
-            ranges[n_ranges++] = (MapRun){gid, n};
+            ranges[n_ranges++] = (MapRun){i, n};
         else
-            chars[n_chars++] = (MapRun){gid, 1};
-        gid += n;
+            chars[n_chars++] = (MapRun){i, 1};
+        i += n;
     }
     buf_str(b, cmap_head);
-    cmap_block(fu, l, chars, n_chars, false, b);
-    cmap_block(fu, l, ranges, n_ranges, true, b);
+    cmap_block(e, chars, n_chars, false, b);
+    cmap_block(e, ranges, n_ranges, true, b);
     buf_str(b, cmap_tail);
     free(chars);
     free(ranges);
 }
 
-static PdfObj to_unicode(FontUses *w, const FontUse *fu, const MapLayer *l)
+static PdfObj to_unicode(FontUses *w, const CMapGroup *g)
 {
     Buf *b = &w->scratch;
     b->len = 0;
-    cmap_text(fu, l, b);
+    cmap_text(g->entries, g->count, b);
     PdfObj s = pdfo_stream(w->doc, true);
     if (!s || pdfo_stream_write(s, b->data, b->len) != 0)
         return NULL;
     return s;
+}
+
+/* Every drawn layer's /ToUnicode: the first CMap it agrees with, in the
+ * order of fonts and layers (so the output is reproducible), else one of
+ * its own. */
+static int share_to_unicode(FontUses *w)
+{
+    size_t layers = 0;
+    for (size_t i = 0; i < w->font_count; i++)
+        layers += w->fonts[i].layer_count;
+    CMapGroup *groups = xreallocarray(NULL, layers + 1, sizeof *groups);
+    size_t *member = xreallocarray(NULL, layers + 1, sizeof *member);
+    size_t group_count = 0, k = 0;
+    for (size_t i = 0; i < w->font_count; i++)
+        for (unsigned l = 0; l < w->fonts[i].layer_count; l++, k++) {
+            if (!w->fonts[i].layers[l].type0)
+                continue;
+            size_t n;
+            CodeText *e = layer_entries(&w->fonts[i], &w->fonts[i].layers[l], &n);
+            size_t g = 0;
+            while (g < group_count && !agrees(groups[g].entries, groups[g].count, e, n))
+                g++;
+            if (g == group_count)
+                groups[group_count++] = (CMapGroup){0};
+            merge_into(&groups[g], e, n);
+            member[k] = g;
+            free(e);
+        }
+    int bad = 0;
+    for (size_t g = 0; g < group_count && !bad; g++)
+        bad = !(groups[g].stream = to_unicode(w, &groups[g]));
+    k = 0;
+    for (size_t i = 0; i < w->font_count; i++)
+        for (unsigned l = 0; l < w->fonts[i].layer_count; l++, k++)
+            if (!bad && w->fonts[i].layers[l].type0)
+                bad |= pdfo_put(w->fonts[i].layers[l].type0, "ToUnicode",
+                                groups[member[k]].stream) != 0;
+    for (size_t g = 0; g < group_count; g++)
+        free(groups[g].entries);
+    free(groups);
+    free(member);
+    return pdfo_check(w->doc, "font", bad);
 }
 
 /* TAG+PostScriptName, keeping only what a PostScript name may contain. */
@@ -631,16 +750,14 @@ static int fill_font(FontUses *w, const FontUse *fu)
         const MapLayer *l = &fu->layers[i];
         if (!l->type0)
             continue;
-        PdfObj cmap = to_unicode(w, fu, l);
         PdfObj t0 = l->type0;
         PdfObj descendants = pdfo_array(w->doc);
-        bool bad = !cmap || !descendants || pdfo_push(descendants, cid) != 0;
+        bool bad = !descendants || pdfo_push(descendants, cid) != 0;
         bad |= pdfo_put_name(t0, "Type", "Font") != 0;
         bad |= pdfo_put_name(t0, "Subtype", "Type0") != 0;
         bad |= pdfo_put_name(t0, "BaseFont", name) != 0;
         bad |= pdfo_put_name(t0, "Encoding", "Identity-H") != 0;
         bad |= pdfo_put(t0, "DescendantFonts", descendants) != 0;
-        bad |= pdfo_put(t0, "ToUnicode", cmap) != 0;
         if (pdfo_check(w->doc, "font", bad))
             return -1;
     }
@@ -652,5 +769,5 @@ int font_uses_write(FontUses *w)
     for (size_t i = 0; i < w->font_count; i++)
         if (w->fonts[i].layers[0].type0 && fill_font(w, &w->fonts[i]))
             return -1;
-    return 0;
+    return share_to_unicode(w);
 }
