@@ -68,7 +68,7 @@ typedef struct Tj {
     Buf *b;
     const Font *font;
     double size;
-    bool in_array, in_hex;
+    bool in_array, in_string;
     int64_t pen;   /* font units: where the next cluster starts */
     int64_t shown; /* micro-em */
     int64_t rise;  /* Ts in effect, milli-points */
@@ -87,11 +87,11 @@ typedef struct Tj {
 
 static void tj_close(Tj *t)
 {
-    if (t->in_hex)
-        buf_str(t->b, ">");
+    if (t->in_string)
+        buf_str(t->b, ")");
     if (t->in_array)
         buf_str(t->b, "]TJ\n");
-    t->in_hex = t->in_array = false;
+    t->in_string = t->in_array = false;
 }
 
 /* Ts and Tc are operators of their own, so the TJ array is closed first. */
@@ -120,6 +120,23 @@ static int64_t end_spacing(const Tj *t, int64_t start, int32_t width, int64_t en
                     t->size / 1e6);
 }
 
+/* A glyph's two-byte code in a literal string: raw bytes, a seventh
+ * smaller after Flate than hex digits.  The delimiters and backslash are
+ * escaped, and CR too, which a reader would take for a line end and read
+ * as LF. */
+static void code_bytes(Buf *b, unsigned code)
+{
+    unsigned char bytes[2] = {(unsigned char)(code >> 8), (unsigned char)code};
+    for (int i = 0; i < 2; i++) {
+        if (bytes[i] == '(' || bytes[i] == ')' || bytes[i] == '\\')
+            buf_put(b, "\\", 1);
+        if (bytes[i] == '\r')
+            buf_put(b, "\\r", 2);
+        else
+            buf_put(b, (const char *)&bytes[i], 1);
+    }
+}
+
 /* Shows glyph g with its pen at pen (font units); natural_end says
  * whether it may end where its own advance takes it or must be stretched
  * to end. */
@@ -135,16 +152,16 @@ static void tj_glyph(Tj *t, const Glyph *g, unsigned code, int32_t width, int64_
         t->in_array = true;
     }
     if (adjust) {
-        if (t->in_hex)
-            buf_str(t->b, ">");
-        t->in_hex = false;
+        if (t->in_string)
+            buf_str(t->b, ")");
+        t->in_string = false;
         buf_milli(t->b, adjust);
     }
-    if (!t->in_hex) {
-        buf_str(t->b, "<");
-        t->in_hex = true;
+    if (!t->in_string) {
+        buf_str(t->b, "(");
+        t->in_string = true;
     }
-    buf_hex4(t->b, code);
+    code_bytes(t->b, code);
     t->shown = want + (int64_t)width * 1000 + to_milli((double)t->tc / t->size);
 }
 
