@@ -5,7 +5,8 @@
  *     pages are written, each glyph shown and the text it stands for.
  * Out: font_uses_write fills every drawn font's dictionaries just before
  *     saving: the subset font program (hb-subset), its descriptor, /W
- *     from the font's own advances and a ToUnicode CMap.  A CFF font is
+ *     from the font's own advances and a ToUnicode CMap (one CMap
+ *     serves every font whose entries agree with it).  A CFF font is
  *     addressed by CID (cff.h), a TrueType font by glyph id; glyph_code
  *     says which.
  * Calls pdf_objects.h and pdf_buf.h only. */
