@@ -1,0 +1,312 @@
+/* hyphen_filter.c — the part of a libhyphen dictionary that some words
+ * use.  See hyphen_filter.h. */
+#include "hyphen_filter.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hyphen.h>
+
+#include "alloc.h"
+
+/* As libhyphen reads the file: the charset line with fgets into
+ * MAX_NAME bytes, every other line into MAX_CHARS. */
+#define CHARSET_LINE_MAX (MAX_NAME - 1)
+#define LINE_MAX_BYTES (MAX_CHARS - 1)
+
+/* The substrings of the texts libhyphen will run its automaton over, as
+ * a trie whose edges are in a hash table: a pattern's longest prefix in
+ * it is where its walk stops. */
+typedef struct TrieNode {
+    uint32_t parent;
+    unsigned char byte;
+    /* per section (bit 0: before NEXTLEVEL, bit 1: after) */
+    uint8_t covered; /* a kept pattern starts with this string */
+    uint8_t pattern; /* this string is a pattern's letters */
+    uint8_t stop;    /* a pattern's walk stopped here */
+} TrieNode;
+
+typedef struct Trie {
+    TrieNode *nodes;
+    size_t count, cap;
+    uint64_t *edges; /* (parent << 8 | byte) + 1 << 32 | child; 0 empty */
+    size_t edge_mask;
+} Trie;
+
+static size_t edge_slot(uint64_t key, size_t mask)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15u) >> 40) & mask;
+}
+
+static uint32_t trie_find(const Trie *t, uint32_t node, unsigned char byte)
+{
+    uint64_t key = ((uint64_t)node << 8 | byte) + 1;
+    for (size_t i = edge_slot(key, t->edge_mask);; i = (i + 1) & t->edge_mask) {
+        uint64_t e = t->edges[i];
+        if (!e)
+            return 0;
+        if (e >> 32 == key)
+            return (uint32_t)e;
+    }
+}
+
+static void edge_put(uint64_t *edges, size_t mask, uint64_t key, uint32_t child)
+{
+    size_t i = edge_slot(key, mask);
+    while (edges[i])
+        i = (i + 1) & mask;
+    edges[i] = key << 32 | child;
+}
+
+static uint32_t trie_add(Trie *t, uint32_t node, unsigned char byte)
+{
+    uint32_t found = trie_find(t, node, byte);
+    if (found)
+        return found;
+    if (t->count == t->cap) {
+        t->cap *= 2;
+        t->nodes = xreallocarray(t->nodes, t->cap, sizeof *t->nodes);
+    }
+    uint32_t n = (uint32_t)t->count++;
+    t->nodes[n] = (TrieNode){.parent = node, .byte = byte};
+    if (2 * t->count > t->edge_mask + 1) {
+        size_t mask = 2 * (t->edge_mask + 1) - 1;
+        uint64_t *edges = xcalloc(mask + 1, sizeof *edges);
+        for (size_t i = 0; i <= t->edge_mask; i++)
+            if (t->edges[i])
+                edge_put(edges, mask, t->edges[i] >> 32, (uint32_t)t->edges[i]);
+        free(t->edges);
+        t->edges = edges;
+        t->edge_mask = mask;
+    }
+    edge_put(t->edges, t->edge_mask, ((uint64_t)node << 8 | byte) + 1, n);
+    return n;
+}
+
+/* libhyphen reads a digit in a word as a word boundary. */
+static unsigned char as_run_by_libhyphen(char c)
+{
+    return c >= '0' && c <= '9' ? '.' : (unsigned char)c;
+}
+
+/* Could libhyphen cut the word into parts (at a hyphen or an apostrophe,
+ * which its default first level breaks at, or anywhere in a compound
+ * dictionary)?  Only the bytes that begin those characters are looked at:
+ * a false yes costs a few more substrings, never a wrong answer. */
+static bool may_have_parts(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i] == '-' || w[i] == '\'' || (unsigned char)w[i] == 0xE2)
+            return true;
+    return false;
+}
+
+/* Every substring, up to depth bytes long, of ".w." and, when the word may
+ * be run in parts, of ".x." for every substring x of w. */
+static void add_word(Trie *t, const char *w, size_t n, size_t depth, bool compound)
+{
+    unsigned char small[MAX_CHARS * 4];
+    unsigned char *prep = n + 2 > sizeof small ? xmalloc(n + 2) : small;
+    prep[0] = '.';
+    for (size_t i = 0; i < n; i++)
+        prep[i + 1] = as_run_by_libhyphen(w[i]);
+    prep[n + 1] = '.';
+    for (size_t a = 0; a < n + 2; a++) {
+        uint32_t node = 0;
+        for (size_t b = a; b < n + 2 && b - a < depth; b++)
+            node = trie_add(t, node, prep[b]);
+    }
+    if (compound || may_have_parts(w, n))
+        for (size_t a = 1; a <= n; a++)
+            for (int dot = 0; dot < 2; dot++) {
+                uint32_t node = dot ? trie_add(t, 0, '.') : 0;
+                size_t d = (size_t)dot;
+                if (d < depth)
+                    trie_add(t, node, '.');
+                for (size_t b = a; b <= n && d < depth; b++, d++) {
+                    node = trie_add(t, node, prep[b]);
+                    if (d + 1 < depth)
+                        trie_add(t, node, '.');
+                }
+            }
+    if (prep != small)
+        free(prep);
+}
+
+typedef enum { LINE_KEEP, LINE_DROP, LINE_PATTERN } LineKind;
+
+typedef struct Line {
+    size_t at, len;
+    LineKind kind;
+    int section;
+    bool kept;
+} Line;
+
+static bool starts_with(const char *line, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    return len >= n && memcmp(line, word, n) == 0;
+}
+
+static bool is_keyword(const char *s, size_t n)
+{
+    return starts_with(s, n, "LEFTHYPHENMIN") || starts_with(s, n, "RIGHTHYPHENMIN") ||
+           starts_with(s, n, "COMPOUNDLEFTHYPHENMIN") ||
+           starts_with(s, n, "COMPOUNDRIGHTHYPHENMIN") || starts_with(s, n, "NOHYPHEN");
+}
+
+/* The file's lines as libhyphen's fgets reads them (the first one the
+ * charset), up to where it stops reading; 0 when a line is too long for
+ * fgets to read it whole.  *depth: no pattern has more letters. */
+static size_t split_lines(const char *dic, size_t len, Line **lines, size_t *depth,
+                          bool *compound)
+{
+    size_t count = 0, cap = 0, at = 0;
+    int section = 0;
+    *depth = 0;
+    *compound = false;
+    while (at < len && section < 2) {
+        const char *s = dic + at;
+        const char *nl = memchr(s, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - s) + 1 : len - at;
+        if (n > (count == 0 ? CHARSET_LINE_MAX : LINE_MAX_BYTES))
+            return 0;
+        if (count == cap) {
+            cap = cap ? 2 * cap : 1024;
+            *lines = xreallocarray(*lines, cap, sizeof **lines);
+        }
+        Line *l = &(*lines)[count++];
+        *l = (Line){at, n, LINE_KEEP, section, true};
+        at += n;
+        if (count == 1) {
+            /* the charset */
+        } else if (starts_with(s, n, "NEXTLEVEL")) {
+            *compound = true;
+            section++;
+        } else if (s[0] == '%') {
+            l->kind = LINE_DROP;
+            l->kept = false;
+        } else if (!is_keyword(s, n)) {
+            l->kind = LINE_PATTERN;
+            l->kept = false;
+            if (n > *depth)
+                *depth = n; /* letters, digits and the newline */
+        }
+    }
+    return count;
+}
+
+/* The pattern's letters end at a '/' (non-standard hyphenation) or at the
+ * first byte libhyphen reads as white space or the end of the line. */
+static bool pattern_letters_end(char c)
+{
+    return c == '/' || (unsigned char)c <= ' ';
+}
+
+/* Walks the pattern's letters down the trie: kept when all of them are
+ * there; otherwise the node where the walk stopped is marked, to be kept
+ * as a state (witness_lines). */
+static bool walk_pattern(Trie *t, const char *s, size_t n, uint8_t bit)
+{
+    uint32_t node = 0;
+    size_t i = 0;
+    for (; i < n && !pattern_letters_end(s[i]); i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            continue;
+        uint32_t next = trie_find(t, node, (unsigned char)s[i]);
+        if (!next) {
+            t->nodes[node].stop |= bit;
+            return false;
+        }
+        node = next;
+    }
+    t->nodes[node].pattern |= bit;
+    for (; node; node = t->nodes[node].parent)
+        t->nodes[node].covered |= bit;
+    return true;
+}
+
+/* For every state a kept pattern does not already make: a line with its
+ * letters and no hyphenation values, which makes the state and nothing
+ * else (an all-zero pattern changes no hyphenation point).  Appended to
+ * out; false when one would be too long for a line. */
+static bool witness_lines(Trie *t, uint8_t bit, char **out, size_t *used, size_t *cap)
+{
+    for (size_t i = 1; i < t->count; i++) {
+        const TrieNode *node = &t->nodes[i];
+        if (!(node->stop & bit) || (node->covered & bit) || (node->pattern & bit))
+            continue;
+        char letters[LINE_MAX_BYTES];
+        size_t n = 0;
+        for (uint32_t k = (uint32_t)i; k; k = t->nodes[k].parent)
+            letters[n++] = (char)t->nodes[k].byte;
+        if (n + 2 > LINE_MAX_BYTES)
+            return false;
+        if (*used + n + 2 > *cap) {
+            *cap = 2 * (*used + n + 2);
+            *out = xrealloc(*out, *cap);
+        }
+        /* a leading 0, so that no witness reads as a comment or keyword */
+        (*out)[(*used)++] = '0';
+        while (n)
+            (*out)[(*used)++] = letters[--n];
+        (*out)[(*used)++] = '\n';
+    }
+    return true;
+}
+
+char *hyphen_filter(const char *dic, size_t dic_len, const HyphenWord *words, size_t count,
+                    size_t *out_len)
+{
+    Line *lines = NULL;
+    size_t depth;
+    bool compound;
+    size_t line_count = split_lines(dic, dic_len, &lines, &depth, &compound);
+    /* a compound dictionary with non-standard patterns can put their
+     * replacement text into the parts it runs: not covered here */
+    if (line_count == 0 || (compound && memchr(dic, '/', dic_len))) {
+        free(lines);
+        return NULL;
+    }
+    Trie t = {.cap = 1024, .count = 1, .edge_mask = 2047};
+    t.nodes = xreallocarray(NULL, t.cap, sizeof *t.nodes);
+    t.nodes[0] = (TrieNode){0}; /* the root, the empty string */
+    t.edges = xcalloc(t.edge_mask + 1, sizeof *t.edges);
+    for (size_t i = 0; i < count; i++)
+        add_word(&t, words[i].bytes, words[i].len, depth, compound);
+    for (size_t i = 0; i < line_count; i++) {
+        Line *l = &lines[i];
+        if (l->kind == LINE_PATTERN)
+            l->kept = walk_pattern(&t, dic + l->at, l->len, (uint8_t)(1u << l->section));
+    }
+    size_t cap = dic_len + 1, used = 0;
+    char *out = xmalloc(cap);
+    bool ok = true;
+    for (size_t i = 0; i < line_count && ok; i++) {
+        const Line *l = &lines[i];
+        if (l->kept) {
+            if (used + l->len > cap) {
+                cap = 2 * (used + l->len);
+                out = xrealloc(out, cap);
+            }
+            memcpy(out + used, dic + l->at, l->len);
+            used += l->len;
+        }
+        /* a section's witnesses come first, so that they never follow
+         * (and replace) a pattern with the same letters */
+        if (i == 0 || (l->kind == LINE_KEEP && l->section == 0 &&
+                       starts_with(dic + l->at, l->len, "NEXTLEVEL")))
+            ok = witness_lines(&t, (uint8_t)(i == 0 ? 1 : 2), &out, &used, &cap);
+    }
+    free(t.nodes);
+    free(t.edges);
+    free(lines);
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+    *out_len = used;
+    return out;
+}
