@@ -254,22 +254,42 @@ static const char fast_config_xml[] =
     "<cachedir>~/.fontconfig</cachedir>"
     "</fontconfig>\n";
 
-/* NULL when fontconfig is pointed at another configuration (tests and
- * users with private font set-ups: that one is used, always) or when the
- * fast one cannot be built. */
+static FcConfig *fast;
+static bool fast_tried;
+
+static void release_fast_config(void)
+{
+    if (fast)
+        FcConfigDestroy(fast);
+    fast = NULL;
+}
+
+/* A reference to the process's fast configuration, built on first use
+ * (the manifest's font digest and fontset_open both need it, and reading
+ * the caches costs as much as a sheet's hyphenation); the caller
+ * releases it with FcConfigDestroy.  NULL when fontconfig is pointed at
+ * another configuration (tests and users with private font set-ups: that
+ * one is used, always) or when the fast one cannot be built. */
 static FcConfig *fast_config(void)
 {
-    if (getenv("FONTCONFIG_FILE") || getenv("FONTCONFIG_PATH") || getenv("FONTCONFIG_SYSROOT"))
-        return NULL;
-    FcConfig *config = FcConfigCreate();
-    if (!config)
-        oom_abort();
-    if (!FcConfigParseAndLoadFromMemory(config, (const FcChar8 *)fast_config_xml, FcTrue) ||
-        !FcConfigBuildFonts(config)) {
-        FcConfigDestroy(config);
-        return NULL;
+    if (!fast_tried) {
+        fast_tried = true;
+        if (getenv("FONTCONFIG_FILE") || getenv("FONTCONFIG_PATH") ||
+            getenv("FONTCONFIG_SYSROOT"))
+            return NULL;
+        FcConfig *config = FcConfigCreate();
+        if (!config)
+            oom_abort();
+        if (!FcConfigParseAndLoadFromMemory(config, (const FcChar8 *)fast_config_xml, FcTrue) ||
+            !FcConfigBuildFonts(config)) {
+            FcConfigDestroy(config);
+            return NULL;
+        }
+        if (atexit(release_fast_config) != 0)
+            oom_abort();
+        fast = config;
     }
-    return config;
+    return fast ? FcConfigReference(fast) : NULL;
 }
 
 static bool system_config(FontSet *set)
@@ -535,24 +555,20 @@ int fonts_each_installed(void (*visit)(const char *path, void *context), void *c
     FcConfig *config = fast_config();
     if (!config && !FcInit())
         return -1;
-    FcPattern *pattern = FcPatternCreate();
-    FcObjectSet *objects = FcObjectSetBuild(FC_FILE, (char *)NULL);
-    if (!pattern || !objects)
-        oom_abort();
-    FcFontSet *fonts = FcFontList(config, pattern, objects);
-    FcPatternDestroy(pattern);
-    FcObjectSetDestroy(objects);
-    for (int i = 0; fonts && i < fonts->nfont; i++) {
-        FcChar8 *file;
-        if (FcPatternGetString(fonts->fonts[i], FC_FILE, 0, &file) == FcResultMatch)
-            visit((const char *)file, context);
+    /* Straight from the configuration's font sets, as FcFontList would
+     * list every face, without building a pattern for each. */
+    static const FcSetName kinds[] = {FcSetSystem, FcSetApplication};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        FcFontSet *fonts = FcConfigGetFonts(config, kinds[k]);
+        for (int i = 0; fonts && i < fonts->nfont; i++) {
+            FcChar8 *file;
+            if (FcPatternGetString(fonts->fonts[i], FC_FILE, 0, &file) == FcResultMatch)
+                visit((const char *)file, context);
+        }
     }
-    int rc = fonts ? 0 : -1;
-    if (fonts)
-        FcFontSetDestroy(fonts);
     if (config)
         FcConfigDestroy(config);
-    return rc;
+    return 0;
 }
 
 bool font_has(const Font *font, uint32_t cp)
