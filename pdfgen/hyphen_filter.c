@@ -150,8 +150,17 @@ static bool starts_with(const char *line, size_t len, const char *word)
     return len >= n && memcmp(line, word, n) == 0;
 }
 
+/* The pattern's letters end at a '/' (non-standard hyphenation) or at the
+ * first byte libhyphen reads as white space or the end of the line. */
+static bool pattern_letters_end(char c)
+{
+    return c == '/' || (unsigned char)c <= ' ';
+}
+
 static bool is_keyword(const char *s, size_t n)
 {
+    if (s[0] != 'L' && s[0] != 'R' && s[0] != 'C' && s[0] != 'N')
+        return false;
     return starts_with(s, n, "LEFTHYPHENMIN") || starts_with(s, n, "RIGHTHYPHENMIN") ||
            starts_with(s, n, "COMPOUNDLEFTHYPHENMIN") ||
            starts_with(s, n, "COMPOUNDRIGHTHYPHENMIN") || starts_with(s, n, "NOHYPHEN");
@@ -191,18 +200,16 @@ static size_t split_lines(const char *dic, size_t len, Line **lines, size_t *dep
         } else if (!is_keyword(s, n)) {
             l->kind = LINE_PATTERN;
             l->kept = false;
-            if (n > *depth)
-                *depth = n; /* letters, digits and the newline */
+            if (n > *depth) {
+                size_t letters = 0;
+                for (size_t i = 0; i < n && !pattern_letters_end(s[i]); i++)
+                    letters += !(s[i] >= '0' && s[i] <= '9');
+                if (letters > *depth)
+                    *depth = letters;
+            }
         }
     }
     return count;
-}
-
-/* The pattern's letters end at a '/' (non-standard hyphenation) or at the
- * first byte libhyphen reads as white space or the end of the line. */
-static bool pattern_letters_end(char c)
-{
-    return c == '/' || (unsigned char)c <= ' ';
 }
 
 /* Walks the pattern's letters down the trie: kept when all of them are
@@ -228,30 +235,52 @@ static bool walk_pattern(Trie *t, const char *s, size_t n, uint8_t bit)
     return true;
 }
 
-/* For every state a kept pattern does not already make: a line with its
- * letters and no hyphenation values, which makes the state and nothing
- * else (an all-zero pattern changes no hyphenation point).  Appended to
- * out; false when one would be too long for a line. */
+/* Is a substring of letters[0, n) that does not start it a kept pattern?
+ * (They are substrings of the same texts: all in the trie.) */
+static bool inner_pattern(const Trie *t, const char *letters, size_t n, uint8_t bit)
+{
+    for (size_t from = 1; from < n; from++) {
+        uint32_t node = 0;
+        for (size_t i = from; i < n && (node = trie_find(t, node, (unsigned char)letters[i])); i++)
+            if (t->nodes[node].pattern & bit)
+                return true;
+    }
+    return false;
+}
+
+/* For every state a kept pattern does not already make, and that matters:
+ * a line with its letters and no hyphenation values, which makes the
+ * state (and its prefixes) and nothing else (an all-zero pattern changes
+ * no hyphenation point).  Without a state, libhyphen would be in its
+ * longest proper suffix that is one, and apply that one's pattern if it
+ * is one: a state matters only when a proper suffix of it, or of one of
+ * its prefixes, is a kept pattern (never in a dictionary made closed
+ * under substrings, as substrings.pl makes them).  Appended to out; false
+ * when one would be too long for a line. */
 static bool witness_lines(Trie *t, uint8_t bit, char **out, size_t *used, size_t *cap)
 {
     for (size_t i = 1; i < t->count; i++) {
         const TrieNode *node = &t->nodes[i];
         if (!(node->stop & bit) || (node->covered & bit) || (node->pattern & bit))
             continue;
-        char letters[LINE_MAX_BYTES];
+        char reversed[LINE_MAX_BYTES], letters[LINE_MAX_BYTES];
         size_t n = 0;
-        for (uint32_t k = (uint32_t)i; k; k = t->nodes[k].parent)
-            letters[n++] = (char)t->nodes[k].byte;
+        for (uint32_t k = (uint32_t)i; k && n < sizeof reversed; k = t->nodes[k].parent)
+            reversed[n++] = (char)t->nodes[k].byte;
         if (n + 2 > LINE_MAX_BYTES)
             return false;
+        for (size_t k = 0; k < n; k++)
+            letters[k] = reversed[n - 1 - k];
+        if (!inner_pattern(t, letters, n, bit))
+            continue;
         if (*used + n + 2 > *cap) {
             *cap = 2 * (*used + n + 2);
             *out = xrealloc(*out, *cap);
         }
         /* a leading 0, so that no witness reads as a comment or keyword */
         (*out)[(*used)++] = '0';
-        while (n)
-            (*out)[(*used)++] = letters[--n];
+        memcpy(*out + *used, letters, n);
+        *used += n;
         (*out)[(*used)++] = '\n';
     }
     return true;
