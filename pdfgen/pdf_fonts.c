@@ -357,7 +357,18 @@ static bool subset_keeps_cids(const FontUse *fu, const char *data, unsigned len)
 /* The font program to embed: the whole subset font for TrueType, the bare
  * 'CFF ' table for CFF (FontFile3 /CIDFontType0C; poppler 22.12 draws
  * wrong glyphs from FontFile3 /OpenType). */
-static bool in_glyph_set(unsigned gid, void *glyphs) { return hb_set_has(glyphs, gid); }
+/* The kept glyphs as one flag a glyph: cmap_cut asks about every mapping
+ * of the font. */
+typedef struct KeptGlyphs {
+    uint8_t *kept;
+    unsigned count;
+} KeptGlyphs;
+
+static bool is_kept(unsigned gid, void *context)
+{
+    const KeptGlyphs *k = context;
+    return gid < k->count && k->kept[gid];
+}
 
 /* What a TrueType subset starts from: the tables subset_input keeps, the
  * cmap cut down to the glyphs kept (cmap_cut.h), so that hb-subset does
@@ -368,10 +379,15 @@ static hb_face_t *cut_cmap_face(const Font *f, hb_set_t *glyphs)
     hb_blob_t *cmap = hb_face_reference_table(f->face, HB_TAG('c', 'm', 'a', 'p'));
     unsigned len;
     const char *data = hb_blob_get_data(cmap, &len);
+    KeptGlyphs k = {xcalloc(hb_face_get_glyph_count(f->face) + 1, 1),
+                    hb_face_get_glyph_count(f->face)};
+    for (hb_codepoint_t gid = HB_SET_VALUE_INVALID; hb_set_next(glyphs, &gid);)
+        if (gid < k.count)
+            k.kept[gid] = 1;
     size_t cut_len = 0;
-    char *cut = len ? cmap_cut((const unsigned char *)data, len, hb_face_get_glyph_count(f->face),
-                               in_glyph_set, glyphs, &cut_len)
-                    : NULL;
+    char *cut =
+        len ? cmap_cut((const unsigned char *)data, len, k.count, is_kept, &k, &cut_len) : NULL;
+    free(k.kept);
     hb_blob_destroy(cmap);
     if (!cut)
         return NULL;
@@ -382,12 +398,12 @@ static hb_face_t *cut_cmap_face(const Font *f, hb_set_t *glyphs)
     if (!cut_blob || face == hb_face_get_empty())
         oom_abort();
     bool complete = true;
-    for (size_t k = 0; k < sizeof truetype_keep / sizeof truetype_keep[0]; k++) {
-        hb_blob_t *table = truetype_keep[k] == HB_TAG('c', 'm', 'a', 'p')
+    for (size_t t = 0; t < sizeof truetype_keep / sizeof truetype_keep[0]; t++) {
+        hb_blob_t *table = truetype_keep[t] == HB_TAG('c', 'm', 'a', 'p')
                                ? hb_blob_reference(cut_blob)
-                               : hb_face_reference_table(f->face, truetype_keep[k]);
+                               : hb_face_reference_table(f->face, truetype_keep[t]);
         complete &= hb_blob_get_length(table) > 0;
-        if (!hb_face_builder_add_table(face, truetype_keep[k], table))
+        if (!hb_face_builder_add_table(face, truetype_keep[t], table))
             oom_abort();
         hb_blob_destroy(table);
     }
