@@ -31,7 +31,8 @@ typedef struct TrieNode {
 typedef struct Trie {
     TrieNode *nodes;
     size_t count, cap;
-    uint64_t *edges; /* (parent << 8 | byte) + 1 << 32 | child; 0 empty */
+    uint32_t root[256]; /* the root's children: most walks end there */
+    uint64_t *edges;    /* the others: (parent << 8 | byte) + 1 << 32 | child; 0 empty */
     size_t edge_mask;
 } Trie;
 
@@ -42,6 +43,8 @@ static size_t edge_slot(uint64_t key, size_t mask)
 
 static uint32_t trie_find(const Trie *t, uint32_t node, unsigned char byte)
 {
+    if (node == 0)
+        return t->root[byte];
     uint64_t key = ((uint64_t)node << 8 | byte) + 1;
     for (size_t i = edge_slot(key, t->edge_mask);; i = (i + 1) & t->edge_mask) {
         uint64_t e = t->edges[i];
@@ -71,6 +74,10 @@ static uint32_t trie_add(Trie *t, uint32_t node, unsigned char byte)
     }
     uint32_t n = (uint32_t)t->count++;
     t->nodes[n] = (TrieNode){.parent = node, .byte = byte};
+    if (node == 0) {
+        t->root[byte] = n;
+        return n;
+    }
     if (2 * t->count > t->edge_mask + 1) {
         size_t mask = 2 * (t->edge_mask + 1) - 1;
         uint64_t *edges = xcalloc(mask + 1, sizeof *edges);
@@ -135,15 +142,6 @@ static void add_word(Trie *t, const char *w, size_t n, size_t depth, bool compou
         free(prep);
 }
 
-typedef enum { LINE_KEEP, LINE_DROP, LINE_PATTERN } LineKind;
-
-typedef struct Line {
-    size_t at, len;
-    LineKind kind;
-    int section;
-    bool kept;
-} Line;
-
 static bool starts_with(const char *line, size_t len, const char *word)
 {
     size_t n = strlen(word);
@@ -166,51 +164,23 @@ static bool is_keyword(const char *s, size_t n)
            starts_with(s, n, "COMPOUNDRIGHTHYPHENMIN") || starts_with(s, n, "NOHYPHEN");
 }
 
-/* The file's lines as libhyphen's fgets reads them (the first one the
- * charset), up to where it stops reading; 0 when a line is too long for
- * fgets to read it whole.  *depth: no pattern has more letters. */
-static size_t split_lines(const char *dic, size_t len, Line **lines, size_t *depth,
-                          bool *compound)
+typedef struct Out {
+    char *bytes;
+    size_t used, cap;
+} Out;
+
+static char *reserve(Out *o, size_t n)
 {
-    size_t count = 0, cap = 0, at = 0;
-    int section = 0;
-    *depth = 0;
-    *compound = false;
-    while (at < len && section < 2) {
-        const char *s = dic + at;
-        const char *nl = memchr(s, '\n', len - at);
-        size_t n = nl ? (size_t)(nl - s) + 1 : len - at;
-        if (n > (count == 0 ? CHARSET_LINE_MAX : LINE_MAX_BYTES))
-            return 0;
-        if (count == cap) {
-            cap = cap ? 2 * cap : 1024;
-            *lines = xreallocarray(*lines, cap, sizeof **lines);
-        }
-        Line *l = &(*lines)[count++];
-        *l = (Line){at, n, LINE_KEEP, section, true};
-        at += n;
-        if (count == 1) {
-            /* the charset */
-        } else if (starts_with(s, n, "NEXTLEVEL")) {
-            *compound = true;
-            section++;
-        } else if (s[0] == '%') {
-            l->kind = LINE_DROP;
-            l->kept = false;
-        } else if (!is_keyword(s, n)) {
-            l->kind = LINE_PATTERN;
-            l->kept = false;
-            if (n > *depth) {
-                size_t letters = 0;
-                for (size_t i = 0; i < n && !pattern_letters_end(s[i]); i++)
-                    letters += !(s[i] >= '0' && s[i] <= '9');
-                if (letters > *depth)
-                    *depth = letters;
-            }
-        }
+    if (o->used + n > o->cap) {
+        o->cap = 2 * (o->used + n) + 4096;
+        o->bytes = xrealloc(o->bytes, o->cap);
     }
-    return count;
+    char *p = o->bytes + o->used;
+    o->used += n;
+    return p;
 }
+
+static void append(Out *o, const char *bytes, size_t n) { memcpy(reserve(o, n), bytes, n); }
 
 /* Walks the pattern's letters down the trie: kept when all of them are
  * there; otherwise the node where the walk stopped is marked, to be kept
@@ -257,7 +227,7 @@ static bool inner_pattern(const Trie *t, const char *letters, size_t n, uint8_t 
  * its prefixes, is a kept pattern (never in a dictionary made closed
  * under substrings, as substrings.pl makes them).  Appended to out; false
  * when one would be too long for a line. */
-static bool witness_lines(Trie *t, uint8_t bit, char **out, size_t *used, size_t *cap)
+static bool witness_lines(Trie *t, uint8_t bit, Out *out)
 {
     for (size_t i = 1; i < t->count; i++) {
         const TrieNode *node = &t->nodes[i];
@@ -273,15 +243,11 @@ static bool witness_lines(Trie *t, uint8_t bit, char **out, size_t *used, size_t
             letters[k] = reversed[n - 1 - k];
         if (!inner_pattern(t, letters, n, bit))
             continue;
-        if (*used + n + 2 > *cap) {
-            *cap = 2 * (*used + n + 2);
-            *out = xrealloc(*out, *cap);
-        }
         /* a leading 0, so that no witness reads as a comment or keyword */
-        (*out)[(*used)++] = '0';
-        memcpy(*out + *used, letters, n);
-        *used += n;
-        (*out)[(*used)++] = '\n';
+        char *line = reserve(out, n + 2);
+        line[0] = '0';
+        memcpy(line + 1, letters, n);
+        line[n + 1] = '\n';
     }
     return true;
 }
@@ -289,53 +255,73 @@ static bool witness_lines(Trie *t, uint8_t bit, char **out, size_t *used, size_t
 char *hyphen_filter(const char *dic, size_t dic_len, const HyphenWord *words, size_t count,
                     size_t *out_len)
 {
-    Line *lines = NULL;
-    size_t depth;
-    bool compound;
-    size_t line_count = split_lines(dic, dic_len, &lines, &depth, &compound);
-    /* a compound dictionary with non-standard patterns can put their
-     * replacement text into the parts it runs: not covered here */
-    if (line_count == 0 || (compound && memchr(dic, '/', dic_len))) {
-        free(lines);
-        return NULL;
-    }
     Trie t = {.cap = 1024, .count = 1, .edge_mask = 2047};
     t.nodes = xreallocarray(NULL, t.cap, sizeof *t.nodes);
     t.nodes[0] = (TrieNode){0}; /* the root, the empty string */
     t.edges = xcalloc(t.edge_mask + 1, sizeof *t.edges);
+    /* A compound dictionary runs its automata over parts of words too. */
+    static const char nextlevel[] = "NEXTLEVEL";
+    bool compound = false;
+    for (const char *p = dic; !compound && (p = memchr(p, 'N', (size_t)(dic + dic_len - p)));
+         p++)
+        compound = (p == dic || p[-1] == '\n') && (size_t)(dic + dic_len - p) >= 9 &&
+                   memcmp(p, nextlevel, 9) == 0;
     for (size_t i = 0; i < count; i++)
-        add_word(&t, words[i].bytes, words[i].len, depth, compound);
-    for (size_t i = 0; i < line_count; i++) {
-        Line *l = &lines[i];
-        if (l->kind == LINE_PATTERN)
-            l->kept = walk_pattern(&t, dic + l->at, l->len, (uint8_t)(1u << l->section));
-    }
-    size_t cap = dic_len + 1, used = 0;
-    char *out = xmalloc(cap);
+        add_word(&t, words[i].bytes, words[i].len, LINE_MAX_BYTES, compound);
+    /* As libhyphen's fgets reads the lines, up to where it stops reading:
+     * the charset, then section 0, then after NEXTLEVEL section 1. */
+    Out charset = {0}, section[2] = {{0}};
+    size_t at = 0, lines = 0;
+    int s = 0;
     bool ok = true;
-    for (size_t i = 0; i < line_count && ok; i++) {
-        const Line *l = &lines[i];
-        if (l->kept) {
-            if (used + l->len > cap) {
-                cap = 2 * (used + l->len);
-                out = xrealloc(out, cap);
-            }
-            memcpy(out + used, dic + l->at, l->len);
-            used += l->len;
+    while (at < dic_len && s < 2 && ok) {
+        const char *line = dic + at;
+        const char *nl = memchr(line, '\n', dic_len - at);
+        size_t n = nl ? (size_t)(nl - line) + 1 : dic_len - at;
+        at += n;
+        if (n > (lines++ == 0 ? CHARSET_LINE_MAX : LINE_MAX_BYTES)) {
+            ok = false;
+        } else if (lines == 1) {
+            append(&charset, line, n);
+        } else if (starts_with(line, n, nextlevel)) {
+            if (++s < 2)
+                append(&section[s], line, n);
+        } else if (line[0] == '%') {
+            /* a comment */
+        } else if (is_keyword(line, n) || walk_pattern(&t, line, n, (uint8_t)(1u << s))) {
+            append(&section[s], line, n);
         }
-        /* a section's witnesses come first, so that they never follow
-         * (and replace) a pattern with the same letters */
-        if (i == 0 || (l->kind == LINE_KEEP && l->section == 0 &&
-                       starts_with(dic + l->at, l->len, "NEXTLEVEL")))
-            ok = witness_lines(&t, (uint8_t)(i == 0 ? 1 : 2), &out, &used, &cap);
     }
+    /* a compound dictionary with non-standard patterns can put their
+     * replacement text into the parts it runs: not covered here */
+    ok = ok && lines > 0 && !(compound && memchr(dic, '/', dic_len));
+    /* each section's witnesses come first, so that they never follow
+     * (and replace) a pattern with the same letters */
+    Out out = {0};
+    if (ok) {
+        append(&out, charset.bytes, charset.used);
+        ok = witness_lines(&t, 1, &out);
+        if (ok && section[0].used)
+            append(&out, section[0].bytes, section[0].used);
+        if (ok && section[1].used) {
+            /* the NEXTLEVEL line */
+            const char *first_nl = memchr(section[1].bytes, '\n', section[1].used);
+            size_t n = first_nl ? (size_t)(first_nl - section[1].bytes) + 1 : section[1].used;
+            append(&out, section[1].bytes, n);
+            ok = witness_lines(&t, 2, &out);
+            if (ok && section[1].used > n)
+                append(&out, section[1].bytes + n, section[1].used - n);
+        }
+    }
+    free(charset.bytes);
+    free(section[0].bytes);
+    free(section[1].bytes);
     free(t.nodes);
     free(t.edges);
-    free(lines);
     if (!ok) {
-        free(out);
+        free(out.bytes);
         return NULL;
     }
-    *out_len = used;
-    return out;
+    *out_len = out.used;
+    return out.bytes;
 }
