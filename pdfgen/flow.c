@@ -801,9 +801,26 @@ static void balance_last_page(Arena *arena, const PageGeometry *g, const Flow *f
  * come, the flow is pulled together (flow_once's levels) and the first
  * level that spares the page, or fills it to a quarter, is taken. */
 
+/* Every paragraph of the tree, furniture included, told to the shaper
+ * before any is shaped (text.h: shaper_expect). */
+static void expect_paragraphs(Flow *flow, const Node *node)
+{
+    for (const Node *c = node->first_child; c; c = c->next) {
+        if (!node_is_block(c)) {
+            expect_paragraphs(flow, c);
+            continue;
+        }
+        Pieces pieces = {0};
+        collect_pieces(flow, c, &pieces);
+        shaper_expect(flow->shaper, pieces.pieces, pieces.count);
+    }
+}
+
 Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
 {
     shaper_keep_whole(shaper, tree->keep_whole);
+    Flow expecting = {.arena = arena, .shaper = shaper, .doc_lang = tree->root->lang};
+    expect_paragraphs(&expecting, tree->root);
     Flow flow;
     Paginator p;
     Memo memo = {.count = tree->node_count + 1};

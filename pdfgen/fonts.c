@@ -1,6 +1,7 @@
 /* fonts.c — fontconfig finds the faces, HarfBuzz opens them.  See fonts.h. */
 #include "fonts.h"
 
+#include <ctype.h>
 #include <fontconfig/fontconfig.h>
 #include <hb-ot.h>
 #include <stdbool.h>
@@ -23,6 +24,13 @@ typedef struct FallbackEntry {
     FontStyle style;
     const Font *font; /* NULL: no font has it */
 } FallbackEntry;
+
+/* A configuration's faces that may have a family's name (faces_named). */
+typedef struct FamilyFaces {
+    FcConfig *config; /* NULL: the system's */
+    char *family;
+    FcFontSet *faces;
+} FamilyFaces;
 
 /* The face chosen for a script in a language, per style. */
 typedef struct ScriptFace {
@@ -50,6 +58,8 @@ struct FontSet {
     size_t cache_count, cache_cap;
     ScriptFace *script_faces;
     size_t script_face_count, script_face_cap;
+    FamilyFaces *named;
+    size_t named_count, named_cap;
 };
 
 static const char *const style_names[STYLE_COUNT] = {"Regular", "Bold", "Italic",
@@ -244,22 +254,42 @@ static const char fast_config_xml[] =
     "<cachedir>~/.fontconfig</cachedir>"
     "</fontconfig>\n";
 
-/* NULL when fontconfig is pointed at another configuration (tests and
- * users with private font set-ups: that one is used, always) or when the
- * fast one cannot be built. */
+static FcConfig *fast;
+static bool fast_tried;
+
+static void release_fast_config(void)
+{
+    if (fast)
+        FcConfigDestroy(fast);
+    fast = NULL;
+}
+
+/* A reference to the process's fast configuration, built on first use
+ * (the manifest's font digest and fontset_open both need it, and reading
+ * the caches costs as much as a sheet's hyphenation); the caller
+ * releases it with FcConfigDestroy.  NULL when fontconfig is pointed at
+ * another configuration (tests and users with private font set-ups: that
+ * one is used, always) or when the fast one cannot be built. */
 static FcConfig *fast_config(void)
 {
-    if (getenv("FONTCONFIG_FILE") || getenv("FONTCONFIG_PATH") || getenv("FONTCONFIG_SYSROOT"))
-        return NULL;
-    FcConfig *config = FcConfigCreate();
-    if (!config)
-        oom_abort();
-    if (!FcConfigParseAndLoadFromMemory(config, (const FcChar8 *)fast_config_xml, FcTrue) ||
-        !FcConfigBuildFonts(config)) {
-        FcConfigDestroy(config);
-        return NULL;
+    if (!fast_tried) {
+        fast_tried = true;
+        if (getenv("FONTCONFIG_FILE") || getenv("FONTCONFIG_PATH") ||
+            getenv("FONTCONFIG_SYSROOT"))
+            return NULL;
+        FcConfig *config = FcConfigCreate();
+        if (!config)
+            oom_abort();
+        if (!FcConfigParseAndLoadFromMemory(config, (const FcChar8 *)fast_config_xml, FcTrue) ||
+            !FcConfigBuildFonts(config)) {
+            FcConfigDestroy(config);
+            return NULL;
+        }
+        if (atexit(release_fast_config) != 0)
+            oom_abort();
+        fast = config;
     }
-    return config;
+    return fast ? FcConfigReference(fast) : NULL;
 }
 
 static bool system_config(FontSet *set)
@@ -290,6 +320,132 @@ static FcPattern *make_pattern(FcConfig *config, const char *family, FontStyle s
     return pattern;
 }
 
+/* Could fontconfig's matcher find name equal to family?  It compares
+ * family names ignoring blanks and case (Unicode case, for non-ASCII
+ * letters: such a name is kept in doubt).  sure: only a certain yes. */
+static bool may_be_family(const char *name, const char *family, bool sure)
+{
+    for (;;) {
+        while (*name == ' ')
+            name++;
+        while (*family == ' ')
+            family++;
+        if ((unsigned char)*name >= 0x80 || (unsigned char)*family >= 0x80)
+            return !sure;
+        if (tolower((unsigned char)*name) != tolower((unsigned char)*family))
+            return false;
+        if (!*name)
+            return true;
+        name++, family++;
+    }
+}
+
+/* The faces of the configuration with a family name that may be family,
+ * in the configuration's order: the only faces whose match
+ * match_family can accept.  Listed once per FontSet. */
+static FcFontSet *faces_named(FontSet *set, FcConfig *config, const char *family)
+{
+    for (size_t i = 0; i < set->named_count; i++)
+        if (set->named[i].config == config && strcmp(set->named[i].family, family) == 0)
+            return set->named[i].faces;
+    FcFontSet *faces = FcFontSetCreate();
+    if (!faces)
+        oom_abort();
+    static const FcSetName kinds[] = {FcSetSystem, FcSetApplication};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        FcFontSet *fonts = FcConfigGetFonts(config, kinds[k]);
+        for (int i = 0; fonts && i < fonts->nfont; i++) {
+            FcChar8 *name;
+            for (int v = 0; FcPatternGetString(fonts->fonts[i], FC_FAMILY, v, &name) == FcResultMatch;
+                 v++) {
+                if (!may_be_family((const char *)name, family, false))
+                    continue;
+                FcPatternReference(fonts->fonts[i]);
+                if (!FcFontSetAdd(faces, fonts->fonts[i]))
+                    oom_abort();
+                break;
+            }
+        }
+    }
+    if (set->named_count == set->named_cap) {
+        set->named_cap = set->named_cap ? 2 * set->named_cap : 8;
+        set->named = xreallocarray(set->named, set->named_cap, sizeof *set->named);
+    }
+    set->named[set->named_count++] = (FamilyFaces){config, xstrdup(family), faces};
+    return faces;
+}
+
+/* Is the face, the best of faces_named for the pattern, the best of all
+ * the configuration's faces, as FcFontMatch would find it?  fontconfig
+ * ranks faces on file, format, variable, scalable, color, foundry and
+ * charset before family: when the face scores nothing on those (it has
+ * the pattern's first value, or no value) and has the family the pattern
+ * names first, no face without that family can rank before it, and the
+ * ones with it are all in faces_named, in the same order. */
+static bool best_of_all(const FcPattern *pattern, const FcPattern *face, const char *family)
+{
+    FcChar8 *name;
+    if (FcPatternGetString(pattern, FC_FAMILY, 0, &name) != FcResultMatch ||
+        strcmp((const char *)name, family) != 0)
+        return false;
+    bool has_family = false;
+    for (int v = 0; !has_family && FcPatternGetString(face, FC_FAMILY, v, &name) == FcResultMatch;
+         v++)
+        has_family = may_be_family((const char *)name, family, true);
+    if (!has_family)
+        return false;
+    static const char *const before_family[] = {FC_FILE,   FC_FONTFORMAT, FC_VARIABLE, FC_SCALABLE,
+                                                FC_COLOR,  FC_FOUNDRY,    FC_CHARSET};
+    for (size_t i = 0; i < sizeof before_family / sizeof *before_family; i++) {
+        FcValue wanted, got;
+        if (FcPatternGet(pattern, before_family[i], 0, &wanted) != FcResultMatch ||
+            FcPatternGet(face, before_family[i], 0, &got) == FcResultNoMatch)
+            continue;
+        bool equal = false;
+        for (int v = 0; !equal && FcPatternGet(face, before_family[i], v, &got) == FcResultMatch;
+             v++)
+            equal = FcValueEqual(wanted, got);
+        if (!equal)
+            return false;
+    }
+    return true;
+}
+
+/* FcFontMatch(config, pattern), when its answer can have family's name:
+ * matched against faces_named, which costs a few faces instead of every
+ * installed one, unless that could give another answer.  NULL (result
+ * not out of memory) when no face has the name. */
+static FcPattern *match_named(FontSet *set, FcConfig *config, FcPattern *pattern,
+                              const char *family, FcResult *result)
+{
+    FcFontSet *faces = faces_named(set, config, family);
+    *result = FcResultNoMatch;
+    if (faces->nfont == 0)
+        return NULL;
+    FcPattern *match = FcFontSetMatch(config, &faces, 1, pattern, result);
+    FcChar8 *file = NULL;
+    int index = 0;
+    const FcPattern *face = NULL;
+    if (match && FcPatternGetString(match, FC_FILE, 0, &file) == FcResultMatch) {
+        FcPatternGetInteger(match, FC_INDEX, 0, &index);
+        for (int i = 0; i < faces->nfont && !face; i++) {
+            FcChar8 *f;
+            int x = 0;
+            if (FcPatternGetString(faces->fonts[i], FC_FILE, 0, &f) == FcResultMatch &&
+                strcmp((const char *)f, (const char *)file) == 0) {
+                FcPatternGetInteger(faces->fonts[i], FC_INDEX, 0, &x);
+                if (x == index)
+                    face = faces->fonts[i];
+            }
+        }
+    }
+    if (face && best_of_all(pattern, face, family))
+        return match;
+    if (match)
+        FcPatternDestroy(match);
+    return FcFontMatch(config, pattern, result);
+}
+
 /* fontconfig always answers with *some* font; a substitute for the family
  * we asked for would silently change the look of every sheet, so the
  * answer must really be that family.  With exact_style, the weight and
@@ -299,7 +455,7 @@ static Font *match_family(FontSet *set, FcConfig *config, const char *family, Fo
 {
     FcResult result;
     FcPattern *pattern = make_pattern(config, family, style);
-    FcPattern *match = FcFontMatch(config, pattern, &result);
+    FcPattern *match = match_named(set, config, pattern, family, &result);
     FcPatternDestroy(pattern);
     if (!match && result == FcResultOutOfMemory)
         oom_abort();
@@ -376,6 +532,11 @@ void fontset_free(FontSet *set)
         if (set->style_pattern[style])
             FcPatternDestroy(set->style_pattern[style]);
     }
+    for (size_t i = 0; i < set->named_count; i++) {
+        FcFontSetDestroy(set->named[i].faces);
+        free(set->named[i].family);
+    }
+    free(set->named);
     if (set->fast)
         FcConfigDestroy(set->fast);
     free(set->family);
@@ -394,24 +555,20 @@ int fonts_each_installed(void (*visit)(const char *path, void *context), void *c
     FcConfig *config = fast_config();
     if (!config && !FcInit())
         return -1;
-    FcPattern *pattern = FcPatternCreate();
-    FcObjectSet *objects = FcObjectSetBuild(FC_FILE, (char *)NULL);
-    if (!pattern || !objects)
-        oom_abort();
-    FcFontSet *fonts = FcFontList(config, pattern, objects);
-    FcPatternDestroy(pattern);
-    FcObjectSetDestroy(objects);
-    for (int i = 0; fonts && i < fonts->nfont; i++) {
-        FcChar8 *file;
-        if (FcPatternGetString(fonts->fonts[i], FC_FILE, 0, &file) == FcResultMatch)
-            visit((const char *)file, context);
+    /* Straight from the configuration's font sets, as FcFontList would
+     * list every face, without building a pattern for each. */
+    static const FcSetName kinds[] = {FcSetSystem, FcSetApplication};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        FcFontSet *fonts = FcConfigGetFonts(config, kinds[k]);
+        for (int i = 0; fonts && i < fonts->nfont; i++) {
+            FcChar8 *file;
+            if (FcPatternGetString(fonts->fonts[i], FC_FILE, 0, &file) == FcResultMatch)
+                visit((const char *)file, context);
+        }
     }
-    int rc = fonts ? 0 : -1;
-    if (fonts)
-        FcFontSetDestroy(fonts);
     if (config)
         FcConfigDestroy(config);
-    return rc;
+    return 0;
 }
 
 bool font_has(const Font *font, uint32_t cp)

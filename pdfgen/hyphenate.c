@@ -1,6 +1,8 @@
 /* hyphenate.c — hyphenation points from libhyphen.  See hyphenate.h. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "hyphenate.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <unicode/utf8.h>
 
 #include "alloc.h"
+#include "hyphen_filter.h"
 
 #ifndef PDFGEN_HYPHEN_DIR
 #define PDFGEN_HYPHEN_DIR "/usr/share/hyphen"
@@ -23,16 +26,34 @@
 #define SOFT_HYPHEN 0x00AD
 #define MAX_WORD 64 /* characters: longer "words" (chemical names, codes) stay whole */
 
-/* A dictionary file is parsed once per process, on the first word that
- * needs it (Debian's English patterns cost as much as laying out a sheet),
- * and shared by every Hyphenator for it: a build opens one per language,
- * and the English one again for the references in every other language.
- * The dictionaries are freed at exit. */
+/* The words a process was told to expect (hyphenator_expect), each once. */
+typedef struct WordSet {
+    char *bytes;
+    size_t used, bytes_cap;
+    uint32_t *at;
+    uint16_t *len;
+    size_t count, cap;
+    uint32_t *slots; /* open addressing: 1 + the word's index, 0 empty */
+    size_t slot_count;
+} WordSet;
+
+/* A dictionary file is parsed on the first word that needs it (Debian's
+ * English patterns cost as much to load as laying out a sheet), and
+ * shared by every Hyphenator for it: a build opens one per language, and
+ * the English one again for the references in every other language.
+ * When the words to come were announced (a document's, before it is laid
+ * out), only the patterns they can use are loaded (hyphen_filter.h); the
+ * first word outside them, or the next document's new words, load the
+ * whole file instead, once, for the rest of the process.  The
+ * dictionaries are freed at exit. */
 typedef struct Dictionary {
     char *path;
     HyphenDict *dict;    /* NULL until loaded, or when it failed to */
     UConverter *charset; /* the dictionary's, when it is not UTF-8 (Russian: KOI8-R) */
     bool loaded;         /* tried: dict and charset are final */
+    WordSet expected;
+    size_t filtered_for; /* dict has the patterns of expected's first words, this many; 0: all */
+    bool whole;          /* the words outgrew a filtered load: only the whole file now */
 } Dictionary;
 
 static Dictionary *dictionaries;
@@ -74,6 +95,77 @@ static void enter_libhyphen(void)
 
 static void leave_libhyphen(void) { inside_libhyphen = false; }
 
+static uint32_t word_hash(const char *w, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return h;
+}
+
+/* The word's index in the set, or -1. */
+static long wordset_find(const WordSet *set, const char *w, size_t n)
+{
+    if (!set->slot_count)
+        return -1;
+    for (size_t i = word_hash(w, n) & (set->slot_count - 1);; i = (i + 1) & (set->slot_count - 1)) {
+        uint32_t slot = set->slots[i];
+        if (!slot)
+            return -1;
+        if (set->len[slot - 1] == n && memcmp(set->bytes + set->at[slot - 1], w, n) == 0)
+            return (long)slot - 1;
+    }
+}
+
+static void wordset_put_slot(WordSet *set, size_t index)
+{
+    size_t i = word_hash(set->bytes + set->at[index], set->len[index]) & (set->slot_count - 1);
+    while (set->slots[i])
+        i = (i + 1) & (set->slot_count - 1);
+    set->slots[i] = (uint32_t)index + 1;
+}
+
+/* Adds the word (at most MAX_WORD characters) unless it is there. */
+static void wordset_add(WordSet *set, const char *w, size_t n)
+{
+    if (wordset_find(set, w, n) >= 0)
+        return;
+    if (set->used + n > set->bytes_cap) {
+        set->bytes_cap = set->bytes_cap ? 2 * set->bytes_cap : 4096;
+        while (set->used + n > set->bytes_cap)
+            set->bytes_cap *= 2;
+        set->bytes = xrealloc(set->bytes, set->bytes_cap);
+    }
+    if (set->count == set->cap) {
+        set->cap = set->cap ? 2 * set->cap : 256;
+        set->at = xreallocarray(set->at, set->cap, sizeof *set->at);
+        set->len = xreallocarray(set->len, set->cap, sizeof *set->len);
+    }
+    memcpy(set->bytes + set->used, w, n);
+    set->at[set->count] = (uint32_t)set->used;
+    set->len[set->count] = (uint16_t)n;
+    set->used += n;
+    set->count++;
+    if (2 * set->count > set->slot_count) {
+        free(set->slots);
+        set->slot_count = set->slot_count ? 2 * set->slot_count : 512;
+        set->slots = xcalloc(set->slot_count, sizeof *set->slots);
+        for (size_t i = 0; i < set->count; i++)
+            wordset_put_slot(set, i);
+    } else {
+        wordset_put_slot(set, set->count - 1);
+    }
+}
+
+static void wordset_free(WordSet *set)
+{
+    free(set->bytes);
+    free(set->at);
+    free(set->len);
+    free(set->slots);
+    *set = (WordSet){0};
+}
+
 static void free_dictionaries(void)
 {
     /* exit() from inside libhyphen (out of memory) leaves its state
@@ -86,6 +178,7 @@ static void free_dictionaries(void)
         if (dictionaries[i].charset)
             ucnv_close(dictionaries[i].charset);
         free(dictionaries[i].path);
+        wordset_free(&dictionaries[i].expected);
     }
     free(dictionaries);
     dictionaries = NULL;
@@ -93,17 +186,29 @@ static void free_dictionaries(void)
 }
 
 /* The index of the dictionary file hyph_<name>.dic in the cache, added
- * (not yet loaded) when the file exists; -1 when it does not. */
+ * (not yet loaded) when the file exists; -1 when it does not.  Files are
+ * told apart by their real path: Debian's hyph_en.dic is a link to
+ * hyph_en_US.dic, and en and en-US text share one dictionary. */
 static long find_dictionary(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/hyph_%s.dic", PDFGEN_HYPHEN_DIR, name);
-    for (size_t i = 0; i < dictionary_count; i++)
-        if (strcmp(dictionaries[i].path, path) == 0)
-            return (long)i;
-    FILE *f = fopen(path, "r");
-    if (!f)
+    char link[512];
+    snprintf(link, sizeof link, "%s/hyph_%s.dic", PDFGEN_HYPHEN_DIR, name);
+    char *path = realpath(link, NULL);
+    if (!path) {
+        if (errno == ENOMEM)
+            oom_abort();
         return -1;
+    }
+    for (size_t i = 0; i < dictionary_count; i++)
+        if (strcmp(dictionaries[i].path, path) == 0) {
+            free(path);
+            return (long)i;
+        }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        free(path);
+        return -1;
+    }
     fclose(f);
     if (dictionary_count == dictionary_cap) {
         static bool hooked;
@@ -113,31 +218,164 @@ static long find_dictionary(const char *name)
         dictionary_cap = dictionary_cap ? 2 * dictionary_cap : 8;
         dictionaries = xreallocarray(dictionaries, dictionary_cap, sizeof *dictionaries);
     }
-    dictionaries[dictionary_count] = (Dictionary){.path = xstrdup(path)};
+    dictionaries[dictionary_count] = (Dictionary){.path = path};
     return (long)dictionary_count++;
 }
 
-/* The loaded dictionary, or NULL when it cannot be used. */
-static Dictionary *dictionary(Hyphenator *h)
+/* The word in the dictionary's charset (one byte a character in the
+ * single-byte charsets libhyphen uses), or -1 when it has no spelling
+ * there. */
+static int to_charset(UConverter *charset, const char *utf8, int32_t n, int chars, char *out,
+                      int32_t cap)
 {
-    Dictionary *d = &dictionaries[h->index];
-    if (!d->loaded) {
-        d->loaded = true;
+    UErrorCode status = U_ZERO_ERROR;
+    UChar u[MAX_WORD * 2 + 1];
+    int32_t un = 0;
+    u_strFromUTF8(u, MAX_WORD * 2, &un, utf8, n, &status);
+    int32_t len = ucnv_fromUChars(charset, out, cap, u, un, &status);
+    return U_FAILURE(status) || len != chars ? -1 : len;
+}
+
+static int count_chars(const char *utf8, int32_t n)
+{
+    int chars = 0;
+    for (int32_t i = 0; i < n; chars++)
+        U8_FWD_1(utf8, i, n);
+    return chars;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, used = 0;
+    char *bytes = xmalloc(cap);
+    for (size_t n; (n = fread(bytes + used, 1, cap - used, f)) > 0;) {
+        used += n;
+        if (used == cap)
+            bytes = xrealloc(bytes, cap *= 2);
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(bytes);
+        return NULL;
+    }
+    *len = used;
+    return bytes;
+}
+
+/* The dictionary with only the patterns the expected words use, or NULL
+ * when it cannot be filtered (then it is loaded whole). */
+static HyphenDict *load_filtered(const Dictionary *d)
+{
+    size_t len;
+    char *file = read_file(d->path, &len);
+    if (!file)
+        return NULL;
+    /* the charset line, as libhyphen reads it */
+    char cset[MAX_NAME] = "";
+    for (size_t i = 0; i < len && i + 1 < MAX_NAME && file[i] != '\n' && file[i] != '\r'; i++)
+        cset[i] = file[i];
+    UConverter *charset = NULL;
+    if (strcmp(cset, "UTF-8") != 0) {
+        UErrorCode status = U_ZERO_ERROR;
+        charset = ucnv_open(cset, &status);
+        if (status == U_MEMORY_ALLOCATION_ERROR)
+            oom_abort();
+        if (U_FAILURE(status)) {
+            free(file);
+            return NULL;
+        }
+    }
+    const WordSet *set = &d->expected;
+    HyphenWord *words = xreallocarray(NULL, set->count, sizeof *words);
+    char *converted = charset ? xmalloc(set->used) : NULL;
+    size_t count = 0, used = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        const char *w = set->bytes + set->at[i];
+        if (charset) {
+            int n = to_charset(charset, w, set->len[i], count_chars(w, set->len[i]),
+                               converted + used, (int32_t)(set->used - used));
+            if (n < 0)
+                continue; /* hyphenate_word will not ask libhyphen either */
+            words[count++] = (HyphenWord){converted + used, (size_t)n};
+            used += (size_t)n;
+        } else {
+            words[count++] = (HyphenWord){w, set->len[i]};
+        }
+    }
+    size_t out_len;
+    char *out = hyphen_filter(file, len, words, count, &out_len);
+    free(words);
+    free(converted);
+    free(file);
+    if (charset)
+        ucnv_close(charset);
+    if (!out)
+        return NULL;
+    FILE *f = fmemopen(out, out_len, "r");
+    if (!f) {
+        free(out);
+        return NULL;
+    }
+    enter_libhyphen();
+    HyphenDict *dict = hnj_hyphen_load_file(f);
+    leave_libhyphen();
+    fclose(f);
+    free(out);
+    return dict;
+}
+
+static void load(Dictionary *d)
+{
+    d->loaded = true;
+    if (!d->whole && d->expected.count) {
+        d->dict = load_filtered(d);
+        d->filtered_for = d->dict ? d->expected.count : 0;
+    }
+    if (!d->dict) {
+        d->whole = true;
+        wordset_free(&d->expected);
         enter_libhyphen();
         d->dict = hnj_hyphen_load(d->path);
         leave_libhyphen();
-        if (d->dict && strcmp(d->dict->cset, "UTF-8") != 0) {
-            UErrorCode status = U_ZERO_ERROR;
-            d->charset = ucnv_open(d->dict->cset, &status);
-            if (status == U_MEMORY_ALLOCATION_ERROR)
-                oom_abort();
-            if (U_FAILURE(status)) {
-                hnj_hyphen_free(d->dict);
-                d->dict = NULL;
-                d->charset = NULL;
-            }
+    }
+    if (d->dict && strcmp(d->dict->cset, "UTF-8") != 0) {
+        UErrorCode status = U_ZERO_ERROR;
+        d->charset = ucnv_open(d->dict->cset, &status);
+        if (status == U_MEMORY_ALLOCATION_ERROR)
+            oom_abort();
+        if (U_FAILURE(status)) {
+            hnj_hyphen_free(d->dict);
+            d->dict = NULL;
+            d->charset = NULL;
         }
     }
+}
+
+/* The loaded dictionary for the word (UTF-8), or NULL when it cannot be
+ * used. */
+static Dictionary *dictionary(Hyphenator *h, const char *word, size_t len)
+{
+    Dictionary *d = &dictionaries[h->index];
+    if (d->loaded && d->filtered_for) {
+        long i = wordset_find(&d->expected, word, len);
+        if (i < 0 || (size_t)i >= d->filtered_for) {
+            /* a word the filtered patterns were not chosen for */
+            hnj_hyphen_free(d->dict);
+            if (d->charset)
+                ucnv_close(d->charset);
+            d->dict = NULL;
+            d->charset = NULL;
+            d->filtered_for = 0;
+            d->whole = true;
+            d->loaded = false;
+        }
+    }
+    if (!d->loaded)
+        load(d);
     return d->dict ? d : NULL;
 }
 
@@ -197,36 +435,81 @@ static bool is_whole(const char *text, uint32_t begin, uint32_t end, const char 
     return false;
 }
 
-/* The word's hyphenation points from the dictionary, marked in hyph. */
-static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
-                           uint8_t *hyph)
+/* The number of characters of a word the dictionary is asked about, with
+ * their offsets in at (MAX_WORD + 1 of them); -1 for a word it is not. */
+static int dictionary_word_chars(const Hyphenator *h, const char *text, uint32_t begin,
+                                 uint32_t end, uint32_t *at)
 {
-    /* char offsets of the word, to map the dictionary's positions back */
-    uint32_t at[MAX_WORD + 1];
     int chars = 0;
     for (uint32_t i = begin; i < end && chars <= MAX_WORD;) {
         at[chars++] = i;
         UChar32 c;
         U8_NEXT(text, i, end, c);
         if (c == SOFT_HYPHEN)
-            return; /* the content says where: only there */
+            return -1; /* the content says where: only there */
     }
-    if (chars > MAX_WORD || chars < h->left + h->right)
+    return chars > MAX_WORD || chars < h->left + h->right ? -1 : chars;
+}
+
+/* The next word of text from *i on, none of it kept and not one of whole:
+ * false at the end. */
+static bool next_word(const char *text, uint32_t len, const uint8_t *keep,
+                      const char *const *whole, uint32_t *i, uint32_t *begin, uint32_t *end)
+{
+    while (*i < len) {
+        UChar32 c;
+        *begin = *i;
+        U8_NEXT(text, *i, len, c);
+        if (!word_char(c))
+            continue;
+        *end = *i;
+        while (*end < len) {
+            uint32_t j = *end;
+            U8_NEXT(text, j, len, c);
+            if (!word_char(c))
+                break;
+            *end = j;
+        }
+        *i = *end;
+        bool kept = false;
+        for (uint32_t k = *begin; k < *end && !kept; k++)
+            kept = keep && keep[k];
+        if (!kept && !is_whole(text, *begin, *end, whole))
+            return true;
+    }
+    return false;
+}
+
+void hyphenator_expect(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
+                       const char *const *whole)
+{
+    if (!h || dictionaries[h->index].whole)
         return;
-    const Dictionary *d = dictionary(h);
+    uint32_t at[MAX_WORD + 1];
+    for (uint32_t i = 0, begin, end; next_word(text, len, keep, whole, &i, &begin, &end);)
+        if (dictionary_word_chars(h, text, begin, end, at) >= 0)
+            wordset_add(&dictionaries[h->index].expected, text + begin, end - begin);
+}
+
+/* The word's hyphenation points from the dictionary, marked in hyph. */
+static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
+                           uint8_t *hyph)
+{
+    /* char offsets of the word, to map the dictionary's positions back */
+    uint32_t at[MAX_WORD + 1];
+    int chars = dictionary_word_chars(h, text, begin, end, at);
+    if (chars < 0)
+        return;
+    const Dictionary *d = dictionary(h, text + begin, end - begin);
     if (!d)
         return;
     at[chars] = end;
     char word[MAX_WORD * 4 + 1];
     int len;
     if (d->charset) {
-        UErrorCode status = U_ZERO_ERROR;
-        UChar u[MAX_WORD * 2 + 1];
-        int32_t un = 0;
-        u_strFromUTF8(u, MAX_WORD * 2, &un, text + begin, (int32_t)(end - begin), &status);
-        len = ucnv_fromUChars(d->charset, word, (int32_t)sizeof word - 1, u, un, &status);
-        /* one byte a character in the single-byte charsets libhyphen uses */
-        if (U_FAILURE(status) || len != chars)
+        len = to_charset(d->charset, text + begin, (int32_t)(end - begin), chars, word,
+                         (int32_t)sizeof word - 1);
+        if (len < 0)
             return;
     } else {
         len = (int)(end - begin);
@@ -274,28 +557,12 @@ void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t
             last_word = at;
         in_word = w;
     }
-    for (uint32_t i = 0; i < len;) {
-        UChar32 c;
-        uint32_t begin = i;
-        U8_NEXT(text, i, len, c);
-        if (!word_char(c))
-            continue;
-        uint32_t end = i;
-        while (end < len) {
-            uint32_t j = end;
-            U8_NEXT(text, j, len, c);
-            if (!word_char(c))
-                break;
-            end = j;
-        }
-        i = end;
-        bool kept = false;
-        for (uint32_t k = begin; k < end && !kept; k++)
-            kept = keep && keep[k];
-        if (kept || begin >= last_word || is_whole(text, begin, end, whole))
+    for (uint32_t i = 0, begin, end; next_word(text, len, keep, whole, &i, &begin, &end);) {
+        if (begin >= last_word)
             continue; /* the paragraph's last word stays whole too */
         /* soft hyphens in the content */
         for (uint32_t k = begin; k < end;) {
+            UChar32 c;
             uint32_t k0 = k;
             U8_NEXT(text, k, end, c);
             if (c == SOFT_HYPHEN && k0 > begin && k < end)

@@ -29,4 +29,12 @@ void hyphenator_close(Hyphenator *h);
 void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
                     const char *const *whole, uint8_t *hyph);
 
+/* The words of text (same arguments as hyphenate_text) will come to
+ * hyphenate_text: announced before the first word needs the dictionary,
+ * only the patterns the announced words use are loaded.  Any other word
+ * still gets the dictionary's answer (the whole dictionary is loaded for
+ * it), so announcing is only ever a question of speed.  h may be NULL. */
+void hyphenator_expect(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
+                       const char *const *whole);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "cff.h"
+#include "cmap_cut.h"
 #include "diag.h"
 
 #include <stdbool.h>
@@ -281,6 +282,12 @@ static void subset_tag(const FontUse *fu, char *tag)
     }
 }
 
+static const hb_tag_t truetype_keep[] = {
+    HB_TAG('g', 'l', 'y', 'f'), HB_TAG('l', 'o', 'c', 'a'), HB_TAG('h', 'e', 'a', 'd'),
+    HB_TAG('h', 'h', 'e', 'a'), HB_TAG('h', 'm', 't', 'x'), HB_TAG('m', 'a', 'x', 'p'),
+    HB_TAG('c', 'm', 'a', 'p'), HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't'),
+};
+
 static hb_subset_input_t *subset_input(const FontUse *fu)
 {
     hb_subset_input_t *in = hb_subset_input_create_or_fail();
@@ -300,11 +307,6 @@ static hb_subset_input_t *subset_input(const FontUse *fu)
      * are kept too because some readers' font loaders insist on them.
      * Names and layout tables go: the latter would also drag in every
      * glyph reachable by substitution. */
-    static const hb_tag_t truetype_keep[] = {
-        HB_TAG('g', 'l', 'y', 'f'), HB_TAG('l', 'o', 'c', 'a'), HB_TAG('h', 'e', 'a', 'd'),
-        HB_TAG('h', 'h', 'e', 'a'), HB_TAG('h', 'm', 't', 'x'), HB_TAG('m', 'a', 'x', 'p'),
-        HB_TAG('c', 'm', 'a', 'p'), HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't'),
-    };
     hb_tag_t tags[64];
     unsigned offset = 0, count;
     do {
@@ -355,13 +357,74 @@ static bool subset_keeps_cids(const FontUse *fu, const char *data, unsigned len)
 /* The font program to embed: the whole subset font for TrueType, the bare
  * 'CFF ' table for CFF (FontFile3 /CIDFontType0C; poppler 22.12 draws
  * wrong glyphs from FontFile3 /OpenType). */
+/* The kept glyphs as one flag a glyph: cmap_cut asks about every mapping
+ * of the font. */
+typedef struct KeptGlyphs {
+    uint8_t *kept;
+    unsigned count;
+} KeptGlyphs;
+
+static bool is_kept(unsigned gid, void *context)
+{
+    const KeptGlyphs *k = context;
+    return gid < k->count && k->kept[gid];
+}
+
+/* What a TrueType subset starts from: the tables subset_input keeps, the
+ * cmap cut down to the glyphs kept (cmap_cut.h), so that hb-subset does
+ * not read every mapping of the font for the few it keeps.  The other
+ * tables are the font's own data.  NULL: subset from the whole face. */
+static hb_face_t *cut_cmap_face(const Font *f, hb_set_t *glyphs)
+{
+    hb_blob_t *cmap = hb_face_reference_table(f->face, HB_TAG('c', 'm', 'a', 'p'));
+    unsigned len;
+    const char *data = hb_blob_get_data(cmap, &len);
+    KeptGlyphs k = {xcalloc(hb_face_get_glyph_count(f->face) + 1, 1),
+                    hb_face_get_glyph_count(f->face)};
+    for (hb_codepoint_t gid = HB_SET_VALUE_INVALID; hb_set_next(glyphs, &gid);)
+        if (gid < k.count)
+            k.kept[gid] = 1;
+    size_t cut_len = 0;
+    char *cut =
+        len ? cmap_cut((const unsigned char *)data, len, k.count, is_kept, &k, &cut_len) : NULL;
+    free(k.kept);
+    hb_blob_destroy(cmap);
+    if (!cut)
+        return NULL;
+    /* On failure HarfBuzz frees cut itself: only memory can fail here. */
+    hb_blob_t *cut_blob =
+        hb_blob_create_or_fail(cut, (unsigned)cut_len, HB_MEMORY_MODE_WRITABLE, cut, free);
+    hb_face_t *face = hb_face_builder_create();
+    if (!cut_blob || face == hb_face_get_empty())
+        oom_abort();
+    bool complete = true;
+    for (size_t t = 0; t < sizeof truetype_keep / sizeof truetype_keep[0]; t++) {
+        hb_blob_t *table = truetype_keep[t] == HB_TAG('c', 'm', 'a', 'p')
+                               ? hb_blob_reference(cut_blob)
+                               : hb_face_reference_table(f->face, truetype_keep[t]);
+        complete &= hb_blob_get_length(table) > 0;
+        if (!hb_face_builder_add_table(face, truetype_keep[t], table))
+            oom_abort();
+        hb_blob_destroy(table);
+    }
+    hb_blob_destroy(cut_blob);
+    if (!complete) {
+        hb_face_destroy(face);
+        return NULL;
+    }
+    return face;
+}
+
 static hb_blob_t *subset_font(const FontUse *fu)
 {
     hb_subset_input_t *in = subset_input(fu);
     if (!in)
         return NULL;
     const Font *f = fu->font;
-    hb_face_t *face = hb_subset_or_fail(f->subset_face ? f->subset_face : f->face, in);
+    hb_face_t *cut = fu->cff ? NULL : cut_cmap_face(f, hb_subset_input_glyph_set(in));
+    hb_face_t *face = hb_subset_or_fail(cut ? cut : f->subset_face ? f->subset_face : f->face, in);
+    if (cut)
+        hb_face_destroy(cut);
     hb_subset_input_destroy(in);
     if (!face)
         return NULL;

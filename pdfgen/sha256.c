@@ -21,6 +21,19 @@ static uint32_t rotate_right(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
+/* One round, with the eight working variables named where they stand
+ * rather than moved down a place each round: the moves were a fifth of
+ * the work. */
+#define ROUND(a, b, c, d, e, f, g, h, i)                                                        \
+    do {                                                                                       \
+        uint32_t t1 = h + (rotate_right(e, 6) ^ rotate_right(e, 11) ^ rotate_right(e, 25)) +   \
+                      (g ^ (e & (f ^ g))) + round_constants[i] + w[i];                         \
+        uint32_t t2 = (rotate_right(a, 2) ^ rotate_right(a, 13) ^ rotate_right(a, 22)) +       \
+                      ((a & b) | (c & (a | b)));                                               \
+        d += t1;                                                                               \
+        h = t1 + t2;                                                                           \
+    } while (0)
+
 static void compress_block(uint32_t state[8], const unsigned char block[64])
 {
     uint32_t w[64];
@@ -34,21 +47,15 @@ static void compress_block(uint32_t state[8], const unsigned char block[64])
     }
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
     uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int i = 0; i < 64; i++) {
-        uint32_t s1 = rotate_right(e, 6) ^ rotate_right(e, 11) ^ rotate_right(e, 25);
-        uint32_t choose = (e & f) ^ (~e & g);
-        uint32_t t1 = h + s1 + choose + round_constants[i] + w[i];
-        uint32_t s0 = rotate_right(a, 2) ^ rotate_right(a, 13) ^ rotate_right(a, 22);
-        uint32_t majority = (a & b) ^ (a & c) ^ (b & c);
-        uint32_t t2 = s0 + majority;
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
+    for (int i = 0; i < 64; i += 8) {
+        ROUND(a, b, c, d, e, f, g, h, i);
+        ROUND(h, a, b, c, d, e, f, g, i + 1);
+        ROUND(g, h, a, b, c, d, e, f, i + 2);
+        ROUND(f, g, h, a, b, c, d, e, i + 3);
+        ROUND(e, f, g, h, a, b, c, d, i + 4);
+        ROUND(d, e, f, g, h, a, b, c, i + 5);
+        ROUND(c, d, e, f, g, h, a, b, i + 6);
+        ROUND(b, c, d, e, f, g, h, a, i + 7);
     }
     state[0] += a;
     state[1] += b;
@@ -59,6 +66,8 @@ static void compress_block(uint32_t state[8], const unsigned char block[64])
     state[6] += g;
     state[7] += h;
 }
+
+#undef ROUND
 
 void sha256_init(Sha256 *ctx)
 {

@@ -209,6 +209,22 @@ typedef struct PieceSpan {
     const SourcePos *pos;
 } PieceSpan;
 
+/* keep[b] for the bytes hyphenation in piece i's language leaves alone:
+ * the other languages' pieces and web addresses.  False when an earlier
+ * piece has that language (its text was done with that one's). */
+static bool keep_other_languages(const TextPiece *pieces, const PieceSpan *spans, size_t count,
+                                 size_t i, uint8_t *keep)
+{
+    for (size_t k = 0; k < i; k++)
+        if (same_language(pieces[k].lang, pieces[i].lang))
+            return false;
+    for (size_t k = 0; k < count; k++)
+        memset(keep + spans[k].begin,
+               !same_language(pieces[k].lang, pieces[i].lang) || pieces[k].keep_whole,
+               spans[k].end - spans[k].begin);
+    return true;
+}
+
 static void report_char(const PieceSpan *piece, const char *text, uint32_t at, UChar32 cp,
                         const char *problem)
 {
@@ -626,21 +642,40 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
     uint8_t *points = arena_alloc(arena, text->len + 1);
     text->hyph = arena_alloc(arena, text->len + 1);
     for (size_t i = 0; i < count; i++) {
-        bool done = false;
-        for (size_t k = 0; k < i && !done; k++)
-            done = same_language(pieces[k].lang, pieces[i].lang);
-        if (done)
-            continue; /* that language's pieces were hyphenated with k's */
-        for (size_t k = 0; k < count; k++)
-            memset(keep + spans[k].begin,
-                   !same_language(pieces[k].lang, pieces[i].lang) || pieces[k].keep_whole,
-                   spans[k].end - spans[k].begin);
+        if (!keep_other_languages(pieces, spans, count, i, keep))
+            continue; /* that language's pieces were hyphenated already */
         hyphenate_text(hyphenator_for(shaper, pieces[i].lang), text->text, text->len, keep,
                        shaper->keep_whole, points);
         for (uint32_t b = 0; b <= text->len; b++)
             text->hyph[b] |= points[b];
     }
     return text;
+}
+
+void shaper_expect(Shaper *shaper, const TextPiece *pieces, size_t count)
+{
+    /* as text_shape joins them, but not normalized: a word that NFC
+     * changes costs the whole dictionary, not a wrong answer */
+    PieceSpan *spans = xreallocarray(NULL, count ? count : 1, sizeof *spans);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(pieces[i].utf8);
+        spans[i] = (PieceSpan){(uint32_t)total, (uint32_t)(total + n), pieces[i].style, NULL};
+        total += n;
+    }
+    if (total < UINT32_MAX) {
+        char *joined = xmalloc(total + 1);
+        uint8_t *keep = xmalloc(total + 1);
+        for (size_t i = 0; i < count; i++)
+            memcpy(joined + spans[i].begin, pieces[i].utf8, spans[i].end - spans[i].begin);
+        for (size_t i = 0; i < count; i++)
+            if (keep_other_languages(pieces, spans, count, i, keep))
+                hyphenator_expect(hyphenator_for(shaper, pieces[i].lang), joined,
+                                  (uint32_t)total, keep, shaper->keep_whole);
+        free(joined);
+        free(keep);
+    }
+    free(spans);
 }
 
 int text_is_space_at(const ShapedText *text, uint32_t offset)

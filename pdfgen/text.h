@@ -84,6 +84,11 @@ void shaper_close(Shaper *shaper);
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
                        ParagraphDirection direction);
 
+/* The paragraphs text_shape is about to get (a document's, before it is
+ * laid out): hyphenation then loads only the patterns their words use
+ * (hyphenate.h: hyphenator_expect).  Only ever a question of speed. */
+void shaper_expect(Shaper *shaper, const TextPiece *pieces, size_t count);
+
 int shaper_is_rtl(const Shaper *shaper);
 
 /* Words never hyphenated in what the shaper shapes from now on (the
