@@ -17,7 +17,7 @@
  * under 14 pt, headings larger, ragged right (large-print guidance advises
  * against justification), list indents in proportion. */
 typedef struct SheetStyles {
-    TypeStyle body, body_italic, heading, drug_name, drug_class, series, title, help_heading,
+    TypeStyle body, body_italic, advice, heading, drug_name, drug_class, series, title, help_heading,
         phone, reference, footer, running_head;
     double reference_min;      /* the smallest the references may go */
     double bullet_indent, bullet_text_indent, number_text_indent;
@@ -27,6 +27,10 @@ typedef struct SheetStyles {
 static const SheetStyles REGULAR = {
     .body = {STYLE_REGULAR, 12, 16.5, INK},
     .body_italic = {STYLE_ITALIC, 12, 16.5, INK},
+    /* The closing advice to ask a doctor is the one sentence a patient
+     * must not miss: bold in the brand colour, which also spares an
+     * English sheet its only italic font (2.4 KB, a tenth of the file). */
+    .advice = {STYLE_BOLD, 12, 16.5, BRAND},
     .heading = {STYLE_BOLD, 15, 19, BRAND},
     .drug_name = {STYLE_BOLD, 26, 31, BRAND},
     .drug_class = {STYLE_REGULAR, 13, 18, MUTED},
@@ -45,6 +49,7 @@ static const SheetStyles REGULAR = {
 static const SheetStyles LARGE = {
     .body = {STYLE_REGULAR, 18, 25, INK},
     .body_italic = {STYLE_ITALIC, 18, 25, INK},
+    .advice = {STYLE_BOLD, 18, 25, BRAND},
     .heading = {STYLE_BOLD, 22, 28, BRAND},
     .drug_name = {STYLE_BOLD, 34, 41, BRAND},
     .drug_class = {STYLE_REGULAR, 18, 25, MUTED},
@@ -384,7 +389,7 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
                          s->label_serious_side_effects.pos, NULL),
             &drug->serious_side_effects);
     helpline(&sh);
-    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, sh.st->body_italic, 12);
+    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, sh.st->advice, 12);
     /* the sheet online, before the references: the references come last,
      * where the type may shrink to spare a page */
     if (drug->url.utf8 && !online(&sh))
