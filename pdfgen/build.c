@@ -29,6 +29,7 @@
 #include "diag.h"
 #include "booklet.h"
 #include "catalog.h"
+#include "collate.h"
 #include "fonts.h"
 #include "glossary.h"
 #include "interrupt.h"
@@ -1251,6 +1252,11 @@ int build_sheets(const Content *content, const BuildOptions *options)
         for (size_t i = 0; i < count; i++)
             if (jobs[i].stale)
                 shaper_for(&shapers, jobs[i].language);
+        /* So is what a glossary's index needs of the language's collator
+         * (a failure is the job's to report). */
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale && jobs[i].kind != JOB_SHEET && jobs[i].language->glossary.file)
+                (void)collate_prepare_index(jobs[i].language->strings.locale.utf8);
         failures += run_workers(&shapers, content, jobs, count, options, workers, &died_of);
     } else {
         for (size_t i = 0; i < count; i++)
