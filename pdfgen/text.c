@@ -21,6 +21,32 @@
 
 #define OTHER_LANGUAGES 4
 
+/* Runs shaped before, by everything HarfBuzz is given of them (shape_run):
+ * the font, script, direction, the start and end of text flags, the
+ * run's bytes and the context HarfBuzz reads around them (up to five
+ * characters each side).  A booklet sets every sheet of its language
+ * again, and the flow engine may set a paragraph more than once; a run
+ * shaped once is copied from here, glyph for glyph what HarfBuzz would
+ * give (the language is the shaper's, the rest fixed).  A language's
+ * sheets, glossary and booklet cover make about 250 KB of it; when it
+ * would hold more than SHAPED_MAX bytes it is emptied, so memory stays
+ * flat in the number of sheets. */
+typedef struct ShapedEntry {
+    char *key; /* NULL: an empty slot */
+    size_t key_len;
+    uint64_t hash;
+    Glyph *glyphs; /* clusters from the run's first byte */
+    size_t glyph_count;
+} ShapedEntry;
+
+typedef struct ShapedCache {
+    ShapedEntry *slots;
+    size_t cap, count; /* cap: 0 or a power of two */
+    size_t bytes;
+} ShapedCache;
+
+enum { SHAPED_MAX = 1 << 20, CONTEXT_CHARS = 5 };
+
 struct Shaper {
     Hyphenator *hyphenator; /* NULL: no dictionary for the language */
     /* other languages' hyphenators, opened when text in them comes */
@@ -38,6 +64,7 @@ struct Shaper {
     /* Korean is set with breaks between words only (CSS keep-all);
      * ICU's default would break between any two Hangul syllables. */
     int keep_all;
+    ShapedCache shaped;
 };
 
 /* ICU out of memory falls under pdfgen's policy (alloc.h); any other
@@ -58,6 +85,46 @@ static void hb_check(hb_buffer_t *buffer)
 {
     if (!hb_buffer_allocation_successful(buffer))
         oom_abort();
+}
+
+static void shaped_clear(ShapedCache *c)
+{
+    for (size_t i = 0; i < c->cap; i++) {
+        free(c->slots[i].key);
+        free(c->slots[i].glyphs);
+    }
+    free(c->slots);
+    *c = (ShapedCache){0};
+}
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* The slot of key, or the empty slot where it goes. */
+static ShapedEntry *shaped_slot(const ShapedCache *c, const char *key, size_t len, uint64_t hash)
+{
+    for (size_t i = (size_t)hash & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+        ShapedEntry *e = &c->slots[i];
+        if (!e->key || (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0))
+            return e;
+    }
+}
+
+static void shaped_grow(ShapedCache *c)
+{
+    ShapedCache grown = {xcalloc(c->cap ? 2 * c->cap : 1024, sizeof *c->slots),
+                         c->cap ? 2 * c->cap : 1024, c->count, c->bytes};
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slots[i].key)
+            *shaped_slot(&grown, c->slots[i].key, c->slots[i].key_len, c->slots[i].hash) =
+                c->slots[i];
+    free(c->slots);
+    *c = grown;
 }
 
 Shaper *shaper_open(FontSet *fonts, const char *locale)
@@ -105,6 +172,7 @@ void shaper_close(Shaper *shaper)
         hyphenator_close(shaper->other[i]);
         free(shaper->other_lang[i]);
     }
+    shaped_clear(&shaper->shaped);
     free(shaper->locale);
     free(shaper);
 }
@@ -348,8 +416,27 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
 
 static void compress_punctuation(const ShapedText *text, ShapedRun *run);
 
-static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
-                     const PieceSpan *piece)
+/* The cache key of a run: what shape_run gives HarfBuzz. */
+static char *shaped_key(Arena *arena, const ShapedText *text, const ShapedRun *run, size_t *len)
+{
+    int32_t pre = (int32_t)run->begin, post = (int32_t)run->end;
+    for (int i = 0; i < CONTEXT_CHARS && pre > 0; i++)
+        U8_BACK_1((const uint8_t *)text->text, 0, pre);
+    for (int i = 0; i < CONTEXT_CHARS && post < (int32_t)text->len; i++)
+        U8_FWD_1(text->text, post, (int32_t)text->len);
+    uint32_t head[6] = {(uint32_t)run->script, run->level & 1u, run->begin == 0,
+                        run->end == text->len, run->begin - (uint32_t)pre,
+                        run->end - run->begin};
+    size_t n = sizeof run->font + sizeof head + (size_t)(post - pre);
+    char *key = arena_alloc(arena, n);
+    memcpy(key, &run->font, sizeof run->font);
+    memcpy(key + sizeof run->font, head, sizeof head);
+    memcpy(key + sizeof run->font + sizeof head, text->text + pre, (size_t)(post - pre));
+    *len = n;
+    return key;
+}
+
+static void harfbuzz_shape(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
 {
     hb_buffer_t *buf = shaper->buffer;
     hb_buffer_clear_contents(buf);
@@ -372,15 +459,60 @@ static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shape
     hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(buf, &n);
     run->glyphs = arena_array(arena, n, sizeof *run->glyphs);
     run->glyph_count = n;
-    int ok = 1;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n; i++)
         run->glyphs[i] = (Glyph){info[i].codepoint, pos[i].x_advance, pos[i].x_offset,
                                  pos[i].y_offset, info[i].cluster,
                                  (hb_glyph_info_get_glyph_flags(&info[i]) &
                                   HB_GLYPH_FLAG_UNSAFE_TO_BREAK) != 0};
-        if (info[i].codepoint == 0) {
+}
+
+/* run->glyphs from the cache, or shaped by HarfBuzz and kept there. */
+static void shape_cached(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
+{
+    ShapedCache *c = &shaper->shaped;
+    size_t len;
+    char *key = shaped_key(arena, text, run, &len);
+    uint64_t hash = fnv1a(key, len);
+    if (2 * (c->count + 1) > c->cap)
+        shaped_grow(c);
+    ShapedEntry *e = shaped_slot(c, key, len, hash);
+    if (e->key) {
+        run->glyph_count = e->glyph_count;
+        run->glyphs = arena_array(arena, e->glyph_count, sizeof *run->glyphs);
+        for (size_t i = 0; i < e->glyph_count; i++) {
+            run->glyphs[i] = e->glyphs[i];
+            run->glyphs[i].cluster += run->begin;
+        }
+        return;
+    }
+    harfbuzz_shape(shaper, arena, text, run);
+    size_t bytes = len + run->glyph_count * sizeof *run->glyphs;
+    if (c->bytes + bytes > SHAPED_MAX) {
+        shaped_clear(c);
+        shaped_grow(c);
+        e = shaped_slot(c, key, len, hash);
+    }
+    Glyph *glyphs = xmalloc(run->glyph_count ? run->glyph_count * sizeof *glyphs : 1);
+    for (size_t i = 0; i < run->glyph_count; i++) {
+        glyphs[i] = run->glyphs[i];
+        glyphs[i].cluster -= run->begin;
+    }
+    char *owned = xmalloc(len);
+    memcpy(owned, key, len);
+    *e = (ShapedEntry){owned, len, hash, glyphs, run->glyph_count};
+    c->count++;
+    c->bytes += bytes;
+}
+
+static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
+                     const PieceSpan *piece)
+{
+    shape_cached(shaper, arena, text, run);
+    int ok = 1;
+    for (size_t i = 0; i < run->glyph_count; i++) {
+        if (run->glyphs[i].gid == 0) {
             /* An empty box in print is never acceptable: name the character. */
-            uint32_t at = info[i].cluster, next = at;
+            uint32_t at = run->glyphs[i].cluster, next = at;
             UChar32 cp;
             U8_NEXT(text->text, next, text->len, cp);
             report_char(piece, text->text, at, cp, "the font cannot draw");
