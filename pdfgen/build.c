@@ -453,6 +453,12 @@ static int run_job_with(Shapers *shapers, const Content *content, Job *job,
                         const BuildOptions *options)
 {
     Shaper *shaper = shaper_for(shapers, job->language);
+    /* What the other languages' shapers keep is let go: a language's jobs
+     * come together (in -j 1's order, and to the worker that has built in
+     * it before), and each language's would add up. */
+    for (size_t i = 0; i < shapers->content->language_count; i++)
+        if (shapers->by_language[i] != shaper)
+            shaper_trim(shapers->by_language[i]);
     if (!shaper) {
         if (!options->dry_run)
             fprintf(stderr, "pdfgen: FAILED %s\n", job->final_path);

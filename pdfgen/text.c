@@ -21,31 +21,36 @@
 
 #define OTHER_LANGUAGES 4
 
-/* Runs shaped before, by everything HarfBuzz is given of them (shape_run):
- * the font, script, direction, the start and end of text flags, the
- * run's bytes and the context HarfBuzz reads around them (up to five
- * characters each side).  A booklet sets every sheet of its language
- * again, and the flow engine may set a paragraph more than once; a run
- * shaped once is copied from here, glyph for glyph what HarfBuzz would
- * give (the language is the shaper's, the rest fixed).  A language's
- * sheets, glossary and booklet cover make about 250 KB of it; when it
- * would hold more than SHAPED_MAX bytes it is emptied, so memory stays
- * flat in the number of sheets. */
-typedef struct ShapedEntry {
+/* What the shaper made before, by everything it was made from: each
+ * paragraph (text_shape: its pieces, their styles and languages, the
+ * direction, the words kept whole), and each run (shape_run: the font,
+ * script, direction, the start and end of text flags, the run's bytes and
+ * the context HarfBuzz reads around them, up to five characters each
+ * side).  A booklet sets every sheet of its language again, and a
+ * glossary much of the sheets' wording; what was made once is copied
+ * from here, byte for byte what would be made again (the language is the
+ * shaper's, the fonts the process's).  A paragraph that differs (a
+ * booklet's sheet links its first use of a glossary term) still finds
+ * most of its runs.  A language's sheets, glossary and booklet cover take
+ * about 250 KB of runs; each cache is emptied when it would hold more
+ * than CACHE_MAX bytes, and the build empties a language's when it
+ * moves on to another (shaper_trim), so memory stays flat in the number
+ * of sheets and of languages. */
+typedef struct CacheEntry {
     char *key; /* NULL: an empty slot */
     size_t key_len;
     uint64_t hash;
-    Glyph *glyphs; /* clusters from the run's first byte */
-    size_t glyph_count;
-} ShapedEntry;
+    void *value;
+    size_t value_len;
+} CacheEntry;
 
-typedef struct ShapedCache {
-    ShapedEntry *slots;
+typedef struct Cache {
+    CacheEntry *slots;
     size_t cap, count; /* cap: 0 or a power of two */
     size_t bytes;
-} ShapedCache;
+} Cache;
 
-enum { SHAPED_MAX = 1 << 20, CONTEXT_CHARS = 5 };
+enum { CACHE_MAX = 2 << 20, CONTEXT_CHARS = 5 };
 
 struct Shaper {
     Hyphenator *hyphenator; /* NULL: no dictionary for the language */
@@ -64,7 +69,7 @@ struct Shaper {
     /* Korean is set with breaks between words only (CSS keep-all);
      * ICU's default would break between any two Hangul syllables. */
     int keep_all;
-    ShapedCache shaped;
+    Cache paragraphs, runs;
 };
 
 /* ICU out of memory falls under pdfgen's policy (alloc.h); any other
@@ -87,14 +92,14 @@ static void hb_check(hb_buffer_t *buffer)
         oom_abort();
 }
 
-static void shaped_clear(ShapedCache *c)
+static void cache_clear(Cache *c)
 {
     for (size_t i = 0; i < c->cap; i++) {
         free(c->slots[i].key);
-        free(c->slots[i].glyphs);
+        free(c->slots[i].value);
     }
     free(c->slots);
-    *c = (ShapedCache){0};
+    *c = (Cache){0};
 }
 
 static uint64_t fnv1a(const char *p, size_t n)
@@ -105,26 +110,58 @@ static uint64_t fnv1a(const char *p, size_t n)
     return h;
 }
 
-/* The slot of key, or the empty slot where it goes. */
-static ShapedEntry *shaped_slot(const ShapedCache *c, const char *key, size_t len, uint64_t hash)
+/* The slot of key, or the empty slot where it goes (cap > count). */
+static CacheEntry *cache_slot(const Cache *c, const char *key, size_t len, uint64_t hash)
 {
     for (size_t i = (size_t)hash & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
-        ShapedEntry *e = &c->slots[i];
+        CacheEntry *e = &c->slots[i];
         if (!e->key || (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0))
             return e;
     }
 }
 
-static void shaped_grow(ShapedCache *c)
+static const CacheEntry *cache_find(const Cache *c, const char *key, size_t len, uint64_t hash)
 {
-    ShapedCache grown = {xcalloc(c->cap ? 2 * c->cap : 1024, sizeof *c->slots),
-                         c->cap ? 2 * c->cap : 1024, c->count, c->bytes};
+    if (!c->cap)
+        return NULL;
+    const CacheEntry *e = cache_slot(c, key, len, hash);
+    return e->key ? e : NULL;
+}
+
+static void cache_grow(Cache *c)
+{
+    Cache grown = {xcalloc(c->cap ? 2 * c->cap : 256, sizeof *c->slots),
+                   c->cap ? 2 * c->cap : 256, c->count, c->bytes};
     for (size_t i = 0; i < c->cap; i++)
         if (c->slots[i].key)
-            *shaped_slot(&grown, c->slots[i].key, c->slots[i].key_len, c->slots[i].hash) =
+            *cache_slot(&grown, c->slots[i].key, c->slots[i].key_len, c->slots[i].hash) =
                 c->slots[i];
     free(c->slots);
     *c = grown;
+}
+
+/* Keeps value (malloc'd, now the cache's) under a copy of key, which is
+ * not there yet. */
+static void cache_put(Cache *c, const char *key, size_t len, uint64_t hash, void *value,
+                      size_t value_len)
+{
+    if (c->bytes + len + value_len > CACHE_MAX)
+        cache_clear(c);
+    if (2 * (c->count + 1) > c->cap)
+        cache_grow(c);
+    char *owned = xmalloc(len ? len : 1);
+    memcpy(owned, key, len);
+    *cache_slot(c, key, len, hash) = (CacheEntry){owned, len, hash, value, value_len};
+    c->count++;
+    c->bytes += len + value_len;
+}
+
+void shaper_trim(Shaper *shaper)
+{
+    if (!shaper)
+        return;
+    cache_clear(&shaper->paragraphs);
+    cache_clear(&shaper->runs);
 }
 
 Shaper *shaper_open(FontSet *fonts, const char *locale)
@@ -172,7 +209,8 @@ void shaper_close(Shaper *shaper)
         hyphenator_close(shaper->other[i]);
         free(shaper->other_lang[i]);
     }
-    shaped_clear(&shaper->shaped);
+    cache_clear(&shaper->paragraphs);
+    cache_clear(&shaper->runs);
     free(shaper->locale);
     free(shaper);
 }
@@ -469,39 +507,27 @@ static void harfbuzz_shape(Shaper *shaper, Arena *arena, const ShapedText *text,
 /* run->glyphs from the cache, or shaped by HarfBuzz and kept there. */
 static void shape_cached(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
 {
-    ShapedCache *c = &shaper->shaped;
     size_t len;
     char *key = shaped_key(arena, text, run, &len);
     uint64_t hash = fnv1a(key, len);
-    if (2 * (c->count + 1) > c->cap)
-        shaped_grow(c);
-    ShapedEntry *e = shaped_slot(c, key, len, hash);
-    if (e->key) {
-        run->glyph_count = e->glyph_count;
-        run->glyphs = arena_array(arena, e->glyph_count, sizeof *run->glyphs);
-        for (size_t i = 0; i < e->glyph_count; i++) {
-            run->glyphs[i] = e->glyphs[i];
+    const CacheEntry *e = cache_find(&shaper->runs, key, len, hash);
+    if (e) {
+        const Glyph *glyphs = e->value;
+        run->glyph_count = e->value_len / sizeof *glyphs;
+        run->glyphs = arena_array(arena, run->glyph_count, sizeof *run->glyphs);
+        for (size_t i = 0; i < run->glyph_count; i++) {
+            run->glyphs[i] = glyphs[i];
             run->glyphs[i].cluster += run->begin;
         }
         return;
     }
     harfbuzz_shape(shaper, arena, text, run);
-    size_t bytes = len + run->glyph_count * sizeof *run->glyphs;
-    if (c->bytes + bytes > SHAPED_MAX) {
-        shaped_clear(c);
-        shaped_grow(c);
-        e = shaped_slot(c, key, len, hash);
-    }
     Glyph *glyphs = xmalloc(run->glyph_count ? run->glyph_count * sizeof *glyphs : 1);
     for (size_t i = 0; i < run->glyph_count; i++) {
         glyphs[i] = run->glyphs[i];
-        glyphs[i].cluster -= run->begin;
+        glyphs[i].cluster -= run->begin; /* clusters from the run's first byte */
     }
-    char *owned = xmalloc(len);
-    memcpy(owned, key, len);
-    *e = (ShapedEntry){owned, len, hash, glyphs, run->glyph_count};
-    c->count++;
-    c->bytes += bytes;
+    cache_put(&shaper->runs, key, len, hash, glyphs, run->glyph_count * sizeof *glyphs);
 }
 
 static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
@@ -696,8 +722,8 @@ static void url_breaks(ShapedText *text, uint32_t begin, uint32_t end)
     }
 }
 
-ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
-                       ParagraphDirection direction)
+static ShapedText *shape_paragraph(Shaper *shaper, Arena *arena, const TextPiece *pieces,
+                                   size_t count, ParagraphDirection direction)
 {
     ShapedText *text = arena_alloc(arena, sizeof *text);
     PieceSpan *spans = arena_array(arena, count, sizeof *spans);
@@ -771,6 +797,127 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
                        shaper->keep_whole, points);
         for (uint32_t b = 0; b <= text->len; b++)
             text->hyph[b] |= points[b];
+    }
+    return text;
+}
+
+/* ---- the paragraph cache ---- */
+
+typedef struct KeyBuf {
+    char *data;
+    size_t len, cap;
+    Arena *arena;
+} KeyBuf;
+
+static void key_put(KeyBuf *k, const void *p, size_t n)
+{
+    if (k->len + n > k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 256;
+        while (cap < k->len + n)
+            cap *= 2;
+        char *grown = arena_alloc(k->arena, cap);
+        if (k->len)
+            memcpy(grown, k->data, k->len);
+        k->data = grown;
+        k->cap = cap;
+    }
+    if (n)
+        memcpy(k->data + k->len, p, n);
+    k->len += n;
+}
+
+/* A string with its length first, so that no two lists of them run
+ * together the same way; NULL differs from "". */
+static void key_string(KeyBuf *k, const char *s)
+{
+    size_t n = s ? strlen(s) : SIZE_MAX;
+    key_put(k, &n, sizeof n);
+    if (s)
+        key_put(k, s, n);
+}
+
+static void paragraph_key(KeyBuf *k, const Shaper *shaper, const TextPiece *pieces, size_t count,
+                          ParagraphDirection direction)
+{
+    int32_t head[2] = {(int32_t)direction, 0};
+    key_put(k, head, sizeof head);
+    for (const char *const *w = shaper->keep_whole; w && *w; w++)
+        key_string(k, *w);
+    key_put(k, &count, sizeof count); /* ends the words */
+    for (size_t i = 0; i < count; i++) {
+        int32_t piece[2] = {(int32_t)pieces[i].style, pieces[i].keep_whole};
+        key_put(k, piece, sizeof piece);
+        key_string(k, pieces[i].lang);
+        key_string(k, pieces[i].utf8);
+    }
+}
+
+/* A ShapedText and everything it points to, in one block: the runs, their
+ * glyphs, then the text and its per-byte arrays; pointers as offsets
+ * into the block. */
+static size_t flat_size(const ShapedText *t)
+{
+    size_t n = sizeof *t + t->run_count * sizeof *t->runs;
+    for (size_t r = 0; r < t->run_count; r++)
+        n += t->runs[r].glyph_count * sizeof *t->runs[r].glyphs;
+    return n + 4 * ((size_t)t->len + 1);
+}
+
+static void *flatten(const ShapedText *t, size_t *size)
+{
+    *size = flat_size(t);
+    char *block = xmalloc(*size);
+    ShapedText *head = (ShapedText *)block;
+    *head = *t;
+    ShapedRun *runs = (ShapedRun *)(block + sizeof *t);
+    size_t at = sizeof *t + t->run_count * sizeof *t->runs;
+    for (size_t r = 0; r < t->run_count; r++) {
+        runs[r] = t->runs[r];
+        size_t n = t->runs[r].glyph_count * sizeof *t->runs[r].glyphs;
+        if (n)
+            memcpy(block + at, t->runs[r].glyphs, n);
+        runs[r].glyphs = (Glyph *)(uintptr_t)at;
+        at += n;
+    }
+    size_t len = (size_t)t->len + 1;
+    const void *arrays[4] = {t->text, t->breaks, t->grapheme, t->hyph};
+    for (int i = 0; i < 4; i++)
+        memcpy(block + at + (size_t)i * len, arrays[i], len);
+    head->runs = (ShapedRun *)(uintptr_t)(sizeof *t);
+    head->text = (const char *)(uintptr_t)at;
+    return block;
+}
+
+static ShapedText *unflatten(Arena *arena, const void *flat, size_t size)
+{
+    char *block = arena_alloc(arena, size);
+    memcpy(block, flat, size);
+    ShapedText *t = (ShapedText *)block;
+    t->runs = (ShapedRun *)(block + (uintptr_t)t->runs);
+    for (size_t r = 0; r < t->run_count; r++)
+        t->runs[r].glyphs = (Glyph *)(block + (uintptr_t)t->runs[r].glyphs);
+    size_t at = (uintptr_t)t->text, len = (size_t)t->len + 1;
+    t->text = block + at;
+    t->breaks = (uint8_t *)block + at + len;
+    t->grapheme = (uint8_t *)block + at + 2 * len;
+    t->hyph = (uint8_t *)block + at + 3 * len;
+    return t;
+}
+
+ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
+                       ParagraphDirection direction)
+{
+    KeyBuf key = {.arena = arena};
+    paragraph_key(&key, shaper, pieces, count, direction);
+    uint64_t hash = fnv1a(key.data, key.len);
+    const CacheEntry *e = cache_find(&shaper->paragraphs, key.data, key.len, hash);
+    if (e)
+        return unflatten(arena, e->value, e->value_len);
+    ShapedText *text = shape_paragraph(shaper, arena, pieces, count, direction);
+    if (text) {
+        size_t size;
+        void *flat = flatten(text, &size);
+        cache_put(&shaper->paragraphs, key.data, key.len, hash, flat, size);
     }
     return text;
 }

@@ -80,6 +80,9 @@ typedef enum ParagraphDirection {
  * direction. */
 Shaper *shaper_open(FontSet *fonts, const char *locale);
 void shaper_close(Shaper *shaper);
+/* Empties what the shaper keeps of the paragraphs and runs it shaped
+ * (text.c), for a build moving on to another language. */
+void shaper_trim(Shaper *shaper);
 
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
                        ParagraphDirection direction);
