@@ -69,7 +69,7 @@ struct Shaper {
     /* Korean is set with breaks between words only (CSS keep-all);
      * ICU's default would break between any two Hangul syllables. */
     int keep_all;
-    Cache paragraphs, runs;
+    Cache paragraphs, runs, later;
 };
 
 /* ICU out of memory falls under pdfgen's policy (alloc.h); any other
@@ -162,6 +162,28 @@ void shaper_trim(Shaper *shaper)
         return;
     cache_clear(&shaper->paragraphs);
     cache_clear(&shaper->runs);
+    cache_clear(&shaper->later);
+}
+
+const void *shaper_recall(const Shaper *shaper, const void *key, size_t key_len,
+                          size_t *value_len)
+{
+    const CacheEntry *e = cache_find(&shaper->later, key, key_len, fnv1a(key, key_len));
+    if (!e)
+        return NULL;
+    *value_len = e->value_len;
+    return e->value;
+}
+
+void shaper_remember(Shaper *shaper, const void *key, size_t key_len, void *value,
+                     size_t value_len)
+{
+    uint64_t hash = fnv1a(key, key_len);
+    if (cache_find(&shaper->later, key, key_len, hash)) {
+        free(value);
+        return;
+    }
+    cache_put(&shaper->later, key, key_len, hash, value, value_len);
 }
 
 Shaper *shaper_open(FontSet *fonts, const char *locale)
@@ -209,8 +231,7 @@ void shaper_close(Shaper *shaper)
         hyphenator_close(shaper->other[i]);
         free(shaper->other_lang[i]);
     }
-    cache_clear(&shaper->paragraphs);
-    cache_clear(&shaper->runs);
+    shaper_trim(shaper);
     free(shaper->locale);
     free(shaper);
 }
