@@ -12,7 +12,7 @@ DESTDIR   ?=
 PYTHON    ?= /usr/bin/python3
 
 # Debian 12 packages: to build and generate, and in addition to test.
-BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev zlib1g-dev \
+BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev zlib1g-dev libdeflate-dev \
                   libharfbuzz-dev libfontconfig-dev libqrencode-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
                   hyphen-pt-br hyphen-ru hyphen-hi
@@ -24,7 +24,7 @@ TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm
 
-PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig libqrencode zlib
+PKGS      := yaml-0.1 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig libqrencode zlib libdeflate
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
 CPPFLAGS  ?=

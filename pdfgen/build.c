@@ -29,6 +29,7 @@
 #include "diag.h"
 #include "booklet.h"
 #include "catalog.h"
+#include "collate.h"
 #include "fonts.h"
 #include "glossary.h"
 #include "interrupt.h"
@@ -452,6 +453,12 @@ static int run_job_with(Shapers *shapers, const Content *content, Job *job,
                         const BuildOptions *options)
 {
     Shaper *shaper = shaper_for(shapers, job->language);
+    /* What the other languages' shapers keep is let go: a language's jobs
+     * come together (in -j 1's order, and to the worker that has built in
+     * it before), and each language's would add up. */
+    for (size_t i = 0; i < shapers->content->language_count; i++)
+        if (shapers->by_language[i] != shaper)
+            shaper_trim(shapers->by_language[i]);
     if (!shaper) {
         if (!options->dry_run)
             fprintf(stderr, "pdfgen: FAILED %s\n", job->final_path);
@@ -1251,6 +1258,11 @@ int build_sheets(const Content *content, const BuildOptions *options)
         for (size_t i = 0; i < count; i++)
             if (jobs[i].stale)
                 shaper_for(&shapers, jobs[i].language);
+        /* So is what a glossary's index needs of the language's collator
+         * (a failure is the job's to report). */
+        for (size_t i = 0; i < count; i++)
+            if (jobs[i].stale && jobs[i].kind != JOB_SHEET && jobs[i].language->glossary.file)
+                (void)collate_prepare_index(jobs[i].language->strings.locale.utf8);
         failures += run_workers(&shapers, content, jobs, count, options, workers, &died_of);
     } else {
         for (size_t i = 0; i < count; i++)

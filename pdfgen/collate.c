@@ -11,6 +11,7 @@
 #include <unicode/utf8.h>
 #include <unicode/ulocdata.h>
 
+#include "alloc.h"
 #include "diag.h"
 
 /* U+FDD0 starts the contractions Chinese collations use as index
@@ -175,35 +176,90 @@ static int exemplar_labels(Arena *arena, const char *locale, Labels *labels)
 
 /* Chinese collations carry their index as contractions U+FDD0 + label:
  * a Latin letter for pinyin, a braille cell U+2800 + n for n strokes
- * (shown "n劃"), as ICU's AlphabeticIndex reads them. */
-static int chinese_labels(Arena *arena, const UCollator *coll, const char *locale, Labels *labels)
+ * (shown "n劃"), as ICU's AlphabeticIndex reads them.  Reading the
+ * contractions takes ICU longer than laying out a sheet, so each
+ * locale's are read once per process and kept here: the second unit of
+ * every two-unit contraction that starts with U+FDD0, in ICU's order. */
+typedef struct Boundaries {
+    char *locale;
+    UChar *seconds;
+    size_t count;
+} Boundaries;
+
+static Boundaries *boundaries_cache;
+static size_t boundaries_count, boundaries_cap;
+
+static void free_boundaries(void)
 {
+    for (size_t i = 0; i < boundaries_count; i++) {
+        free(boundaries_cache[i].locale);
+        free(boundaries_cache[i].seconds);
+    }
+    free(boundaries_cache);
+    boundaries_cache = NULL;
+    boundaries_count = boundaries_cap = 0;
+}
+
+/* The locale's boundaries, read from coll when not yet known; NULL when
+ * ICU fails (reported). */
+static const Boundaries *chinese_boundaries(const UCollator *coll, const char *locale)
+{
+    for (size_t i = 0; i < boundaries_count; i++)
+        if (strcmp(boundaries_cache[i].locale, locale) == 0)
+            return &boundaries_cache[i];
+    Boundaries b = {xstrdup(locale), NULL, 0};
     /* Those contractions come from the tailoring's rules (the root
      * collation has none): a collation whose rules never name U+FDD0 is
-     * not asked for its contractions, which takes ICU longer than laying
-     * out a sheet. */
+     * not asked for them, and one whose rules do is asked only for what
+     * it tailors, which holds every contraction the tailoring adds.  For
+     * zh-Hans and zh-Hant (ICU 72) that gives the same boundaries, in the
+     * same order, as all its contractions and expansions, in a fifth of
+     * the instructions (25 M, not 135 M). */
     int32_t rules_len = 0;
     const UChar *rules = ucol_getRules(coll, &rules_len);
     bool indexed = false;
     for (int32_t i = 0; rules && i < rules_len && !indexed; i++)
         indexed = rules[i] == CHINESE_BASE;
-    if (!indexed)
-        return 0;
-    UErrorCode status = U_ZERO_ERROR;
-    USet *contractions = uset_openEmpty();
-    ucol_getContractionsAndExpansions(coll, contractions, NULL, false, &status);
-    if (failed(status, "cannot read the collation's contractions", locale)) {
+    if (indexed) {
+        UErrorCode status = U_ZERO_ERROR;
+        USet *contractions = ucol_getTailoredSet(coll, &status);
+        if (failed(status, "cannot read the collation's contractions", locale)) {
+            if (contractions)
+                uset_close(contractions);
+            free(b.locale);
+            return NULL;
+        }
+        int32_t items = uset_getItemCount(contractions);
+        b.seconds = xcalloc(items > 0 ? (size_t)items : 1, sizeof *b.seconds);
+        for (int32_t i = 0; i < items; i++) {
+            UChar32 start, end;
+            UChar str[8];
+            status = U_ZERO_ERROR;
+            int32_t len = uset_getItem(contractions, i, &start, &end, str, 8, &status);
+            if (U_SUCCESS(status) && len == 2 && str[0] == CHINESE_BASE)
+                b.seconds[b.count++] = str[1];
+        }
         uset_close(contractions);
-        return -1;
     }
-    int32_t items = uset_getItemCount(contractions);
-    for (int32_t i = 0; i < items; i++) {
-        UChar32 start, end;
-        UChar str[8];
-        status = U_ZERO_ERROR;
-        int32_t len = uset_getItem(contractions, i, &start, &end, str, 8, &status);
-        if (U_FAILURE(status) || len != 2 || str[0] != CHINESE_BASE)
-            continue;
+    if (boundaries_count == boundaries_cap) {
+        static bool hooked;
+        if (!hooked && atexit(free_boundaries) != 0)
+            oom_abort();
+        hooked = true;
+        boundaries_cap = boundaries_cap ? 2 * boundaries_cap : 4;
+        boundaries_cache = xreallocarray(boundaries_cache, boundaries_cap, sizeof *boundaries_cache);
+    }
+    boundaries_cache[boundaries_count] = b;
+    return &boundaries_cache[boundaries_count++];
+}
+
+static int chinese_labels(Arena *arena, const UCollator *coll, const char *locale, Labels *labels)
+{
+    const Boundaries *b = chinese_boundaries(coll, locale);
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < b->count; i++) {
+        UChar str[2] = {CHINESE_BASE, b->seconds[i]};
         const char *label;
         if (str[1] > 0x2800 && str[1] <= 0x28FF)
             label = arena_printf(arena, "%d\xE5\x8A\x83", str[1] - 0x2800); /* 劃 */
@@ -213,8 +269,17 @@ static int chinese_labels(Arena *arena, const UCollator *coll, const char *local
         if (label && boundary)
             add_label(arena, labels, label, boundary, USCRIPT_INVALID_CODE);
     }
-    uset_close(contractions);
     return 0;
+}
+
+int collate_prepare_index(const char *locale)
+{
+    UCollator *coll = open_collator(locale, UCOL_PRIMARY);
+    if (!coll)
+        return -1;
+    int rc = chinese_boundaries(coll, locale) ? 0 : -1;
+    ucol_close(coll);
+    return rc;
 }
 
 typedef struct LabelSort {

@@ -14,6 +14,10 @@
  *     Only sections with keys are returned.
  *     collate_drugs: a language's drugs in the collation order of their
  *     names (collate_sort over them, under the language's locale).
+ *     collate_prepare_index: reads now what collate_index needs of the
+ *     locale's collator and keeps it for the rest of the process (what
+ *     a Chinese index needs takes ICU longer than laying out a sheet),
+ *     so that workers forked afterwards share it.
  * All return -1 when ICU fails (reported through diag_error()). */
 #ifndef PDFGEN_COLLATE_H
 #define PDFGEN_COLLATE_H
@@ -40,5 +44,6 @@ int collate_sort(Arena *arena, const char *locale, const char *const *keys, size
 int collate_drugs(Arena *arena, const Language *language, size_t *order);
 int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
                   Index *out);
+int collate_prepare_index(const char *locale);
 
 #endif

@@ -4,10 +4,12 @@
  * the flow into pages and draw, page furniture last. */
 #include "flow.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "diag.h"
 #include "format.h"
 #include "paragraph.h"
@@ -146,6 +148,132 @@ static const ShapedText *shape_in(Flow *flow, const Node *block, Pieces *pieces,
     return text;
 }
 
+/* ---- lines set before ------------------------------------------------------
+ * A booklet sets every sheet of its language again, paragraph for
+ * paragraph as the sheet did: the lines a paragraph was set in are kept
+ * with the shaper (shaper_remember), under everything paragraph_set reads
+ * (the shaped text field by field: bytes, break, grapheme and hyphenation
+ * points, runs and glyphs; the size, measure and justification), and
+ * copied from there: the same lines, now pointing into this text's runs. */
+
+static size_t put(char *out, size_t at, const void *p, size_t n)
+{
+    if (out)
+        memcpy(out + at, p, n);
+    return at + n;
+}
+
+/* The key's length; written to out unless NULL. */
+static size_t lines_key(char *out, const ShapedText *t, double size, double measure, bool justify)
+{
+    size_t at = 0, len = (size_t)t->len + 1;
+    unsigned char flags[2] = {justify, (unsigned char)t->rtl};
+    at = put(out, at, &size, sizeof size);
+    at = put(out, at, &measure, sizeof measure);
+    at = put(out, at, flags, sizeof flags);
+    at = put(out, at, &t->lang, sizeof t->lang);
+    at = put(out, at, &t->len, sizeof t->len);
+    at = put(out, at, t->text, len);
+    at = put(out, at, t->breaks, len);
+    at = put(out, at, t->grapheme, len);
+    at = put(out, at, t->hyph, len);
+    at = put(out, at, &t->run_count, sizeof t->run_count);
+    for (size_t r = 0; r < t->run_count; r++) {
+        const ShapedRun *run = &t->runs[r];
+        uint32_t fields[5] = {run->begin, run->end, run->level, (uint32_t)run->script,
+                              (uint32_t)run->piece};
+        at = put(out, at, &run->font, sizeof run->font);
+        at = put(out, at, fields, sizeof fields);
+        at = put(out, at, &run->glyph_count, sizeof run->glyph_count);
+        for (size_t g = 0; g < run->glyph_count; g++) {
+            const Glyph *gl = &run->glyphs[g];
+            int32_t v[6] = {(int32_t)gl->gid, gl->x_advance, gl->x_offset, gl->y_offset,
+                            (int32_t)gl->cluster, gl->unsafe_to_break};
+            at = put(out, at, v, sizeof v);
+        }
+    }
+    return at;
+}
+
+/* Lines in one block: the Line array, the slices, their glyphs; the
+ * pointers as offsets into the block, a slice's run as its index. */
+static void *flatten_lines(const ShapedText *t, const Lines *lines, size_t *size)
+{
+    size_t slices = 0, glyphs = 0;
+    for (size_t i = 0; i < lines->count; i++) {
+        slices += lines->lines[i].slice_count;
+        for (size_t k = 0; k < lines->lines[i].slice_count; k++)
+            glyphs += lines->lines[i].slices[k].count;
+    }
+    size_t at_slices = lines->count * sizeof(Line);
+    size_t at_glyphs = at_slices + slices * sizeof(LineSlice);
+    *size = at_glyphs + glyphs * sizeof(Glyph);
+    char *block = xmalloc(*size ? *size : 1);
+    Line *l = (Line *)block;
+    LineSlice *sl = (LineSlice *)(block + at_slices);
+    Glyph *gl = (Glyph *)(block + at_glyphs);
+    for (size_t i = 0; i < lines->count; i++) {
+        l[i] = lines->lines[i];
+        l[i].slices = (LineSlice *)(uintptr_t)((char *)sl - block);
+        for (size_t k = 0; k < lines->lines[i].slice_count; k++, sl++) {
+            *sl = lines->lines[i].slices[k];
+            if (sl->count)
+                memcpy(gl, sl->glyphs, sl->count * sizeof *gl);
+            sl->glyphs = (const Glyph *)(uintptr_t)((char *)gl - block);
+            sl->run = (const ShapedRun *)(uintptr_t)(sl->run - t->runs);
+            gl += sl->count;
+        }
+    }
+    return block;
+}
+
+static Lines unflatten_lines(Arena *arena, const ShapedText *t, const void *flat, size_t size,
+                             size_t count)
+{
+    char *block = arena_alloc(arena, size ? size : 1);
+    if (size)
+        memcpy(block, flat, size);
+    Lines lines = {(Line *)block, count};
+    for (size_t i = 0; i < count; i++) {
+        Line *l = &lines.lines[i];
+        l->slices = (LineSlice *)(block + (uintptr_t)l->slices);
+        for (size_t k = 0; k < l->slice_count; k++) {
+            LineSlice *s = &l->slices[k];
+            s->glyphs = (const Glyph *)(block + (uintptr_t)s->glyphs);
+            s->run = t->runs + (uintptr_t)s->run;
+        }
+    }
+    return lines;
+}
+
+static Lines set_remembered(Flow *flow, const ShapedText *text, double size, double measure,
+                            const SetOptions *set)
+{
+    if (!flow->shaper)
+        return paragraph_set(flow->arena, text, size, measure, set);
+    size_t key_len = lines_key(NULL, text, size, measure, set->justify);
+    char *key = arena_alloc(flow->arena, key_len);
+    lines_key(key, text, size, measure, set->justify);
+    size_t value_len;
+    const char *value = shaper_recall(flow->shaper, key, key_len, &value_len);
+    if (value) {
+        size_t count;
+        memcpy(&count, value, sizeof count);
+        return unflatten_lines(flow->arena, text, value + sizeof count, value_len - sizeof count,
+                               count);
+    }
+    Lines lines = paragraph_set(flow->arena, text, size, measure, set);
+    /* kept as the number of lines, then the lines */
+    size_t flat_len;
+    void *flat = flatten_lines(text, &lines, &flat_len);
+    char *kept = xmalloc(sizeof lines.count + flat_len);
+    memcpy(kept, &lines.count, sizeof lines.count);
+    memcpy(kept + sizeof lines.count, flat, flat_len);
+    free(flat);
+    shaper_remember(flow->shaper, key, key_len, kept, sizeof lines.count + flat_len);
+    return lines;
+}
+
 static Lines set_block(Flow *flow, const Node *block, const ShapedText *text, double size,
                        double measure, const SetOptions *set)
 {
@@ -153,7 +281,7 @@ static Lines set_block(Flow *flow, const Node *block, const ShapedText *text, do
                                                               : NULL;
     if (m && m->done && m->size == size && m->measure == measure && m->justify == set->justify)
         return m->lines;
-    Lines lines = paragraph_set(flow->arena, text, size, measure, set);
+    Lines lines = set_remembered(flow, text, size, measure, set);
     if (m)
         *m = (SetLines){true, size, measure, set->justify, lines};
     return lines;

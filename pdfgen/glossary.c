@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unicode/uloc.h>
 
+#include <unicode/ucoleitr.h>
 #include <unicode/usearch.h>
 #include <unicode/ustring.h>
 
@@ -219,6 +220,55 @@ typedef struct Match {
     bool found;
 } Match;
 
+/* The primary weights of a text as usearch compares them at primary
+ * strength (ICU's UCollationPCE): each collation element's 16-bit primary
+ * order from ucol_next, those of 0 (ignorable) left out.  usearch finds
+ * a term only where the term's weights are a run of the text's, and then
+ * checks more (boundaries), so a text without that run holds no use of
+ * the term and need not be searched: the links stay exactly the same,
+ * and most of a sheet's texts are searched for none of the terms. */
+typedef struct Weights {
+    uint16_t *items;
+    size_t count;
+} Weights;
+
+static int primary_weights(Arena *arena, const UCollator *coll, const UChar *s, int32_t len,
+                           Weights *out)
+{
+    *out = (Weights){0};
+    UErrorCode status = U_ZERO_ERROR;
+    UCollationElements *it = ucol_openElements(coll, s, len, &status);
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        oom_abort();
+    if (U_FAILURE(status))
+        return -1;
+    size_t cap = 0;
+    for (;;) {
+        int32_t ce = ucol_next(it, &status);
+        if (U_FAILURE(status) || ce == UCOL_NULLORDER)
+            break;
+        uint16_t primary = (uint16_t)ucol_primaryOrder(ce);
+        if (!primary)
+            continue;
+        out->items = arena_reserve(arena, out->items, out->count, &cap, sizeof *out->items);
+        out->items[out->count++] = primary;
+    }
+    ucol_closeElements(it);
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        oom_abort();
+    return U_FAILURE(status) ? -1 : 0;
+}
+
+static bool holds_run(const Weights *text, const Weights *run)
+{
+    if (run->count > text->count)
+        return false;
+    for (size_t i = 0; i + run->count <= text->count; i++)
+        if (memcmp(text->items + i, run->items, run->count * sizeof *run->items) == 0)
+            return true;
+    return false;
+}
+
 /* One collator for a language's searches, the terms' patterns, and each
  * term's search opened on its first use and pointed at each text in
  * turn: opening them afresh for every text, term and sheet cost more
@@ -230,6 +280,11 @@ struct GlossaryLinker {
     UChar **patterns;
     int32_t *lengths;
     UStringSearch **by_term;
+    /* Each pattern's primary weights (Weights below); filter: false when
+     * the collator shifts variable characters, where usearch would skip
+     * more than the weights do. */
+    Weights *pattern_weights;
+    bool filter;
 };
 
 GlossaryLinker *glossary_linker_open(const Language *language)
@@ -257,6 +312,17 @@ GlossaryLinker *glossary_linker_open(const Language *language)
         return NULL;
     }
     ucol_setStrength(linker->coll, UCOL_PRIMARY);
+    status = U_ZERO_ERROR;
+    linker->filter =
+        ucol_getAttribute(linker->coll, UCOL_ALTERNATE_HANDLING, &status) == UCOL_NON_IGNORABLE &&
+        U_SUCCESS(status);
+    linker->pattern_weights = arena_array(&linker->arena, n, sizeof *linker->pattern_weights);
+    for (size_t t = 0; t < g->term_count && linker->filter; t++)
+        if (linker->patterns[t] &&
+            (primary_weights(&linker->arena, linker->coll, linker->patterns[t],
+                             linker->lengths[t], &linker->pattern_weights[t]) != 0 ||
+             linker->pattern_weights[t].count == 0))
+            linker->filter = false; /* usearch alone decides */
     return linker;
 }
 
@@ -287,8 +353,12 @@ static int find_use(Arena *arena, GlossaryLinker *linker, const bool *linked, co
     u_strFromUTF8(text16, n16 + 1, NULL, text, -1, &status);
     if (U_FAILURE(status) || n16 == 0)
         return 0;
+    Weights weights = {0};
+    bool filter = linker->filter && primary_weights(arena, linker->coll, text16, n16, &weights) == 0;
     for (size_t t = 0; t < g->term_count; t++) {
         if (linked[t] || !linker->patterns[t])
+            continue;
+        if (filter && !holds_run(&weights, &linker->pattern_weights[t]))
             continue;
         status = U_ZERO_ERROR;
         UStringSearch *search = linker->by_term[t];

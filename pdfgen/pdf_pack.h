@@ -41,7 +41,7 @@ void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
 
 /* Writes the file, once (it hands the streams' bytes over as it goes);
  * -1 with errno set when f failed, -2 when an object number was left out
- * or zlib failed (reported through diag; nothing is written then). */
+ * or compression failed (reported through diag; nothing is written then). */
 int pack_write(PdfPack *p, uint32_t root, uint32_t info, FILE *f);
 
 #endif

@@ -7,6 +7,7 @@
 #include "review.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,8 @@ char *review_normalize(const char *utf8)
     return out;
 }
 
-void review_digest(const char *const *texts, size_t count, char hex[REVIEW_DIGEST_HEX + 1])
+static void compute_digest(const char *const *texts, size_t count,
+                           char hex[REVIEW_DIGEST_HEX + 1])
 {
     Sha256 ctx;
     sha256_init(&ctx);
@@ -78,6 +80,102 @@ void review_digest(const char *const *texts, size_t count, char hex[REVIEW_DIGES
     sha256_to_hex(digest, full);
     memcpy(hex, full, REVIEW_DIGEST_HEX);
     hex[REVIEW_DIGEST_HEX] = '\0';
+}
+
+/* Every digest made, by the exact texts it was made of: a build asks for
+ * the status of each output several times, and each asks for the
+ * digests of all the English its files translate, the same few hundred
+ * texts, each normalized and hashed anew (196 M instructions in a whole
+ * build).  Keyed by the bytes themselves (each text's length, then the
+ * text), so it holds whatever the content is; it holds no more than the
+ * texts digested, which are content.  An open-addressing table, freed at
+ * exit. */
+typedef struct Memo {
+    char *key; /* NULL: an empty slot */
+    size_t len;
+    uint64_t hash;
+    char hex[REVIEW_DIGEST_HEX + 1];
+} Memo;
+
+static Memo *memo;
+static size_t memo_count, memo_cap; /* memo_cap: 0 or a power of two */
+
+static void free_memo(void)
+{
+    for (size_t i = 0; i < memo_cap; i++)
+        free(memo[i].key);
+    free(memo);
+    memo = NULL;
+    memo_count = memo_cap = 0;
+}
+
+static char *memo_key(const char *const *texts, size_t count, size_t *len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        n += sizeof(size_t) + strlen(texts[i]);
+    char *key = xmalloc(n ? n : 1);
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t l = strlen(texts[i]);
+        memcpy(key + at, &l, sizeof l);
+        memcpy(key + at + sizeof l, texts[i], l);
+        at += sizeof l + l;
+    }
+    *len = n;
+    return key;
+}
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* The slot of key, or the empty slot where it goes. */
+static Memo *memo_slot(const char *key, size_t len, uint64_t hash)
+{
+    for (size_t i = (size_t)hash & (memo_cap - 1);; i = (i + 1) & (memo_cap - 1)) {
+        Memo *m = &memo[i];
+        if (!m->key || (m->hash == hash && m->len == len && memcmp(m->key, key, len) == 0))
+            return m;
+    }
+}
+
+static void memo_grow(void)
+{
+    static bool hooked;
+    if (!hooked && atexit(free_memo) != 0)
+        oom_abort();
+    hooked = true;
+    Memo *old = memo;
+    size_t old_cap = memo_cap;
+    memo_cap = memo_cap ? 2 * memo_cap : 256;
+    memo = xcalloc(memo_cap, sizeof *memo);
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].key)
+            *memo_slot(old[i].key, old[i].len, old[i].hash) = old[i];
+    free(old);
+}
+
+void review_digest(const char *const *texts, size_t count, char hex[REVIEW_DIGEST_HEX + 1])
+{
+    size_t len;
+    char *key = memo_key(texts, count, &len);
+    uint64_t hash = fnv1a(key, len);
+    if (2 * (memo_count + 1) > memo_cap)
+        memo_grow();
+    Memo *m = memo_slot(key, len, hash);
+    if (m->key) {
+        free(key);
+    } else {
+        *m = (Memo){key, len, hash, ""};
+        compute_digest(texts, count, m->hex);
+        memo_count++;
+    }
+    memcpy(hex, m->hex, REVIEW_DIGEST_HEX + 1);
 }
 
 /* ---- the fields of each kind of file --------------------------------- */

@@ -21,6 +21,37 @@
 
 #define OTHER_LANGUAGES 4
 
+/* What the shaper made before, by everything it was made from: each
+ * paragraph (text_shape: its pieces, their styles and languages, the
+ * direction, the words kept whole), and each run (shape_run: the font,
+ * script, direction, the start and end of text flags, the run's bytes and
+ * the context HarfBuzz reads around them, up to five characters each
+ * side).  A booklet sets every sheet of its language again, and a
+ * glossary much of the sheets' wording; what was made once is copied
+ * from here, byte for byte what would be made again (the language is the
+ * shaper's, the fonts the process's).  A paragraph that differs (a
+ * booklet's sheet links its first use of a glossary term) still finds
+ * most of its runs.  A language's sheets, glossary and booklet cover take
+ * about 250 KB of runs; each cache is emptied when it would hold more
+ * than CACHE_MAX bytes, and the build empties a language's when it
+ * moves on to another (shaper_trim), so memory stays flat in the number
+ * of sheets and of languages. */
+typedef struct CacheEntry {
+    char *key; /* NULL: an empty slot */
+    size_t key_len;
+    uint64_t hash;
+    void *value;
+    size_t value_len;
+} CacheEntry;
+
+typedef struct Cache {
+    CacheEntry *slots;
+    size_t cap, count; /* cap: 0 or a power of two */
+    size_t bytes;
+} Cache;
+
+enum { CACHE_MAX = 2 << 20, CONTEXT_CHARS = 5 };
+
 struct Shaper {
     Hyphenator *hyphenator; /* NULL: no dictionary for the language */
     /* other languages' hyphenators, opened when text in them comes */
@@ -38,6 +69,7 @@ struct Shaper {
     /* Korean is set with breaks between words only (CSS keep-all);
      * ICU's default would break between any two Hangul syllables. */
     int keep_all;
+    Cache paragraphs, runs, later;
 };
 
 /* ICU out of memory falls under pdfgen's policy (alloc.h); any other
@@ -58,6 +90,107 @@ static void hb_check(hb_buffer_t *buffer)
 {
     if (!hb_buffer_allocation_successful(buffer))
         oom_abort();
+}
+
+static void cache_clear(Cache *c)
+{
+    for (size_t i = 0; i < c->cap; i++) {
+        free(c->slots[i].key);
+        free(c->slots[i].value);
+    }
+    free(c->slots);
+    *c = (Cache){0};
+}
+
+/* Eight bytes a step: keys run to kilobytes (a paragraph's glyphs). */
+static uint64_t hash_key(const char *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, sizeof w);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 29;
+    }
+    for (; n; p++, n--)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+    return h;
+}
+
+/* The slot of key, or the empty slot where it goes (cap > count). */
+static CacheEntry *cache_slot(const Cache *c, const char *key, size_t len, uint64_t hash)
+{
+    for (size_t i = (size_t)hash & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+        CacheEntry *e = &c->slots[i];
+        if (!e->key || (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0))
+            return e;
+    }
+}
+
+static const CacheEntry *cache_find(const Cache *c, const char *key, size_t len, uint64_t hash)
+{
+    if (!c->cap)
+        return NULL;
+    const CacheEntry *e = cache_slot(c, key, len, hash);
+    return e->key ? e : NULL;
+}
+
+static void cache_grow(Cache *c)
+{
+    Cache grown = {xcalloc(c->cap ? 2 * c->cap : 256, sizeof *c->slots),
+                   c->cap ? 2 * c->cap : 256, c->count, c->bytes};
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slots[i].key)
+            *cache_slot(&grown, c->slots[i].key, c->slots[i].key_len, c->slots[i].hash) =
+                c->slots[i];
+    free(c->slots);
+    *c = grown;
+}
+
+/* Keeps value (malloc'd, now the cache's) under a copy of key, which is
+ * not there yet. */
+static void cache_put(Cache *c, const char *key, size_t len, uint64_t hash, void *value,
+                      size_t value_len)
+{
+    if (c->bytes + len + value_len > CACHE_MAX)
+        cache_clear(c);
+    if (2 * (c->count + 1) > c->cap)
+        cache_grow(c);
+    char *owned = xmalloc(len ? len : 1);
+    memcpy(owned, key, len);
+    *cache_slot(c, key, len, hash) = (CacheEntry){owned, len, hash, value, value_len};
+    c->count++;
+    c->bytes += len + value_len;
+}
+
+void shaper_trim(Shaper *shaper)
+{
+    if (!shaper)
+        return;
+    cache_clear(&shaper->paragraphs);
+    cache_clear(&shaper->runs);
+    cache_clear(&shaper->later);
+}
+
+const void *shaper_recall(const Shaper *shaper, const void *key, size_t key_len,
+                          size_t *value_len)
+{
+    const CacheEntry *e = cache_find(&shaper->later, key, key_len, hash_key(key, key_len));
+    if (!e)
+        return NULL;
+    *value_len = e->value_len;
+    return e->value;
+}
+
+void shaper_remember(Shaper *shaper, const void *key, size_t key_len, void *value,
+                     size_t value_len)
+{
+    uint64_t hash = hash_key(key, key_len);
+    if (cache_find(&shaper->later, key, key_len, hash)) {
+        free(value);
+        return;
+    }
+    cache_put(&shaper->later, key, key_len, hash, value, value_len);
 }
 
 Shaper *shaper_open(FontSet *fonts, const char *locale)
@@ -105,6 +238,7 @@ void shaper_close(Shaper *shaper)
         hyphenator_close(shaper->other[i]);
         free(shaper->other_lang[i]);
     }
+    shaper_trim(shaper);
     free(shaper->locale);
     free(shaper);
 }
@@ -364,8 +498,27 @@ static int resolve_levels(Shaper *shaper, Arena *arena, ShapedText *text, uint8_
 
 static void compress_punctuation(const ShapedText *text, ShapedRun *run);
 
-static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
-                     const PieceSpan *piece)
+/* The cache key of a run: what shape_run gives HarfBuzz. */
+static char *shaped_key(Arena *arena, const ShapedText *text, const ShapedRun *run, size_t *len)
+{
+    int32_t pre = (int32_t)run->begin, post = (int32_t)run->end;
+    for (int i = 0; i < CONTEXT_CHARS && pre > 0; i++)
+        U8_BACK_1((const uint8_t *)text->text, 0, pre);
+    for (int i = 0; i < CONTEXT_CHARS && post < (int32_t)text->len; i++)
+        U8_FWD_1(text->text, post, (int32_t)text->len);
+    uint32_t head[6] = {(uint32_t)run->script, run->level & 1u, run->begin == 0,
+                        run->end == text->len, run->begin - (uint32_t)pre,
+                        run->end - run->begin};
+    size_t n = sizeof run->font + sizeof head + (size_t)(post - pre);
+    char *key = arena_alloc(arena, n);
+    memcpy(key, &run->font, sizeof run->font);
+    memcpy(key + sizeof run->font, head, sizeof head);
+    memcpy(key + sizeof run->font + sizeof head, text->text + pre, (size_t)(post - pre));
+    *len = n;
+    return key;
+}
+
+static void harfbuzz_shape(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
 {
     hb_buffer_t *buf = shaper->buffer;
     hb_buffer_clear_contents(buf);
@@ -388,15 +541,48 @@ static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, Shape
     hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(buf, &n);
     run->glyphs = arena_array(arena, n, sizeof *run->glyphs);
     run->glyph_count = n;
-    int ok = 1;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n; i++)
         run->glyphs[i] = (Glyph){info[i].codepoint, pos[i].x_advance, pos[i].x_offset,
                                  pos[i].y_offset, info[i].cluster,
                                  (hb_glyph_info_get_glyph_flags(&info[i]) &
                                   HB_GLYPH_FLAG_UNSAFE_TO_BREAK) != 0};
-        if (info[i].codepoint == 0) {
+}
+
+/* run->glyphs from the cache, or shaped by HarfBuzz and kept there. */
+static void shape_cached(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run)
+{
+    size_t len;
+    char *key = shaped_key(arena, text, run, &len);
+    uint64_t hash = hash_key(key, len);
+    const CacheEntry *e = cache_find(&shaper->runs, key, len, hash);
+    if (e) {
+        const Glyph *glyphs = e->value;
+        run->glyph_count = e->value_len / sizeof *glyphs;
+        run->glyphs = arena_array(arena, run->glyph_count, sizeof *run->glyphs);
+        for (size_t i = 0; i < run->glyph_count; i++) {
+            run->glyphs[i] = glyphs[i];
+            run->glyphs[i].cluster += run->begin;
+        }
+        return;
+    }
+    harfbuzz_shape(shaper, arena, text, run);
+    Glyph *glyphs = xmalloc(run->glyph_count ? run->glyph_count * sizeof *glyphs : 1);
+    for (size_t i = 0; i < run->glyph_count; i++) {
+        glyphs[i] = run->glyphs[i];
+        glyphs[i].cluster -= run->begin; /* clusters from the run's first byte */
+    }
+    cache_put(&shaper->runs, key, len, hash, glyphs, run->glyph_count * sizeof *glyphs);
+}
+
+static int shape_run(Shaper *shaper, Arena *arena, const ShapedText *text, ShapedRun *run,
+                     const PieceSpan *piece)
+{
+    shape_cached(shaper, arena, text, run);
+    int ok = 1;
+    for (size_t i = 0; i < run->glyph_count; i++) {
+        if (run->glyphs[i].gid == 0) {
             /* An empty box in print is never acceptable: name the character. */
-            uint32_t at = info[i].cluster, next = at;
+            uint32_t at = run->glyphs[i].cluster, next = at;
             UChar32 cp;
             U8_NEXT(text->text, next, text->len, cp);
             report_char(piece, text->text, at, cp, "the font cannot draw");
@@ -580,8 +766,8 @@ static void url_breaks(ShapedText *text, uint32_t begin, uint32_t end)
     }
 }
 
-ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
-                       ParagraphDirection direction)
+static ShapedText *shape_paragraph(Shaper *shaper, Arena *arena, const TextPiece *pieces,
+                                   size_t count, ParagraphDirection direction)
 {
     ShapedText *text = arena_alloc(arena, sizeof *text);
     PieceSpan *spans = arena_array(arena, count, sizeof *spans);
@@ -676,6 +862,127 @@ void shaper_expect(Shaper *shaper, const TextPiece *pieces, size_t count)
         free(keep);
     }
     free(spans);
+}
+
+/* ---- the paragraph cache ---- */
+
+typedef struct KeyBuf {
+    char *data;
+    size_t len, cap;
+    Arena *arena;
+} KeyBuf;
+
+static void key_put(KeyBuf *k, const void *p, size_t n)
+{
+    if (k->len + n > k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 256;
+        while (cap < k->len + n)
+            cap *= 2;
+        char *grown = arena_alloc(k->arena, cap);
+        if (k->len)
+            memcpy(grown, k->data, k->len);
+        k->data = grown;
+        k->cap = cap;
+    }
+    if (n)
+        memcpy(k->data + k->len, p, n);
+    k->len += n;
+}
+
+/* A string with its length first, so that no two lists of them run
+ * together the same way; NULL differs from "". */
+static void key_string(KeyBuf *k, const char *s)
+{
+    size_t n = s ? strlen(s) : SIZE_MAX;
+    key_put(k, &n, sizeof n);
+    if (s)
+        key_put(k, s, n);
+}
+
+static void paragraph_key(KeyBuf *k, const Shaper *shaper, const TextPiece *pieces, size_t count,
+                          ParagraphDirection direction)
+{
+    int32_t head[2] = {(int32_t)direction, 0};
+    key_put(k, head, sizeof head);
+    for (const char *const *w = shaper->keep_whole; w && *w; w++)
+        key_string(k, *w);
+    key_put(k, &count, sizeof count); /* ends the words */
+    for (size_t i = 0; i < count; i++) {
+        int32_t piece[2] = {(int32_t)pieces[i].style, pieces[i].keep_whole};
+        key_put(k, piece, sizeof piece);
+        key_string(k, pieces[i].lang);
+        key_string(k, pieces[i].utf8);
+    }
+}
+
+/* A ShapedText and everything it points to, in one block: the runs, their
+ * glyphs, then the text and its per-byte arrays; pointers as offsets
+ * into the block. */
+static size_t flat_size(const ShapedText *t)
+{
+    size_t n = sizeof *t + t->run_count * sizeof *t->runs;
+    for (size_t r = 0; r < t->run_count; r++)
+        n += t->runs[r].glyph_count * sizeof *t->runs[r].glyphs;
+    return n + 4 * ((size_t)t->len + 1);
+}
+
+static void *flatten(const ShapedText *t, size_t *size)
+{
+    *size = flat_size(t);
+    char *block = xmalloc(*size);
+    ShapedText *head = (ShapedText *)block;
+    *head = *t;
+    ShapedRun *runs = (ShapedRun *)(block + sizeof *t);
+    size_t at = sizeof *t + t->run_count * sizeof *t->runs;
+    for (size_t r = 0; r < t->run_count; r++) {
+        runs[r] = t->runs[r];
+        size_t n = t->runs[r].glyph_count * sizeof *t->runs[r].glyphs;
+        if (n)
+            memcpy(block + at, t->runs[r].glyphs, n);
+        runs[r].glyphs = (Glyph *)(uintptr_t)at;
+        at += n;
+    }
+    size_t len = (size_t)t->len + 1;
+    const void *arrays[4] = {t->text, t->breaks, t->grapheme, t->hyph};
+    for (int i = 0; i < 4; i++)
+        memcpy(block + at + (size_t)i * len, arrays[i], len);
+    head->runs = (ShapedRun *)(uintptr_t)(sizeof *t);
+    head->text = (const char *)(uintptr_t)at;
+    return block;
+}
+
+static ShapedText *unflatten(Arena *arena, const void *flat, size_t size)
+{
+    char *block = arena_alloc(arena, size);
+    memcpy(block, flat, size);
+    ShapedText *t = (ShapedText *)block;
+    t->runs = (ShapedRun *)(block + (uintptr_t)t->runs);
+    for (size_t r = 0; r < t->run_count; r++)
+        t->runs[r].glyphs = (Glyph *)(block + (uintptr_t)t->runs[r].glyphs);
+    size_t at = (uintptr_t)t->text, len = (size_t)t->len + 1;
+    t->text = block + at;
+    t->breaks = (uint8_t *)block + at + len;
+    t->grapheme = (uint8_t *)block + at + 2 * len;
+    t->hyph = (uint8_t *)block + at + 3 * len;
+    return t;
+}
+
+ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
+                       ParagraphDirection direction)
+{
+    KeyBuf key = {.arena = arena};
+    paragraph_key(&key, shaper, pieces, count, direction);
+    uint64_t hash = hash_key(key.data, key.len);
+    const CacheEntry *e = cache_find(&shaper->paragraphs, key.data, key.len, hash);
+    if (e)
+        return unflatten(arena, e->value, e->value_len);
+    ShapedText *text = shape_paragraph(shaper, arena, pieces, count, direction);
+    if (text) {
+        size_t size;
+        void *flat = flatten(text, &size);
+        cache_put(&shaper->paragraphs, key.data, key.len, hash, flat, size);
+    }
+    return text;
 }
 
 int text_is_space_at(const ShapedText *text, uint32_t offset)

@@ -80,6 +80,17 @@ typedef enum ParagraphDirection {
  * direction. */
 Shaper *shaper_open(FontSet *fonts, const char *locale);
 void shaper_close(Shaper *shaper);
+/* Empties what the shaper keeps of the paragraphs and runs it shaped
+ * (text.c), for a build moving on to another language. */
+void shaper_trim(Shaper *shaper);
+/* What a later stage makes of the shaper's text (flow.c: a paragraph's
+ * lines), kept with it, under the same bound, and emptied with it: the
+ * value kept under key (*value_len its size), or NULL. */
+const void *shaper_recall(const Shaper *shaper, const void *key, size_t key_len,
+                          size_t *value_len);
+/* Keeps value (malloc'd, from now on the shaper's) under a copy of key. */
+void shaper_remember(Shaper *shaper, const void *key, size_t key_len, void *value,
+                     size_t value_len);
 
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
                        ParagraphDirection direction);

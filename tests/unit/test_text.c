@@ -137,6 +137,80 @@ static void test_invalid_utf8_is_reported(void **state)
     assert_non_null(strstr(captured, "t.yaml:3:5: error: ICU cannot read this text as UTF-8"));
 }
 
+static void assert_same_shaping(const ShapedText *a, const ShapedText *b)
+{
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->text, b->text, a->len + 1);
+    assert_memory_equal(a->breaks, b->breaks, a->len + 1);
+    assert_memory_equal(a->grapheme, b->grapheme, a->len + 1);
+    assert_memory_equal(a->hyph, b->hyph, a->len + 1);
+    assert_int_equal(a->rtl, b->rtl);
+    assert_int_equal(a->run_count, b->run_count);
+    for (size_t r = 0; r < a->run_count; r++) {
+        const ShapedRun *x = &a->runs[r], *y = &b->runs[r];
+        assert_ptr_equal(x->font, y->font);
+        assert_int_equal(x->begin, y->begin);
+        assert_int_equal(x->end, y->end);
+        assert_int_equal(x->level, y->level);
+        assert_int_equal(x->script, y->script);
+        assert_int_equal(x->piece, y->piece);
+        assert_int_equal(x->glyph_count, y->glyph_count);
+        for (size_t g = 0; g < x->glyph_count; g++) {
+            assert_int_equal(x->glyphs[g].gid, y->glyphs[g].gid);
+            assert_int_equal(x->glyphs[g].x_advance, y->glyphs[g].x_advance);
+            assert_int_equal(x->glyphs[g].x_offset, y->glyphs[g].x_offset);
+            assert_int_equal(x->glyphs[g].y_offset, y->glyphs[g].y_offset);
+            assert_int_equal(x->glyphs[g].cluster, y->glyphs[g].cluster);
+            assert_int_equal(x->glyphs[g].unsafe_to_break, y->glyphs[g].unsafe_to_break);
+        }
+    }
+}
+
+/* The shaper keeps what it shaped (text.c): a paragraph shaped again, a
+ * run of it met again in another paragraph, and the same shaped by a
+ * shaper that kept nothing come out the same; the words kept whole are
+ * part of what a paragraph is shaped from; a failure is reported every
+ * time. */
+static void test_shaped_again_is_the_same(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ar = shaper_open(f->fonts, "ar");
+    assert_non_null(ar);
+    static const char arabic[] = "\xD8\xB3\xD9\x88\xD9\x86\xD9\x8A\xD8\xAA\xD9\x8A"
+                                 "\xD9\x86\xD9\x8A\xD8\xA8 Sunitinib 50 mg";
+    TextPiece pieces[2] = {{arabic, STYLE_REGULAR, {"t.yaml", 1, 1}, false, NULL},
+                           {" \xD9\x8A\xD9\x88\xD9\x85\xD9\x8A\xD8\xA7", STYLE_BOLD,
+                            {"t.yaml", 2, 1}, false, NULL}};
+    const ShapedText *first = text_shape(ar, &f->arena, pieces, 2, DIRECTION_OF_DOCUMENT);
+    const ShapedText *again = text_shape(ar, &f->arena, pieces, 2, DIRECTION_OF_DOCUMENT);
+    assert_non_null(first);
+    assert_non_null(again);
+    assert_ptr_not_equal(first, again);
+    assert_ptr_not_equal(first->text, again->text);
+    assert_same_shaping(first, again);
+    /* the first piece alone: its runs met before, now at the paragraph's end */
+    const ShapedText *part = text_shape(ar, &f->arena, pieces, 1, DIRECTION_OF_DOCUMENT);
+    shaper_trim(ar);
+    const ShapedText *fresh = text_shape(ar, &f->arena, pieces, 2, DIRECTION_OF_DOCUMENT);
+    const ShapedText *fresh_part = text_shape(ar, &f->arena, pieces, 1, DIRECTION_OF_DOCUMENT);
+    assert_same_shaping(first, fresh);
+    assert_same_shaping(part, fresh_part);
+    shaper_close(ar);
+
+    const char *paragraph = "Take sunitinib with food; sunitinib is a kinase inhibitor.";
+    const ShapedText *hyphenated = shape1(f, paragraph);
+    static const char *const keep[] = {"sunitinib", NULL};
+    shaper_keep_whole(f->shaper, keep);
+    const ShapedText *kept = shape1(f, paragraph);
+    shaper_keep_whole(f->shaper, NULL);
+    assert_memory_not_equal(hyphenated->hyph, kept->hyph, kept->len + 1);
+    assert_same_shaping(hyphenated, shape1(f, paragraph));
+
+    assert_null(capture_stderr(shape_unassigned, f));
+    assert_null(capture_stderr(shape_unassigned, f));
+    assert_int_equal(diag_error_count(), 2);
+}
+
 static void test_text_is_nfc(void **state)
 {
     Fixture *f = *state;
@@ -424,6 +498,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_character_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_is_nfc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shaped_again_is_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(test_breaks_at_the_last_word_that_fits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_never_breaks_after_hyphen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_word_never_overflows, setup, teardown),
