@@ -15,6 +15,7 @@
 
 #include <hpdf.h>
 #include <hpdf_objects.h>
+#include <hpdf_gstate.h>
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
 
@@ -23,10 +24,33 @@
 #include "pdf_buf.h"
 #include "pdf_pack.h"
 
+/* Saving: our numbers for libharu's objects, given in libharu's order as
+ * the objects are made (see scan), and what became of each. */
+enum {
+    OBJ_LENGTH = 1,  /* a stream's /Length: written direct, not numbered */
+    OBJ_WRITTEN = 2, /* handed to pdf_pack (and freed, but for pages) */
+    OBJ_LATE = 4,    /* filled in at the end: pdfo_flush leaves it */
+};
+
+typedef struct {
+    uint32_t *renum;   /* libharu's object number -> ours; 0: left out */
+    uint8_t *flags;    /* OBJ_* */
+    uint8_t *kind;     /* PackKind, for streams */
+    size_t count, cap; /* libharu's numbers below count are numbered */
+    uint32_t next;     /* our next number */
+    bool unsupported;  /* an object pdf_pack cannot write */
+} Saver;
+
 struct PdfDoc {
     HPDF_Doc pdf;
     HPDF_STATUS code, detail; /* the first error: later ones are echoes */
     U16 text;
+    Saver sv;
+    size_t flush_from; /* libharu's number of the first object pdfo_flush writes */
+    char *path;
+    FILE *file;
+    bool regular; /* the file is a regular file: ours to remove on failure */
+    PdfPack *pack;
 };
 
 static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
@@ -54,10 +78,28 @@ PdfDoc *pdfo_new(void)
     return doc;
 }
 
+static void close_file(PdfDoc *doc, bool keep)
+{
+    pack_free(doc->pack);
+    doc->pack = NULL;
+    if (doc->file) {
+        fclose(doc->file);
+        if (!keep && doc->regular)
+            remove(doc->path);
+    }
+    doc->file = NULL;
+    free(doc->path);
+    doc->path = NULL;
+}
+
 void pdfo_free(PdfDoc *doc)
 {
     if (!doc)
         return;
+    close_file(doc, false); /* unless saved: no half-written file */
+    free(doc->sv.renum);
+    free(doc->sv.flags);
+    free(doc->sv.kind);
     HPDF_Free(doc->pdf);
     u16_free(&doc->text);
     free(doc);
@@ -114,6 +156,45 @@ PdfObj pdfo_indirect_dict(PdfDoc *doc)
 }
 
 PdfObj pdfo_array(PdfDoc *doc) { return HPDF_Array_New(doc->pdf->mmgr); }
+
+PdfObj pdfo_indirect_array(PdfDoc *doc)
+{
+    HPDF_Array a = HPDF_Array_New(doc->pdf->mmgr);
+    if (!a || HPDF_Xref_Add(doc->pdf->xref, a) != HPDF_OK)
+        return NULL;
+    return a;
+}
+
+static void scan(PdfDoc *doc);
+
+PdfObj pdfo_late_dict(PdfDoc *doc)
+{
+    HPDF_Dict d = pdfo_indirect_dict(doc);
+    if (d) {
+        scan(doc);
+        doc->sv.flags[d->header.obj_id & 0x00FFFFFF] |= OBJ_LATE;
+    }
+    return d;
+}
+
+/* A reference by number: a number object of a subclass of pdfgen's own,
+ * which the saver writes as "n 0 R". */
+#define OSUBCLASS_REF 0x0F00
+
+PdfObj pdfo_ref(PdfDoc *doc, PdfObj obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    if (!h || !(h->obj_id & HPDF_OTYPE_INDIRECT))
+        return NULL;
+    scan(doc);
+    size_t id = h->obj_id & 0x00FFFFFF;
+    if (id >= doc->sv.count || !doc->sv.renum[id] || doc->sv.renum[id] > INT32_MAX)
+        return NULL;
+    HPDF_Number n = HPDF_Number_New(doc->pdf->mmgr, (HPDF_INT32)doc->sv.renum[id]);
+    if (n)
+        n->header.obj_class = HPDF_OCLASS_NUMBER | OSUBCLASS_REF;
+    return n;
+}
 
 /* DictStream_New ignores the document's compression mode. */
 PdfObj pdfo_stream(PdfDoc *doc, bool flate)
@@ -304,13 +385,6 @@ PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page_index, double 
  * them into object streams.  Numbers are given afresh in libharu's order,
  * leaving out the /Length objects (written direct). */
 
-typedef struct {
-    uint32_t *renum;   /* libharu's object number -> ours; 0: left out */
-    PackKind *kind;    /* by libharu's number, for streams */
-    size_t count;      /* libharu's numbers are below this */
-    bool unsupported;  /* an object pdf_pack cannot write */
-} Saver;
-
 static bool is_regular(char c)
 {
     return !strchr(" \t\r\n\f()<>[]{}/%", c) && c != '\0';
@@ -453,6 +527,11 @@ static void put_value(Saver *sv, Buf *b, void *obj)
     case HPDF_OCLASS_BOOLEAN: buf_str(b, ((HPDF_Boolean)obj)->value ? "true" : "false"); break;
     case HPDF_OCLASS_NUMBER: {
         HPDF_INT32 v = ((HPDF_Number)obj)->value;
+        if (h->obj_class == (HPDF_OCLASS_NUMBER | OSUBCLASS_REF)) {
+            buf_uint(b, (uint64_t)v);
+            buf_str(b, " 0 R");
+            break;
+        }
         if (v < 0)
             buf_put(b, "-", 1);
         buf_uint(b, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
@@ -521,49 +600,72 @@ static uint32_t item_id(HPDF_Dict d, const char *key)
 static void mark(Saver *sv, uint32_t id, PackKind kind)
 {
     if (id && id < sv->count)
-        sv->kind[id] = kind;
+        sv->kind[id] = (uint8_t)kind;
 }
 
-/* Runs libharu's before-write hooks (page counts, outline counts),
- * numbers the objects and learns each stream's kind. */
-static int prepare(PdfDoc *doc, Saver *sv)
+/* Numbers the objects made since the last scan, in libharu's order,
+ * leaving out the /Length objects (written direct).  A stream's /Length
+ * is made right after it, so every number is known for good once its
+ * object exists. */
+static void scan(PdfDoc *doc)
 {
+    Saver *sv = &doc->sv;
     HPDF_Xref xref = doc->pdf->xref;
-    if (xref->prev || xref->start_offset)
-        return -1;
-    sv->count = xref->entries->count;
-    sv->renum = xcalloc(sv->count, sizeof *sv->renum);
-    sv->kind = xcalloc(sv->count, sizeof *sv->kind);
-    bool *length = xcalloc(sv->count, sizeof *length);
-    int rc = 0;
-    for (size_t id = 1; id < sv->count && !rc; id++) {
+    size_t n = xref->entries->count;
+    if (n > sv->cap) {
+        size_t cap = sv->cap ? sv->cap : 1024;
+        while (cap < n)
+            cap *= 2;
+        sv->renum = xreallocarray(sv->renum, cap, sizeof *sv->renum);
+        sv->flags = xreallocarray(sv->flags, cap, sizeof *sv->flags);
+        sv->kind = xreallocarray(sv->kind, cap, sizeof *sv->kind);
+        memset(sv->renum + sv->cap, 0, (cap - sv->cap) * sizeof *sv->renum);
+        memset(sv->flags + sv->cap, 0, cap - sv->cap);
+        memset(sv->kind + sv->cap, 0, cap - sv->cap);
+        sv->cap = cap;
+    }
+    if (sv->count == 0) {
+        sv->count = 1; /* libharu's object 0 is the free list's head */
+        sv->next = 1;
+    }
+    for (size_t id = sv->count; id < n; id++) {
         HPDF_Dict d = xref_obj(xref, id);
-        if (!d) {
-            rc = -1;
-            break;
+        if (d && (d->header.obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT && d->stream) {
+            uint32_t len_id = item_id(d, "Length");
+            if (len_id > id && len_id < sv->cap)
+                sv->flags[len_id] |= OBJ_LENGTH;
         }
+        sv->renum[id] = sv->flags[id] & OBJ_LENGTH ? 0 : sv->next++;
+    }
+    sv->count = n;
+}
+
+/* Runs libharu's before-write hooks (page counts, outline counts) of the
+ * objects from..to-1 that are to be written now, and learns each stream's
+ * kind. */
+static int prepare(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
+{
+    Saver *sv = &doc->sv;
+    HPDF_Xref xref = doc->pdf->xref;
+    for (size_t id = from; id < to; id++) {
+        if (sv->flags[id] & (skip | OBJ_LENGTH | OBJ_WRITTEN))
+            continue;
+        HPDF_Dict d = xref_obj(xref, id);
+        if (!d)
+            return -1;
         if ((d->header.obj_class & HPDF_OCLASS_ANY) != HPDF_OCLASS_DICT)
             continue;
         if (d->before_write_fn && d->before_write_fn(d) != HPDF_OK)
-            rc = -1;
-        if (d->stream) {
-            uint32_t len_id = item_id(d, "Length");
-            if (len_id && len_id < sv->count)
-                length[len_id] = true;
-            if (!sv->kind[id])
-                sv->kind[id] = d->filter == HPDF_STREAM_FILTER_NONE ? PACK_RAW : PACK_OTHER;
-        }
+            return -1;
+        if (d->stream && !sv->kind[id])
+            sv->kind[id] = d->filter == HPDF_STREAM_FILTER_NONE ? PACK_RAW : PACK_OTHER;
         if ((d->header.obj_class & 0xFF00) == HPDF_OSUBCLASS_PAGE)
             mark(sv, item_id(d, "Contents"), PACK_CONTENT);
         mark(sv, item_id(d, "ToUnicode"), PACK_CMAP);
         mark(sv, item_id(d, "FontFile2"), PACK_FONT);
         mark(sv, item_id(d, "FontFile3"), PACK_FONT);
     }
-    uint32_t next = 1;
-    for (size_t id = 1; id < sv->count; id++)
-        sv->renum[id] = length[id] ? 0 : next++;
-    free(length);
-    return rc;
+    return 0;
 }
 
 /* The stream's data as libharu holds it: uncompressed, in memory. */
@@ -580,13 +682,16 @@ static bool stream_data(HPDF_Stream s, Buf *out)
     return out->len == HPDF_Stream_Size(s);
 }
 
-static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
+/* Hands the objects from..to-1 (but skip's) to pdf_pack, in number
+ * order. */
+static int pack_range(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
 {
+    Saver *sv = &doc->sv;
     HPDF_Xref xref = doc->pdf->xref;
     Buf value = {0}, data = {0};
     int rc = 0;
-    for (size_t id = 1; id < sv->count && !rc; id++) {
-        if (!sv->renum[id])
+    for (size_t id = from; id < to && !rc; id++) {
+        if (!sv->renum[id] || (sv->flags[id] & (skip | OBJ_WRITTEN)))
             continue;
         HPDF_Dict d = xref_obj(xref, id);
         value.len = 0;
@@ -599,12 +704,13 @@ static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
                 break;
             }
             put_entries(sv, &value, d);
-            pack_stream(pack, sv->renum[id], value.data, value.len, data.data, data.len,
+            pack_stream(doc->pack, sv->renum[id], value.data, value.len, data.data, data.len,
                         sv->kind[id]);
         } else {
             put_value(sv, &value, d);
-            pack_object(pack, sv->renum[id], value.data, value.len);
+            pack_object(doc->pack, sv->renum[id], value.data, value.len);
         }
+        sv->flags[id] |= OBJ_WRITTEN;
         rc = sv->unsupported ? -1 : 0;
     }
     buf_free(&value);
@@ -612,52 +718,141 @@ static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
     return rc;
 }
 
-static uint32_t number_of(Saver *sv, void *obj)
+/* Frees what was written of from..to-1.  A page stays, emptied: the page
+ * tree, outline and destinations point at it. */
+static void release(PdfDoc *doc, size_t from, size_t to)
 {
-    const HPDF_Obj_Header *h = obj;
-    uint32_t id = h && (h->obj_id & HPDF_OTYPE_INDIRECT) ? h->obj_id & 0x00FFFFFF : 0;
-    return id < sv->count ? sv->renum[id] : 0;
+    Saver *sv = &doc->sv;
+    HPDF_Xref xref = doc->pdf->xref;
+    HPDF_MMgr mmgr = doc->pdf->mmgr;
+    for (size_t id = from; id < to; id++) {
+        if (!(sv->flags[id] & (OBJ_WRITTEN | OBJ_LENGTH)) || (sv->flags[id] & OBJ_LATE))
+            continue;
+        HPDF_XrefEntry e = HPDF_List_ItemAt(xref->entries, (HPDF_UINT)id);
+        HPDF_Dict d = e ? e->obj : NULL;
+        if (!d)
+            continue;
+        if (d->header.obj_class == (HPDF_OCLASS_DICT | HPDF_OSUBCLASS_PAGE)) {
+            for (HPDF_UINT i = 0; i < d->list->count; i++) {
+                HPDF_DictElement el = HPDF_List_ItemAt(d->list, i);
+                if (el) {
+                    HPDF_Obj_Free(mmgr, el->value);
+                    HPDF_FreeMem(mmgr, el);
+                }
+            }
+            HPDF_List_Clear(d->list);
+            HPDF_PageAttr attr = d->attr;
+            attr->fonts = attr->xobjects = attr->ext_gstates = NULL;
+            attr->contents = NULL;
+            attr->stream = NULL;
+            if (attr->gstate)
+                HPDF_GState_Free(mmgr, attr->gstate);
+            attr->gstate = NULL;
+            continue;
+        }
+        HPDF_Obj_ForceFree(mmgr, d);
+        e->obj = NULL;
+    }
 }
 
-int pdfo_save(PdfDoc *doc, const char *path)
+static int open_pack(PdfDoc *doc, const char *path)
 {
-    if (pdfo_check(doc, "saving", false))
-        return -1;
-    Saver sv = {0};
-    PdfPack *pack = pack_new();
-    int rc = prepare(doc, &sv);
-    if (!rc)
-        rc = pack_all(doc, &sv, pack);
-    uint32_t root = number_of(&sv, doc->pdf->catalog), info = number_of(&sv, doc->pdf->info);
-    free(sv.renum);
-    free(sv.kind);
-    if (sv.unsupported && !doc->code)
-        diag_error(NULL, "pdf: saving: an object the writer cannot serialise");
-    if ((sv.unsupported && !doc->code) || pdfo_check(doc, "saving", rc || !root || !info)) {
-        pack_free(pack);
-        return -1;
-    }
+    if (doc->pack)
+        return 0;
     FILE *f = fopen(path, "wb");
     if (!f) {
         diag_error(NULL, "pdf: cannot create %s: %s", path, strerror(errno));
-        pack_free(pack);
         return -1;
     }
     /* Only a regular file is ours to remove on failure (not /dev/...). */
     struct stat st;
-    bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    rc = pack_write(pack, root, info, f);
-    pack_free(pack);
+    doc->regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    doc->file = f;
+    doc->path = xstrdup(path);
+    doc->pack = pack_new(f);
+    return 0;
+}
+
+/* A number set aside for an object stream: a libharu object, so that no
+ * object of libharu's takes it, written at once. */
+static uint32_t objstm_number(void *ctx)
+{
+    PdfDoc *doc = ctx;
+    HPDF_Null n = HPDF_Null_New(doc->pdf->mmgr);
+    if (!n || HPDF_Xref_Add(doc->pdf->xref, n) != HPDF_OK)
+        oom_abort(); /* libharu fails here only for want of memory */
+    scan(doc);
+    size_t id = doc->sv.count - 1;
+    doc->sv.flags[id] |= OBJ_WRITTEN;
+    return doc->sv.renum[id];
+}
+
+static int save_failed(PdfDoc *doc, const char *what, int rc)
+{
+    if (doc->sv.unsupported && !doc->code)
+        diag_error(NULL, "pdf: saving: an object the writer cannot serialise");
+    if ((doc->sv.unsupported && !doc->code) || pdfo_check(doc, what, rc != 0))
+        return -1;
+    return 0;
+}
+
+void pdfo_mark(PdfDoc *doc) { doc->flush_from = doc->pdf->xref->entries->count; }
+
+int pdfo_flush(PdfDoc *doc, const char *path)
+{
+    if (pdfo_check(doc, "saving", false) || open_pack(doc, path))
+        return -1;
+    scan(doc);
+    size_t from = doc->flush_from, to = doc->sv.count;
+    int rc = prepare(doc, from, to, OBJ_LATE);
+    if (!rc)
+        rc = pack_range(doc, from, to, OBJ_LATE);
+    if (save_failed(doc, "saving", rc))
+        return -1;
+    release(doc, from, to);
+    if (pack_objects_full(doc->pack))
+        pack_flush_objects(doc->pack, objstm_number, doc);
+    doc->flush_from = doc->pdf->xref->entries->count;
+    return 0;
+}
+
+static uint32_t number_of(PdfDoc *doc, void *obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    uint32_t id = h && (h->obj_id & HPDF_OTYPE_INDIRECT) ? h->obj_id & 0x00FFFFFF : 0;
+    return id < doc->sv.count ? doc->sv.renum[id] : 0;
+}
+
+int pdfo_save(PdfDoc *doc, const char *path)
+{
+    HPDF_Xref xref = doc->pdf->xref;
+    if (pdfo_check(doc, "saving", xref->prev || xref->start_offset) || open_pack(doc, path))
+        return -1;
+    scan(doc);
+    int rc = prepare(doc, 1, doc->sv.count, 0);
+    if (!rc)
+        rc = pack_range(doc, 1, doc->sv.count, 0);
+    uint32_t root = number_of(doc, doc->pdf->catalog), info = number_of(doc, doc->pdf->info);
+    if (save_failed(doc, "saving", rc || !root || !info))
+        return -1;
+    rc = pack_finish(doc->pack, root, info);
     int err = errno;
-    if (fclose(f) != 0 && rc == 0) {
+    if (fflush(doc->file) != 0 && rc == 0) {
         rc = -1;
         err = errno;
     }
-    if (rc == 0)
-        return 0;
     if (rc == -1)
         diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(err ? err : EIO));
-    if (regular)
-        remove(path);
-    return -1;
+    if (rc == 0) {
+        int closed = fclose(doc->file);
+        doc->file = NULL;
+        if (closed != 0) {
+            diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(errno));
+            if (doc->regular)
+                remove(path);
+            rc = -1;
+        }
+    }
+    close_file(doc, rc == 0);
+    return rc == 0 ? 0 : -1;
 }
