@@ -272,6 +272,7 @@ typedef struct Anchor {
 
 struct PdfWriter {
     PdfDoc *doc;
+    bool parts; /* written a part at a time (a booklet) */
     char *path;
     FontUses fonts;
     Tags *tags;
@@ -301,11 +302,12 @@ enum { MAX_OUTLINE_LEVELS = 8 };
 
 static int write_outline(PdfWriter *w)
 {
-    PdfDoc *doc = w->doc;
-    PdfObj last[MAX_OUTLINE_LEVELS] = {NULL};
     bool nested = false;
     for (size_t i = 0; i < w->outline_count; i++)
         nested |= w->outline[i].level > 0;
+    PdfOutlineItem *items = xreallocarray(NULL, w->outline_count ? w->outline_count : 1,
+                                          sizeof *items);
+    bool last[MAX_OUTLINE_LEVELS] = {false};
     for (size_t i = 0; i < w->outline_count; i++) {
         const Outline *b = &w->outline[i];
         unsigned level = b->level;
@@ -313,15 +315,14 @@ static int write_outline(PdfWriter *w)
             level = MAX_OUTLINE_LEVELS - 1;
         while (level > 0 && !last[level - 1])
             level--;
-        PdfObj item = pdfo_outline_under(doc, level ? last[level - 1] : NULL, b->page, b->y,
-                                         b->title, nested && level < 2);
-        if (pdfo_check(doc, "outline", !item))
-            return -1;
-        last[level] = item;
+        items[i] = (PdfOutlineItem){b->title, b->page, b->y, level, nested && level < 2};
+        last[level] = true;
         for (unsigned k = level + 1; k < MAX_OUTLINE_LEVELS; k++)
-            last[k] = NULL;
+            last[k] = false;
     }
-    return 0;
+    int rc = pdfo_outline_write(w->doc, items, w->outline_count, w->path);
+    free(items);
+    return rc;
 }
 
 /* /PageLabels: a number tree of the ranges, in ascending pages. */
@@ -368,11 +369,11 @@ static int put_box(PdfDoc *doc, PdfObj page, const char *key, const PrintBox *bo
     return bad;
 }
 
-static int write_print_boxes(PdfWriter *w)
+static int write_print_boxes(PdfWriter *w, size_t from, size_t to)
 {
     PdfDoc *doc = w->doc;
     int bad = 0;
-    for (size_t i = 0; i < w->page_count && !bad && (w->trim.set || w->bleed.set); i++) {
+    for (size_t i = from; i < to && !bad && (w->trim.set || w->bleed.set); i++) {
         PdfObj page = pdfo_page(doc, i);
         bad |= !page;
         if (!bad && w->trim.set)
@@ -471,6 +472,7 @@ static void writer_free(PdfWriter *w)
 PdfWriter *pdf_begin(const DocInfo *info, const Node *top, bool rtl, const char *path)
 {
     PdfWriter *w = xcalloc(1, sizeof *w);
+    w->parts = top != NULL;
     w->path = xstrdup(path);
     w->doc = pdfo_new();
     w->tags = w->doc ? tags_new(w->doc, top) : NULL;
@@ -481,6 +483,8 @@ PdfWriter *pdf_begin(const DocInfo *info, const Node *top, bool rtl, const char 
         writer_free(w);
         return NULL;
     }
+    if (w->parts)
+        pdfo_mark(w->doc); /* what follows is the parts' */
     return w;
 }
 
@@ -511,13 +515,22 @@ int pdf_add(PdfWriter *w, const Document *d)
     w->trim = d->trim;
     w->bleed = d->bleed;
     w->page_count += d->page_count;
-    return tags_part_end(w->tags);
+    if (!w->parts)
+        return 0;
+    /* The part is done: its objects go to the file and are freed. */
+    return tags_part_end(w->tags) || write_print_boxes(w, w->page_count - d->page_count,
+                                                       w->page_count) ||
+                   pdfo_flush(w->doc, w->path)
+               ? -1
+               : 0;
 }
 
 int pdf_end(PdfWriter *w)
 {
     int rc = w->page_count == 0 || write_outline(w) || write_page_labels(w) ||
-                     write_destinations(w) || write_print_boxes(w) || tags_finish(w->tags) ||
+                     write_destinations(w) ||
+                     (!w->parts && write_print_boxes(w, 0, w->page_count)) ||
+                     tags_finish(w->tags) ||
                      font_uses_write(&w->fonts) || pdfo_save(w->doc, w->path)
                  ? -1
                  : 0;

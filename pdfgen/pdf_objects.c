@@ -215,6 +215,29 @@ int pdfo_stream_write(PdfObj stream, const void *data, size_t len)
 
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s) { return HPDF_String_New(doc->pdf->mmgr, s, NULL); }
 
+/* A text string's bytes: ASCII as it is, anything else UTF-16BE with a
+ * byte order mark; false on invalid UTF-8. */
+static bool text_bytes(PdfDoc *doc, const char *utf8, Buf *out)
+{
+    bool ascii = true;
+    for (const char *p = utf8; *p && ascii; p++)
+        ascii = *p >= 0x20 && *p < 0x7F;
+    if (ascii) {
+        buf_str(out, utf8);
+        return true;
+    }
+    if (!u16_from_utf8(&doc->text, utf8, strlen(utf8), false)) {
+        diag_error(NULL, "pdf: invalid UTF-8 in a text string");
+        return false;
+    }
+    buf_put(out, "\xFE\xFF", 2);
+    for (size_t i = 0; i < doc->text.len; i++) {
+        char unit[2] = {(char)(doc->text.units[i] >> 8), (char)(doc->text.units[i] & 0xFF)};
+        buf_put(out, unit, 2);
+    }
+    return true;
+}
+
 PdfObj pdfo_text(PdfDoc *doc, const char *utf8)
 {
     bool ascii = true;
@@ -222,22 +245,11 @@ PdfObj pdfo_text(PdfDoc *doc, const char *utf8)
         ascii = *p >= 0x20 && *p < 0x7F;
     if (ascii)
         return pdfo_ascii(doc, utf8);
-    if (!u16_from_utf8(&doc->text, utf8, strlen(utf8), false)) {
-        diag_error(NULL, "pdf: invalid UTF-8 in a text string");
-        return NULL;
-    }
-    size_t n = 2 + 2 * doc->text.len;
-    if (n > UINT32_MAX)
-        return NULL;
-    HPDF_BYTE *bytes = xmalloc(n);
-    bytes[0] = 0xFE;
-    bytes[1] = 0xFF;
-    for (size_t i = 0; i < doc->text.len; i++) {
-        bytes[2 + 2 * i] = (HPDF_BYTE)(doc->text.units[i] >> 8);
-        bytes[3 + 2 * i] = (HPDF_BYTE)(doc->text.units[i] & 0xFF);
-    }
-    HPDF_Binary bin = HPDF_Binary_New(doc->pdf->mmgr, bytes, (HPDF_UINT)n);
-    free(bytes);
+    Buf b = {0};
+    HPDF_Binary bin = NULL;
+    if (text_bytes(doc, utf8, &b) && b.len <= UINT32_MAX)
+        bin = HPDF_Binary_New(doc->pdf->mmgr, (HPDF_BYTE *)b.data, (HPDF_UINT)b.len);
+    buf_free(&b);
     return bin;
 }
 
@@ -343,39 +355,6 @@ PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page)
         attr->fonts = fonts;
     }
     return attr->fonts;
-}
-
-int pdfo_outline(PdfDoc *doc, size_t page_index, double y, const char *title_utf8)
-{
-    return pdfo_outline_under(doc, NULL, page_index, y, title_utf8, false) ? 0 : -1;
-}
-
-PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page_index, double y,
-                          const char *title_utf8, bool open)
-{
-    HPDF_Doc pdf = doc->pdf;
-    HPDF_Page page = pdfo_page(doc, page_index);
-    HPDF_Outline item = page ? HPDF_CreateOutline(pdf, parent, "", NULL) : NULL;
-    if (!item || pdfo_put_text(doc, item, "Title", title_utf8))
-        return NULL;
-    /* libharu marks every item /Type /Outlines; only the root may be. */
-    HPDF_Dict_RemoveElement(item, "Type");
-    /* /XYZ with a null zoom keeps the reader's zoom, which
-     * HPDF_Destination_SetXYZ cannot express. */
-    HPDF_Destination dst = HPDF_Page_CreateDestination(page);
-    if (!dst)
-        return NULL;
-    HPDF_Array_Clear(dst);
-    int bad = pdfo_push(dst, page);
-    bad |= pdfo_push_name(dst, "XYZ");
-    bad |= pdfo_push_real(dst, 0);
-    bad |= pdfo_push_real(dst, y);
-    bad |= pdfo_push_null(doc, dst);
-    bad |= ok(HPDF_Outline_SetDestination(item, dst));
-    bad |= ok(HPDF_SetPageMode(pdf, HPDF_PAGE_MODE_USE_OUTLINE));
-    if (open)
-        bad |= ok(HPDF_Outline_SetOpened(item, HPDF_TRUE));
-    return bad ? NULL : item;
 }
 
 /* ------------------------------------------------------------------ */
@@ -855,4 +834,140 @@ int pdfo_save(PdfDoc *doc, const char *path)
     }
     close_file(doc, rc == 0);
     return rc == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The outline, serialised here as it is written rather than made of
+ * libharu's objects: a booklet's has ten entries a sheet, each a
+ * dictionary of 1 KB in libharu, all held until the end. */
+
+/* A number set aside for an object made here, not by libharu. */
+static uint32_t reserve_number(PdfDoc *doc)
+{
+    scan(doc);
+    return doc->sv.next++;
+}
+
+static PdfObj ref_number(PdfDoc *doc, uint32_t num)
+{
+    HPDF_Number n = HPDF_Number_New(doc->pdf->mmgr, (HPDF_INT32)num);
+    if (n)
+        n->header.obj_class = HPDF_OCLASS_NUMBER | OSUBCLASS_REF;
+    return n;
+}
+
+static void put_key_ref(Buf *b, const char *key, uint32_t num)
+{
+    put_name(b, key);
+    buf_put(b, " ", 1);
+    buf_uint(b, num);
+    buf_str(b, " 0 R");
+}
+
+/* Links of item i, as 0-based indexes (SIZE_MAX: none; parent SIZE_MAX:
+ * the root). */
+typedef struct {
+    size_t parent, prev, next, first, last;
+    int64_t count; /* visible descendants when open */
+} Links;
+
+int pdfo_outline_write(PdfDoc *doc, const PdfOutlineItem *items, size_t n, const char *path)
+{
+    if (n == 0)
+        return 0;
+    if (pdfo_check(doc, "outline", n > INT32_MAX) || open_pack(doc, path))
+        return -1;
+    Links *l = xreallocarray(NULL, n, sizeof *l);
+    size_t last_at[64]; /* the last item of each level so far */
+    for (size_t k = 0; k < 64; k++)
+        last_at[k] = SIZE_MAX;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned level = items[i].level;
+        bad |= level >= 64 || (level > 0 && last_at[level - 1] == SIZE_MAX);
+        if (bad)
+            break;
+        l[i] = (Links){level ? last_at[level - 1] : SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX,
+                       SIZE_MAX, 0};
+        size_t prev = last_at[level];
+        if (prev != SIZE_MAX && l[prev].parent == l[i].parent) {
+            l[i].prev = prev;
+            l[prev].next = i;
+        }
+        if (l[i].parent != SIZE_MAX) {
+            Links *p = &l[l[i].parent];
+            if (p->first == SIZE_MAX)
+                p->first = i;
+            p->last = i;
+        }
+        last_at[level] = i;
+        for (unsigned k = level + 1; k < 64; k++)
+            last_at[k] = SIZE_MAX;
+    }
+    /* Counts from the last item back: children before their parents. */
+    int64_t root_count = 0;
+    for (size_t i = n; i-- > 0 && !bad;) {
+        int64_t seen = 1 + (items[i].open ? l[i].count : 0);
+        if (l[i].parent == SIZE_MAX)
+            root_count += seen;
+        else
+            l[l[i].parent].count += seen;
+    }
+    PdfObj root = bad ? NULL : pdfo_indirect_dict(doc);
+    uint32_t first = root ? reserve_number(doc) : 0;
+    for (size_t i = 1; i < n && root; i++)
+        reserve_number(doc); /* items are first, first + 1, ... */
+    size_t top_last = 0;
+    for (size_t i = 0; i < n; i++)
+        if (l[i].parent == SIZE_MAX)
+            top_last = i;
+    uint32_t root_num = root ? number_of(doc, root) : 0;
+    bad |= !root || !root_num;
+    if (!bad) {
+        bad |= pdfo_put_name(root, "Type", "Outlines");
+        bad |= pdfo_put(root, "First", ref_number(doc, first));
+        bad |= pdfo_put(root, "Last", ref_number(doc, first + (uint32_t)top_last));
+        bad |= pdfo_put_int(root, "Count", (int32_t)root_count);
+        bad |= pdfo_put(pdfo_catalog(doc), "Outlines", root);
+        bad |= ok(HPDF_SetPageMode(doc->pdf, HPDF_PAGE_MODE_USE_OUTLINE));
+    }
+    Buf b = {0}, title = {0};
+    for (size_t i = 0; i < n && !bad; i++) {
+        const PdfOutlineItem *it = &items[i];
+        uint32_t page = number_of(doc, pdfo_page(doc, it->page));
+        title.len = 0;
+        bad |= !page || !text_bytes(doc, it->title, &title);
+        if (bad)
+            break;
+        b.len = 0;
+        buf_str(&b, "<</Title");
+        put_string(&b, (const HPDF_BYTE *)title.data, title.len);
+        put_key_ref(&b, "Parent", l[i].parent == SIZE_MAX ? root_num
+                                                           : first + (uint32_t)l[i].parent);
+        if (l[i].prev != SIZE_MAX)
+            put_key_ref(&b, "Prev", first + (uint32_t)l[i].prev);
+        if (l[i].next != SIZE_MAX)
+            put_key_ref(&b, "Next", first + (uint32_t)l[i].next);
+        if (l[i].first != SIZE_MAX) {
+            put_key_ref(&b, "First", first + (uint32_t)l[i].first);
+            put_key_ref(&b, "Last", first + (uint32_t)l[i].last);
+            buf_str(&b, "/Count ");
+            if (!it->open)
+                buf_put(&b, "-", 1);
+            buf_uint(&b, (uint64_t)l[i].count);
+        }
+        /* /XYZ with a null zoom keeps the reader's zoom. */
+        buf_str(&b, "/Dest[");
+        buf_uint(&b, page);
+        buf_str(&b, " 0 R/XYZ 0 ");
+        put_real(&b, (HPDF_REAL)it->y);
+        buf_str(&b, " null]>>");
+        pack_object(doc->pack, first + (uint32_t)i, b.data, b.len);
+        if (pack_objects_full(doc->pack))
+            pack_flush_objects(doc->pack, objstm_number, doc);
+    }
+    buf_free(&b);
+    buf_free(&title);
+    free(l);
+    return pdfo_check(doc, "outline", bad);
 }

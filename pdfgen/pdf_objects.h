@@ -69,12 +69,19 @@ int pdfo_page_write(PdfDoc *doc, PdfObj page, const void *data, size_t len);
 /* The page's /Font resource dictionary, made on first use. */
 PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page);
 
-/* An outline entry at the end of the outline: page index, top y. */
-int pdfo_outline(PdfDoc *doc, size_t page, double y, const char *title_utf8);
-/* The same under parent (NULL: the top level), shown open when open;
- * returns the entry, for entries under it, or NULL. */
-PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page, double y,
-                          const char *title_utf8, bool open);
+/* The outline, whole, in document order: each entry under the last one
+ * a level up (level 0: the top), shown open when open; written to the
+ * file at path at once (see pdfo_flush). */
+typedef struct PdfOutlineItem {
+    const char *title; /* UTF-8 */
+    size_t page;       /* index */
+    double y;          /* top */
+    unsigned level;
+    bool open;
+} PdfOutlineItem;
+
+int pdfo_outline_write(PdfDoc *doc, const PdfOutlineItem *items, size_t count,
+                       const char *path);
 
 /* Writing a document as it is made, for documents of any size:
  * pdfo_mark says that the objects made from now on are the first part's;

@@ -28,7 +28,7 @@ struct Tags {
      * any part's tree; each part's root is a Sect under it. */
     const Node *top;
     NodeTags top_tags;
-    PdfObj *parts; /* the parts' elements, in order */
+    PdfObj *parts; /* references to the parts' elements, in order */
     size_t part_count, part_cap;
     const Tree *tree; /* the part being written */
     NodeTags *nodes; /* by Node.id in tree */
@@ -92,6 +92,14 @@ static NodeTags *slot(Tags *tags, const Node *node)
 
 static int finish_node(Tags *tags, const Node *node);
 
+/* In a document of parts, the parent tree outlives the parts' objects
+ * and so refers to them by number. */
+static PdfObj lasting(Tags *tags, PdfObj obj)
+{
+    return tags->top ? pdfo_ref(tags->doc, obj) : obj;
+}
+
+
 int tags_part_end(Tags *tags)
 {
     if (!tags->tree)
@@ -108,7 +116,8 @@ int tags_part_end(Tags *tags)
                 tags->part_cap = tags->part_cap ? tags->part_cap * 2 : 16;
                 tags->parts = xreallocarray(tags->parts, tags->part_cap, sizeof *tags->parts);
             }
-            tags->parts[tags->part_count++] = e;
+            tags->parts[tags->part_count++] = lasting(tags, e);
+            bad |= !tags->parts[tags->part_count - 1];
         }
         free_part(tags);
     }
@@ -122,7 +131,9 @@ static PdfObj element(Tags *tags, const Node *node)
     if (nt->element)
         return nt->element;
     PdfObj parent = node->parent ? element(tags, node->parent) : tags->root;
-    PdfObj e = pdfo_indirect_dict(tags->doc);
+    /* The Document of parts gets its kids at the end, when the parts'
+     * elements are long written. */
+    PdfObj e = node == tags->top ? pdfo_late_dict(tags->doc) : pdfo_indirect_dict(tags->doc);
     /* /Type /StructElem is optional (ISO 32000-1, 14.7.2): 18 bytes an
      * element saved. */
     int bad = !parent || !e;
@@ -162,11 +173,11 @@ int tags_page(Tags *tags, PdfObj page)
 {
     tags->page = page;
     tags->next_mcid = 0;
-    tags->page_parents = pdfo_array(tags->doc);
+    tags->page_parents = tags->top ? pdfo_indirect_array(tags->doc) : pdfo_array(tags->doc);
     int key = tags->next_key++;
-    int bad = pdfo_put_int(page, "StructParents", key);
+    int bad = !tags->page_parents || pdfo_put_int(page, "StructParents", key);
     bad |= pdfo_push_int(tags->nums, key);
-    bad |= pdfo_push(tags->nums, tags->page_parents);
+    bad |= pdfo_push(tags->nums, lasting(tags, tags->page_parents));
     return pdfo_check(tags->doc, "structure tree", bad);
 }
 
@@ -186,7 +197,7 @@ int tags_annotation(Tags *tags, const Node *link, PdfObj annot)
     int key = tags->next_key++;
     int bad = !e || pdfo_put_int(annot, "StructParent", key);
     bad |= pdfo_push_int(tags->nums, key);
-    bad |= pdfo_push(tags->nums, e);
+    bad |= pdfo_push(tags->nums, e ? lasting(tags, e) : NULL);
     if (pdfo_check(tags->doc, "link tag", bad))
         return -1;
     add_content(tags, link, (Piece){tags->page, -1, annot});
