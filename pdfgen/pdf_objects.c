@@ -51,6 +51,9 @@ struct PdfDoc {
     FILE *file;
     bool regular; /* the file is a regular file: ours to remove on failure */
     PdfPack *pack;
+    /* The one cross-reference entry of every object written and freed:
+     * libharu keeps an entry per object number, 32 bytes each. */
+    HPDF_XrefEntry freed;
 };
 
 static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
@@ -100,6 +103,17 @@ void pdfo_free(PdfDoc *doc)
     free(doc->sv.renum);
     free(doc->sv.flags);
     free(doc->sv.kind);
+    if (doc->freed) {
+        /* HPDF_Free frees each entry: the shared one must not be among
+         * them.  The order of the entries no longer matters then. */
+        HPDF_List entries = doc->pdf->xref->entries;
+        HPDF_UINT kept = 0;
+        for (HPDF_UINT i = 0; i < entries->count; i++)
+            if (entries->obj[i] != doc->freed)
+                entries->obj[kept++] = entries->obj[i];
+        entries->count = kept;
+        free(doc->freed);
+    }
     HPDF_Free(doc->pdf);
     u16_free(&doc->text);
     free(doc);
@@ -730,7 +744,12 @@ static void release(PdfDoc *doc, size_t from, size_t to)
             continue;
         }
         HPDF_Obj_ForceFree(mmgr, d);
-        e->obj = NULL;
+        if (!doc->freed)
+            doc->freed = xcalloc(1, sizeof *doc->freed);
+        *doc->freed = *e;
+        doc->freed->obj = NULL;
+        HPDF_FreeMem(mmgr, e);
+        xref->entries->obj[id] = doc->freed;
     }
 }
 

@@ -59,12 +59,32 @@ typedef struct {
     uint8_t type;
 } XrefRow;
 
+/* A row as kept until the end, in 8 bytes (a booklet has a hundred
+ * objects a sheet): the type in the top two bits; an offset, or an object
+ * stream's number and the index in it (at most 2 * OBJSTM_MAX). */
+typedef uint64_t Row;
+
+static Row row_pack(XrefRow r)
+{
+    return (uint64_t)r.type << 62 |
+           (r.type == 2 ? r.field2 << 16 | r.field3 : r.field2 & ((UINT64_C(1) << 62) - 1));
+}
+
+static XrefRow row_unpack(Row r)
+{
+    unsigned type = (unsigned)(r >> 62);
+    uint64_t v = r & ((UINT64_C(1) << 62) - 1);
+    if (type == 2)
+        return (XrefRow){v >> 16, (uint32_t)(v & 0xFFFF), 2};
+    return (XrefRow){v, 0, (uint8_t)type};
+}
+
 struct PdfPack {
     FILE *f;
     uint64_t offset; /* bytes written so far */
     bool write_failed, zlib_failed;
     int write_errno;
-    XrefRow *rows; /* [num], num <= count */
+    Row *rows; /* [num], num <= count */
     size_t count, row_cap;
     /* Non-stream objects waiting for an object stream: their numbers, and
      * their values one after the other. */
@@ -106,7 +126,7 @@ void pack_free(PdfPack *p)
     free(p);
 }
 
-static XrefRow *row(PdfPack *p, uint32_t num)
+static Row *row(PdfPack *p, uint32_t num)
 {
     if (num >= p->row_cap) {
         size_t cap = p->row_cap ? p->row_cap : 256;
@@ -141,7 +161,7 @@ void pack_object(PdfPack *p, uint32_t num, const char *value, size_t len)
 {
     if (!num)
         return;
-    *row(p, num) = (XrefRow){0, 0, 2}; /* its object stream is told later */
+    *row(p, num) = row_pack((XrefRow){0, 0, 2}); /* its object stream is told later */
     Entry e = {.bytes = {.data = (char *)value, .len = len}};
     digest_entry(&p->sha, &e, num, false);
     if (p->waiting_count == p->waiting_cap) {
@@ -216,7 +236,7 @@ void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
     e.head_len = stream_object(p, &e.bytes, dict, dict_len, data, len, flate_level[kind]);
     e.adler = (uint32_t)adler32_z(adler32_z(0, NULL, 0), data, len);
     digest_entry(&p->sha, &e, num, true);
-    *row(p, num) = (XrefRow){p->offset, 0, 1};
+    *row(p, num) = row_pack((XrefRow){p->offset, 0, 1});
     Buf head = {0};
     obj_header(&head, num);
     put(p, head.data, head.len);
@@ -258,7 +278,7 @@ static void write_objstm(PdfPack *p, size_t first, size_t n, uint32_t stm)
         buf_put(&head, " ", 1);
         buf_uint(&head, body.len);
         buf_put(&body, p->values.data + at, end - at);
-        *row(p, p->waiting[k]) = (XrefRow){stm, (uint32_t)i, 2};
+        *row(p, p->waiting[k]) = row_pack((XrefRow){stm, (uint32_t)i, 2});
     }
     buf_put(&head, "\n", 1);
     Buf dict = {0}, data = {0}, out = {0};
@@ -268,7 +288,7 @@ static void write_objstm(PdfPack *p, size_t first, size_t n, uint32_t stm)
     buf_uint(&dict, head.len);
     buf_put(&data, head.data, head.len);
     buf_put(&data, body.data, body.len);
-    *row(p, stm) = (XrefRow){p->offset, 0, 1};
+    *row(p, stm) = row_pack((XrefRow){p->offset, 0, 1});
     obj_header(&out, stm);
     stream_object(p, &out, dict.data, dict.len, data.data, data.len, OBJSTM_LEVEL);
     buf_str(&out, "endobj\n");
@@ -311,14 +331,15 @@ static uint32_t next_number(void *ctx)
 /* The rows, each prefixed with PNG's "Up" predictor: a byte minus the
  * one above it, which turns the slowly growing offsets into runs of
  * small numbers that Flate packs far tighter. */
-static void xref_rows(Buf *data, const XrefRow *rows, size_t n, const unsigned w[3])
+static void xref_rows(Buf *data, const Row *rows, size_t n, const unsigned w[3])
 {
     size_t width = w[0] + w[1] + w[2];
     Buf plain = {0};
     for (size_t i = 0; i < n; i++) {
-        put_field(&plain, rows[i].type, w[0]);
-        put_field(&plain, rows[i].field2, w[1]);
-        put_field(&plain, rows[i].field3, w[2]);
+        XrefRow r = row_unpack(rows[i]);
+        put_field(&plain, r.type, w[0]);
+        put_field(&plain, r.field2, w[1]);
+        put_field(&plain, r.field3, w[2]);
     }
     for (size_t i = 0; i < n; i++) {
         char up = 2;
@@ -347,18 +368,19 @@ static void hex_id(Buf *b, const unsigned char *d, size_t n)
 int pack_finish(PdfPack *p, uint32_t root, uint32_t info)
 {
     for (size_t i = 1; i <= p->count; i++)
-        if (p->rows[i].type == 0) {
+        if (row_unpack(p->rows[i]).type == 0) {
             diag_error(NULL, "pdf: object %zu was never written", i);
             return -2;
         }
     pack_flush_objects(p, next_number, p);
     uint32_t xref = (uint32_t)(p->count + 1);
-    *row(p, xref) = (XrefRow){p->offset, 0, 1};
+    *row(p, xref) = row_pack((XrefRow){p->offset, 0, 1});
     size_t size = p->count + 1; /* with object 0 */
     uint64_t max2 = 0, max3 = 0;
     for (size_t i = 0; i < size; i++) {
-        max2 = p->rows[i].field2 > max2 ? p->rows[i].field2 : max2;
-        max3 = p->rows[i].field3 > max3 ? p->rows[i].field3 : max3;
+        XrefRow r = row_unpack(p->rows[i]);
+        max2 = r.field2 > max2 ? r.field2 : max2;
+        max3 = r.field3 > max3 ? r.field3 : max3;
     }
     const unsigned w[3] = {1, bytes_for(max2), bytes_for(max3)};
     unsigned char digest[SHA256_BYTES];
