@@ -423,6 +423,10 @@ static int run_booklet(Shaper *shaper, const Content *content, Job *job,
      * on with (format_number does); the document is wrong all the same. */
     if (rc == 0 && diag_error_count() != errors_before)
         rc = -1;
+    /* Its temporary file exists from the start: a failed booklet leaves
+     * none behind (a worker's list is not the one renamed or removed). */
+    if (rc != 0 && index >= 0)
+        unlink(pending_paths[index]);
     report_written(options, job, rc, index, &summary, start);
     arena_free(&arena);
     return rc;

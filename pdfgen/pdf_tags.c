@@ -32,7 +32,11 @@ struct Tags {
     size_t part_count, part_cap;
     const Tree *tree; /* the part being written */
     NodeTags *nodes; /* by Node.id in tree */
-    PdfObj root, nums;
+    PdfObj root;
+    /* The ParentTree's /Nums; of a document of parts, each part's own, a
+     * leaf of the tree written with the part (kids: references to them). */
+    PdfObj nums, kids;
+    int part_first_key;
     PdfObj page, page_parents; /* the current page and its MCIDs' elements */
     int next_mcid;
     int next_key; /* ParentTree keys: pages and annotations, ascending */
@@ -47,7 +51,8 @@ Tags *tags_new(PdfDoc *doc, const Node *top)
     tags->root_lang = top ? top->lang : NULL;
     tags->root = pdfo_indirect_dict(doc);
     tags->nums = pdfo_array(doc);
-    if (pdfo_check(doc, "structure tree", !tags->root || !tags->nums ||
+    tags->kids = top ? pdfo_array(doc) : NULL;
+    if (pdfo_check(doc, "structure tree", !tags->root || !tags->nums || (top && !tags->kids) ||
                                               pdfo_put_name(tags->root, "Type", "StructTreeRoot"))) {
         tags_free(tags);
         return NULL;
@@ -80,6 +85,9 @@ int tags_part(Tags *tags, const Tree *tree)
         return -1;
     tags->tree = tree;
     tags->nodes = xcalloc((size_t)tree->node_count + 1, sizeof *tags->nodes);
+    tags->part_first_key = tags->next_key;
+    if (!tags->nums && !(tags->nums = pdfo_array(tags->doc)))
+        return pdfo_check(tags->doc, "structure tree", true);
     if (!tags->root_lang)
         tags->root_lang = tree->root->lang;
     return 0;
@@ -118,6 +126,16 @@ int tags_part_end(Tags *tags)
             }
             tags->parts[tags->part_count++] = lasting(tags, e);
             bad |= !tags->parts[tags->part_count - 1];
+        }
+        if (tags->next_key > tags->part_first_key) {
+            PdfObj leaf = pdfo_indirect_dict(tags->doc), limits = pdfo_array(tags->doc);
+            bad |= !leaf || !limits;
+            bad |= pdfo_push_int(limits, tags->part_first_key);
+            bad |= pdfo_push_int(limits, tags->next_key - 1);
+            bad |= pdfo_put(leaf, "Limits", limits);
+            bad |= pdfo_put(leaf, "Nums", tags->nums);
+            bad |= pdfo_push(tags->kids, leaf ? pdfo_ref(tags->doc, leaf) : NULL);
+            tags->nums = NULL; /* the next part's is made with its first key */
         }
         free_part(tags);
     }
@@ -266,7 +284,14 @@ int tags_finish(Tags *tags)
     if (!bad) {
         bad |= finish_node(tags, top);
         bad |= pdfo_put(tags->root, "K", document);
-        bad |= pdfo_put(parent_tree, "Nums", tags->nums);
+        if (tags->kids) {
+            bad |= pdfo_put(parent_tree, "Kids", tags->kids);
+            /* Every part has pages, each with its key: no part's array
+             * is left without a leaf. */
+            bad |= tags->nums != NULL;
+        } else {
+            bad |= pdfo_put(parent_tree, "Nums", tags->nums);
+        }
         bad |= pdfo_put(tags->root, "ParentTree", parent_tree);
         bad |= pdfo_put_int(tags->root, "ParentTreeNextKey", tags->next_key);
         bad |= pdfo_put(pdfo_catalog(doc), "StructTreeRoot", tags->root);
