@@ -21,7 +21,11 @@ typedef struct Tags Tags;
 
 /* top: NULL for a document of one tree; for a document of parts (a
  * booklet), its Document node, which no part's tree holds: each part's
- * root has it as parent, and its element's kids are the parts' roots. */
+ * root has it as parent, and its element's kids are the parts' roots.
+ * A document of parts refers to what each part made only by number once
+ * the part ends (pdfo_ref), so that pdfo_flush can free it: its ParentTree
+ * is a number tree with a leaf per part, each page's array of parents an
+ * object of its own. */
 Tags *tags_new(PdfDoc *doc, const Node *top);
 void tags_free(Tags *tags);
 /* Starts the tree whose pages follow (ending the previous part). */
