@@ -10,7 +10,8 @@
 #include "format.h"
 #include "glossary.h"
 #include "house.h"
-#include "pages_copy.h"
+#include "pdf.h"
+#include "print.h"
 #include "sheet.h"
 
 static const TypeStyle BODY = {STYLE_REGULAR, 12, 16.5, INK};
@@ -67,91 +68,79 @@ static Tree *cover_tree(Arena *arena, const Language *language, const Text *cons
     return tree;
 }
 
-/* ---- joining documents --------------------------------------------------- */
+/* ---- the booklet, a part at a time ----------------------------------- */
 
-static void renumber(Node *node, unsigned *next)
-{
-    node->id = (*next)++;
-    for (Node *c = node->first_child; c; c = c->next)
-        renumber(c, next);
-}
+typedef struct Booklet {
+    PdfWriter *out;
+    Node *top;          /* the Document the parts' trees are Sects of */
+    const char *top_title; /* the outline's top entry, with the first part */
+    double bleed;
+} Booklet;
 
-static void push_page(Arena *arena, Document *doc, size_t *cap, Page page)
+/* Appends part to the booklet, on an odd page (a blank page before it when
+ * the last part ended on one), its outline entries under title (level 1;
+ * NULL: its own at level 1) and its pages labelled with prefix (NULL:
+ * roman numbers).  The view made here lives in scratch with the part. */
+static int add_part(Booklet *b, Arena *scratch, const Document *part, const char *title,
+                    const char *prefix)
 {
-    doc->pages = arena_reserve(arena, doc->pages, doc->page_count, cap, sizeof *doc->pages);
-    doc->pages[doc->page_count++] = page;
-}
-
-static void push_bookmark(Arena *arena, Document *doc, unsigned **levels, size_t *cap,
-                          Bookmark b, unsigned level)
-{
-    size_t level_cap = *cap;
-    doc->bookmarks = arena_reserve(arena, doc->bookmarks, doc->bookmark_count, cap,
-                                   sizeof *doc->bookmarks);
-    *levels = arena_reserve(arena, *levels, doc->bookmark_count, &level_cap, sizeof **levels);
-    (*levels)[doc->bookmark_count] = level;
-    doc->bookmarks[doc->bookmark_count++] = b;
-}
-
-Document *booklet_join(Arena *arena, Document *const *parts, size_t count,
-                       const char *top_title, const char *const *titles,
-                       const char *const *prefixes)
-{
-    if (count == 0)
-        return NULL;
-    const Tree *first = parts[0]->tree;
-    Tree *tree = tree_new(arena, first->root->lang, first->root->dir, first->root->pos);
-    tree->root->type = first->root->type;
-    Document *doc = arena_alloc(arena, sizeof *doc);
-    doc->width = parts[0]->width;
-    doc->height = parts[0]->height;
-    doc->tree = tree;
-    doc->page_labels = arena_array(arena, count, sizeof *doc->page_labels);
-    unsigned *levels = NULL;
-    size_t page_cap = 0, bookmark_cap = 0;
-    if (top_title)
-        push_bookmark(arena, doc, &levels, &bookmark_cap, (Bookmark){top_title, 0, doc->height},
-                      0);
-    for (size_t i = 0; i < count; i++) {
-        Document *part = parts[i];
-        /* Every part starts on an odd page: a blank page when the last one
-         * ended on one. */
-        if (doc->page_count % 2 == 1)
-            push_page(arena, doc, &page_cap, (Page){0});
-        size_t start = doc->page_count;
-        doc->page_labels[doc->page_label_count++] = (PageLabel){
-            start, prefixes[i] ? PAGE_LABEL_DECIMAL : PAGE_LABEL_ROMAN_LOW, prefixes[i], 1};
-        if (titles[i])
-            push_bookmark(arena, doc, &levels, &bookmark_cap,
-                          (Bookmark){titles[i], start, doc->height}, 1);
-        for (size_t b = 0; b < part->bookmark_count; b++) {
-            Bookmark bm = part->bookmarks[b];
-            bm.page += start;
-            push_bookmark(arena, doc, &levels, &bookmark_cap, bm, titles[i] ? 2 : 1);
-        }
-        for (size_t p = 0; p < part->page_count; p++)
-            push_page(arena, doc, &page_cap, part->pages[p]);
-        /* The part's tree, as a Sect of the booklet's. */
-        Node *root = part->tree->root;
-        root->kind = NODE_SECT;
-        root->parent = tree->root;
-        root->next = NULL;
-        if (tree->root->last_child)
-            tree->root->last_child->next = root;
-        else
-            tree->root->first_child = root;
-        tree->root->last_child = root;
+    size_t blank = pdf_page_count(b->out) % 2;
+    Document *view = arena_alloc(scratch, sizeof *view);
+    *view = *part;
+    view->page_count = blank + part->page_count;
+    view->pages = arena_array(scratch, view->page_count, sizeof *view->pages);
+    if (blank)
+        view->pages[0] = (Page){0};
+    for (size_t p = 0; p < part->page_count; p++)
+        view->pages[blank + p] = part->pages[p];
+    size_t own = (b->top_title ? 1 : 0) + (title ? 1 : 0);
+    view->bookmark_count = own + part->bookmark_count;
+    view->bookmarks = arena_array(scratch, view->bookmark_count ? view->bookmark_count : 1,
+                                  sizeof *view->bookmarks);
+    unsigned *levels = arena_array(scratch, view->bookmark_count ? view->bookmark_count : 1,
+                                   sizeof *levels);
+    size_t n = 0;
+    if (b->top_title) {
+        levels[n] = 0;
+        view->bookmarks[n++] = (Bookmark){b->top_title, 0, part->height};
+        b->top_title = NULL;
     }
-    doc->bookmark_levels = levels;
-    unsigned next = 1;
-    renumber(tree->root, &next);
-    tree->node_count = next - 1;
-    return doc;
+    if (title) {
+        levels[n] = 1;
+        view->bookmarks[n++] = (Bookmark){title, blank, part->height};
+    }
+    for (size_t i = 0; i < part->bookmark_count; i++) {
+        levels[n] = title ? 2 : 1;
+        view->bookmarks[n] = part->bookmarks[i];
+        view->bookmarks[n++].page += blank;
+    }
+    view->bookmark_levels = levels;
+    view->page_labels = arena_alloc(scratch, sizeof *view->page_labels);
+    view->page_labels[0] =
+        (PageLabel){blank, prefix ? PAGE_LABEL_DECIMAL : PAGE_LABEL_ROMAN_LOW, prefix, 1};
+    view->page_label_count = 1;
+    /* The part's tree, as a Sect of the booklet's. */
+    Node *root = part->tree->root;
+    root->kind = NODE_SECT;
+    root->parent = b->top;
+    root->next = NULL;
+    if (b->bleed > 0)
+        print_add_bleed(scratch, view, b->bleed);
+    return pdf_add(b->out, view);
 }
 
 /* ---- the booklet ------------------------------------------------------- */
 
-Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *request)
+DocInfo booklet_info(Arena *arena, const Language *language, const char *creator)
+{
+    const Strings *s = &language->strings;
+    ReviewStatus review = review_language_status(language);
+    return house_document_info(arena, language, &review, s->sheet_title.utf8, s->series.utf8,
+                               creator, language_last_revised(language));
+}
+
+int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
+                  const DocInfo *info, const char *path, size_t *pages)
 {
     const Language *language = request->language;
     const Strings *s = &language->strings;
@@ -160,64 +149,62 @@ Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *r
     /* The sheets in the language's order of their names. */
     size_t *order = arena_array(arena, drugs ? drugs : 1, sizeof *order);
     if (collate_drugs(arena, language, order) != 0)
-        return NULL;
-
+        return -1;
     const Text **entries = arena_array(arena, count, sizeof *entries);
-    Document **parts = arena_array(arena, count, sizeof *parts);
-    const char **titles = arena_array(arena, count, sizeof *titles);
-    const char **prefixes = arena_array(arena, count, sizeof *prefixes);
-    const Date *date = language_last_revised(language);
-    GlossaryLinker *linker = glossary_linker_open(language);
-    if (!linker)
-        return NULL;
-    for (size_t i = 0; i < drugs; i++) {
+    for (size_t i = 0; i < drugs; i++)
+        entries[i] = &language->drugs[order[i]].name;
+    if (g->file)
+        entries[drugs] = &g->title;
+    PageGeometry geometry = page_geometry(request->paper);
+
+    /* Each part is laid out in an arena of its own, written, and freed:
+     * a booklet of a thousand sheets holds one sheet's layout at a time. */
+    Arena scratch = {0};
+    Tree *cover = cover_tree(&scratch, language, entries, count - 1);
+    Document *part = flow_layout(&scratch, shaper, cover, &geometry);
+    Booklet b = {NULL, NULL, s->sheet_title.utf8, request->bleed};
+    if (part) {
+        /* The booklet's Document: the cover's language and direction. */
+        const Node *first = cover->root;
+        Tree *tree = tree_new(arena, first->lang, first->dir, first->pos);
+        tree->root->type = first->type;
+        b.top = tree->root;
+        b.out = pdf_begin(info, b.top, first->dir == DIR_RTL, path);
+    }
+    int rc = b.out ? add_part(&b, &scratch, part, NULL, NULL) : -1;
+    arena_free(&scratch);
+    GlossaryLinker *linker = rc == 0 ? glossary_linker_open(language) : NULL;
+    rc |= linker ? 0 : -1;
+    for (size_t i = 0; i < drugs && rc == 0; i++) {
         const Drug *drug = &language->drugs[order[i]];
         SheetRequest sheet = {request->content, language, drug, request->paper, request->creator,
                               SIZE_REGULAR};
         /* The sheet as on its own, but the first use of each glossary
-         * term links to its entry at the end of the booklet.  Laid out in
-         * an arena of its own, of which the booklet keeps only the pages
-         * and the tree: a booklet of a thousand sheets would otherwise hold
-         * a thousand layouts' working memory. */
-        Arena scratch = {0};
+         * term links to its entry at the end of the booklet. */
         Tree *tree = sheet_tree(&scratch, &sheet);
-        PageGeometry sheet_geometry = page_geometry(request->paper);
-        Document *part = tree && glossary_link_with(tree, linker) == 0
-                             ? flow_layout(&scratch, shaper, tree, &sheet_geometry)
-                             : NULL;
-        parts[1 + i] = part ? document_copy(arena, part) : NULL;
+        part = tree && glossary_link_with(tree, linker) == 0
+                   ? flow_layout(&scratch, shaper, tree, &geometry)
+                   : NULL;
+        rc = part ? add_part(&b, &scratch, part, drug->name.utf8,
+                             arena_printf(&scratch, "%s ", drug->name.utf8))
+                  : -1;
         arena_free(&scratch);
-        if (!parts[1 + i]) {
-            glossary_linker_close(linker);
-            return NULL;
-        }
-        entries[i] = &drug->name;
-        titles[1 + i] = drug->name.utf8;
-        prefixes[1 + i] = arena_printf(arena, "%s ", drug->name.utf8);
     }
     glossary_linker_close(linker);
-    if (g->file) {
+    if (rc == 0 && g->file) {
         GlossaryRequest glossary = {language, request->paper, request->creator};
         /* Laid out here, not taken from glossary.pdf's job: with -j that
          * may run in another worker. */
-        parts[count - 1] = glossary_document(arena, shaper, &glossary);
-        if (!parts[count - 1])
-            return NULL;
-        entries[drugs] = &g->title;
-        titles[count - 1] = g->title.utf8;
-        prefixes[count - 1] = arena_printf(arena, "%s ", g->title.utf8);
+        part = glossary_document(&scratch, shaper, &glossary);
+        rc = part ? add_part(&b, &scratch, part, g->title.utf8,
+                             arena_printf(&scratch, "%s ", g->title.utf8))
+                  : -1;
+        arena_free(&scratch);
     }
-    PageGeometry geometry = page_geometry(request->paper);
-    Tree *cover = cover_tree(arena, language, entries, count - 1);
-    if (!(parts[0] = flow_layout(arena, shaper, cover, &geometry)))
-        return NULL;
-    titles[0] = NULL; /* the top entry is the cover's */
-    prefixes[0] = NULL;
-    Document *doc = booklet_join(arena, parts, count, s->sheet_title.utf8, titles, prefixes);
-    if (!doc)
-        return NULL;
-    ReviewStatus review = review_language_status(language);
-    doc->info = house_document_info(arena, language, &review, s->sheet_title.utf8,
-                                    s->series.utf8, request->creator, date);
-    return doc;
+    if (rc != 0) {
+        pdf_abandon(b.out);
+        return -1;
+    }
+    *pages = pdf_page_count(b.out);
+    return pdf_end(b.out);
 }

@@ -1,7 +1,7 @@
 /* booklet.h — a language's booklet for print runs: out/<lang>/all.pdf.
  * In: the content, one language, the paper size; a Shaper for the
  *     language.
- * Out: one Document: a cover (the series, the sheets' title as H1, the
+ * Out: one PDF: a cover (the series, the sheets' title as H1, the
  *     draft notice, and a numbered contents list of the sheets and the
  *     glossary), then every sheet of the language in the language's
  *     collation order of the drug names, then the glossary, each laid out
@@ -12,8 +12,7 @@
  *     parts' document trees become Sect elements under one Document, so
  *     the tags and links are those of the sheets; in addition the first use
  *     of each glossary term in a sheet links to its entry in the glossary.
- * Returns NULL when a part cannot be made (reported through
- * diag_error()). */
+ * Written as it is laid out: see booklet_write. */
 #ifndef PDFGEN_BOOKLET_H
 #define PDFGEN_BOOKLET_H
 
@@ -28,18 +27,17 @@ typedef struct BookletRequest {
     const Language *language;
     Paper paper;
     const char *creator;
+    double bleed; /* print.h: every page with bleed and crop marks; 0: none */
 } BookletRequest;
 
-Document *booklet_document(Arena *arena, Shaper *shaper, const BookletRequest *request);
+/* The booklet's metadata (title, language, date, review status). */
+DocInfo booklet_info(Arena *arena, const Language *language, const char *creator);
 
-/* Documents laid out on their own, one after the other in one Document,
- * each starting on an odd page; their trees grafted as Sects under a new
- * Document root (lang, dir).  titles[i] is part i's outline entry (level
- * 1, under a level-0 entry top_title), its own bookmarks go one level
- * below; prefixes[i] its page label prefix (NULL for roman numbers).
- * Generic: any documents laid out with the same page size. */
-Document *booklet_join(Arena *arena, Document *const *parts, size_t count,
-                       const char *top_title, const char *const *titles,
-                       const char *const *prefixes);
+/* Lays out the booklet and writes it at path, a part at a time: the
+ * cover, each sheet and the glossary are laid out, written (pdf.h) and
+ * freed in turn, so memory does not grow with the number of sheets.
+ * 0 and the number of pages in *pages, or -1 (reported). */
+int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
+                  const DocInfo *info, const char *path, size_t *pages);
 
 #endif

@@ -334,36 +334,12 @@ typedef struct Job {
     char *err_text, *out_text; /* a worker's output for this job */
 } Job;
 
-/* Writes (or, for 'check', only checks) one laid-out document as
- * dir/stem.pdf and reports it; frees the arena. */
-static int finish_document(Arena *arena, Document *doc, const BuildOptions *options,
-                           Job *job, const SourcePos *pos, double start, unsigned errors_before)
+/* Says what was written (or that it failed) and records it in the job;
+ * doc has the page count and title (a booklet's, only those). */
+static void report_written(const BuildOptions *options, Job *job, int rc, long index,
+                           const Document *doc, double start)
 {
-    const char *stem = job->stem;
-    const Language *language = job->language;
-    /* A stage that reports a problem may still hand back something to go
-     * on with (format_number does); the document is wrong all the same. */
-    if (diag_error_count() != errors_before)
-        doc = NULL;
-    /* The limit is for one sheet or glossary; a booklet is made of them. */
-    bool booklet = job->kind == JOB_BOOKLET;
-    if (doc && !booklet && doc->page_count > MAX_PAGES) {
-        diag_error(pos, "the %s for '%s' would have %zu pages, more than the limit of %d; "
-                   "shorten its text or lists", strcmp(stem, "glossary") ? "sheet" : "glossary",
-                   strcmp(stem, "glossary") ? stem : language->code, doc->page_count, MAX_PAGES);
-        doc = NULL;
-    }
-    int rc = -1;
     const char *final_path = job->final_path;
-    long index = -1;
-    if (doc && options->bleed > 0)
-        print_add_bleed(arena, doc, options->bleed);
-    if (doc && options->dry_run) {
-        rc = 0;
-    } else if (doc && (index = create_pending(job->dir, stem, final_path)) >= 0) {
-        apply_source_date_epoch(&doc->info);
-        rc = pdf_write(doc, pending_paths[index]);
-    }
     if (options->dry_run) {
         /* check reports only problems */
     } else if (rc == 0 && !options->quiet) {
@@ -383,7 +359,7 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
         const SetStats *st = &doc->stats;
         printf("%s/%s: %zu pages, last %.0f%% full; %zu lines, %zu justified, %zu hyphenated, "
                "%zu runts, %zu overfull; loosest %+.2f, tightest %+.2f\n",
-               language->code, stem, doc->page_count, st->last_page_fill * 100, st->lines,
+               job->language->code, job->stem, doc->page_count, st->last_page_fill * 100, st->lines,
                st->justified, st->hyphenated, st->runts, st->overfull, st->loosest, st->tightest);
     }
     if (rc == 0 && !options->dry_run) {
@@ -391,7 +367,69 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
         job->title = xstrdup(doc->info.title ? doc->info.title : "");
         job->temp_path = xstrdup(pending_paths[index]);
     }
+}
+
+/* Writes (or, for 'check', only checks) one laid-out sheet or glossary as
+ * dir/stem.pdf and reports it; frees the arena. */
+static int finish_document(Arena *arena, Document *doc, const BuildOptions *options,
+                           Job *job, const SourcePos *pos, double start, unsigned errors_before)
+{
+    const char *stem = job->stem;
+    const Language *language = job->language;
+    /* A stage that reports a problem may still hand back something to go
+     * on with (format_number does); the document is wrong all the same. */
+    if (diag_error_count() != errors_before)
+        doc = NULL;
+    if (doc && doc->page_count > MAX_PAGES) {
+        diag_error(pos, "the %s for '%s' would have %zu pages, more than the limit of %d; "
+                   "shorten its text or lists", strcmp(stem, "glossary") ? "sheet" : "glossary",
+                   strcmp(stem, "glossary") ? stem : language->code, doc->page_count, MAX_PAGES);
+        doc = NULL;
+    }
+    int rc = -1;
+    long index = -1;
+    if (doc && options->bleed > 0)
+        print_add_bleed(arena, doc, options->bleed);
+    if (doc && options->dry_run) {
+        rc = 0;
+    } else if (doc && (index = create_pending(job->dir, stem, job->final_path)) >= 0) {
+        apply_source_date_epoch(&doc->info);
+        rc = pdf_write(doc, pending_paths[index]);
+    }
+    report_written(options, job, rc, index, doc, start);
     arena_free(arena);
+    return rc;
+}
+
+/* out/<lang>/all.pdf: the booklet of every sheet and the glossary,
+ * written as it is laid out (booklet.h); the limit of pages is for one
+ * sheet or glossary, and a booklet is made of them. */
+static int run_booklet(Shaper *shaper, const Content *content, Job *job,
+                       const BuildOptions *options)
+{
+    double start = now_ms();
+    Arena arena = {0};
+    unsigned errors_before = diag_error_count();
+    BookletRequest request = {content, job->language, options->paper, options->creator,
+                              options->bleed};
+    /* Only the page count and the title are reported. */
+    Document summary = {0};
+    summary.info = booklet_info(&arena, job->language, options->creator);
+    apply_source_date_epoch(&summary.info);
+    long index = create_pending(job->dir, job->stem, job->final_path);
+    int rc = index >= 0 ? booklet_write(&arena, shaper, &request, &summary.info,
+                                        pending_paths[index], &summary.page_count)
+                        : -1;
+    /* A stage that reports a problem may still hand back something to go
+     * on with (format_number does); the document is wrong all the same. */
+    if (rc == 0 && diag_error_count() != errors_before)
+        rc = -1;
+    /* Its temporary file exists from the start: a failed booklet leaves
+     * none behind (a worker's list is not the one renamed or removed). */
+    if (rc != 0 && index >= 0)
+        unlink(pending_paths[index]);
+    report_written(options, job, rc, index, &summary, start);
+    arena_free(&arena);
     return rc;
 }
 
@@ -415,9 +453,7 @@ static int run_job(Shaper *shaper, const Content *content, Job *job,
         doc = glossary_document(&arena, shaper, &request);
         pos = &language->glossary.title.pos;
     } else {
-        /* out/<lang>/all.pdf: the booklet of every sheet and the glossary. */
-        BookletRequest request = {content, language, options->paper, options->creator};
-        doc = booklet_document(&arena, shaper, &request);
+        return run_booklet(shaper, content, job, options);
     }
     return finish_document(&arena, doc, options, job, pos, start, errors_before);
 }

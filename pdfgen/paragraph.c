@@ -153,9 +153,11 @@ static size_t emergency_end(const Flat *f, const ShapedText *text, size_t start,
     return best ? best : limit;
 }
 
-Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double measure)
+/* The lines in arena, the working memory (the flattened glyphs) in work. */
+static Lines break_lines(Arena *arena, Arena *work, const ShapedText *text, double size,
+                         double measure)
 {
-    Flat f = flatten(arena, text, size);
+    Flat f = flatten(work, text, size);
     size_t cap = 0;
     Lines out = {NULL, 0};
     size_t start = 0;
@@ -190,6 +192,17 @@ Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double 
         while (start < f.count && text_is_space_at(text, f.cluster[start]))
             start++;
     }
+    return out;
+}
+
+/* Only the lines are kept: a contents list of a thousand entries would
+ * otherwise hold a thousand paragraphs' working memory until its layout
+ * ends. */
+Lines paragraph_break(Arena *arena, const ShapedText *text, double size, double measure)
+{
+    Arena work = {0};
+    Lines out = break_lines(arena, &work, text, size, measure);
+    arena_free(&work);
     return out;
 }
 
@@ -489,22 +502,24 @@ static void add_hyphen(Line *line, const Flat *f, size_t e, double size)
     }
 }
 
-Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double measure,
-                    const SetOptions *options)
+/* The lines in arena, the working memory (flattened glyphs, glue, the
+ * candidate breaks of every try) in work. */
+static Lines set_lines(Arena *arena, Arena *work, const ShapedText *text, double size,
+                       double measure, const SetOptions *options)
 {
-    Flat f = flatten(arena, text, size);
+    Flat f = flatten(work, text, size);
     if (f.count == 0)
-        return paragraph_break(arena, text, size, measure);
-    Glue g = glue_of(arena, &f, text);
+        return break_lines(arena, work, text, size, measure);
+    Glue g = glue_of(work, &f, text);
     KpNode *nodes = NULL;
     size_t count = 0;
     bool ok = false;
     for (size_t t = 0; t < sizeof TOLERANCES / sizeof *TOLERANCES && !ok; t++)
-        ok = kp_try(arena, &f, &g, text, size, measure, TOLERANCES[t], options && options->justify,
+        ok = kp_try(work, &f, &g, text, size, measure, TOLERANCES[t], options && options->justify,
                     options && options->justify,
                     t + 1 == sizeof TOLERANCES / sizeof *TOLERANCES, &nodes, &count);
     if (!ok)
-        return paragraph_break(arena, text, size, measure);
+        return break_lines(arena, work, text, size, measure);
     size_t lines = 0;
     for (size_t a = count - 1; a != SIZE_MAX && nodes[a].prev != SIZE_MAX; a = nodes[a].prev)
         lines++;
@@ -528,5 +543,14 @@ Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double me
             justify(arena, &line, &f, &g, text, from->next, n->end, line.ratio, size);
         out.lines[--k] = line;
     }
+    return out;
+}
+
+Lines paragraph_set(Arena *arena, const ShapedText *text, double size, double measure,
+                    const SetOptions *options)
+{
+    Arena work = {0};
+    Lines out = set_lines(arena, &work, text, size, measure, options);
+    arena_free(&work);
     return out;
 }

@@ -253,43 +253,90 @@ static int write_catalog(PdfDoc *doc, const DocInfo *in)
     return pdfo_check(doc, "catalog", bad);
 }
 
+/* ------------------------------------------------------------------ */
+/* The writer: parts appended one after the other, each forgotten once its
+ * pages are written; what the end needs of them is kept as small records. */
+
+/* An outline entry: a Bookmark at its page in the whole document. */
+typedef struct Outline {
+    char *title;
+    size_t page;
+    double y;
+    unsigned level;
+} Outline;
+
+/* A named destination: an anchored node's first line. */
+typedef struct Anchor {
+    char *name;
+    size_t page;
+    double top;
+} Anchor;
+
+struct PdfWriter {
+    PdfDoc *doc;
+    bool parts; /* written a part at a time (a booklet) */
+    char *path;
+    FontUses fonts;
+    Tags *tags;
+    Writer *pages;
+    size_t page_count;
+    PrintBox trim, bleed; /* every page's (print.c), as the parts said */
+    Outline *outline;
+    size_t outline_count, outline_cap;
+    PageLabel *labels; /* prefixes owned */
+    size_t label_count, label_cap;
+    Anchor *anchors;
+    size_t anchor_count, anchor_cap;
+};
+
+/* Grows *items (of size bytes each) to hold one more than count. */
+static void *grow(void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return items;
+    *cap = *cap ? *cap * 2 : 16;
+    return xreallocarray(items, *cap, size);
+}
+
 /* Nested entries go under the last entry one level up; the top levels of
  * a nested outline are shown open. */
 enum { MAX_OUTLINE_LEVELS = 8 };
 
-static int write_outline(PdfDoc *doc, const Document *d)
+static int write_outline(PdfWriter *w)
 {
-    PdfObj last[MAX_OUTLINE_LEVELS] = {NULL};
     bool nested = false;
-    for (size_t i = 0; d->bookmark_levels && i < d->bookmark_count; i++)
-        nested |= d->bookmark_levels[i] > 0;
-    for (size_t i = 0; i < d->bookmark_count; i++) {
-        const Bookmark *b = &d->bookmarks[i];
-        unsigned level = d->bookmark_levels ? d->bookmark_levels[i] : 0;
+    for (size_t i = 0; i < w->outline_count; i++)
+        nested |= w->outline[i].level > 0;
+    PdfOutlineItem *items = xreallocarray(NULL, w->outline_count ? w->outline_count : 1,
+                                          sizeof *items);
+    bool last[MAX_OUTLINE_LEVELS] = {false};
+    for (size_t i = 0; i < w->outline_count; i++) {
+        const Outline *b = &w->outline[i];
+        unsigned level = b->level;
         if (level >= MAX_OUTLINE_LEVELS)
             level = MAX_OUTLINE_LEVELS - 1;
         while (level > 0 && !last[level - 1])
             level--;
-        PdfObj item = pdfo_outline_under(doc, level ? last[level - 1] : NULL, b->page, b->y,
-                                         b->title, nested && level < 2);
-        if (pdfo_check(doc, "outline", !item))
-            return -1;
-        last[level] = item;
+        items[i] = (PdfOutlineItem){b->title, b->page, b->y, level, nested && level < 2};
+        last[level] = true;
         for (unsigned k = level + 1; k < MAX_OUTLINE_LEVELS; k++)
-            last[k] = NULL;
+            last[k] = false;
     }
-    return 0;
+    int rc = pdfo_outline_write(w->doc, items, w->outline_count, w->path);
+    free(items);
+    return rc;
 }
 
 /* /PageLabels: a number tree of the ranges, in ascending pages. */
-static int write_page_labels(PdfDoc *doc, const Document *d)
+static int write_page_labels(PdfWriter *w)
 {
-    if (d->page_label_count == 0)
+    PdfDoc *doc = w->doc;
+    if (w->label_count == 0)
         return 0;
     PdfObj labels = pdfo_dict(doc), nums = pdfo_array(doc);
     int bad = !labels || !nums;
-    for (size_t i = 0; i < d->page_label_count && !bad; i++) {
-        const PageLabel *l = &d->page_labels[i];
+    for (size_t i = 0; i < w->label_count && !bad; i++) {
+        const PageLabel *l = &w->labels[i];
         PdfObj range = pdfo_dict(doc);
         bad |= !range || l->page > INT32_MAX || l->start < 1;
         if (bad)
@@ -324,28 +371,23 @@ static int put_box(PdfDoc *doc, PdfObj page, const char *key, const PrintBox *bo
     return bad;
 }
 
-static int write_print_boxes(PdfDoc *doc, const Document *d)
+static int write_print_boxes(PdfWriter *w, size_t from, size_t to)
 {
+    PdfDoc *doc = w->doc;
     int bad = 0;
-    for (size_t i = 0; i < d->page_count && !bad && (d->trim.set || d->bleed.set); i++) {
+    for (size_t i = from; i < to && !bad && (w->trim.set || w->bleed.set); i++) {
         PdfObj page = pdfo_page(doc, i);
         bad |= !page;
-        if (!bad && d->trim.set)
-            bad |= put_box(doc, page, "TrimBox", &d->trim);
-        if (!bad && d->bleed.set)
-            bad |= put_box(doc, page, "BleedBox", &d->bleed);
+        if (!bad && w->trim.set)
+            bad |= put_box(doc, page, "TrimBox", &w->trim);
+        if (!bad && w->bleed.set)
+            bad |= put_box(doc, page, "BleedBox", &w->bleed);
     }
     return pdfo_check(doc, "print boxes", bad);
 }
 
 /* /Names /Dests: every anchored node's first line (its first box), for
  * the GoTo links to it; names in byte order, as a name tree must be. */
-typedef struct Anchor {
-    const char *name;
-    size_t page;
-    double top;
-} Anchor;
-
 static const Node *anchored(const Node *node)
 {
     for (; node; node = node->parent)
@@ -359,25 +401,29 @@ static int compare_anchors(const void *a, const void *b)
     return strcmp(((const Anchor *)a)->name, ((const Anchor *)b)->name);
 }
 
-static int write_destinations(PdfDoc *doc, const Document *d)
+/* The part's anchors not seen before, at their pages in the document. */
+static void collect_anchors(PdfWriter *w, const Document *d)
 {
-    Anchor *anchors = NULL;
-    size_t count = 0, cap = 0;
     for (size_t p = 0; p < d->page_count; p++)
         for (size_t i = 0; i < d->pages[p].box_count; i++) {
             const Box *b = &d->pages[p].boxes[i];
             const Node *node = b->kind == BOX_TEXT && !b->artifact ? anchored(b->node) : NULL;
             bool seen = false;
-            for (size_t k = 0; node && k < count && !seen; k++)
-                seen = strcmp(anchors[k].name, node->anchor) == 0;
+            for (size_t k = 0; node && k < w->anchor_count && !seen; k++)
+                seen = strcmp(w->anchors[k].name, node->anchor) == 0;
             if (!node || seen)
                 continue;
-            if (count == cap) {
-                cap = cap ? cap * 2 : 16;
-                anchors = xreallocarray(anchors, cap, sizeof *anchors);
-            }
-            anchors[count++] = (Anchor){node->anchor, p, b->u.text.y + b->u.text.size};
+            w->anchors = grow(w->anchors, w->anchor_count, &w->anchor_cap, sizeof *w->anchors);
+            w->anchors[w->anchor_count++] = (Anchor){xstrdup(node->anchor), w->page_count + p,
+                                                     b->u.text.y + b->u.text.size};
         }
+}
+
+static int write_destinations(PdfWriter *w)
+{
+    PdfDoc *doc = w->doc;
+    Anchor *anchors = w->anchors;
+    size_t count = w->anchor_count;
     if (count == 0)
         return 0;
     qsort(anchors, count, sizeof *anchors, compare_anchors);
@@ -396,7 +442,6 @@ static int write_destinations(PdfDoc *doc, const Document *d)
         bad |= pdfo_push(list, pdfo_ascii(doc, anchors[i].name));
         bad |= pdfo_push(list, dest);
     }
-    free(anchors);
     if (!bad) {
         bad |= pdfo_put(dests, "Names", list);
         bad |= pdfo_put(names, "Dests", dests);
@@ -405,35 +450,110 @@ static int write_destinations(PdfDoc *doc, const Document *d)
     return pdfo_check(doc, "named destinations", bad);
 }
 
+static void writer_free(PdfWriter *w)
+{
+    if (!w)
+        return;
+    page_writer_free(w->pages);
+    tags_free(w->tags);
+    font_uses_free(&w->fonts);
+    pdfo_free(w->doc);
+    for (size_t i = 0; i < w->outline_count; i++)
+        free(w->outline[i].title);
+    free(w->outline);
+    for (size_t i = 0; i < w->label_count; i++)
+        free((char *)w->labels[i].prefix);
+    free(w->labels);
+    for (size_t i = 0; i < w->anchor_count; i++)
+        free(w->anchors[i].name);
+    free(w->anchors);
+    free(w->path);
+    free(w);
+}
+
+PdfWriter *pdf_begin(const DocInfo *info, const Node *top, bool rtl, const char *path)
+{
+    PdfWriter *w = xcalloc(1, sizeof *w);
+    w->parts = top != NULL;
+    w->path = xstrdup(path);
+    w->doc = pdfo_new();
+    w->tags = w->doc ? tags_new(w->doc, top) : NULL;
+    w->fonts.doc = w->doc;
+    w->pages = w->tags ? page_writer_new(w->doc, &w->fonts, w->tags, rtl) : NULL;
+    if (!w->pages || write_info(w->doc, info) || write_xmp(w->doc, info) ||
+        write_catalog(w->doc, info)) {
+        writer_free(w);
+        return NULL;
+    }
+    if (w->parts)
+        pdfo_mark(w->doc); /* what follows is the parts' */
+    return w;
+}
+
+size_t pdf_page_count(const PdfWriter *w) { return w->page_count; }
+
+int pdf_add(PdfWriter *w, const Document *d)
+{
+    if (validate(d, &w->fonts) || tags_part(w->tags, d->tree))
+        return -1;
+    for (size_t i = 0; i < d->page_count; i++)
+        if (page_write(w->pages, d, i))
+            return -1;
+    for (size_t i = 0; i < d->bookmark_count; i++) {
+        const Bookmark *b = &d->bookmarks[i];
+        w->outline = grow(w->outline, w->outline_count, &w->outline_cap, sizeof *w->outline);
+        w->outline[w->outline_count++] =
+            (Outline){xstrdup(b->title), w->page_count + b->page, b->y,
+                      d->bookmark_levels ? d->bookmark_levels[i] : 0};
+    }
+    for (size_t i = 0; i < d->page_label_count; i++) {
+        PageLabel l = d->page_labels[i];
+        l.page += w->page_count;
+        l.prefix = l.prefix ? xstrdup(l.prefix) : NULL;
+        w->labels = grow(w->labels, w->label_count, &w->label_cap, sizeof *w->labels);
+        w->labels[w->label_count++] = l;
+    }
+    collect_anchors(w, d);
+    w->trim = d->trim;
+    w->bleed = d->bleed;
+    w->page_count += d->page_count;
+    if (!w->parts)
+        return 0;
+    /* The part is done: its objects go to the file and are freed. */
+    return tags_part_end(w->tags) || write_print_boxes(w, w->page_count - d->page_count,
+                                                       w->page_count) ||
+                   pdfo_flush(w->doc, w->path)
+               ? -1
+               : 0;
+}
+
+int pdf_end(PdfWriter *w)
+{
+    int rc = w->page_count == 0 || write_outline(w) || write_page_labels(w) ||
+                     write_destinations(w) ||
+                     (!w->parts && write_print_boxes(w, 0, w->page_count)) ||
+                     tags_finish(w->tags) ||
+                     font_uses_write(&w->fonts) || pdfo_save(w->doc, w->path)
+                 ? -1
+                 : 0;
+    if (w->page_count == 0)
+        diag_error(NULL, "pdf: document has no pages");
+    writer_free(w);
+    return rc;
+}
+
+void pdf_abandon(PdfWriter *w) { writer_free(w); }
+
 int pdf_write(const Document *d, const char *path)
 {
-    FontUses fonts = {0};
-    if (validate(d, &fonts)) {
-        font_uses_free(&fonts);
+    PdfWriter *w = d->tree && d->tree->root
+                       ? pdf_begin(&d->info, NULL, d->tree->root->dir == DIR_RTL, path)
+                       : NULL;
+    if (!w || pdf_add(w, d)) {
+        if (!w && !(d->tree && d->tree->root))
+            diag_error(NULL, "pdf: document has no structure tree");
+        pdf_abandon(w);
         return -1;
     }
-    PdfDoc *doc = pdfo_new();
-    Tags *tags = doc ? tags_new(doc, d->tree) : NULL;
-    fonts.doc = doc;
-    bool rtl = d->tree->root->dir == DIR_RTL; /* as the template said */
-    Writer *pages = tags ? page_writer_new(doc, &fonts, tags, rtl) : NULL;
-    int rc = -1;
-    if (pages && !write_info(doc, &d->info) && !write_xmp(doc, &d->info) &&
-        !write_catalog(doc, &d->info)) {
-        rc = 0;
-        for (size_t i = 0; i < d->page_count && rc == 0; i++)
-            rc = page_write(pages, d, i);
-        if (rc == 0)
-            rc = write_outline(doc, d) || write_page_labels(doc, d) ||
-                         write_destinations(doc, d) || write_print_boxes(doc, d) ||
-                         tags_finish(tags) ||
-                         font_uses_write(&fonts) || pdfo_save(doc, path)
-                     ? -1
-                     : 0;
-    }
-    page_writer_free(pages);
-    tags_free(tags);
-    font_uses_free(&fonts);
-    pdfo_free(doc);
-    return rc;
+    return pdf_end(w);
 }

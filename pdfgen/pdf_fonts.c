@@ -234,7 +234,7 @@ int font_resource(FontUses *w, FontUse *fu, unsigned layer, PdfObj page, size_t 
 {
     MapLayer *l = &fu->layers[layer];
     if (!l->type0) {
-        l->type0 = pdfo_indirect_dict(w->doc);
+        l->type0 = pdfo_late_dict(w->doc); /* filled in by font_uses_write */
         if (pdfo_check(w->doc, "font", !l->type0))
             return -1;
     }

@@ -15,6 +15,7 @@
 
 #include <hpdf.h>
 #include <hpdf_objects.h>
+#include <hpdf_gstate.h>
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
 
@@ -23,10 +24,36 @@
 #include "pdf_buf.h"
 #include "pdf_pack.h"
 
+/* Saving: our numbers for libharu's objects, given in libharu's order as
+ * the objects are made (see scan), and what became of each. */
+enum {
+    OBJ_LENGTH = 1,  /* a stream's /Length: written direct, not numbered */
+    OBJ_WRITTEN = 2, /* handed to pdf_pack (and freed, but for pages) */
+    OBJ_LATE = 4,    /* filled in at the end: pdfo_flush leaves it */
+};
+
+typedef struct {
+    uint32_t *renum;   /* libharu's object number -> ours; 0: left out */
+    uint8_t *flags;    /* OBJ_* */
+    uint8_t *kind;     /* PackKind, for streams */
+    size_t count, cap; /* libharu's numbers below count are numbered */
+    uint32_t next;     /* our next number */
+    bool unsupported;  /* an object pdf_pack cannot write */
+} Saver;
+
 struct PdfDoc {
     HPDF_Doc pdf;
     HPDF_STATUS code, detail; /* the first error: later ones are echoes */
     U16 text;
+    Saver sv;
+    size_t flush_from; /* libharu's number of the first object pdfo_flush writes */
+    char *path;
+    FILE *file;
+    bool regular; /* the file is a regular file: ours to remove on failure */
+    PdfPack *pack;
+    /* The one cross-reference entry of every object written and freed:
+     * libharu keeps an entry per object number, 32 bytes each. */
+    HPDF_XrefEntry freed;
 };
 
 static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
@@ -54,10 +81,39 @@ PdfDoc *pdfo_new(void)
     return doc;
 }
 
+static void close_file(PdfDoc *doc, bool keep)
+{
+    pack_free(doc->pack);
+    doc->pack = NULL;
+    if (doc->file) {
+        fclose(doc->file);
+        if (!keep && doc->regular)
+            remove(doc->path);
+    }
+    doc->file = NULL;
+    free(doc->path);
+    doc->path = NULL;
+}
+
 void pdfo_free(PdfDoc *doc)
 {
     if (!doc)
         return;
+    close_file(doc, false); /* unless saved: no half-written file */
+    free(doc->sv.renum);
+    free(doc->sv.flags);
+    free(doc->sv.kind);
+    if (doc->freed) {
+        /* HPDF_Free frees each entry: the shared one must not be among
+         * them.  The order of the entries no longer matters then. */
+        HPDF_List entries = doc->pdf->xref->entries;
+        HPDF_UINT kept = 0;
+        for (HPDF_UINT i = 0; i < entries->count; i++)
+            if (entries->obj[i] != doc->freed)
+                entries->obj[kept++] = entries->obj[i];
+        entries->count = kept;
+        free(doc->freed);
+    }
     HPDF_Free(doc->pdf);
     u16_free(&doc->text);
     free(doc);
@@ -115,6 +171,45 @@ PdfObj pdfo_indirect_dict(PdfDoc *doc)
 
 PdfObj pdfo_array(PdfDoc *doc) { return HPDF_Array_New(doc->pdf->mmgr); }
 
+PdfObj pdfo_indirect_array(PdfDoc *doc)
+{
+    HPDF_Array a = HPDF_Array_New(doc->pdf->mmgr);
+    if (!a || HPDF_Xref_Add(doc->pdf->xref, a) != HPDF_OK)
+        return NULL;
+    return a;
+}
+
+static void scan(PdfDoc *doc);
+
+PdfObj pdfo_late_dict(PdfDoc *doc)
+{
+    HPDF_Dict d = pdfo_indirect_dict(doc);
+    if (d) {
+        scan(doc);
+        doc->sv.flags[d->header.obj_id & 0x00FFFFFF] |= OBJ_LATE;
+    }
+    return d;
+}
+
+/* A reference by number: a number object of a subclass of pdfgen's own,
+ * which the saver writes as "n 0 R". */
+#define OSUBCLASS_REF 0x0F00
+
+PdfObj pdfo_ref(PdfDoc *doc, PdfObj obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    if (!h || !(h->obj_id & HPDF_OTYPE_INDIRECT))
+        return NULL;
+    scan(doc);
+    size_t id = h->obj_id & 0x00FFFFFF;
+    if (id >= doc->sv.count || !doc->sv.renum[id] || doc->sv.renum[id] > INT32_MAX)
+        return NULL;
+    HPDF_Number n = HPDF_Number_New(doc->pdf->mmgr, (HPDF_INT32)doc->sv.renum[id]);
+    if (n)
+        n->header.obj_class = HPDF_OCLASS_NUMBER | OSUBCLASS_REF;
+    return n;
+}
+
 /* DictStream_New ignores the document's compression mode. */
 PdfObj pdfo_stream(PdfDoc *doc, bool flate)
 {
@@ -134,6 +229,29 @@ int pdfo_stream_write(PdfObj stream, const void *data, size_t len)
 
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s) { return HPDF_String_New(doc->pdf->mmgr, s, NULL); }
 
+/* A text string's bytes: ASCII as it is, anything else UTF-16BE with a
+ * byte order mark; false on invalid UTF-8. */
+static bool text_bytes(PdfDoc *doc, const char *utf8, Buf *out)
+{
+    bool ascii = true;
+    for (const char *p = utf8; *p && ascii; p++)
+        ascii = *p >= 0x20 && *p < 0x7F;
+    if (ascii) {
+        buf_str(out, utf8);
+        return true;
+    }
+    if (!u16_from_utf8(&doc->text, utf8, strlen(utf8), false)) {
+        diag_error(NULL, "pdf: invalid UTF-8 in a text string");
+        return false;
+    }
+    buf_put(out, "\xFE\xFF", 2);
+    for (size_t i = 0; i < doc->text.len; i++) {
+        char unit[2] = {(char)(doc->text.units[i] >> 8), (char)(doc->text.units[i] & 0xFF)};
+        buf_put(out, unit, 2);
+    }
+    return true;
+}
+
 PdfObj pdfo_text(PdfDoc *doc, const char *utf8)
 {
     bool ascii = true;
@@ -141,22 +259,11 @@ PdfObj pdfo_text(PdfDoc *doc, const char *utf8)
         ascii = *p >= 0x20 && *p < 0x7F;
     if (ascii)
         return pdfo_ascii(doc, utf8);
-    if (!u16_from_utf8(&doc->text, utf8, strlen(utf8), false)) {
-        diag_error(NULL, "pdf: invalid UTF-8 in a text string");
-        return NULL;
-    }
-    size_t n = 2 + 2 * doc->text.len;
-    if (n > UINT32_MAX)
-        return NULL;
-    HPDF_BYTE *bytes = xmalloc(n);
-    bytes[0] = 0xFE;
-    bytes[1] = 0xFF;
-    for (size_t i = 0; i < doc->text.len; i++) {
-        bytes[2 + 2 * i] = (HPDF_BYTE)(doc->text.units[i] >> 8);
-        bytes[3 + 2 * i] = (HPDF_BYTE)(doc->text.units[i] & 0xFF);
-    }
-    HPDF_Binary bin = HPDF_Binary_New(doc->pdf->mmgr, bytes, (HPDF_UINT)n);
-    free(bytes);
+    Buf b = {0};
+    HPDF_Binary bin = NULL;
+    if (text_bytes(doc, utf8, &b) && b.len <= UINT32_MAX)
+        bin = HPDF_Binary_New(doc->pdf->mmgr, (HPDF_BYTE *)b.data, (HPDF_UINT)b.len);
+    buf_free(&b);
     return bin;
 }
 
@@ -264,52 +371,12 @@ PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page)
     return attr->fonts;
 }
 
-int pdfo_outline(PdfDoc *doc, size_t page_index, double y, const char *title_utf8)
-{
-    return pdfo_outline_under(doc, NULL, page_index, y, title_utf8, false) ? 0 : -1;
-}
-
-PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page_index, double y,
-                          const char *title_utf8, bool open)
-{
-    HPDF_Doc pdf = doc->pdf;
-    HPDF_Page page = pdfo_page(doc, page_index);
-    HPDF_Outline item = page ? HPDF_CreateOutline(pdf, parent, "", NULL) : NULL;
-    if (!item || pdfo_put_text(doc, item, "Title", title_utf8))
-        return NULL;
-    /* libharu marks every item /Type /Outlines; only the root may be. */
-    HPDF_Dict_RemoveElement(item, "Type");
-    /* /XYZ with a null zoom keeps the reader's zoom, which
-     * HPDF_Destination_SetXYZ cannot express. */
-    HPDF_Destination dst = HPDF_Page_CreateDestination(page);
-    if (!dst)
-        return NULL;
-    HPDF_Array_Clear(dst);
-    int bad = pdfo_push(dst, page);
-    bad |= pdfo_push_name(dst, "XYZ");
-    bad |= pdfo_push_real(dst, 0);
-    bad |= pdfo_push_real(dst, y);
-    bad |= pdfo_push_null(doc, dst);
-    bad |= ok(HPDF_Outline_SetDestination(item, dst));
-    bad |= ok(HPDF_SetPageMode(pdf, HPDF_PAGE_MODE_USE_OUTLINE));
-    if (open)
-        bad |= ok(HPDF_Outline_SetOpened(item, HPDF_TRUE));
-    return bad ? NULL : item;
-}
-
 /* ------------------------------------------------------------------ */
 /* Saving.  libharu 2.3.0 writes only PDF 1.4's layout (every object on its
  * own with a table entry, each stream's /Length an object of its own), so
  * its objects are serialised here and handed to pdf_pack.c, which packs
  * them into object streams.  Numbers are given afresh in libharu's order,
  * leaving out the /Length objects (written direct). */
-
-typedef struct {
-    uint32_t *renum;   /* libharu's object number -> ours; 0: left out */
-    PackKind *kind;    /* by libharu's number, for streams */
-    size_t count;      /* libharu's numbers are below this */
-    bool unsupported;  /* an object pdf_pack cannot write */
-} Saver;
 
 static bool is_regular(char c)
 {
@@ -453,6 +520,11 @@ static void put_value(Saver *sv, Buf *b, void *obj)
     case HPDF_OCLASS_BOOLEAN: buf_str(b, ((HPDF_Boolean)obj)->value ? "true" : "false"); break;
     case HPDF_OCLASS_NUMBER: {
         HPDF_INT32 v = ((HPDF_Number)obj)->value;
+        if (h->obj_class == (HPDF_OCLASS_NUMBER | OSUBCLASS_REF)) {
+            buf_uint(b, (uint64_t)v);
+            buf_str(b, " 0 R");
+            break;
+        }
         if (v < 0)
             buf_put(b, "-", 1);
         buf_uint(b, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
@@ -521,49 +593,72 @@ static uint32_t item_id(HPDF_Dict d, const char *key)
 static void mark(Saver *sv, uint32_t id, PackKind kind)
 {
     if (id && id < sv->count)
-        sv->kind[id] = kind;
+        sv->kind[id] = (uint8_t)kind;
 }
 
-/* Runs libharu's before-write hooks (page counts, outline counts),
- * numbers the objects and learns each stream's kind. */
-static int prepare(PdfDoc *doc, Saver *sv)
+/* Numbers the objects made since the last scan, in libharu's order,
+ * leaving out the /Length objects (written direct).  A stream's /Length
+ * is made right after it, so every number is known for good once its
+ * object exists. */
+static void scan(PdfDoc *doc)
 {
+    Saver *sv = &doc->sv;
     HPDF_Xref xref = doc->pdf->xref;
-    if (xref->prev || xref->start_offset)
-        return -1;
-    sv->count = xref->entries->count;
-    sv->renum = xcalloc(sv->count, sizeof *sv->renum);
-    sv->kind = xcalloc(sv->count, sizeof *sv->kind);
-    bool *length = xcalloc(sv->count, sizeof *length);
-    int rc = 0;
-    for (size_t id = 1; id < sv->count && !rc; id++) {
+    size_t n = xref->entries->count;
+    if (n > sv->cap) {
+        size_t cap = sv->cap ? sv->cap : 1024;
+        while (cap < n)
+            cap *= 2;
+        sv->renum = xreallocarray(sv->renum, cap, sizeof *sv->renum);
+        sv->flags = xreallocarray(sv->flags, cap, sizeof *sv->flags);
+        sv->kind = xreallocarray(sv->kind, cap, sizeof *sv->kind);
+        memset(sv->renum + sv->cap, 0, (cap - sv->cap) * sizeof *sv->renum);
+        memset(sv->flags + sv->cap, 0, cap - sv->cap);
+        memset(sv->kind + sv->cap, 0, cap - sv->cap);
+        sv->cap = cap;
+    }
+    if (sv->count == 0) {
+        sv->count = 1; /* libharu's object 0 is the free list's head */
+        sv->next = 1;
+    }
+    for (size_t id = sv->count; id < n; id++) {
         HPDF_Dict d = xref_obj(xref, id);
-        if (!d) {
-            rc = -1;
-            break;
+        if (d && (d->header.obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT && d->stream) {
+            uint32_t len_id = item_id(d, "Length");
+            if (len_id > id && len_id < sv->cap)
+                sv->flags[len_id] |= OBJ_LENGTH;
         }
+        sv->renum[id] = sv->flags[id] & OBJ_LENGTH ? 0 : sv->next++;
+    }
+    sv->count = n;
+}
+
+/* Runs libharu's before-write hooks (page counts, outline counts) of the
+ * objects from..to-1 that are to be written now, and learns each stream's
+ * kind. */
+static int prepare(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
+{
+    Saver *sv = &doc->sv;
+    HPDF_Xref xref = doc->pdf->xref;
+    for (size_t id = from; id < to; id++) {
+        if (sv->flags[id] & (skip | OBJ_LENGTH | OBJ_WRITTEN))
+            continue;
+        HPDF_Dict d = xref_obj(xref, id);
+        if (!d)
+            return -1;
         if ((d->header.obj_class & HPDF_OCLASS_ANY) != HPDF_OCLASS_DICT)
             continue;
         if (d->before_write_fn && d->before_write_fn(d) != HPDF_OK)
-            rc = -1;
-        if (d->stream) {
-            uint32_t len_id = item_id(d, "Length");
-            if (len_id && len_id < sv->count)
-                length[len_id] = true;
-            if (!sv->kind[id])
-                sv->kind[id] = d->filter == HPDF_STREAM_FILTER_NONE ? PACK_RAW : PACK_OTHER;
-        }
+            return -1;
+        if (d->stream && !sv->kind[id])
+            sv->kind[id] = d->filter == HPDF_STREAM_FILTER_NONE ? PACK_RAW : PACK_OTHER;
         if ((d->header.obj_class & 0xFF00) == HPDF_OSUBCLASS_PAGE)
             mark(sv, item_id(d, "Contents"), PACK_CONTENT);
         mark(sv, item_id(d, "ToUnicode"), PACK_CMAP);
         mark(sv, item_id(d, "FontFile2"), PACK_FONT);
         mark(sv, item_id(d, "FontFile3"), PACK_FONT);
     }
-    uint32_t next = 1;
-    for (size_t id = 1; id < sv->count; id++)
-        sv->renum[id] = length[id] ? 0 : next++;
-    free(length);
-    return rc;
+    return 0;
 }
 
 /* The stream's data as libharu holds it: uncompressed, in memory. */
@@ -580,13 +675,16 @@ static bool stream_data(HPDF_Stream s, Buf *out)
     return out->len == HPDF_Stream_Size(s);
 }
 
-static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
+/* Hands the objects from..to-1 (but skip's) to pdf_pack, in number
+ * order. */
+static int pack_range(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
 {
+    Saver *sv = &doc->sv;
     HPDF_Xref xref = doc->pdf->xref;
     Buf value = {0}, data = {0};
     int rc = 0;
-    for (size_t id = 1; id < sv->count && !rc; id++) {
-        if (!sv->renum[id])
+    for (size_t id = from; id < to && !rc; id++) {
+        if (!sv->renum[id] || (sv->flags[id] & (skip | OBJ_WRITTEN)))
             continue;
         HPDF_Dict d = xref_obj(xref, id);
         value.len = 0;
@@ -599,12 +697,13 @@ static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
                 break;
             }
             put_entries(sv, &value, d);
-            pack_stream(pack, sv->renum[id], value.data, value.len, data.data, data.len,
+            pack_stream(doc->pack, sv->renum[id], value.data, value.len, data.data, data.len,
                         sv->kind[id]);
         } else {
             put_value(sv, &value, d);
-            pack_object(pack, sv->renum[id], value.data, value.len);
+            pack_object(doc->pack, sv->renum[id], value.data, value.len);
         }
+        sv->flags[id] |= OBJ_WRITTEN;
         rc = sv->unsupported ? -1 : 0;
     }
     buf_free(&value);
@@ -612,52 +711,282 @@ static int pack_all(PdfDoc *doc, Saver *sv, PdfPack *pack)
     return rc;
 }
 
-static uint32_t number_of(Saver *sv, void *obj)
+/* Frees what was written of from..to-1.  A page stays, emptied: the page
+ * tree, outline and destinations point at it. */
+static void release(PdfDoc *doc, size_t from, size_t to)
 {
-    const HPDF_Obj_Header *h = obj;
-    uint32_t id = h && (h->obj_id & HPDF_OTYPE_INDIRECT) ? h->obj_id & 0x00FFFFFF : 0;
-    return id < sv->count ? sv->renum[id] : 0;
+    Saver *sv = &doc->sv;
+    HPDF_Xref xref = doc->pdf->xref;
+    HPDF_MMgr mmgr = doc->pdf->mmgr;
+    for (size_t id = from; id < to; id++) {
+        if (!(sv->flags[id] & (OBJ_WRITTEN | OBJ_LENGTH)) || (sv->flags[id] & OBJ_LATE))
+            continue;
+        HPDF_XrefEntry e = HPDF_List_ItemAt(xref->entries, (HPDF_UINT)id);
+        HPDF_Dict d = e ? e->obj : NULL;
+        if (!d)
+            continue;
+        if (d->header.obj_class == (HPDF_OCLASS_DICT | HPDF_OSUBCLASS_PAGE)) {
+            for (HPDF_UINT i = 0; i < d->list->count; i++) {
+                HPDF_DictElement el = HPDF_List_ItemAt(d->list, i);
+                if (el) {
+                    HPDF_Obj_Free(mmgr, el->value);
+                    HPDF_FreeMem(mmgr, el);
+                }
+            }
+            HPDF_List_Clear(d->list);
+            HPDF_PageAttr attr = d->attr;
+            attr->fonts = attr->xobjects = attr->ext_gstates = NULL;
+            attr->contents = NULL;
+            attr->stream = NULL;
+            if (attr->gstate)
+                HPDF_GState_Free(mmgr, attr->gstate);
+            attr->gstate = NULL;
+            continue;
+        }
+        HPDF_Obj_ForceFree(mmgr, d);
+        if (!doc->freed)
+            doc->freed = xcalloc(1, sizeof *doc->freed);
+        *doc->freed = *e;
+        doc->freed->obj = NULL;
+        HPDF_FreeMem(mmgr, e);
+        xref->entries->obj[id] = doc->freed;
+    }
 }
 
-int pdfo_save(PdfDoc *doc, const char *path)
+static int open_pack(PdfDoc *doc, const char *path)
 {
-    if (pdfo_check(doc, "saving", false))
-        return -1;
-    Saver sv = {0};
-    PdfPack *pack = pack_new();
-    int rc = prepare(doc, &sv);
-    if (!rc)
-        rc = pack_all(doc, &sv, pack);
-    uint32_t root = number_of(&sv, doc->pdf->catalog), info = number_of(&sv, doc->pdf->info);
-    free(sv.renum);
-    free(sv.kind);
-    if (sv.unsupported && !doc->code)
-        diag_error(NULL, "pdf: saving: an object the writer cannot serialise");
-    if ((sv.unsupported && !doc->code) || pdfo_check(doc, "saving", rc || !root || !info)) {
-        pack_free(pack);
-        return -1;
-    }
+    if (doc->pack)
+        return 0;
     FILE *f = fopen(path, "wb");
     if (!f) {
         diag_error(NULL, "pdf: cannot create %s: %s", path, strerror(errno));
-        pack_free(pack);
         return -1;
     }
     /* Only a regular file is ours to remove on failure (not /dev/...). */
     struct stat st;
-    bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    rc = pack_write(pack, root, info, f);
-    pack_free(pack);
+    doc->regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    doc->file = f;
+    doc->path = xstrdup(path);
+    doc->pack = pack_new(f);
+    return 0;
+}
+
+/* A number set aside for an object stream: a libharu object, so that no
+ * object of libharu's takes it, written at once. */
+static uint32_t objstm_number(void *ctx)
+{
+    PdfDoc *doc = ctx;
+    HPDF_Null n = HPDF_Null_New(doc->pdf->mmgr);
+    if (!n || HPDF_Xref_Add(doc->pdf->xref, n) != HPDF_OK)
+        oom_abort(); /* libharu fails here only for want of memory */
+    scan(doc);
+    size_t id = doc->sv.count - 1;
+    doc->sv.flags[id] |= OBJ_WRITTEN;
+    return doc->sv.renum[id];
+}
+
+static int save_failed(PdfDoc *doc, const char *what, int rc)
+{
+    if (doc->sv.unsupported && !doc->code)
+        diag_error(NULL, "pdf: saving: an object the writer cannot serialise");
+    if ((doc->sv.unsupported && !doc->code) || pdfo_check(doc, what, rc != 0))
+        return -1;
+    return 0;
+}
+
+void pdfo_mark(PdfDoc *doc) { doc->flush_from = doc->pdf->xref->entries->count; }
+
+int pdfo_flush(PdfDoc *doc, const char *path)
+{
+    if (pdfo_check(doc, "saving", false) || open_pack(doc, path))
+        return -1;
+    scan(doc);
+    size_t from = doc->flush_from, to = doc->sv.count;
+    int rc = prepare(doc, from, to, OBJ_LATE);
+    if (!rc)
+        rc = pack_range(doc, from, to, OBJ_LATE);
+    if (save_failed(doc, "saving", rc))
+        return -1;
+    release(doc, from, to);
+    if (pack_objects_full(doc->pack))
+        pack_flush_objects(doc->pack, objstm_number, doc);
+    doc->flush_from = doc->pdf->xref->entries->count;
+    return 0;
+}
+
+static uint32_t number_of(PdfDoc *doc, void *obj)
+{
+    const HPDF_Obj_Header *h = obj;
+    uint32_t id = h && (h->obj_id & HPDF_OTYPE_INDIRECT) ? h->obj_id & 0x00FFFFFF : 0;
+    return id < doc->sv.count ? doc->sv.renum[id] : 0;
+}
+
+int pdfo_save(PdfDoc *doc, const char *path)
+{
+    HPDF_Xref xref = doc->pdf->xref;
+    if (pdfo_check(doc, "saving", xref->prev || xref->start_offset) || open_pack(doc, path))
+        return -1;
+    scan(doc);
+    int rc = prepare(doc, 1, doc->sv.count, 0);
+    if (!rc)
+        rc = pack_range(doc, 1, doc->sv.count, 0);
+    uint32_t root = number_of(doc, doc->pdf->catalog), info = number_of(doc, doc->pdf->info);
+    if (save_failed(doc, "saving", rc || !root || !info))
+        return -1;
+    rc = pack_finish(doc->pack, root, info);
     int err = errno;
-    if (fclose(f) != 0 && rc == 0) {
+    if (fflush(doc->file) != 0 && rc == 0) {
         rc = -1;
         err = errno;
     }
-    if (rc == 0)
-        return 0;
     if (rc == -1)
         diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(err ? err : EIO));
-    if (regular)
-        remove(path);
-    return -1;
+    if (rc == 0) {
+        int closed = fclose(doc->file);
+        doc->file = NULL;
+        if (closed != 0) {
+            diag_error(NULL, "pdf: cannot write %s: %s", path, strerror(errno));
+            if (doc->regular)
+                remove(path);
+            rc = -1;
+        }
+    }
+    close_file(doc, rc == 0);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The outline, serialised here as it is written rather than made of
+ * libharu's objects: a booklet's has ten entries a sheet, each a
+ * dictionary of 1 KB in libharu, all held until the end. */
+
+/* A number set aside for an object made here, not by libharu. */
+static uint32_t reserve_number(PdfDoc *doc)
+{
+    scan(doc);
+    return doc->sv.next++;
+}
+
+static PdfObj ref_number(PdfDoc *doc, uint32_t num)
+{
+    HPDF_Number n = HPDF_Number_New(doc->pdf->mmgr, (HPDF_INT32)num);
+    if (n)
+        n->header.obj_class = HPDF_OCLASS_NUMBER | OSUBCLASS_REF;
+    return n;
+}
+
+static void put_key_ref(Buf *b, const char *key, uint32_t num)
+{
+    put_name(b, key);
+    buf_put(b, " ", 1);
+    buf_uint(b, num);
+    buf_str(b, " 0 R");
+}
+
+/* Links of item i, as 0-based indexes (SIZE_MAX: none; parent SIZE_MAX:
+ * the root). */
+typedef struct {
+    size_t parent, prev, next, first, last;
+    int64_t count; /* visible descendants when open */
+} Links;
+
+int pdfo_outline_write(PdfDoc *doc, const PdfOutlineItem *items, size_t n, const char *path)
+{
+    if (n == 0)
+        return 0;
+    if (pdfo_check(doc, "outline", n > INT32_MAX) || open_pack(doc, path))
+        return -1;
+    Links *l = xreallocarray(NULL, n, sizeof *l);
+    size_t last_at[64]; /* the last item of each level so far */
+    for (size_t k = 0; k < 64; k++)
+        last_at[k] = SIZE_MAX;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned level = items[i].level;
+        bad |= level >= 64 || (level > 0 && last_at[level - 1] == SIZE_MAX);
+        if (bad)
+            break;
+        l[i] = (Links){level ? last_at[level - 1] : SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX,
+                       SIZE_MAX, 0};
+        size_t prev = last_at[level];
+        if (prev != SIZE_MAX && l[prev].parent == l[i].parent) {
+            l[i].prev = prev;
+            l[prev].next = i;
+        }
+        if (l[i].parent != SIZE_MAX) {
+            Links *p = &l[l[i].parent];
+            if (p->first == SIZE_MAX)
+                p->first = i;
+            p->last = i;
+        }
+        last_at[level] = i;
+        for (unsigned k = level + 1; k < 64; k++)
+            last_at[k] = SIZE_MAX;
+    }
+    /* Counts from the last item back: children before their parents. */
+    int64_t root_count = 0;
+    for (size_t i = n; i-- > 0 && !bad;) {
+        int64_t seen = 1 + (items[i].open ? l[i].count : 0);
+        if (l[i].parent == SIZE_MAX)
+            root_count += seen;
+        else
+            l[l[i].parent].count += seen;
+    }
+    PdfObj root = bad ? NULL : pdfo_indirect_dict(doc);
+    uint32_t first = root ? reserve_number(doc) : 0;
+    for (size_t i = 1; i < n && root; i++)
+        reserve_number(doc); /* items are first, first + 1, ... */
+    size_t top_last = 0;
+    for (size_t i = 0; i < n; i++)
+        if (l[i].parent == SIZE_MAX)
+            top_last = i;
+    uint32_t root_num = root ? number_of(doc, root) : 0;
+    bad |= !root || !root_num;
+    if (!bad) {
+        bad |= pdfo_put_name(root, "Type", "Outlines");
+        bad |= pdfo_put(root, "First", ref_number(doc, first));
+        bad |= pdfo_put(root, "Last", ref_number(doc, first + (uint32_t)top_last));
+        bad |= pdfo_put_int(root, "Count", (int32_t)root_count);
+        bad |= pdfo_put(pdfo_catalog(doc), "Outlines", root);
+        bad |= ok(HPDF_SetPageMode(doc->pdf, HPDF_PAGE_MODE_USE_OUTLINE));
+    }
+    Buf b = {0}, title = {0};
+    for (size_t i = 0; i < n && !bad; i++) {
+        const PdfOutlineItem *it = &items[i];
+        uint32_t page = number_of(doc, pdfo_page(doc, it->page));
+        title.len = 0;
+        bad |= !page || !text_bytes(doc, it->title, &title);
+        if (bad)
+            break;
+        b.len = 0;
+        buf_str(&b, "<</Title");
+        put_string(&b, (const HPDF_BYTE *)title.data, title.len);
+        put_key_ref(&b, "Parent", l[i].parent == SIZE_MAX ? root_num
+                                                           : first + (uint32_t)l[i].parent);
+        if (l[i].prev != SIZE_MAX)
+            put_key_ref(&b, "Prev", first + (uint32_t)l[i].prev);
+        if (l[i].next != SIZE_MAX)
+            put_key_ref(&b, "Next", first + (uint32_t)l[i].next);
+        if (l[i].first != SIZE_MAX) {
+            put_key_ref(&b, "First", first + (uint32_t)l[i].first);
+            put_key_ref(&b, "Last", first + (uint32_t)l[i].last);
+            buf_str(&b, "/Count ");
+            if (!it->open)
+                buf_put(&b, "-", 1);
+            buf_uint(&b, (uint64_t)l[i].count);
+        }
+        /* /XYZ with a null zoom keeps the reader's zoom. */
+        buf_str(&b, "/Dest[");
+        buf_uint(&b, page);
+        buf_str(&b, " 0 R/XYZ 0 ");
+        put_real(&b, (HPDF_REAL)it->y);
+        buf_str(&b, " null]>>");
+        pack_object(doc->pack, first + (uint32_t)i, b.data, b.len);
+        if (pack_objects_full(doc->pack))
+            pack_flush_objects(doc->pack, objstm_number, doc);
+    }
+    buf_free(&b);
+    buf_free(&title);
+    free(l);
+    return pdfo_check(doc, "outline", bad);
 }

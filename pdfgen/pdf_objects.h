@@ -5,7 +5,8 @@
  * serialises libharu's objects here and leaves the file (object streams,
  * cross-reference stream, compression) to pdf_pack.h.
  * In: dictionaries, arrays, streams, names, numbers and UTF-8 text.
- * Out: a PDF file at a path, written whole or not at all.
+ * Out: a PDF file at a path, written whole or not at all (a large one as
+ *     it is made, and removed unless saved).
  * Calls that can fail return 0 on success and -1 otherwise (constructors:
  * NULL); a failure is reported once through diag_error() with what was
  * being done, and poisons the document (libharu refuses every later
@@ -29,6 +30,13 @@ int pdfo_check(PdfDoc *doc, const char *what, bool failed);
 PdfObj pdfo_dict(PdfDoc *doc);          /* direct */
 PdfObj pdfo_indirect_dict(PdfDoc *doc); /* its own numbered object */
 PdfObj pdfo_array(PdfDoc *doc);
+PdfObj pdfo_indirect_array(PdfDoc *doc);
+/* An indirect dictionary filled in at the end (a font, the document's
+ * structure element): pdfo_flush leaves it for pdfo_save. */
+PdfObj pdfo_late_dict(PdfDoc *doc);
+/* A reference to indirect obj that holds no pointer to it, for what
+ * outlives a pdfo_flush that frees obj (the structure tree's parent tree). */
+PdfObj pdfo_ref(PdfDoc *doc, PdfObj obj);
 PdfObj pdfo_stream(PdfDoc *doc, bool flate); /* indirect */
 int pdfo_stream_write(PdfObj stream, const void *data, size_t len);
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s); /* a string of plain ASCII */
@@ -61,13 +69,30 @@ int pdfo_page_write(PdfDoc *doc, PdfObj page, const void *data, size_t len);
 /* The page's /Font resource dictionary, made on first use. */
 PdfObj pdfo_page_fonts(PdfDoc *doc, PdfObj page);
 
-/* An outline entry at the end of the outline: page index, top y. */
-int pdfo_outline(PdfDoc *doc, size_t page, double y, const char *title_utf8);
-/* The same under parent (NULL: the top level), shown open when open;
- * returns the entry, for entries under it, or NULL. */
-PdfObj pdfo_outline_under(PdfDoc *doc, PdfObj parent, size_t page, double y,
-                          const char *title_utf8, bool open);
+/* The outline, whole, in document order: each entry under the last one
+ * a level up (level 0: the top), shown open when open; written to the
+ * file at path at once (see pdfo_flush). */
+typedef struct PdfOutlineItem {
+    const char *title; /* UTF-8 */
+    size_t page;       /* index */
+    double y;          /* top */
+    unsigned level;
+    bool open;
+} PdfOutlineItem;
 
+int pdfo_outline_write(PdfDoc *doc, const PdfOutlineItem *items, size_t count,
+                       const char *path);
+
+/* Writing a document as it is made, for documents of any size:
+ * pdfo_mark says that the objects made from now on are the first part's;
+ * pdfo_flush writes the objects made since (but late dictionaries) to the
+ * file at path, created by the first flush, and frees them: a page stays,
+ * emptied, for the outline and destinations to point at; nothing may
+ * change them or point at them afterwards but through pdfo_ref.
+ * pdfo_save writes the rest; pdfo_free removes the file of a document
+ * not saved. */
+void pdfo_mark(PdfDoc *doc);
+int pdfo_flush(PdfDoc *doc, const char *path);
 int pdfo_save(PdfDoc *doc, const char *path);
 
 #endif

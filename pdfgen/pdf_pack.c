@@ -1,10 +1,13 @@
 /* pdf_pack.c — object streams and a cross-reference stream.  See
  * pdf_pack.h.
  *
- * The file is assembled in memory and written with one fwrite.  Layout:
- * header, the stream objects in number order, the object streams, and
- * last the cross-reference stream (which may be in no object stream).
- * /ID is a SHA-256 digest of the objects (see digest_entry). */
+ * The file is written as the objects come.  Layout: header, the stream
+ * objects in the order they were handed over, each object stream once
+ * enough objects wait for it (a document handed over at once has its
+ * streams in number order and its object streams after them), and last
+ * the cross-reference stream (which may be in no object stream).  /ID is
+ * a SHA-256 digest of the objects in the order handed over (see
+ * digest_entry). */
 #include "pdf_pack.h"
 
 #include <errno.h>
@@ -39,69 +42,144 @@ enum {
     OBJSTM_MAX = 1000,
 };
 
+/* One object on its way into the file: the value, or the whole stream
+ * object from "<<" on.  For /ID, a stream is its dictionary and the
+ * Adler-32 of its data, which Flate computes anyway: hashing the
+ * compressed bytes took 2% of a whole build. */
 typedef struct {
-    enum { ENTRY_NONE, ENTRY_OBJECT, ENTRY_STREAM } type;
-    Buf bytes; /* the value, or the whole stream object from "<<" on */
-    /* For /ID, a stream is its dictionary and the Adler-32 of its data,
-     * which Flate computes anyway: hashing the compressed bytes took 2%
-     * of a whole build. */
+    Buf bytes;
     size_t head_len;
     uint32_t adler;
 } Entry;
 
+/* Where each object is: type 1 (offset) or 2 (object stream, index);
+ * type 0: not written (yet). */
+typedef struct {
+    uint64_t field2;
+    uint32_t field3;
+    uint8_t type;
+} XrefRow;
+
+/* A row as kept until the end, in 8 bytes (a booklet has a hundred
+ * objects a sheet): the type in the top two bits; an offset, or an object
+ * stream's number and the index in it (at most 2 * OBJSTM_MAX). */
+typedef uint64_t Row;
+
+static Row row_pack(XrefRow r)
+{
+    return (uint64_t)r.type << 62 |
+           (r.type == 2 ? r.field2 << 16 | r.field3 : r.field2 & ((UINT64_C(1) << 62) - 1));
+}
+
+static XrefRow row_unpack(Row r)
+{
+    unsigned type = (unsigned)(r >> 62);
+    uint64_t v = r & ((UINT64_C(1) << 62) - 1);
+    if (type == 2)
+        return (XrefRow){v >> 16, (uint32_t)(v & 0xFFFF), 2};
+    return (XrefRow){v, 0, (uint8_t)type};
+}
+
 enum { LEVELS = 13 }; /* libdeflate's 0 to 12 */
 
 struct PdfPack {
-    Entry *entries; /* [num - 1] */
-    size_t count, cap;
-    bool zlib_failed;
+    FILE *f;
+    uint64_t offset; /* bytes written so far */
+    bool write_failed, zlib_failed;
+    int write_errno;
+    Row *rows; /* [num], num <= count */
+    size_t count, row_cap;
+    /* Non-stream objects waiting for an object stream: their numbers, and
+     * their values one after the other. */
+    uint32_t *waiting;
+    size_t *waiting_at; /* where each starts in values */
+    size_t waiting_count, waiting_cap;
+    Buf values;
+    Sha256 sha;
     /* one per level, made when first used: making one clears its tables */
     struct libdeflate_compressor *compressors[LEVELS];
 };
 
-PdfPack *pack_new(void) { return xcalloc(1, sizeof(PdfPack)); }
+static void put(PdfPack *p, const void *data, size_t len)
+{
+    if (!p->write_failed && len && fwrite(data, 1, len, p->f) != len) {
+        p->write_failed = true;
+        p->write_errno = errno ? errno : EIO;
+    }
+    p->offset += len;
+}
+
+PdfPack *pack_new(FILE *f)
+{
+    PdfPack *p = xcalloc(1, sizeof *p);
+    p->f = f;
+    sha256_init(&p->sha);
+    /* Binary bytes on line 2 mark the file as binary for transfer tools. */
+    static const char header[] = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
+    put(p, header, sizeof header - 1);
+    return p;
+}
 
 void pack_free(PdfPack *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->count; i++)
-        buf_free(&p->entries[i].bytes);
-    free(p->entries);
+    free(p->rows);
+    free(p->waiting);
+    free(p->waiting_at);
+    buf_free(&p->values);
     for (int level = 0; level < LEVELS; level++)
         if (p->compressors[level])
             libdeflate_free_compressor(p->compressors[level]);
     free(p);
 }
 
-static Entry *entry(PdfPack *p, uint32_t num)
+static Row *row(PdfPack *p, uint32_t num)
 {
-    size_t i = num ? num - 1u : 0;
-    if (i >= p->cap) {
-        size_t cap = p->cap ? p->cap : 256;
-        while (cap <= i)
+    if (num >= p->row_cap) {
+        size_t cap = p->row_cap ? p->row_cap : 256;
+        while (cap <= num)
             cap *= 2;
-        p->entries = xreallocarray(p->entries, cap, sizeof *p->entries);
-        memset(p->entries + p->cap, 0, (cap - p->cap) * sizeof *p->entries);
-        p->cap = cap;
+        p->rows = xreallocarray(p->rows, cap, sizeof *p->rows);
+        memset(p->rows + p->row_cap, 0, (cap - p->row_cap) * sizeof *p->rows);
+        p->row_cap = cap;
     }
-    if (i >= p->count)
-        p->count = i + 1;
-    Entry *e = &p->entries[i];
-    buf_free(&e->bytes);
-    e->head_len = 0;
-    e->adler = 0;
-    return e;
+    if (num > p->count)
+        p->count = num;
+    return &p->rows[num];
+}
+
+/* Object num's part of /ID: every object, each with its number and
+ * length so that no two documents run together the same way. */
+static void digest_entry(Sha256 *sha, const Entry *e, uint32_t num, bool stream)
+{
+    size_t len = stream ? e->head_len : e->bytes.len;
+    unsigned char frame[16];
+    for (int i = 0; i < 4; i++) {
+        frame[i] = (unsigned char)(num >> (24 - 8 * i));
+        frame[4 + i] = (unsigned char)(e->adler >> (24 - 8 * i));
+    }
+    for (int i = 0; i < 8; i++)
+        frame[8 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    sha256_update(sha, frame, sizeof frame);
+    sha256_update(sha, e->bytes.data, len);
 }
 
 void pack_object(PdfPack *p, uint32_t num, const char *value, size_t len)
 {
-    Entry *e = entry(p, num);
-    e->type = num ? ENTRY_OBJECT : ENTRY_NONE;
-    buf_put(&e->bytes, value, len);
-    /* A buffer starts at 4 KB; a booklet of a hundred sheets keeps 13,000
-     * objects of a few dozen bytes until the file is written. */
-    buf_fit(&e->bytes);
+    if (!num)
+        return;
+    *row(p, num) = row_pack((XrefRow){0, 0, 2}); /* its object stream is told later */
+    Entry e = {.bytes = {.data = (char *)value, .len = len}};
+    digest_entry(&p->sha, &e, num, false);
+    if (p->waiting_count == p->waiting_cap) {
+        p->waiting_cap = p->waiting_cap ? p->waiting_cap * 2 : 256;
+        p->waiting = xreallocarray(p->waiting, p->waiting_cap, sizeof *p->waiting);
+        p->waiting_at = xreallocarray(p->waiting_at, p->waiting_cap, sizeof *p->waiting_at);
+    }
+    p->waiting[p->waiting_count] = num;
+    p->waiting_at[p->waiting_count++] = p->values.len;
+    buf_put(&p->values, value, len);
 }
 
 /* Appends data deflated at level to out (the zlib format, as
@@ -147,21 +225,30 @@ static size_t stream_object(PdfPack *p, Buf *out, const char *dict, size_t dict_
     return head;
 }
 
+static void obj_header(Buf *out, uint64_t num)
+{
+    buf_uint(out, num);
+    buf_str(out, " 0 obj\n");
+}
+
 void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
                  const void *data, size_t len, PackKind kind)
 {
-    Entry *e = entry(p, num);
-    e->type = num ? ENTRY_STREAM : ENTRY_NONE;
-    e->head_len = stream_object(p, &e->bytes, dict, dict_len, data, len, flate_level[kind]);
-    e->adler = libdeflate_adler32(1, data, len);
-    buf_fit(&e->bytes);
+    if (!num)
+        return;
+    Entry e = {0};
+    e.head_len = stream_object(p, &e.bytes, dict, dict_len, data, len, flate_level[kind]);
+    e.adler = libdeflate_adler32(1, data, len);
+    digest_entry(&p->sha, &e, num, true);
+    *row(p, num) = row_pack((XrefRow){p->offset, 0, 1});
+    Buf head = {0};
+    obj_header(&head, num);
+    put(p, head.data, head.len);
+    put(p, e.bytes.data, e.bytes.len);
+    put(p, "endobj\n", 7);
+    buf_free(&head);
+    buf_free(&e.bytes);
 }
-
-/* Where each object is: type 1 (offset) or 2 (object stream, index). */
-typedef struct {
-    unsigned type;
-    uint64_t field2, field3;
-} XrefRow;
 
 static unsigned bytes_for(uint64_t v)
 {
@@ -179,57 +266,84 @@ static void put_field(Buf *b, uint64_t v, unsigned width)
     }
 }
 
-static void obj_header(Buf *out, uint64_t num)
-{
-    buf_uint(out, num);
-    buf_str(out, " 0 obj\n");
-}
-
-/* The non-stream objects first..last-1 as one object stream. */
-static void write_objstm(PdfPack *p, Buf *out, const uint32_t *nums, size_t n, uint32_t stm,
-                         XrefRow *rows)
+/* The waiting objects first..first+n-1 as object stream stm. */
+static void write_objstm(PdfPack *p, size_t first, size_t n, uint32_t stm)
 {
     Buf head = {0}, body = {0};
     for (size_t i = 0; i < n; i++) {
-        Entry *e = &p->entries[nums[i] - 1];
+        size_t k = first + i;
+        size_t at = p->waiting_at[k];
+        size_t end = k + 1 < p->waiting_count ? p->waiting_at[k + 1] : p->values.len;
         if (i) {
             buf_put(&head, " ", 1);
             buf_put(&body, "\n", 1);
         }
-        buf_uint(&head, nums[i]);
+        buf_uint(&head, p->waiting[k]);
         buf_put(&head, " ", 1);
         buf_uint(&head, body.len);
-        buf_put(&body, e->bytes.data, e->bytes.len);
-        rows[nums[i]] = (XrefRow){2, stm, i};
+        buf_put(&body, p->values.data + at, end - at);
+        *row(p, p->waiting[k]) = row_pack((XrefRow){stm, (uint32_t)i, 2});
     }
     buf_put(&head, "\n", 1);
-    Buf dict = {0}, data = {0};
+    Buf dict = {0}, data = {0}, out = {0};
     buf_str(&dict, "/Type/ObjStm/N ");
     buf_uint(&dict, n);
     buf_str(&dict, "/First ");
     buf_uint(&dict, head.len);
     buf_put(&data, head.data, head.len);
     buf_put(&data, body.data, body.len);
-    obj_header(out, stm);
-    stream_object(p, out, dict.data, dict.len, data.data, data.len, OBJSTM_LEVEL);
-    buf_str(out, "endobj\n");
+    *row(p, stm) = row_pack((XrefRow){p->offset, 0, 1});
+    obj_header(&out, stm);
+    stream_object(p, &out, dict.data, dict.len, data.data, data.len, OBJSTM_LEVEL);
+    buf_str(&out, "endobj\n");
+    put(p, out.data, out.len);
     buf_free(&head);
     buf_free(&body);
     buf_free(&dict);
     buf_free(&data);
+    buf_free(&out);
+}
+
+bool pack_objects_full(const PdfPack *p) { return p->waiting_count >= OBJSTM_MAX; }
+
+/* Equal shares, so no object stream is left nearly empty. */
+void pack_flush_objects(PdfPack *p, uint32_t (*number)(void *ctx), void *ctx)
+{
+    size_t n_stm = (p->waiting_count + OBJSTM_MAX - 1) / OBJSTM_MAX;
+    uint32_t *nums = xreallocarray(NULL, n_stm ? n_stm : 1, sizeof *nums);
+    for (size_t s = 0; s < n_stm; s++)
+        nums[s] = number(ctx);
+    for (size_t s = 0, done = 0; s < n_stm; s++) {
+        size_t n = (p->waiting_count - done) / (n_stm - s);
+        write_objstm(p, done, n, nums[s]);
+        done += n;
+    }
+    free(nums);
+    p->waiting_count = 0;
+    p->values.len = 0;
+}
+
+/* The object streams pack_finish writes: numbered after every object. */
+static uint32_t next_number(void *ctx)
+{
+    PdfPack *p = ctx;
+    uint32_t num = (uint32_t)(p->count + 1);
+    row(p, num);
+    return num;
 }
 
 /* The rows, each prefixed with PNG's "Up" predictor: a byte minus the
  * one above it, which turns the slowly growing offsets into runs of
  * small numbers that Flate packs far tighter. */
-static void xref_rows(Buf *data, const XrefRow *rows, size_t n, const unsigned w[3])
+static void xref_rows(Buf *data, const Row *rows, size_t n, const unsigned w[3])
 {
     size_t width = w[0] + w[1] + w[2];
     Buf plain = {0};
     for (size_t i = 0; i < n; i++) {
-        put_field(&plain, rows[i].type, w[0]);
-        put_field(&plain, rows[i].field2, w[1]);
-        put_field(&plain, rows[i].field3, w[2]);
+        XrefRow r = row_unpack(rows[i]);
+        put_field(&plain, r.type, w[0]);
+        put_field(&plain, r.field2, w[1]);
+        put_field(&plain, r.field3, w[2]);
     }
     for (size_t i = 0; i < n; i++) {
         char up = 2;
@@ -255,75 +369,28 @@ static void hex_id(Buf *b, const unsigned char *d, size_t n)
     buf_put(b, ">", 1);
 }
 
-/* Object num's part of /ID: every object, each with its number and
- * length so that no two documents run together the same way. */
-static void digest_entry(Sha256 *sha, const Entry *e, uint32_t num)
+int pack_finish(PdfPack *p, uint32_t root, uint32_t info)
 {
-    size_t len = e->type == ENTRY_STREAM ? e->head_len : e->bytes.len;
-    unsigned char frame[16];
-    for (int i = 0; i < 4; i++) {
-        frame[i] = (unsigned char)(num >> (24 - 8 * i));
-        frame[4 + i] = (unsigned char)(e->adler >> (24 - 8 * i));
-    }
-    for (int i = 0; i < 8; i++)
-        frame[8 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-    sha256_update(sha, frame, sizeof frame);
-    sha256_update(sha, e->bytes.data, len);
-}
-
-static int assemble(PdfPack *p, uint32_t root, uint32_t info, Buf *out)
-{
-    for (size_t i = 0; i < p->count; i++)
-        if (p->entries[i].type == ENTRY_NONE) {
-            diag_error(NULL, "pdf: object %zu was never written", i + 1);
+    for (size_t i = 1; i <= p->count; i++)
+        if (row_unpack(p->rows[i]).type == 0) {
+            diag_error(NULL, "pdf: object %zu was never written", i);
             return -2;
         }
-    /* Binary bytes on line 2 mark the file as binary for transfer tools. */
-    buf_str(out, "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
-    size_t n_plain = 0;
-    for (size_t i = 0; i < p->count; i++)
-        n_plain += p->entries[i].type == ENTRY_OBJECT;
-    size_t n_stm = (n_plain + OBJSTM_MAX - 1) / OBJSTM_MAX;
-    size_t size = p->count + n_stm + 2; /* object 0 and the xref stream */
-    XrefRow *rows = xcalloc(size, sizeof *rows);
-    uint32_t *plain = xreallocarray(NULL, n_plain ? n_plain : 1, sizeof *plain);
-    rows[0] = (XrefRow){0, 0, 0};
-    Sha256 sha;
-    sha256_init(&sha);
-    size_t k = 0;
-    for (size_t i = 0; i < p->count; i++) {
-        Entry *e = &p->entries[i];
-        digest_entry(&sha, e, (uint32_t)(i + 1));
-        if (e->type == ENTRY_OBJECT) {
-            plain[k++] = (uint32_t)(i + 1);
-            continue;
-        }
-        rows[i + 1] = (XrefRow){1, out->len, 0};
-        obj_header(out, i + 1);
-        buf_put(out, e->bytes.data, e->bytes.len);
-        buf_str(out, "endobj\n");
-        buf_free(&e->bytes); /* a booklet's fonts are not held twice */
-    }
-    /* Equal shares, so no object stream is left nearly empty. */
-    for (size_t s = 0, done = 0; s < n_stm; s++) {
-        size_t n = (n_plain - done) / (n_stm - s);
-        uint32_t stm = (uint32_t)(p->count + 1 + s);
-        rows[stm] = (XrefRow){1, out->len, 0};
-        write_objstm(p, out, plain + done, n, stm, rows);
-        done += n;
-    }
-    uint32_t xref = (uint32_t)(size - 1);
-    rows[xref] = (XrefRow){1, out->len, 0};
+    pack_flush_objects(p, next_number, p);
+    uint32_t xref = (uint32_t)(p->count + 1);
+    *row(p, xref) = row_pack((XrefRow){p->offset, 0, 1});
+    size_t size = p->count + 1; /* with object 0 */
     uint64_t max2 = 0, max3 = 0;
     for (size_t i = 0; i < size; i++) {
-        max2 = rows[i].field2 > max2 ? rows[i].field2 : max2;
-        max3 = rows[i].field3 > max3 ? rows[i].field3 : max3;
+        XrefRow r = row_unpack(p->rows[i]);
+        max2 = r.field2 > max2 ? r.field2 : max2;
+        max3 = r.field3 > max3 ? r.field3 : max3;
     }
     const unsigned w[3] = {1, bytes_for(max2), bytes_for(max3)};
     unsigned char digest[SHA256_BYTES];
-    sha256_final(&sha, digest);
+    sha256_final(&p->sha, digest);
 
-    Buf dict = {0}, data = {0};
+    Buf dict = {0}, data = {0}, out = {0};
     buf_str(&dict, "/Type/XRef/Size ");
     buf_uint(&dict, size);
     buf_str(&dict, "/W[1 ");
@@ -340,36 +407,24 @@ static int assemble(PdfPack *p, uint32_t root, uint32_t info, Buf *out)
     buf_str(&dict, "]/DecodeParms<</Columns ");
     buf_uint(&dict, w[0] + w[1] + w[2]);
     buf_str(&dict, "/Predictor 12>>");
-    xref_rows(&data, rows, size, w);
-    size_t start = out->len;
-    obj_header(out, xref);
-    stream_object(p, out, dict.data, dict.len, data.data, data.len, XREF_LEVEL);
-    buf_str(out, "endobj\nstartxref\n");
-    buf_uint(out, start);
-    buf_str(out, "\n%%EOF\n");
+    xref_rows(&data, p->rows, size, w);
+    uint64_t start = p->offset;
+    obj_header(&out, xref);
+    stream_object(p, &out, dict.data, dict.len, data.data, data.len, XREF_LEVEL);
+    buf_str(&out, "endobj\nstartxref\n");
+    buf_uint(&out, start);
+    buf_str(&out, "\n%%EOF\n");
+    put(p, out.data, out.len);
     buf_free(&dict);
     buf_free(&data);
-    free(rows);
-    free(plain);
+    buf_free(&out);
     if (p->zlib_failed) {
         diag_error(NULL, "pdf: compression failed");
         return -2;
     }
-    return 0;
-}
-
-int pack_write(PdfPack *p, uint32_t root, uint32_t info, FILE *f)
-{
-    Buf out = {0};
-    int rc = assemble(p, root, info, &out);
-    if (rc == 0) {
-        errno = 0;
-        if (fwrite(out.data, 1, out.len, f) != out.len) {
-            if (!errno)
-                errno = EIO;
-            rc = -1;
-        }
+    if (p->write_failed) {
+        errno = p->write_errno;
+        return -1;
     }
-    buf_free(&out);
-    return rc;
+    return 0;
 }

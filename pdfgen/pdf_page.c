@@ -1222,7 +1222,7 @@ int page_write(Writer *w, const Document *doc, size_t index)
     w->page = pdfo_add_page(w->doc, doc->width, doc->height);
     if (pdfo_check(w->doc, "page", !w->page) || tags_page(w->tags, w->page))
         return -1;
-    w->page_no = index + 1;
+    w->page_no++; /* in the whole document, of which doc may be a part */
     w->strong_balance = 0;
     w->tf_font = NULL;
     w->rgb_valid = false;

@@ -19,8 +19,20 @@
 
 typedef struct Tags Tags;
 
-Tags *tags_new(PdfDoc *doc, const Tree *tree);
+/* top: NULL for a document of one tree; for a document of parts (a
+ * booklet), its Document node, which no part's tree holds: each part's
+ * root has it as parent, and its element's kids are the parts' roots.
+ * A document of parts refers to what each part made only by number once
+ * the part ends (pdfo_ref), so that pdfo_flush can free it: its ParentTree
+ * is a number tree with a leaf per part, each page's array of parents an
+ * object of its own. */
+Tags *tags_new(PdfDoc *doc, const Node *top);
 void tags_free(Tags *tags);
+/* Starts the tree whose pages follow (ending the previous part). */
+int tags_part(Tags *tags, const Tree *tree);
+/* Of parts: writes the part's elements' kids and forgets its nodes, so
+ * a booklet holds one part's node records at a time. */
+int tags_part_end(Tags *tags);
 /* Starts a page: gives it /StructParents. */
 int tags_page(Tags *tags, PdfObj page);
 /* The MCID of a new marked-content sequence of leaf on the current page,
