@@ -29,6 +29,7 @@ struct Writer {
     uint32_t *clusters;
     bool *seen;
     size_t clusters_cap;
+    size_t cluster_next; /* where the next unit's cluster likely is in clusters */
     hb_buffer_t *reshape; /* scratch for pdf_glyphtext.c */
     uint32_t *cps;       /* scratch: one unit's code points */
     size_t *owner;       /* ... the glyph each stands for */
@@ -216,6 +217,15 @@ static size_t cluster_index(const uint32_t *c, size_t n, uint32_t v)
             hi = mid;
     }
     return lo;
+}
+
+/* cluster_index, trying first the slot after the last unit's: units come
+ * in cluster order, left to right, so the search is rarely needed. */
+static size_t cluster_index_from(const uint32_t *c, size_t n, uint32_t v, size_t guess)
+{
+    if (guess < n && c[guess] <= v && (guess + 1 == n || c[guess + 1] > v))
+        return guess;
+    return cluster_index(c, n, v);
 }
 
 
@@ -411,8 +421,9 @@ static int unit_text(Writer *w, const GlyphSpan *s, size_t i, size_t j, size_t n
         lo = g[l].cluster < lo ? g[l].cluster : lo;
         hi = g[l].cluster > hi ? g[l].cluster : hi;
     }
-    size_t k = cluster_index(w->clusters, nclusters, lo);
-    size_t k_hi = cluster_index(w->clusters, nclusters, hi);
+    size_t k = cluster_index_from(w->clusters, nclusters, lo, w->cluster_next);
+    size_t k_hi = hi == lo ? k : cluster_index_from(w->clusters, nclusters, hi, k);
+    w->cluster_next = k_hi + 1;
     *end = k_hi + 1 < nclusters ? w->clusters[k_hi + 1] : s->text_end;
     *begin = lo;
     if (!u16_from_utf8(&w->text, s->text + lo, *end - lo, true)) {

@@ -211,6 +211,12 @@ void poppler_count_strong(long *balance, const U16 *t)
             (*balance)++;
             continue;
         }
+        if (cp < 0x80) {
+            /* ASCII: its letters are Latin, the rest neither script's */
+            if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+                (*balance)++;
+            continue;
+        }
         hb_unicode_general_category_t gc = hb_unicode_general_category(uf, cp);
         hb_script_t sc = hb_unicode_script(uf, cp);
         if (gc < HB_UNICODE_GENERAL_CATEGORY_LOWERCASE_LETTER ||
