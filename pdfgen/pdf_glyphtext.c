@@ -21,6 +21,12 @@ static bool ignorable(uint32_t cp)
            (cp >= 0xFE00 && cp <= 0xFE0F);
 }
 
+static void set_guessed(bool *guessed, size_t g)
+{
+    if (guessed)
+        guessed[g] = true;
+}
+
 static bool nominal_is(const Font *font, uint32_t cp, uint32_t gid)
 {
     hb_codepoint_t g;
@@ -116,7 +122,7 @@ static void assign_by_reshaping(hb_buffer_t *buffer, const Font *font, const uin
                 best = g;
         if (best != NO_GLYPH) {
             owner[k] = best;
-            guessed[best] = true;
+            set_guessed(guessed, best);
         }
     }
 }
@@ -129,13 +135,14 @@ void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *
     if (n == 1 && m == 1) {
         bool skip = ignorable(cps[0]);
         owner[0] = skip ? NO_GLYPH : 0;
-        guessed[0] = !skip && !nominal_is(font, cps[0], glyphs[0].gid);
+        if (guessed)
+            guessed[0] = !skip && !nominal_is(font, cps[0], glyphs[0].gid);
         order[0] = 0;
         return;
     }
     for (size_t k = 0; k < n; k++)
         owner[k] = NO_GLYPH;
-    for (size_t g = 0; g < m; g++)
+    for (size_t g = 0; guessed && g < m; g++)
         guessed[g] = false;
     /* 1. What the cmap says: a glyph that is a character's own glyph
      * stands for the first such character not yet taken. */
@@ -176,7 +183,7 @@ void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *
                         : last_owner != NO_GLYPH ? last_owner : 0;
             for (size_t c = begin; c < end; c++)
                 owner[c] = to;
-            guessed[to] = true;
+            set_guessed(guessed, to);
             continue;
         }
         /* Split after viramas while glyphs without text remain. */
@@ -194,7 +201,7 @@ void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *
                 next_empty++;
             for (size_t x = c; x < stop; x++)
                 owner[x] = to;
-            guessed[to] = true;
+            set_guessed(guessed, to);
             last_owner = to;
             c = stop;
         }

@@ -32,7 +32,8 @@ bool glyphtext_silent(const Font *font, const Glyph *g);
 /* owner[k] for each of the n code points: the index (0..m-1) of the glyph
  * that stands for it, or NO_GLYPH (a default-ignorable the shaper
  * removed).  guessed[g]: glyph g's share came from the sharing out, not
- * the cmap.  order[0..m-1]: the glyphs in showing order.  Every array is
+ * the cmap (guessed may be NULL: not wanted, which spares a cmap lookup
+ * a cluster).  order[0..m-1]: the glyphs in showing order.  Every array is
  * the caller's; buffer is scratch for shaping the cluster again. */
 void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *cps, size_t n, const Glyph *glyphs,
                          size_t m, size_t *owner, bool *guessed, size_t *order);

@@ -34,8 +34,7 @@ struct Writer {
     uint32_t *cps;       /* scratch: one unit's code points */
     size_t *owner;       /* ... the glyph each stands for */
     size_t cp_count, cp_cap;
-    bool *guessed;       /* scratch, per glyph of the unit */
-    size_t *order;
+    size_t *order;       /* scratch, per glyph of the unit */
     U16 *own;            /* ... the text each stands for */
     unsigned *layer;     /* ... and the font layer that says so */
     size_t glyph_cap;
@@ -502,7 +501,6 @@ static bool share_unit(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i, siz
         left -= k;
     }
     if (m > w->glyph_cap) {
-        w->guessed = xreallocarray(w->guessed, m, sizeof *w->guessed);
         w->order = xreallocarray(w->order, m, sizeof *w->order);
         w->own = xreallocarray(w->own, m, sizeof *w->own);
         w->layer = xreallocarray(w->layer, m, sizeof *w->layer);
@@ -512,7 +510,7 @@ static bool share_unit(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i, siz
     for (size_t g = 0; g < m; g++)
         w->own[g].len = 0;
     w->cp_count = n;
-    glyphtext_partition(w->reshape, fu->font, w->cps, n, s->glyphs + i, m, w->owner, w->guessed,
+    glyphtext_partition(w->reshape, fu->font, w->cps, n, s->glyphs + i, m, w->owner, NULL,
                         w->order);
     for (size_t k = 0; k < n; k++)
         if (w->owner[k] != NO_GLYPH)
@@ -1216,7 +1214,6 @@ void page_writer_free(Writer *w)
     hb_buffer_destroy(w->reshape);
     free(w->cps);
     free(w->owner);
-    free(w->guessed);
     free(w->order);
     for (size_t g = 0; g < w->glyph_cap; g++)
         u16_free(&w->own[g]);
