@@ -68,6 +68,7 @@ typedef struct Tj {
     Buf *b;
     const Font *font;
     double size;
+    int64_t size_milli; /* size as Tf writes it */
     bool in_array, in_string;
     int64_t pen;   /* font units: where the next cluster starts */
     int64_t shown; /* micro-em */
@@ -127,14 +128,19 @@ static int64_t end_spacing(const Tj *t, int64_t start, int32_t width, int64_t en
 static void code_bytes(Buf *b, unsigned code)
 {
     unsigned char bytes[2] = {(unsigned char)(code >> 8), (unsigned char)code};
+    char out[4];
+    size_t n = 0;
     for (int i = 0; i < 2; i++) {
         if (bytes[i] == '(' || bytes[i] == ')' || bytes[i] == '\\')
-            buf_put(b, "\\", 1);
-        if (bytes[i] == '\r')
-            buf_put(b, "\\r", 2);
-        else
-            buf_put(b, (const char *)&bytes[i], 1);
+            out[n++] = '\\';
+        if (bytes[i] == '\r') {
+            out[n++] = '\\';
+            out[n++] = 'r';
+        } else {
+            out[n++] = (char)bytes[i];
+        }
     }
+    buf_put(b, out, n);
 }
 
 /* Shows glyph g with its pen at pen (font units); natural_end says
@@ -144,7 +150,10 @@ static void tj_glyph(Tj *t, const Glyph *g, unsigned code, int32_t width, int64_
                      int64_t end, bool natural_end)
 {
     int64_t want = font_units_to_micro_em(t, pen + g->x_offset);
-    tj_set(t, &t->rise, to_milli((double)g->y_offset * t->size / t->font->upem), " Ts\n");
+    /* (on the baseline and unstretched, as most glyphs are, the floating
+     * point below comes to 0) */
+    tj_set(t, &t->rise,
+           g->y_offset ? to_milli((double)g->y_offset * t->size / t->font->upem) : 0, " Ts\n");
     tj_set(t, &t->tc, natural_end ? 0 : end_spacing(t, want, width, end), " Tc\n");
     int64_t adjust = t->shown - want; /* TJ numbers move the pen left */
     if (!t->in_array) {
@@ -162,7 +171,7 @@ static void tj_glyph(Tj *t, const Glyph *g, unsigned code, int32_t width, int64_
         t->in_string = true;
     }
     code_bytes(t->b, code);
-    t->shown = want + (int64_t)width * 1000 + to_milli((double)t->tc / t->size);
+    t->shown = want + (int64_t)width * 1000 + (t->tc ? to_milli((double)t->tc / t->size) : 0);
 }
 
 /* The text state the next span assumes. */
@@ -334,7 +343,7 @@ static int show_glyph(Tj *t, const Glyph *g, unsigned layer, int64_t pen, bool s
                       int64_t end)
 {
     Writer *w = t->w;
-    if (w->tf_font != t->fu || w->tf_layer != layer || w->tf_size != to_milli(t->size)) {
+    if (w->tf_font != t->fu || w->tf_layer != layer || w->tf_size != t->size_milli) {
         tj_close(t);
         if (select_font(w, t->b, t->fu, layer, t->size))
             return -1;
@@ -906,8 +915,8 @@ static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
     buf_str(b, " ");
     buf_num(b, s->y);
     buf_str(b, " Tm\n");
-    Tj t = {.b = b, .font = fu->font, .size = s->size, .tags = w->tags, .leaf = leaf, .w = w,
-            .fu = fu};
+    Tj t = {.b = b, .font = fu->font, .size = s->size, .size_milli = to_milli(s->size),
+            .tags = w->tags, .leaf = leaf, .w = w, .fu = fu};
     if (emit_glyphs(w, &t, fu, s, rtl))
         return -1;
     if (!leaf)
