@@ -434,7 +434,10 @@ static int unit_text(Writer *w, const GlyphSpan *s, size_t i, size_t j, size_t n
     w->cluster_next = k_hi + 1;
     *end = k_hi + 1 < nclusters ? w->clusters[k_hi + 1] : s->text_end;
     *begin = lo;
-    if (!u16_from_utf8(&w->text, s->text + lo, *end - lo, true)) {
+    if (*end - lo == 1 && (unsigned char)s->text[lo] < 0x80) { /* most units: one ASCII character */
+        w->text.len = 0;
+        u16_push(&w->text, (unsigned char)s->text[lo]);
+    } else if (!u16_from_utf8(&w->text, s->text + lo, *end - lo, true)) {
         diag_error(NULL, "pdf: invalid UTF-8 in text at byte %u", lo);
         return -1;
     }
@@ -664,6 +667,33 @@ static size_t showing_order(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i
  * their texts are written, each at its own place; ActualText around them
  * where share_unit says so, or where poppler needs marks (see
  * pdf_poppler.c). */
+/* Most units are one glyph for one character that is not a
+ * default-ignorable, left to right on a left-to-right sheet: for those
+ * share_unit, showing_order and the fences below come to the character
+ * as the glyph's text, no ActualText and the glyph at the pen.  Returns
+ * 1 when the unit is not one of those. */
+static int emit_plain_unit(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, size_t i,
+                           uint32_t begin, uint32_t end)
+{
+    uint32_t cp;
+    if (w->text.len == 0 ||
+        utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
+        return 1;
+    size_t owner, order;
+    glyphtext_partition(w->reshape, fu->font, &cp, 1, &s->glyphs[i], 1, &owner, NULL, &order);
+    if (owner != 0)
+        return 1;
+    /* w->text holds just the character: a bidi control is ignorable */
+    poppler_count_strong(&w->strong_balance, &w->text);
+    if (ensure_marked(t))
+        return -1;
+    const Glyph *g = &s->glyphs[i];
+    unsigned layer = font_map_glyph(fu, g->gid, &w->text);
+    int64_t pen = t->pen;
+    t->pen += g->x_advance;
+    return show_glyph(t, g, layer, pen, false, t->pen) ? -1 : 0;
+}
+
 static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
                         size_t i, size_t j, size_t nclusters, bool rtl)
 {
@@ -671,6 +701,11 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
     uint32_t begin, end;
     if (unit_text(w, s, i, j, nclusters, &begin, &end))
         return -1;
+    if (j - i == 1 && !rtl && !w->rtl_doc) {
+        int rc = emit_plain_unit(w, t, fu, s, i, begin, end);
+        if (rc <= 0)
+            return rc;
+    }
     bool wrap = share_unit(w, fu, s, i, j, begin, end);
     /* Marks for poppler; the ToUnicode entries stay plain.  On a
      * left-to-right sheet every weak character set right to left gets
