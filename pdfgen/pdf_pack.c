@@ -96,9 +96,36 @@ struct PdfPack {
     size_t waiting_count, waiting_cap;
     Buf values;
     Sha256 sha;
-    /* one per level, made when first used: making one clears its tables */
-    struct libdeflate_compressor *compressors[LEVELS];
 };
+
+/* One compressor per level for the whole process, made when first used
+ * (making one clears its tables: some 32,000 instructions, and memory
+ * touched anew).  A compressor keeps nothing from one call to the next,
+ * so every document of a build shares them; pdfgen runs its jobs in
+ * processes, not threads. */
+static struct libdeflate_compressor *compressors[LEVELS];
+
+static void free_compressors(void)
+{
+    for (int level = 0; level < LEVELS; level++) {
+        if (compressors[level])
+            libdeflate_free_compressor(compressors[level]);
+        compressors[level] = NULL;
+    }
+}
+
+static struct libdeflate_compressor *compressor(int level)
+{
+    static bool hooked;
+    if (!compressors[level]) {
+        if (!hooked && atexit(free_compressors) != 0)
+            oom_abort();
+        hooked = true;
+        if (!(compressors[level] = libdeflate_alloc_compressor(level)))
+            oom_abort();
+    }
+    return compressors[level];
+}
 
 static void put(PdfPack *p, const void *data, size_t len)
 {
@@ -128,9 +155,6 @@ void pack_free(PdfPack *p)
     free(p->waiting);
     free(p->waiting_at);
     buf_free(&p->values);
-    for (int level = 0; level < LEVELS; level++)
-        if (p->compressors[level])
-            libdeflate_free_compressor(p->compressors[level]);
     free(p);
 }
 
@@ -184,15 +208,14 @@ void pack_object(PdfPack *p, uint32_t num, const char *value, size_t len)
 
 /* Appends data deflated at level to out (the zlib format, as
  * /FlateDecode is); false when it cannot. */
-static bool deflate_into(PdfPack *p, Buf *out, const void *data, size_t len, int level)
+static bool deflate_into(Buf *out, const void *data, size_t len, int level)
 {
     if (level < 1 || level >= LEVELS)
         return false;
-    if (!p->compressors[level] && !(p->compressors[level] = libdeflate_alloc_compressor(level)))
-        oom_abort();
-    size_t bound = libdeflate_zlib_compress_bound(p->compressors[level], len);
+    struct libdeflate_compressor *c = compressor(level);
+    size_t bound = libdeflate_zlib_compress_bound(c, len);
     char *z = xmalloc(bound);
-    size_t n = libdeflate_zlib_compress(p->compressors[level], data, len, z, bound);
+    size_t n = libdeflate_zlib_compress(c, data, len, z, bound);
     buf_put(out, z, n);
     free(z);
     return n > 0;
@@ -206,7 +229,7 @@ static size_t stream_object(PdfPack *p, Buf *out, const char *dict, size_t dict_
     Buf z = {0};
     if (level && len > UINT_MAX)
         p->zlib_failed = true;
-    else if (level && !deflate_into(p, &z, data, len, level))
+    else if (level && !deflate_into(&z, data, len, level))
         p->zlib_failed = true;
     buf_str(out, "<<");
     buf_put(out, dict, dict_len);
