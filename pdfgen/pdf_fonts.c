@@ -165,6 +165,11 @@ GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
     if (!u->used) {
         u->used = true;
         u->width = to_1000em(fu->font, font_glyph_advance(fu->font, gid));
+        if (fu->used_count == fu->used_cap) {
+            fu->used_cap = fu->used_cap ? fu->used_cap * 2 : 256;
+            fu->used = xreallocarray(fu->used, fu->used_cap, sizeof *fu->used);
+        }
+        fu->used[fu->used_count++] = gid;
     }
     return u;
 }
@@ -249,6 +254,7 @@ void font_uses_free(FontUses *w)
 {
     for (size_t i = 0; i < w->font_count; i++) {
         free(w->fonts[i].glyphs);
+        free(w->fonts[i].used);
         free(w->fonts[i].cids);
         for (unsigned l = 0; l < w->fonts[i].layer_count; l++)
             free(w->fonts[i].layers[l].maps);
@@ -266,16 +272,29 @@ void font_uses_free(FontUses *w)
 
 /* Same glyph set, same tag: the output stays reproducible while two
  * different subsets of one font in one reader do not collide. */
+static int by_gid(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void subset_tag(const FontUse *fu, char *tag)
 {
     uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
     for (const char *p = font_name(fu->font); *p; p++)
         h = (h ^ (unsigned char)*p) * 0x100000001b3u;
-    for (unsigned gid = 0; gid < fu->glyph_count; gid++)
-        if (fu->glyphs[gid].used) {
-            h = (h ^ (gid & 0xFF)) * 0x100000001b3u;
-            h = (h ^ (gid >> 8)) * 0x100000001b3u;
-        }
+    /* the glyph ids in ascending order */
+    uint32_t *gids = xreallocarray(NULL, fu->used_count + 1, sizeof *gids);
+    if (fu->used_count) {
+        memcpy(gids, fu->used, fu->used_count * sizeof *gids);
+        qsort(gids, fu->used_count, sizeof *gids, by_gid);
+    }
+    for (size_t k = 0; k < fu->used_count; k++) {
+        uint32_t gid = gids[k];
+        h = (h ^ (gid & 0xFF)) * 0x100000001b3u;
+        h = (h ^ (gid >> 8)) * 0x100000001b3u;
+    }
+    free(gids);
     for (int i = 0; i < 6; i++) {
         tag[i] = (char)('A' + h % 26);
         h /= 26;
@@ -295,9 +314,8 @@ static hb_subset_input_t *subset_input(const FontUse *fu)
         return NULL;
     hb_set_t *glyphs = hb_subset_input_glyph_set(in);
     hb_set_add(glyphs, 0);
-    for (unsigned gid = 1; gid < fu->glyph_count; gid++)
-        if (fu->glyphs[gid].used)
-            hb_set_add(glyphs, gid);
+    for (size_t k = 0; k < fu->used_count; k++)
+        hb_set_add(glyphs, fu->used[k]);
     hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
     /* Only what the PDF reads is kept.  A CFF font is embedded as its bare
      * 'CFF ' table; every other table would be subset for nothing (its
@@ -348,8 +366,8 @@ static bool subset_keeps_cids(const FontUse *fu, const char *data, unsigned len)
     unsigned char *set = cid_set(cids, count, &twice);
     free(cids);
     bool ok = set != NULL;
-    for (unsigned gid = 1; gid < fu->glyph_count && ok; gid++)
-        ok = !fu->glyphs[gid].used || cid_in(set, glyph_code(fu, gid));
+    for (size_t k = 0; k < fu->used_count && ok; k++)
+        ok = fu->used[k] == 0 || cid_in(set, glyph_code(fu, fu->used[k]));
     free(set);
     return ok;
 }

@@ -54,6 +54,10 @@ typedef struct FontUse {
     unsigned layer_count;
     unsigned glyph_count;
     GlyphUse *glyphs;  /* glyph_count entries */
+    /* The glyph ids in use (GlyphUse.used), in no particular order: a CJK
+     * face has 65,535 glyphs, a sheet uses a few hundred. */
+    uint32_t *used;
+    size_t used_count, used_cap;
     /* A CFF font's text carries CIDs, a TrueType font's glyph ids.  cids
      * maps glyph id to CID when the two differ (NULL: they are equal, as
      * in Noto Sans CJK, or the font is TrueType). */
