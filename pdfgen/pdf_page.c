@@ -38,6 +38,14 @@ struct Writer {
     U16 *own;            /* ... the text each stands for */
     unsigned *layer;     /* ... and the font layer that says so */
     size_t glyph_cap;
+    /* glyphtext_partition's answers for units it shaped again, by font,
+     * code points and glyphs (see partition_remembered) */
+    struct PartitionMemo *memos;
+    size_t memo_count, memo_cap;
+    uint32_t *memo_slots; /* open addressing: 1 + index into memos, 0 free */
+    size_t memo_slot_count;
+    uint32_t *memo_data;  /* every memo's key and answer, one after another */
+    size_t memo_data_len, memo_data_cap;
     size_t *unit_start;  /* a right-to-left span's units, visual order */
     int64_t *unit_pen;   /* ... and where each starts (font units) */
     size_t unit_cap;
@@ -486,6 +494,124 @@ static bool rtl_fence(const Writer *w, const GlyphSpan *s, size_t i, size_t j, u
     return !poppler_rtl_letters_around(s->text, s->line_end, lo, end);
 }
 
+/* A unit of several code points (a conjunct, a ligature) costs
+ * glyphtext_partition one shaping per code point, and Devanagari repeats
+ * its conjuncts, so its answer is remembered: owner and order depend on
+ * the font, the code points, and each glyph's id and whether it takes
+ * room (glyphtext_silent).  The key and answer are kept in memo_data:
+ * n code points, m glyphs (id, and 1 << 31 when without advance), then n
+ * owners and m showing places. */
+typedef struct PartitionMemo {
+    const Font *font;
+    uint64_t hash;
+    size_t at; /* in memo_data */
+    uint32_t n, m;
+} PartitionMemo;
+
+enum { MEMO_MAX = 32 }; /* glyphtext_partition shapes again up to 32 code points */
+
+static uint32_t glyph_key(const Glyph *g)
+{
+    return g->gid | (g->x_advance == 0 ? UINT32_C(1) << 31 : 0);
+}
+
+static uint64_t memo_hash(const Font *font, const uint32_t *cps, size_t n, const Glyph *g,
+                          size_t m)
+{
+    uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)(uintptr_t)font; /* FNV-1a */
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ cps[k]) * 0x100000001b3u;
+    h = (h ^ 0xFFFFFFFFu) * 0x100000001b3u;
+    for (size_t k = 0; k < m; k++)
+        h = (h ^ glyph_key(&g[k])) * 0x100000001b3u;
+    return h;
+}
+
+static bool memo_matches(const Writer *w, const PartitionMemo *e, const Font *font,
+                         uint64_t h, const uint32_t *cps, size_t n, const Glyph *g, size_t m)
+{
+    if (e->hash != h || e->font != font || e->n != n || e->m != m)
+        return false;
+    const uint32_t *d = w->memo_data + e->at;
+    if (memcmp(d, cps, n * sizeof *cps) != 0)
+        return false;
+    for (size_t k = 0; k < m; k++)
+        if (d[n + k] != glyph_key(&g[k]))
+            return false;
+    return true;
+}
+
+static void memo_insert_slot(Writer *w, uint64_t h, uint32_t index)
+{
+    size_t mask = w->memo_slot_count - 1, slot = (size_t)h & mask;
+    while (w->memo_slots[slot])
+        slot = (slot + 1) & mask;
+    w->memo_slots[slot] = index + 1;
+}
+
+static void memo_add(Writer *w, const Font *font, uint64_t h, const uint32_t *cps, size_t n,
+                     const Glyph *g, size_t m)
+{
+    if (2 * (w->memo_count + 1) > w->memo_slot_count) {
+        size_t count = w->memo_slot_count ? 2 * w->memo_slot_count : 256;
+        free(w->memo_slots);
+        w->memo_slots = xcalloc(count, sizeof *w->memo_slots);
+        w->memo_slot_count = count;
+        for (size_t e = 0; e < w->memo_count; e++)
+            memo_insert_slot(w, w->memos[e].hash, (uint32_t)e);
+    }
+    if (w->memo_count == w->memo_cap) {
+        w->memo_cap = w->memo_cap ? 2 * w->memo_cap : 128;
+        w->memos = xreallocarray(w->memos, w->memo_cap, sizeof *w->memos);
+    }
+    size_t need = w->memo_data_len + 2 * (n + m);
+    if (need > w->memo_data_cap) {
+        w->memo_data_cap = need > 2 * w->memo_data_cap ? need : 2 * w->memo_data_cap;
+        w->memo_data = xreallocarray(w->memo_data, w->memo_data_cap, sizeof *w->memo_data);
+    }
+    uint32_t *d = w->memo_data + w->memo_data_len;
+    memcpy(d, cps, n * sizeof *cps);
+    for (size_t k = 0; k < m; k++)
+        d[n + k] = glyph_key(&g[k]);
+    for (size_t k = 0; k < n; k++)
+        d[n + m + k] = w->owner[k] == NO_GLYPH ? UINT32_MAX : (uint32_t)w->owner[k];
+    for (size_t k = 0; k < m; k++)
+        d[2 * n + m + k] = (uint32_t)w->order[k];
+    w->memos[w->memo_count] =
+        (PartitionMemo){.font = font, .hash = h, .at = w->memo_data_len, .n = (uint32_t)n,
+                        .m = (uint32_t)m};
+    memo_insert_slot(w, h, (uint32_t)w->memo_count);
+    w->memo_count++;
+    w->memo_data_len = need;
+}
+
+/* glyphtext_partition of the unit into w->owner and w->order, from
+ * memory when the same unit came before. */
+static void partition_remembered(Writer *w, const Font *font, size_t n, const Glyph *g, size_t m)
+{
+    if (n < 2 || n > MEMO_MAX || m > MEMO_MAX || w->memo_count >= UINT32_MAX / 2) {
+        glyphtext_partition(w->reshape, font, w->cps, n, g, m, w->owner, NULL, w->order);
+        return;
+    }
+    uint64_t h = memo_hash(font, w->cps, n, g, m);
+    if (w->memo_slot_count) {
+        size_t mask = w->memo_slot_count - 1;
+        for (size_t slot = (size_t)h & mask; w->memo_slots[slot]; slot = (slot + 1) & mask) {
+            const PartitionMemo *e = &w->memos[w->memo_slots[slot] - 1];
+            if (!memo_matches(w, e, font, h, w->cps, n, g, m))
+                continue;
+            const uint32_t *answer = w->memo_data + e->at + n + m;
+            for (size_t k = 0; k < n; k++)
+                w->owner[k] = answer[k] == UINT32_MAX ? NO_GLYPH : answer[k];
+            for (size_t k = 0; k < m; k++)
+                w->order[k] = answer[n + k];
+            return;
+        }
+    }
+    glyphtext_partition(w->reshape, font, w->cps, n, g, m, w->owner, NULL, w->order);
+    memo_add(w, font, h, w->cps, n, g, m);
+}
+
 /* Shares the unit's text out over its glyphs (pdf_glyphtext.h) and
  * records each glyph's share as its ToUnicode entry, so that readers that
  * go glyph by glyph read the text.  Returns whether the unit needs
@@ -522,8 +648,7 @@ static bool share_unit(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i, siz
     for (size_t g = 0; g < m; g++)
         w->own[g].len = 0;
     w->cp_count = n;
-    glyphtext_partition(w->reshape, fu->font, w->cps, n, s->glyphs + i, m, w->owner, NULL,
-                        w->order);
+    partition_remembered(w, fu->font, n, s->glyphs + i, m);
     for (size_t k = 0; k < n; k++)
         if (w->owner[k] != NO_GLYPH)
             u16_push(&w->own[w->owner[k]], w->cps[k]);
@@ -1259,6 +1384,9 @@ void page_writer_free(Writer *w)
     free(w->cps);
     free(w->owner);
     free(w->order);
+    free(w->memos);
+    free(w->memo_slots);
+    free(w->memo_data);
     for (size_t g = 0; g < w->glyph_cap; g++)
         u16_free(&w->own[g]);
     free(w->own);
