@@ -335,6 +335,12 @@ PdfObj pdfo_add_page(PdfDoc *doc, double width, double height)
     if (!page || HPDF_Page_SetWidth(page, (HPDF_REAL)width) != HPDF_OK ||
         HPDF_Page_SetHeight(page, (HPDF_REAL)height) != HPDF_OK)
         return NULL;
+    /* libharu lists the procedure sets, which readers have ignored since
+     * PDF 1.4 (PDF 32000-1 14.2): dead bytes on every page. */
+    HPDF_Dict res = HPDF_Dict_GetItem(page, "Resources", HPDF_OCLASS_DICT);
+    if (res && HPDF_Dict_GetItem(res, "ProcSet", HPDF_OCLASS_ARRAY) &&
+        HPDF_Dict_RemoveElement(res, "ProcSet") != HPDF_OK)
+        return NULL;
     return page;
 }
 
