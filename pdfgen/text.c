@@ -658,8 +658,10 @@ static int itemize_and_shape(Shaper *shaper, Arena *arena, ShapedText *text,
     if (!resolve_levels(shaper, arena, text, levels, direction))
         return 0;
 
-    size_t cap = 0, count = 0;
-    ShapedRun *runs = NULL;
+    /* a run per piece, most often; more grow on demand (a long list's
+     * items are a piece each, thousands of them in a booklet's contents) */
+    size_t cap = piece_count ? piece_count : 1, count = 0;
+    ShapedRun *runs = arena_array(arena, cap, sizeof *runs);
     const PieceSpan **run_piece = arena_array(arena, text->len + 1, sizeof *run_piece);
     int ok = 1;
     for (size_t p = 0; p < piece_count; p++) {
