@@ -58,6 +58,12 @@ struct Shaper {
     char *other_lang[OTHER_LANGUAGES];
     Hyphenator *other[OTHER_LANGUAGES];
     const char *const *keep_whole;
+    /* Paragraphs are cached under a number for the words kept whole, not
+     * the words (a language of a thousand drugs has a thousand names):
+     * the last list seen, copied, and its number; 0 is no words. */
+    uint64_t keep_id, kept_id, last_id;
+    char **kept;
+    size_t kept_count;
     FontSet *fonts;
     char *locale;
     hb_language_t language;
@@ -222,6 +228,15 @@ Shaper *shaper_open(FontSet *fonts, const char *locale)
     return shaper;
 }
 
+static void forget_kept(Shaper *shaper)
+{
+    for (size_t i = 0; i < shaper->kept_count; i++)
+        free(shaper->kept[i]);
+    free(shaper->kept);
+    shaper->kept = NULL;
+    shaper->kept_count = 0;
+}
+
 void shaper_close(Shaper *shaper)
 {
     if (!shaper)
@@ -239,6 +254,7 @@ void shaper_close(Shaper *shaper)
         free(shaper->other_lang[i]);
     }
     shaper_trim(shaper);
+    forget_kept(shaper);
     free(shaper->locale);
     free(shaper);
 }
@@ -265,9 +281,37 @@ static Hyphenator *hyphenator_for(Shaper *shaper, const char *lang)
     return NULL;
 }
 
+static bool same_as_kept(const Shaper *shaper, const char *const *words, size_t count)
+{
+    if (count != shaper->kept_count)
+        return false;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(words[i], shaper->kept[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Every sheet of a language passes its own copy of the same names: they
+ * keep the number they had, so its paragraphs are found in the cache. */
 void shaper_keep_whole(Shaper *shaper, const char *const *words)
 {
     shaper->keep_whole = words;
+    size_t count = 0;
+    while (words && words[count])
+        count++;
+    if (count == 0) {
+        shaper->keep_id = 0;
+        return;
+    }
+    if (!same_as_kept(shaper, words, count)) {
+        forget_kept(shaper);
+        shaper->kept = xreallocarray(NULL, count, sizeof *shaper->kept);
+        for (size_t i = 0; i < count; i++)
+            shaper->kept[i] = xstrdup(words[i]);
+        shaper->kept_count = count;
+        shaper->kept_id = ++shaper->last_id;
+    }
+    shaper->keep_id = shaper->kept_id;
 }
 
 /* UTF-8 to UTF-16 in the arena (ICU works in UTF-16); NULL, reported
@@ -906,9 +950,7 @@ static void paragraph_key(KeyBuf *k, const Shaper *shaper, const TextPiece *piec
 {
     int32_t head[2] = {(int32_t)direction, 0};
     key_put(k, head, sizeof head);
-    for (const char *const *w = shaper->keep_whole; w && *w; w++)
-        key_string(k, *w);
-    key_put(k, &count, sizeof count); /* ends the words */
+    key_put(k, &shaper->keep_id, sizeof shaper->keep_id);
     for (size_t i = 0; i < count; i++) {
         int32_t piece[2] = {(int32_t)pieces[i].style, pieces[i].keep_whole};
         key_put(k, piece, sizeof piece);
