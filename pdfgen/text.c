@@ -57,13 +57,12 @@ struct Shaper {
     /* other languages' hyphenators, opened when text in them comes */
     char *other_lang[OTHER_LANGUAGES];
     Hyphenator *other[OTHER_LANGUAGES];
-    const char *const *keep_whole;
-    /* Paragraphs are cached under a number for the words kept whole, not
-     * the words (a language of a thousand drugs has a thousand names):
-     * the last list seen, copied, and its number; 0 is no words. */
+    /* The words kept whole (shaper_keep_whole): the last list seen, and
+     * a number for it that paragraphs are cached under, not the words (a
+     * language of a thousand drugs has a thousand names); keep_id 0: no
+     * words now. */
+    WholeWords *kept;
     uint64_t keep_id, kept_id, last_id;
-    char **kept;
-    size_t kept_count;
     FontSet *fonts;
     char *locale;
     hb_language_t language;
@@ -228,15 +227,6 @@ Shaper *shaper_open(FontSet *fonts, const char *locale)
     return shaper;
 }
 
-static void forget_kept(Shaper *shaper)
-{
-    for (size_t i = 0; i < shaper->kept_count; i++)
-        free(shaper->kept[i]);
-    free(shaper->kept);
-    shaper->kept = NULL;
-    shaper->kept_count = 0;
-}
-
 void shaper_close(Shaper *shaper)
 {
     if (!shaper)
@@ -254,7 +244,7 @@ void shaper_close(Shaper *shaper)
         free(shaper->other_lang[i]);
     }
     shaper_trim(shaper);
-    forget_kept(shaper);
+    whole_words_free(shaper->kept);
     free(shaper->locale);
     free(shaper);
 }
@@ -281,37 +271,26 @@ static Hyphenator *hyphenator_for(Shaper *shaper, const char *lang)
     return NULL;
 }
 
-static bool same_as_kept(const Shaper *shaper, const char *const *words, size_t count)
-{
-    if (count != shaper->kept_count)
-        return false;
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(words[i], shaper->kept[i]) != 0)
-            return false;
-    return true;
-}
-
 /* Every sheet of a language passes its own copy of the same names: they
  * keep the number they had, so its paragraphs are found in the cache. */
 void shaper_keep_whole(Shaper *shaper, const char *const *words)
 {
-    shaper->keep_whole = words;
-    size_t count = 0;
-    while (words && words[count])
-        count++;
-    if (count == 0) {
+    if (!words || !*words) {
         shaper->keep_id = 0;
         return;
     }
-    if (!same_as_kept(shaper, words, count)) {
-        forget_kept(shaper);
-        shaper->kept = xreallocarray(NULL, count, sizeof *shaper->kept);
-        for (size_t i = 0; i < count; i++)
-            shaper->kept[i] = xstrdup(words[i]);
-        shaper->kept_count = count;
+    if (!shaper->kept || !whole_words_same(shaper->kept, words)) {
+        whole_words_free(shaper->kept);
+        shaper->kept = whole_words_new(words);
         shaper->kept_id = ++shaper->last_id;
     }
     shaper->keep_id = shaper->kept_id;
+}
+
+/* The words kept whole now, for the hyphenators. */
+static const WholeWords *kept_whole(const Shaper *shaper)
+{
+    return shaper->keep_id ? shaper->kept : NULL;
 }
 
 /* UTF-8 to UTF-16 in the arena (ICU works in UTF-16); NULL, reported
@@ -877,7 +856,7 @@ static ShapedText *shape_paragraph(Shaper *shaper, Arena *arena, const TextPiece
         if (!keep_other_languages(pieces, spans, count, i, keep))
             continue; /* that language's pieces were hyphenated already */
         hyphenate_text(hyphenator_for(shaper, pieces[i].lang), text->text, text->len, keep,
-                       shaper->keep_whole, points);
+                       kept_whole(shaper), points);
         for (uint32_t b = 0; b <= text->len; b++)
             text->hyph[b] |= points[b];
     }
@@ -903,7 +882,7 @@ void shaper_expect(Shaper *shaper, const TextPiece *pieces, size_t count)
         for (size_t i = 0; i < count; i++)
             if (keep_other_languages(pieces, spans, count, i, keep))
                 hyphenator_expect(hyphenator_for(shaper, pieces[i].lang), joined,
-                                  (uint32_t)total, keep, shaper->keep_whole);
+                                  (uint32_t)total, keep, kept_whole(shaper));
         free(joined);
         free(keep);
     }
