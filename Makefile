@@ -19,7 +19,7 @@ BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev zlib1g-
 TEST_PACKAGES  := libcmocka-dev poppler-utils qpdf python3 python3-yaml valgrind \
                   python3-pikepdf mupdf-tools chromium nodejs python3-html5lib zbar-tools \
                   python3-fonttools clang libclang-rt-14-dev ghostscript \
-                  groff-base man-db
+                  groff-base man-db time
 # npm comes with Debian's nodejs as its own package, or inside NodeSource's
 # nodejs, which conflicts with Debian's npm: only the command is required.
 TEST_COMMANDS  := npm

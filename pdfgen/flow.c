@@ -81,19 +81,24 @@ static bool decorated(const Node *node)
 typedef struct Pieces {
     TextPiece *pieces;
     const Node **nodes;
-    size_t count, cap;
+    size_t count;
 } Pieces;
 
-static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
+static size_t count_texts(const Node *node)
+{
+    size_t n = 0;
+    for (const Node *c = node->first_child; c; c = c->next)
+        n += c->kind == NODE_TEXT ? 1 : count_texts(c);
+    return n;
+}
+
+static void append_pieces(Flow *flow, const Node *node, Pieces *out)
 {
     for (const Node *c = node->first_child; c; c = c->next) {
         if (c->kind != NODE_TEXT) {
-            collect_pieces(flow, c, out);
+            append_pieces(flow, c, out);
             continue;
         }
-        size_t cap = out->cap;
-        out->pieces = arena_reserve(flow->arena, out->pieces, out->count, &cap, sizeof *out->pieces);
-        out->nodes = arena_reserve(flow->arena, out->nodes, out->count, &out->cap, sizeof *out->nodes);
         /* a web address or phone number is never hyphenated; text in
          * another language (a citation in English) by its own rules */
         bool other = strcmp(c->lang, flow->doc_lang) != 0;
@@ -101,6 +106,20 @@ static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
                                               c->parent->kind == NODE_LINK, other ? c->lang : NULL};
         out->nodes[out->count++] = c;
     }
+}
+
+/* Fills an empty *out.  Counted first and allocated to size: a block has
+ * a piece or two, and a long list (a booklet's contents) thousands of
+ * blocks. */
+static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
+{
+    size_t n = count_texts(node);
+    *out = (Pieces){0};
+    if (n == 0)
+        return;
+    out->pieces = arena_array(flow->arena, n, sizeof *out->pieces);
+    out->nodes = arena_array(flow->arena, n, sizeof *out->nodes);
+    append_pieces(flow, node, out);
 }
 
 /* What the attempts of one flow_layout share, by node id: a block's

@@ -424,15 +424,91 @@ static bool word_char(UChar32 c)
            u_charType(c) == U_COMBINING_SPACING_MARK || c == SOFT_HYPHEN;
 }
 
-/* Is the word text[begin, end) one of whole, ignoring case? */
-static bool is_whole(const char *text, uint32_t begin, uint32_t end, const char *const *whole)
+struct WholeWords {
+    char **words;
+    size_t *lens;
+    size_t count;
+    size_t *slots; /* index + 1 into words; 0: empty */
+    size_t cap;    /* a power of two, over twice count */
+};
+
+/* ASCII letters folded, as strncasecmp does in the C locale. */
+static unsigned char fold(unsigned char c)
 {
-    for (; whole && *whole; whole++) {
-        size_t n = strlen(*whole);
-        if (n == end - begin && strncasecmp(text + begin, *whole, n) == 0)
-            return true;
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static uint64_t fold_hash(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u ^ n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ fold((unsigned char)s[i])) * 0x100000001b3u;
+    return h;
+}
+
+static bool fold_equal(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fold((unsigned char)a[i]) != fold((unsigned char)b[i]))
+            return false;
+    return true;
+}
+
+/* The slot of the word s[0, n), or the empty slot where it would go. */
+static size_t *whole_slot(const WholeWords *w, const char *s, size_t n)
+{
+    for (size_t i = (size_t)fold_hash(s, n) & (w->cap - 1);; i = (i + 1) & (w->cap - 1)) {
+        size_t k = w->slots[i];
+        if (!k || (w->lens[k - 1] == n && fold_equal(w->words[k - 1], s, n)))
+            return &w->slots[i];
     }
-    return false;
+}
+
+WholeWords *whole_words_new(const char *const *words)
+{
+    WholeWords *w = xcalloc(1, sizeof *w);
+    while (words && words[w->count])
+        w->count++;
+    w->words = xcalloc(w->count ? w->count : 1, sizeof *w->words);
+    w->lens = xcalloc(w->count ? w->count : 1, sizeof *w->lens);
+    for (w->cap = 8; w->cap < 2 * w->count + 2; w->cap *= 2)
+        ;
+    w->slots = xcalloc(w->cap, sizeof *w->slots);
+    for (size_t i = 0; i < w->count; i++) {
+        w->words[i] = xstrdup(words[i]);
+        w->lens[i] = strlen(words[i]);
+        size_t *slot = whole_slot(w, w->words[i], w->lens[i]);
+        if (!*slot)
+            *slot = i + 1;
+    }
+    return w;
+}
+
+bool whole_words_same(const WholeWords *w, const char *const *words)
+{
+    size_t i = 0;
+    for (; words && words[i]; i++)
+        if (!w || i >= w->count || strcmp(words[i], w->words[i]) != 0)
+            return false;
+    return i == (w ? w->count : 0);
+}
+
+void whole_words_free(WholeWords *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->count; i++)
+        free(w->words[i]);
+    free(w->words);
+    free(w->lens);
+    free(w->slots);
+    free(w);
+}
+
+/* Is the word text[begin, end) one of whole, ignoring case? */
+static bool is_whole(const char *text, uint32_t begin, uint32_t end, const WholeWords *whole)
+{
+    return whole && whole->count && *whole_slot(whole, text + begin, end - begin) != 0;
 }
 
 /* The number of characters of a word the dictionary is asked about, with
@@ -454,7 +530,7 @@ static int dictionary_word_chars(const Hyphenator *h, const char *text, uint32_t
 /* The next word of text from *i on, none of it kept and not one of whole:
  * false at the end. */
 static bool next_word(const char *text, uint32_t len, const uint8_t *keep,
-                      const char *const *whole, uint32_t *i, uint32_t *begin, uint32_t *end)
+                      const WholeWords *whole, uint32_t *i, uint32_t *begin, uint32_t *end)
 {
     while (*i < len) {
         UChar32 c;
@@ -481,7 +557,7 @@ static bool next_word(const char *text, uint32_t len, const uint8_t *keep,
 }
 
 void hyphenator_expect(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
-                       const char *const *whole)
+                       const WholeWords *whole)
 {
     if (!h || dictionaries[h->index].whole)
         return;
@@ -542,7 +618,7 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
 }
 
 void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
-                    const char *const *whole, uint8_t *hyph)
+                    const WholeWords *whole, uint8_t *hyph)
 {
     memset(hyph, 0, len + 1);
     /* where the paragraph's last word begins */

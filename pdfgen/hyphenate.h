@@ -15,6 +15,7 @@
 #define PDFGEN_HYPHENATE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct Hyphenator Hyphenator;
@@ -23,11 +24,20 @@ typedef struct Hyphenator Hyphenator;
 Hyphenator *hyphenator_open(const char *locale);
 void hyphenator_close(Hyphenator *h);
 
+/* Words never hyphenated (drug names), in any case (ASCII letters):
+ * hashed, for a language of a thousand drugs is asked about every word of
+ * every paragraph.  whole_words_new copies the NULL-terminated words (NULL:
+ * none); whole_words_same says whether words are those, in that order. */
+typedef struct WholeWords WholeWords;
+WholeWords *whole_words_new(const char *const *words);
+bool whole_words_same(const WholeWords *w, const char *const *words);
+void whole_words_free(WholeWords *w);
+
 /* h may be NULL (soft hyphens only).  keep[b] nonzero: byte b is in a
- * range that must not be hyphenated.  whole: NULL-terminated words (any
- * case) that are never hyphenated. */
+ * range that must not be hyphenated.  whole (NULL: none): words that are
+ * never hyphenated. */
 void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
-                    const char *const *whole, uint8_t *hyph);
+                    const WholeWords *whole, uint8_t *hyph);
 
 /* The words of text (same arguments as hyphenate_text) will come to
  * hyphenate_text: announced before the first word needs the dictionary,
@@ -35,6 +45,6 @@ void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t
  * still gets the dictionary's answer (the whole dictionary is loaded for
  * it), so announcing is only ever a question of speed.  h may be NULL. */
 void hyphenator_expect(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
-                       const char *const *whole);
+                       const WholeWords *whole);
 
 #endif

@@ -57,7 +57,12 @@ struct Shaper {
     /* other languages' hyphenators, opened when text in them comes */
     char *other_lang[OTHER_LANGUAGES];
     Hyphenator *other[OTHER_LANGUAGES];
-    const char *const *keep_whole;
+    /* The words kept whole (shaper_keep_whole): the last list seen, and
+     * a number for it that paragraphs are cached under, not the words (a
+     * language of a thousand drugs has a thousand names); keep_id 0: no
+     * words now. */
+    WholeWords *kept;
+    uint64_t keep_id, kept_id, last_id;
     FontSet *fonts;
     char *locale;
     hb_language_t language;
@@ -239,6 +244,7 @@ void shaper_close(Shaper *shaper)
         free(shaper->other_lang[i]);
     }
     shaper_trim(shaper);
+    whole_words_free(shaper->kept);
     free(shaper->locale);
     free(shaper);
 }
@@ -265,9 +271,26 @@ static Hyphenator *hyphenator_for(Shaper *shaper, const char *lang)
     return NULL;
 }
 
+/* Every sheet of a language passes its own copy of the same names: they
+ * keep the number they had, so its paragraphs are found in the cache. */
 void shaper_keep_whole(Shaper *shaper, const char *const *words)
 {
-    shaper->keep_whole = words;
+    if (!words || !*words) {
+        shaper->keep_id = 0;
+        return;
+    }
+    if (!shaper->kept || !whole_words_same(shaper->kept, words)) {
+        whole_words_free(shaper->kept);
+        shaper->kept = whole_words_new(words);
+        shaper->kept_id = ++shaper->last_id;
+    }
+    shaper->keep_id = shaper->kept_id;
+}
+
+/* The words kept whole now, for the hyphenators. */
+static const WholeWords *kept_whole(const Shaper *shaper)
+{
+    return shaper->keep_id ? shaper->kept : NULL;
 }
 
 /* UTF-8 to UTF-16 in the arena (ICU works in UTF-16); NULL, reported
@@ -658,8 +681,10 @@ static int itemize_and_shape(Shaper *shaper, Arena *arena, ShapedText *text,
     if (!resolve_levels(shaper, arena, text, levels, direction))
         return 0;
 
-    size_t cap = 0, count = 0;
-    ShapedRun *runs = NULL;
+    /* a run per piece, most often; more grow on demand (a long list's
+     * items are a piece each, thousands of them in a booklet's contents) */
+    size_t cap = piece_count ? piece_count : 1, count = 0;
+    ShapedRun *runs = arena_array(arena, cap, sizeof *runs);
     const PieceSpan **run_piece = arena_array(arena, text->len + 1, sizeof *run_piece);
     int ok = 1;
     for (size_t p = 0; p < piece_count; p++) {
@@ -831,7 +856,7 @@ static ShapedText *shape_paragraph(Shaper *shaper, Arena *arena, const TextPiece
         if (!keep_other_languages(pieces, spans, count, i, keep))
             continue; /* that language's pieces were hyphenated already */
         hyphenate_text(hyphenator_for(shaper, pieces[i].lang), text->text, text->len, keep,
-                       shaper->keep_whole, points);
+                       kept_whole(shaper), points);
         for (uint32_t b = 0; b <= text->len; b++)
             text->hyph[b] |= points[b];
     }
@@ -857,7 +882,7 @@ void shaper_expect(Shaper *shaper, const TextPiece *pieces, size_t count)
         for (size_t i = 0; i < count; i++)
             if (keep_other_languages(pieces, spans, count, i, keep))
                 hyphenator_expect(hyphenator_for(shaper, pieces[i].lang), joined,
-                                  (uint32_t)total, keep, shaper->keep_whole);
+                                  (uint32_t)total, keep, kept_whole(shaper));
         free(joined);
         free(keep);
     }
@@ -904,9 +929,7 @@ static void paragraph_key(KeyBuf *k, const Shaper *shaper, const TextPiece *piec
 {
     int32_t head[2] = {(int32_t)direction, 0};
     key_put(k, head, sizeof head);
-    for (const char *const *w = shaper->keep_whole; w && *w; w++)
-        key_string(k, *w);
-    key_put(k, &count, sizeof count); /* ends the words */
+    key_put(k, &shaper->keep_id, sizeof shaper->keep_id);
     for (size_t i = 0; i < count; i++) {
         int32_t piece[2] = {(int32_t)pieces[i].style, pieces[i].keep_whole};
         key_put(k, piece, sizeof piece);

@@ -21,6 +21,9 @@ children, not their sum):
    time grows linearly with the sheets and whether memory stays flat: sheets
    only (--drug for each), then the whole build
    (a booklet of every sheet per language, too) of 10 up to 1,000 drugs;
+   then the flat-memory verdict of issue 10: the largest of those against
+   the real whole build, beyond what its content itself takes (`pdfgen
+   list`, which loads the content and lays nothing out);
 5. with --callgrind, the whole build under valgrind's callgrind: the top
    functions by inclusive instructions and the libraries by their own.
 
@@ -361,6 +364,59 @@ def ratios(series):
     return q
 
 
+def content_rss_mb(args, tmp, content):
+    """The peak RSS of `pdfgen list`, which loads the content and lays
+    nothing out: what the content itself costs a build's processes.
+    Through /usr/bin/time (Debian's time): a child forked from this Python
+    starts with Python's pages, and ru_maxrss would count them."""
+    r = run(["/usr/bin/time", "-f", "maxrss %M", args.pdfgen, "list", "--content", content], tmp)
+    check_rc(r, "pdfgen list --content %s" % content)
+    m = re.search(r"^maxrss (\d+)$", r["stderr"], re.M)
+    if not m:
+        raise SystemExit("bench: /usr/bin/time gave no maxrss:\n" + r["stderr"][-500:])
+    return r1(int(m.group(1)) / 1024)
+
+
+def flat_memory(whole, syn, real_content_bytes, real_content_rss):
+    """Issue 10's goal: the peak RSS of the largest synthetic whole build
+    within 20% of the real (42-sheet) whole build's, beyond what its larger
+    content itself takes (the loaded content's RSS, by `pdfgen list`)."""
+    ok = [e for e in syn["whole"]["sizes"] if not e.get("failed") and "content_rss_mb" in e]
+    if not ok:
+        return None
+    big, small = ok[-1], whole["letter"]
+    content_mb = big["content_rss_mb"] - real_content_rss
+    beyond = big["peak_rss_mb"] - content_mb
+    ratio = beyond / small["peak_rss_mb"]
+    return {"goal_ratio": 1.2, "sheets": big["sheets"], "peak_rss_mb": big["peak_rss_mb"],
+            "real_sheets": small["sheets"], "real_peak_rss_mb": small["peak_rss_mb"],
+            "content_bytes": big["content_bytes"], "real_content_bytes": real_content_bytes,
+            "content_rss_mb": big["content_rss_mb"], "real_content_rss_mb": real_content_rss,
+            "ratio": r2(big["peak_rss_mb"] / small["peak_rss_mb"]),
+            "ratio_beyond_content": r2(ratio), "met": ratio <= 1.2}
+
+
+def print_flat_memory(f):
+    if not f:
+        print("\n== Flat memory (issue 10): no synthetic whole build measured")
+        return
+    print("\n== Flat memory (issue 10: %d sheets within x%.1f of %d, beyond the content itself): %s"
+          % (f["sheets"], f["goal_ratio"], f["real_sheets"], "MET" if f["met"] else "NOT MET"))
+    print("  peak RSS: %.1f MB at %d sheets (synthetic whole build), %.1f MB at %d sheets "
+          "(real whole build, letter): x%.2f"
+          % (f["peak_rss_mb"], f["sheets"], f["real_peak_rss_mb"], f["real_sheets"], f["ratio"]))
+    print("  the content itself: %s KB of YAML (real: %s KB), loaded %.1f MB (real: %.1f MB; "
+          "peak RSS of `pdfgen list`)"
+          % (kb(f["content_bytes"]), kb(f["real_content_bytes"]), f["content_rss_mb"],
+             f["real_content_rss_mb"]))
+    print("  beyond the content: (%.1f - %.1f) / %.1f = x%.2f against the goal x%.2f%s"
+          % (f["peak_rss_mb"], f["content_rss_mb"] - f["real_content_rss_mb"],
+             f["real_peak_rss_mb"], f["ratio_beyond_content"], f["goal_ratio"],
+             "" if f["sheets"] >= 3000 else
+             " (measured at %d sheets, not 3,000: run with --budget 0 --sizes ...,1000)"
+             % f["sheets"]))
+
+
 def over_budget(previous, sheets, deadline):
     """Why a size should be skipped, or None: its time predicted linearly
     from the size before (with a margin) against what is left."""
@@ -422,6 +478,7 @@ def run_synthetic(args, tmp, deadline):
             check = {"drugs_per_language": n, "ok": True, "wall_s": round(r["wall"], 3)}
         previous = measure_synthetic(args, tmp, content, n, langs, ids, False)
         previous["content_bytes"] = output_bytes(content)
+        previous["content_rss_mb"] = content_rss_mb(args, tmp, content)
         series.append(previous)
         shutil.rmtree(content)
         if previous.get("failed"):
@@ -642,6 +699,10 @@ def main():
         if not args.no_synthetic:
             report["synthetic"] = run_synthetic(args, tmp, deadline)
             print_synthetic(report["synthetic"], (sheets, report["whole_build"]["letter"]["peak_rss_mb"]))
+            report["flat_memory"] = flat_memory(report["whole_build"], report["synthetic"],
+                                                output_bytes(args.content),
+                                                content_rss_mb(args, tmp, args.content))
+            print_flat_memory(report["flat_memory"])
         if args.callgrind:
             report["callgrind"] = bench_callgrind(args, tmp, help_text)
             print_callgrind(report["callgrind"])

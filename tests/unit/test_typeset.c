@@ -25,7 +25,9 @@ static char *marked(const char *locale, const char *text, const char *const *who
     Hyphenator *h = hyphenator_open(locale);
     size_t n = strlen(text);
     uint8_t *hyph = calloc(n + 1, 1);
-    hyphenate_text(h, text, (uint32_t)n, keep, whole, hyph);
+    WholeWords *words = whole_words_new(whole);
+    hyphenate_text(h, text, (uint32_t)n, keep, words, hyph);
+    whole_words_free(words);
     char *out = calloc(2 * n + 1, 1), *at = out;
     for (size_t b = 0; b < n; b++) {
         if (hyph[b])
