@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
 #include "content.h"
 #include "diag.h"
+#include "file_read.h"
 
 #ifndef PDFGEN_ROOT
 #define PDFGEN_ROOT "."
@@ -34,22 +34,12 @@ static size_t original_len[FILE_COUNT];
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *bytes = file_read(path, len);
+    if (!bytes) {
         perror(path);
         exit(1);
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    return bytes;
 }
 
 static void put(const char *rel, const void *data, size_t len)

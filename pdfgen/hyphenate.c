@@ -17,6 +17,7 @@
 #include <unicode/utf8.h>
 
 #include "alloc.h"
+#include "file_read.h"
 #include "hyphen_filter.h"
 
 #ifndef PDFGEN_HYPHEN_DIR
@@ -244,34 +245,12 @@ static int count_chars(const char *utf8, int32_t n)
     return chars;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, used = 0;
-    char *bytes = xmalloc(cap);
-    for (size_t n; (n = fread(bytes + used, 1, cap - used, f)) > 0;) {
-        used += n;
-        if (used == cap)
-            bytes = xrealloc(bytes, cap *= 2);
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(bytes);
-        return NULL;
-    }
-    *len = used;
-    return bytes;
-}
-
 /* The dictionary with only the patterns the expected words use, or NULL
  * when it cannot be filtered (then it is loaded whole). */
 static HyphenDict *load_filtered(const Dictionary *d)
 {
     size_t len;
-    char *file = read_file(d->path, &len);
+    char *file = file_read(d->path, &len);
     if (!file)
         return NULL;
     /* the charset line, as libhyphen reads it */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "file_read.h"
 #include "replace.h"
 #include "content.h"
 #include "diag.h"
@@ -25,28 +26,6 @@ typedef struct Line {
     const char *start;
     size_t len; /* including its line break, if any */
 } Line;
-
-static char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad) {
-        free(buf);
-        return NULL;
-    }
-    *size = n;
-    return buf;
-}
 
 /* The byte offset of 1-based character column col in the line. */
 static size_t byte_of_column(const Line *line, unsigned col)
@@ -120,7 +99,7 @@ static int stamp_file(const char *path, const Review *review, const ReviewField 
                       size_t field_count)
 {
     size_t size = 0;
-    char *text = read_all(path, &size);
+    char *text = file_read(path, &size);
     if (!text) {
         diag_error(&(SourcePos){path, 1, 1}, "cannot read the file to stamp it: %s",
                    strerror(errno));
