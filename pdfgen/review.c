@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "content.h"
 #include "diag.h"
+#include "hash.h"
 #include "report.h"
 #include "sha256.h"
 
@@ -126,14 +127,6 @@ static char *memo_key(const char *const *texts, size_t count, size_t *len)
     return key;
 }
 
-static uint64_t fnv1a(const char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3u;
-    return h;
-}
-
 /* The slot of key, or the empty slot where it goes. */
 static Memo *memo_slot(const char *key, size_t len, uint64_t hash)
 {
@@ -164,7 +157,7 @@ void review_digest(const char *const *texts, size_t count, char hex[REVIEW_DIGES
 {
     size_t len;
     char *key = memo_key(texts, count, &len);
-    uint64_t hash = fnv1a(key, len);
+    uint64_t hash = hash_bytes(key, len);
     if (2 * (memo_count + 1) > memo_cap)
         memo_grow();
     Memo *m = memo_slot(key, len, hash);

@@ -15,8 +15,8 @@
 #include <unicode/utf8.h>
 
 #include "alloc.h"
-#include "alloc.h"
 #include "diag.h"
+#include "hash.h"
 #include "hyphenate.h"
 
 #define OTHER_LANGUAGES 4
@@ -107,21 +107,6 @@ static void cache_clear(Cache *c)
     *c = (Cache){0};
 }
 
-/* Eight bytes a step: keys run to kilobytes (a paragraph's glyphs). */
-static uint64_t hash_key(const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15u ^ n;
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, sizeof w);
-        h = (h ^ w) * 0xff51afd7ed558ccdu;
-        h ^= h >> 29;
-    }
-    for (; n; p++, n--)
-        h = (h ^ (unsigned char)*p) * 0x100000001b3u;
-    return h;
-}
-
 /* The slot of key, or the empty slot where it goes (cap > count). */
 static CacheEntry *cache_slot(const Cache *c, const char *key, size_t len, uint64_t hash)
 {
@@ -180,7 +165,7 @@ void shaper_trim(Shaper *shaper)
 const void *shaper_recall(const Shaper *shaper, const void *key, size_t key_len,
                           size_t *value_len)
 {
-    const CacheEntry *e = cache_find(&shaper->later, key, key_len, hash_key(key, key_len));
+    const CacheEntry *e = cache_find(&shaper->later, key, key_len, hash_bytes(key, key_len));
     if (!e)
         return NULL;
     *value_len = e->value_len;
@@ -190,7 +175,7 @@ const void *shaper_recall(const Shaper *shaper, const void *key, size_t key_len,
 void shaper_remember(Shaper *shaper, const void *key, size_t key_len, void *value,
                      size_t value_len)
 {
-    uint64_t hash = hash_key(key, key_len);
+    uint64_t hash = hash_bytes(key, key_len);
     if (cache_find(&shaper->later, key, key_len, hash)) {
         free(value);
         return;
@@ -576,7 +561,7 @@ static void shape_cached(Shaper *shaper, Arena *arena, const ShapedText *text, S
 {
     size_t len;
     char *key = shaped_key(arena, text, run, &len);
-    uint64_t hash = hash_key(key, len);
+    uint64_t hash = hash_bytes(key, len);
     const CacheEntry *e = cache_find(&shaper->runs, key, len, hash);
     if (e) {
         const Glyph *glyphs = e->value;
@@ -995,7 +980,7 @@ ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, si
 {
     KeyBuf key = {.arena = arena};
     paragraph_key(&key, shaper, pieces, count, direction);
-    uint64_t hash = hash_key(key.data, key.len);
+    uint64_t hash = hash_bytes(key.data, key.len);
     const CacheEntry *e = cache_find(&shaper->paragraphs, key.data, key.len, hash);
     if (e)
         return unflatten(arena, e->value, e->value_len);
