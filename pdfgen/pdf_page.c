@@ -1165,8 +1165,17 @@ static bool figure_content(const Box *box)
  * run of dark modules in a row) in module units: a QR code's few hundred
  * rectangles then cost a few digits each instead of four decimals.  Each
  * is filled on its own, as before: poppler snaps a lone rectangle to whole
- * pixels, which keeps the code crisp, but anti-aliases one path of many.  Returns how many boxes from i it drew: 0 when they are not
- * plain filled rectangles on the figure's grid, to be drawn one by one. */
+ * pixels, which keeps the code crisp, but anti-aliases one path of many.
+ * Runs of the same columns in consecutive rows are one rectangle (a
+ * fifth fewer): its edges are the runs' outer edges and snap to the same
+ * pixels, and the edges between the runs, snapped to one pixel boundary
+ * from both sides, left no gap to fill.  Returns how many boxes from i it
+ * drew: 0 when they are not plain filled rectangles on the figure's grid,
+ * to be drawn one by one. */
+typedef struct ModuleRect {
+    unsigned col, row, width, height; /* in modules; row: the lowest */
+} ModuleRect;
+
 static size_t draw_module_grid(Writer *w, const Page *p, size_t i)
 {
     const Box *first = &p->boxes[i];
@@ -1187,13 +1196,34 @@ static size_t draw_module_grid(Writer *w, const Page *p, size_t i)
         x0 = fmin(x0, r->x);
         y0 = fmin(y0, r->y);
     }
+    unsigned side = figure->modules_per_side;
     for (size_t k = i; k < end; k++) {
         const RectBox *r = &p->boxes[k].u.rect;
         double cols = (r->x - x0) / module, rows = (r->y - y0) / module, width = r->width / module;
         if (fabs(cols - round(cols)) > 1e-6 || fabs(rows - round(rows)) > 1e-6 ||
-            fabs(width - round(width)) > 1e-6)
+            fabs(width - round(width)) > 1e-6 || round(cols) >= side)
             return 0;
     }
+    /* The runs come a row at a time; a run continues the rectangle that
+     * starts at its column if that one ends on the row above, as wide. */
+    ModuleRect *rects = xreallocarray(NULL, end - i, sizeof *rects);
+    size_t *open = xcalloc(side, sizeof *open); /* 1 + index into rects */
+    size_t count = 0;
+    for (size_t k = i; k < end; k++) {
+        const RectBox *r = &p->boxes[k].u.rect;
+        unsigned col = (unsigned)round((r->x - x0) / module);
+        unsigned row = (unsigned)round((r->y - y0) / module);
+        unsigned width = (unsigned)round(r->width / module);
+        ModuleRect *above = open[col] ? &rects[open[col] - 1] : NULL;
+        if (above && above->row == row + 1 && above->width == width) {
+            above->row = row;
+            above->height++;
+        } else {
+            rects[count++] = (ModuleRect){col, row, width, 1};
+            open[col] = count;
+        }
+    }
+    free(open);
     Buf *b = &w->out;
     /* The module to a micro-point: over 40 modules, milli-points would
      * drift by a hundredth of a point. */
@@ -1207,15 +1237,17 @@ static size_t draw_module_grid(Writer *w, const Page *p, size_t i)
     point(b, x0, y0);
     buf_str(b, "cm\n");
     rgb(b, first->u.rect.fill_color, " rg\n");
-    for (size_t k = i; k < end; k++) {
-        const RectBox *r = &p->boxes[k].u.rect;
-        buf_uint(b, (uint64_t)round((r->x - x0) / module));
+    for (size_t k = 0; k < count; k++) {
+        buf_uint(b, rects[k].col);
         buf_str(b, " ");
-        buf_uint(b, (uint64_t)round((r->y - y0) / module));
+        buf_uint(b, rects[k].row);
         buf_str(b, " ");
-        buf_uint(b, (uint64_t)round(r->width / module));
-        buf_str(b, " 1 re f\n");
+        buf_uint(b, rects[k].width);
+        buf_str(b, " ");
+        buf_uint(b, rects[k].height);
+        buf_str(b, " re f\n");
     }
+    free(rects);
     buf_str(b, "Q\n");
     w->rgb_valid = false;
     return end - i;
