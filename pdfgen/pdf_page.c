@@ -57,9 +57,10 @@ struct Writer {
     int64_t tf_size;
     int64_t rgb[3];
     bool rgb_valid;
-    /* Content text: the text object open for one TEXT leaf's boxes (one
-     * per leaf and page, so one MCID covers its lines), and whether a
-     * marked-content sequence of it is open. */
+    /* Content text: the text object open for the TEXT leaves' boxes (one
+     * from the first to whatever is not content text), the leaf being
+     * written (its sequence, one MCID, covers its lines on the page), and
+     * whether a marked-content sequence of it is open. */
     bool in_text;
     const Node *text_leaf;
     bool marked;
@@ -1042,20 +1043,28 @@ static void draw_rect(Writer *w, const RectBox *r)
     w->rgb_valid = false; /* the text's fill colour is no longer current */
 }
 
-/* Ends the text object of content text, and its marked content. */
-static void end_text(Writer *w)
+/* Ends the marked content of a leaf's text; its text object stays open
+ * for the next leaf's. */
+static void end_leaf(Writer *w)
 {
     if (w->marked)
         buf_str(&w->out, "EMC\n");
-    if (w->in_text)
-        buf_str(&w->out, "ET\n");
-    w->marked = w->in_text = false;
+    w->marked = false;
     w->text_leaf = NULL;
 }
 
+/* Ends the text object of content text, and its marked content. */
+static void end_text(Writer *w)
+{
+    end_leaf(w);
+    if (w->in_text)
+        buf_str(&w->out, "ET\n");
+    w->in_text = false;
+}
+
 /* Box k of page p; leaf: the TEXT node it is content of, NULL for an
- * artifact.  Content text goes into the text object of its leaf (opened
- * here, ended by end_text); an artifact gets one of its own. */
+ * artifact.  Content text goes into the open text object of content text
+ * (opened here, ended by end_text); an artifact gets one of its own. */
 static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
 {
     const GlyphSpan *s = &p->boxes[k].u.text;
@@ -1067,8 +1076,8 @@ static int draw_text(Writer *w, const Page *p, size_t k, const Node *leaf)
     if (!leaf || !w->in_text) {
         buf_str(b, "BT\n");
         w->in_text = leaf != NULL;
-        w->text_leaf = leaf;
     }
+    w->text_leaf = leaf;
     text_colour(w, s);
     buf_str(b, "1 0 0 1 ");
     buf_num(b, s->x);
@@ -1294,7 +1303,9 @@ static int32_t out_lo(double v) { return (int32_t)floor(v); }
 static int32_t out_hi(double v) { return (int32_t)ceil(v); }
 
 /* One annotation for a link's text on this page: a quadrilateral per line
- * (a URL broken over two lines is one link), /Rect around them all. */
+ * (a URL broken over two lines is one link), /Rect around them all; a link
+ * on one line is its /Rect alone, which readers take when there are no
+ * QuadPoints. */
 static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
 {
     double qx0[64], qy0[64], qx1[64], qy1[64], base[64];
@@ -1322,10 +1333,11 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
     if (quads == 0)
         return 0;
     PdfDoc *d = w->doc;
-    PdfObj annot = pdfo_indirect_dict(d), rect = pdfo_array(d), quad = pdfo_array(d);
+    PdfObj annot = pdfo_indirect_dict(d), rect = pdfo_array(d);
+    PdfObj quad = quads > 1 ? pdfo_array(d) : NULL;
     PdfObj border = pdfo_array(d), action = pdfo_dict(d);
     double rx0 = qx0[0], ry0 = qy0[0], rx1 = qx1[0], ry1 = qy1[0];
-    int bad = !annot || !rect || !quad || !border || !action;
+    int bad = !annot || !rect || (quads > 1 && !quad) || !border || !action;
     for (size_t q = 0; q < quads; q++) {
         rx0 = qx0[q] < rx0 ? qx0[q] : rx0;
         ry0 = qy0[q] < ry0 ? qy0[q] : ry0;
@@ -1335,7 +1347,7 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
          * expect them in practice */
         int32_t pts[8] = {out_lo(qx0[q]), out_hi(qy1[q]), out_hi(qx1[q]), out_hi(qy1[q]),
                           out_lo(qx0[q]), out_lo(qy0[q]), out_hi(qx1[q]), out_lo(qy0[q])};
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < 8 && quad; k++)
             bad |= pdfo_push_int(quad, pts[k]);
     }
     int32_t r[4] = {out_lo(rx0), out_lo(ry0), out_hi(rx1), out_hi(ry1)};
@@ -1346,7 +1358,8 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
     bad |= pdfo_put_name(annot, "Type", "Annot");
     bad |= pdfo_put_name(annot, "Subtype", "Link");
     bad |= pdfo_put(annot, "Rect", rect);
-    bad |= pdfo_put(annot, "QuadPoints", quad);
+    if (quad)
+        bad |= pdfo_put(annot, "QuadPoints", quad);
     bad |= pdfo_put(annot, "Border", border);
     bad |= pdfo_put_int(annot, "F", 4); /* printed */
     bad |= pdfo_put_text(d, annot, "Contents", link->alt ? link->alt : link->uri);
@@ -1449,8 +1462,10 @@ int page_write(Writer *w, const Document *doc, size_t index)
             continue;
         bool artifact = box->artifact || !box->node;
         bool figure = figure_content(box); /* marked like artifacts, as the Figure's */
-        if (w->in_text && (artifact || box->kind != BOX_TEXT || box->node != w->text_leaf))
+        if (w->in_text && (artifact || box->kind != BOX_TEXT))
             end_text(w);
+        else if (w->in_text && box->node != w->text_leaf)
+            end_leaf(w);
         if (is_open && (!(artifact || figure) || box->node != open)) {
             buf_str(&w->out, "EMC\n");
             is_open = false;
