@@ -164,10 +164,11 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
                 "<rdf:Description rdf:about=\"\""
                 " xmlns:dc=\"http://purl.org/dc/elements/1.1/\""
                 " xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\""
-                " xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\""
                 " xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\""
-                " xmlns:pdfgen=\"https://pdfs.example.org/ns/pdfgen/1.0/\">\n"
-                "<pdfuaid:part>1</pdfuaid:part>\n");
+                " xmlns:pdfgen=\"https://pdfs.example.org/ns/pdfgen/1.0/\"");
+    if (in->keywords)
+        buf_str(&b, " xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"");
+    buf_str(&b, ">\n<pdfuaid:part>1</pdfuaid:part>\n");
     if (in->title)
         xml_alt(&b, "dc:title", in->title);
     if (in->subject)
@@ -201,12 +202,6 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
     if (in->year > 0) {
         xml_date(&b, "xmp:CreateDate", in);
         xml_date(&b, "xmp:ModifyDate", in);
-    }
-    const char *producer = pdfo_producer(doc);
-    if (producer) {
-        buf_str(&b, "<pdf:Producer>");
-        xml_text(&b, producer);
-        buf_str(&b, "</pdf:Producer>\n");
     }
     buf_str(&b, "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"r\"?>");
     /* Compressed: PDF/UA-1, the only conformance claimed, allows a filtered

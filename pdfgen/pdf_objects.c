@@ -78,6 +78,14 @@ PdfDoc *pdfo_new(void)
     }
     /* Tagged PDF for PDF/UA-1 is PDF 1.7; libharu would say 1.3. */
     doc->pdf->pdf_version = HPDF_VER_17;
+    /* libharu names itself /Producer, but pdfgen writes the file, its
+     * content and its fonts, and /Creator names pdfgen: the key is
+     * optional, and its bytes are better spent elsewhere. */
+    if (HPDF_Dict_RemoveElement(doc->pdf->info, "Producer") != HPDF_OK) {
+        pdfo_check(doc, "document info", true);
+        pdfo_free(doc);
+        return NULL;
+    }
     return doc;
 }
 
@@ -316,7 +324,8 @@ int pdfo_push_null(PdfDoc *doc, PdfObj array)
 
 PdfObj pdfo_catalog(PdfDoc *doc) { return doc->pdf->catalog; }
 
-/* HPDF_New fills the info dictionary with /Producer, so it exists. */
+/* HPDF_New makes the info dictionary (filled with /Producer, which
+ * pdfo_new removes), so it exists. */
 PdfObj pdfo_info(PdfDoc *doc) { return doc->pdf->info; }
 
 int pdfo_set_dates(PdfDoc *doc, int year, int month, int day, int hour, int minute, int second)
@@ -327,7 +336,6 @@ int pdfo_set_dates(PdfDoc *doc, int year, int month, int day, int hour, int minu
     return bad;
 }
 
-const char *pdfo_producer(PdfDoc *doc) { return HPDF_GetInfoAttr(doc->pdf, HPDF_INFO_PRODUCER); }
 
 PdfObj pdfo_add_page(PdfDoc *doc, double width, double height)
 {

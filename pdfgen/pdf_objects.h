@@ -60,8 +60,6 @@ PdfObj pdfo_catalog(PdfDoc *doc);
 PdfObj pdfo_info(PdfDoc *doc);
 /* Creation and modification date, UTC. */
 int pdfo_set_dates(PdfDoc *doc, int year, int month, int day, int hour, int minute, int second);
-/* /Producer as libharu writes it, for XMP to repeat. */
-const char *pdfo_producer(PdfDoc *doc);
 
 PdfObj pdfo_add_page(PdfDoc *doc, double width, double height);
 PdfObj pdfo_page(PdfDoc *doc, size_t index);
