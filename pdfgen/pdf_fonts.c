@@ -29,7 +29,8 @@
 #define BFCHAR_BLOCK 100
 /* libharu's limit for names (HPDF_LIMIT_MAX_NAME_LEN). */
 #define MAX_NAME_LEN 127
-/* /DW, in 1/1000 em: the width of every CJK ideograph. */
+/* /DW, in 1/1000 em: the width of every CJK ideograph, and PDF's default
+ * for the key, which is therefore left out. */
 #define DEFAULT_WIDTH 1000
 
 const char *font_name(const Font *f)
@@ -571,7 +572,6 @@ static PdfObj cid_font(FontUses *w, const FontUse *fu, const char *name,
     bad |= pdfo_put_name(d, "BaseFont", name) != 0;
     bad |= pdfo_put(d, "CIDSystemInfo", cid_system_info(w)) != 0;
     bad |= pdfo_put(d, "FontDescriptor", descriptor) != 0;
-    bad |= pdfo_put_int(d, "DW", DEFAULT_WIDTH) != 0;
     bad |= pdfo_put(d, "W", widths(w, fu)) != 0;
     if (!fu->cff)
         bad |= pdfo_put_name(d, "CIDToGIDMap", "Identity") != 0;

@@ -1370,8 +1370,7 @@ static int write_link(Writer *w, const Page *p, const Node *link, PdfObj annots)
         bad |= pdfo_put_name(action, "S", "GoTo");
         bad |= pdfo_put(action, "D", pdfo_ascii(d, link->dest ? link->dest : ""));
     }
-    bad |= pdfo_put(annot, "A", action);
-    bad |= pdfo_put(annot, "P", w->page);
+    bad |= pdfo_put(annot, "A", action); /* no /P: optional, and /Annots says the page */
     bad |= pdfo_push(annots, annot);
     if (pdfo_check(d, "link", bad))
         return -1;

@@ -223,14 +223,16 @@ int tags_annotation(Tags *tags, const Node *link, PdfObj annot)
 }
 
 /* A reference to one piece of content, as the element's kid: a bare MCID
- * when it is on the element's own page. */
+ * when it is on the element's own page, an object reference without /Pg
+ * then too. */
 static int push_content(Tags *tags, PdfObj kids, PdfObj element_page, const Piece *c)
 {
     if (c->obj) {
         PdfObj objr = pdfo_dict(tags->doc);
         int bad = pdfo_put_name(objr, "Type", "OBJR");
         bad |= pdfo_put(objr, "Obj", c->obj);
-        bad |= pdfo_put(objr, "Pg", c->page);
+        if (c->page != element_page)
+            bad |= pdfo_put(objr, "Pg", c->page);
         return bad | pdfo_push(kids, objr);
     }
     if (c->page == element_page)
