@@ -103,8 +103,6 @@ static void read_metrics(Font *font)
         font->line_gap = v;
     font->cap_height = hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_CAP_HEIGHT, &v)
                            ? v : font->ascender * 7 / 10;
-    font->x_height = hb_ot_metrics_get_position(font->hb, HB_OT_METRICS_TAG_X_HEIGHT, &v)
-                         ? v : font->ascender / 2;
 
     hb_blob_t *head = hb_face_reference_table(font->face, HB_TAG('h', 'e', 'a', 'd'));
     unsigned len;

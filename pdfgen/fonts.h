@@ -33,7 +33,7 @@ typedef struct Font {
     unsigned upem;
     char *postscript_name; /* from the name table, for /BaseFont */
     /* metrics in font units, for the PDF FontDescriptor and line spacing */
-    int ascender, descender, line_gap, cap_height, x_height;
+    int ascender, descender, line_gap, cap_height;
     int bbox[4];
     double italic_angle;
     bool fixed_pitch, serif, italic, bold;

@@ -514,8 +514,8 @@ static PdfObj font_descriptor(FontUses *w, const FontUse *fu, const char *name,
     bad |= pdfo_put_int(d, "Descent", to_1000em(f, f->descender)) != 0;
     bad |= pdfo_put_int(d, "CapHeight",
                                to_1000em(f, f->cap_height ? f->cap_height : f->ascender)) != 0;
-    if (f->x_height)
-        bad |= pdfo_put_int(d, "XHeight", to_1000em(f, f->x_height)) != 0;
+    /* no /XHeight: optional, and only for readers that substitute a font
+     * not embedded */
     bad |= pdfo_put_int(d, "StemV", stem_v(f)) != 0;
     bad |= pdfo_put(d, fu->cff ? "FontFile3" : "FontFile2", file) != 0;
     return bad ? NULL : d;

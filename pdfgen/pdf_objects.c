@@ -328,11 +328,18 @@ PdfObj pdfo_catalog(PdfDoc *doc) { return doc->pdf->catalog; }
  * pdfo_new removes), so it exists. */
 PdfObj pdfo_info(PdfDoc *doc) { return doc->pdf->info; }
 
+/* "D:YYYYMMDDHHmmSSZ": libharu would add the offset of UTC, "00'00'". */
 int pdfo_set_dates(PdfDoc *doc, int year, int month, int day, int hour, int minute, int second)
 {
-    HPDF_Date d = {year, month, day, hour, minute, second, 'Z', 0, 0};
-    int bad = ok(HPDF_SetInfoDateAttr(doc->pdf, HPDF_INFO_CREATION_DATE, d));
-    bad |= ok(HPDF_SetInfoDateAttr(doc->pdf, HPDF_INFO_MOD_DATE, d));
+    if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+        return -1;
+    char date[32];
+    snprintf(date, sizeof date, "D:%04d%02d%02d%02d%02d%02dZ", year, month, day, hour, minute,
+             second);
+    PdfObj info = pdfo_info(doc);
+    int bad = pdfo_put(info, "CreationDate", pdfo_ascii(doc, date));
+    bad |= pdfo_put(info, "ModDate", pdfo_ascii(doc, date));
     return bad;
 }
 
