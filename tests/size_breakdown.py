@@ -18,8 +18,8 @@ import zlib
 import pikepdf
 
 STREAM_KINDS = ["content", "font", "tounicode", "xmp", "objstm", "xref", "other"]
-OBJ_KINDS = ["struct", "parenttree", "font", "widths", "fontdesc", "annot",
-             "page", "outline", "catalog", "info", "other"]
+OBJ_KINDS = ["struct", "parenttree", "font", "fontdesc", "annot", "page", "outline",
+             "catalog", "info", "other"]
 
 
 def name(d, key):
@@ -45,37 +45,22 @@ def stream_kinds(pdf):
     return kinds
 
 
+BY_TYPE = {"/StructElem": "struct", "/StructTreeRoot": "struct", "/Font": "font",
+           "/FontDescriptor": "fontdesc", "/Annot": "annot", "/Page": "page",
+           "/Pages": "page", "/Outlines": "outline", "/Catalog": "catalog"}
+# objects without /Type, by the keys only their kind has
+BY_KEYS = [(("/S", "/P"), "struct"), (("/Nums",), "parenttree"), (("/Limits",), "parenttree"),
+           (("/Title", "/Parent"), "outline"), (("/CreationDate",), "info")]
+
+
 def classify_object(o):
-    if isinstance(o, pikepdf.Stream):
+    if not isinstance(o, pikepdf.Dictionary) or isinstance(o, pikepdf.Stream):
         return "other"
-    if isinstance(o, pikepdf.Array):
-        return "widths" if len(o) and isinstance(o[0], (int, pikepdf.Object)) else "other"
-    if not isinstance(o, pikepdf.Dictionary):
-        return "other"
-    t = name(o, "/Type")
-    if t == "/StructElem" or ("/S" in o and "/P" in o):
-        return "struct"
-    if t == "/StructTreeRoot":
-        return "struct"
-    if "/Nums" in o or "/Limits" in o:
-        return "parenttree"
-    if t == "/Font":
-        return "font"
-    if t == "/FontDescriptor":
-        return "fontdesc"
-    if t == "/Annot" or "/Subtype" in o and name(o, "/Subtype") == "/Link":
-        return "annot"
-    if t in ("/Page", "/Pages"):
-        return "page"
-    if t == "/Outlines" or ("/Title" in o and "/Parent" in o):
-        return "outline"
-    if t == "/Catalog":
-        return "catalog"
-    if "/Producer" in o or "/CreationDate" in o:
-        return "info"
-    if "/S" in o and name(o, "/S") in ("/URI", "/GoTo"):
-        return "annot"
-    return "other"
+    kind = BY_TYPE.get(name(o, "/Type"))
+    for keys, by_keys in BY_KEYS:
+        if kind is None and all(k in o for k in keys):
+            kind = by_keys
+    return kind or "other"
 
 
 def objstm_objects(pdf, stm):
