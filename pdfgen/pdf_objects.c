@@ -343,7 +343,6 @@ int pdfo_set_dates(PdfDoc *doc, int year, int month, int day, int hour, int minu
     return bad;
 }
 
-
 PdfObj pdfo_add_page(PdfDoc *doc, double width, double height)
 {
     HPDF_Page page = HPDF_AddPage(doc->pdf);
