@@ -417,6 +417,16 @@ class LongContentsTests(unittest.TestCase):
         cover = outline_tree(path)[0][2][0][1]
         self.assertGreaterEqual(cover, 3)
         check_contents(self, path, "en", self.content)
+        # each contents page after the first a TOC of its own under the Document
+        failures = pdfua.check_file(path)
+        self.assertEqual(failures, [], "\n" + "\n".join(failures[:12]))
+        r = run(["qpdf", "--check", path])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with pikepdf.open(path) as pdf:
+            kinds = [str(k.S) for k in pdf.Root.StructTreeRoot.K.K]
+        tocs = kinds.count("/TOC")
+        self.assertEqual(kinds[:tocs + 1], ["/Sect"] + ["/TOC"] * tocs)
+        self.assertIn(tocs + 1, (cover, cover - 1))  # a blank page after an odd cover
 
     def test_other_digits(self):
         check_contents(self, os.path.join(self.out, "ar", "all.pdf"), "ar", self.content,
