@@ -101,7 +101,9 @@ static Tree *contents_tree(Arena *arena, const Contents *c, size_t first, size_t
     for (size_t i = first; i < first + count; i++) {
         const Text *t = c->entries[i];
         Node *item = tree_add(tree, toc, NODE_TOCI, t->pos);
-        item->space_before = i == first ? 0 : 10;
+        /* the glossary, after the sheets, set a little apart */
+        bool glossary = i >= language->drug_count;
+        item->space_before = i == first ? 0 : glossary ? 24 : 10;
         item->keep_together = true;
         Node *link = tree_add(tree, item, NODE_LINK, t->pos);
         link->dest = part_dest(arena, i);
