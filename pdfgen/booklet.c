@@ -7,6 +7,7 @@
 
 #include "collate.h"
 #include "content.h"
+#include "diag.h"
 #include "format.h"
 #include "glossary.h"
 #include "house.h"
@@ -19,6 +20,7 @@ static const TypeStyle BODY_ITALIC = {STYLE_ITALIC, 12, 16.5, INK};
 static const TypeStyle SERIES = {STYLE_REGULAR, 13, 17, BAND_TINT};
 static const TypeStyle TITLE = {STYLE_BOLD, 28, 34, WHITE};
 static const TypeStyle ENTRY = {STYLE_REGULAR, 14, 20, INK};
+static const TypeStyle FOOTER = {STYLE_REGULAR, 9.5, 12, MUTED};
 
 /* ---- the cover ---------------------------------------------------------- */
 
@@ -32,59 +34,211 @@ static Node *block(Tree *tree, Node *parent, NodeKind kind, const Text *text, Ty
     return node;
 }
 
-/* The title band, the draft notice, and the contents: one numbered item
- * per part, in the order they follow. */
-static Tree *cover_tree(Arena *arena, const Language *language, const Text *const *entries,
-                        size_t count)
+/* The contents and where each part starts: pages numbered from 1 at the
+ * cover, blank pages included, as the footers number them. */
+typedef struct Contents {
+    const Language *language;
+    const Text **entries; /* the parts after the cover, in order */
+    size_t count;
+    long *starts;         /* the page each part starts on */
+    long total;           /* the booklet's pages */
+    const char *locale;   /* the numbers' (format_locale) */
+    PageGeometry geometry;
+} Contents;
+
+/* Each part's named destination, at its first line. */
+static const char *part_dest(Arena *arena, size_t part)
 {
+    return arena_printf(arena, "part-%zu", part + 1);
+}
+
+static void footer(Tree *tree, const Strings *s, const Text *start)
+{
+    Node *rule = tree_add(tree, tree->root, NODE_ARTIFACT, s->page_of.pos);
+    rule->furniture = FURNITURE_FOOT_RULE;
+    rule->deco = (Decoration){.fill = true, .fill_color = MUTED};
+    const Text *texts[] = {start, &s->page_of};
+    const Furniture roles[] = {FURNITURE_FOOT_START, FURNITURE_FOOT_END};
+    for (size_t i = 0; i < 2; i++) {
+        Node *node = tree_add(tree, tree->root, NODE_ARTIFACT, texts[i]->pos);
+        node->furniture = roles[i];
+        node->type = FOOTER;
+        tree_add_text(tree, node, texts[i]->utf8, FOOTER.font, texts[i]->pos);
+    }
+}
+
+/* One page's worth of the contents, or more, from entry first on: the
+ * cover's first page has the title band and the draft notice above them,
+ * the others the contents alone, their root the TOC.  Each entry (TOCI)
+ * is a link to its part, the page number at the end of its line. */
+static Tree *contents_tree(Arena *arena, const Contents *c, size_t first, size_t count,
+                           long page)
+{
+    const Language *language = c->language;
     const Strings *s = &language->strings;
     Tree *tree = tree_new(arena, s->locale.utf8,
                           uloc_isRightToLeft(s->locale.utf8) ? DIR_RTL : DIR_LTR,
                           s->sheet_title.pos);
     tree->root->type = BODY;
-    Node *band = tree_add(tree, tree->root, NODE_SECT, s->sheet_title.pos);
-    band->deco = (Decoration){.pad = 18, .fill = true, .fill_color = BRAND, .radius = 6};
-    band->keep_together = true;
-    block(tree, band, NODE_P, &s->series, SERIES, 0);
-    block(tree, band, NODE_H1, &s->sheet_title, TITLE, 4);
-    ReviewStatus review = review_language_status(language);
-    house_review_band(tree, tree->root, language, &review, &s->draft_notice, BODY_ITALIC, 18);
-    Node *list = tree_add(tree, tree->root, NODE_L, s->sheet_title.pos);
-    list->type = ENTRY;
-    list->space_before = 24;
-    for (size_t i = 0; i < count; i++) {
-        const Text *t = entries[i];
-        Node *item = tree_add(tree, list, NODE_LI, t->pos);
-        item->label_indent = 0;
-        item->space_before = i == 0 ? 0 : 8;
-        const char *number = arena_printf(arena, "%s.", format_number(arena, s->locale.utf8,
-                                                                      (long)i + 1));
-        Node *lbl = tree_add(tree, item, NODE_LBL, t->pos);
-        tree_add_text(tree, lbl, number, STYLE_BOLD, t->pos);
-        Node *body = tree_add(tree, item, NODE_LBODY, t->pos);
-        body->indent = 28;
-        tree_add_text(tree, body, t->utf8, STYLE_REGULAR, t->pos);
+    tree->number_locale = c->locale;
+    tree->page_first = page;
+    tree->page_total = c->total;
+    Node *toc = tree->root;
+    if (page == 1) {
+        Node *band = tree_add(tree, tree->root, NODE_SECT, s->sheet_title.pos);
+        band->deco = (Decoration){.pad = 18, .fill = true, .fill_color = BRAND, .radius = 6};
+        band->keep_together = true;
+        block(tree, band, NODE_P, &s->series, SERIES, 0);
+        block(tree, band, NODE_H1, &s->sheet_title, TITLE, 4);
+        ReviewStatus review = review_language_status(language);
+        house_review_band(tree, tree->root, language, &review, &s->draft_notice, BODY_ITALIC, 18);
+        toc = tree_add(tree, tree->root, NODE_TOC, s->sheet_title.pos);
+        toc->space_before = 30;
+    } else {
+        toc->kind = NODE_TOC;
     }
+    toc->type = ENTRY;
+    for (size_t i = first; i < first + count; i++) {
+        const Text *t = c->entries[i];
+        Node *item = tree_add(tree, toc, NODE_TOCI, t->pos);
+        /* the glossary, after the sheets, set a little apart */
+        bool glossary = i >= language->drug_count;
+        item->space_before = i == first ? 0 : glossary ? 24 : 10;
+        item->keep_together = true;
+        Node *link = tree_add(tree, item, NODE_LINK, t->pos);
+        link->dest = part_dest(arena, i);
+        link->alt = t->utf8;
+        tree_add_text(tree, link, t->utf8, STYLE_REGULAR, t->pos);
+        tree_add_text(tree, link, format_page_number(arena, c->locale, c->starts[i]), STYLE_BOLD,
+                      t->pos)
+            ->at_end = true;
+    }
+    footer(tree, s, &s->sheet_title);
     return tree;
+}
+
+static const Node *entry_of(const Node *node)
+{
+    while (node && node->kind != NODE_TOCI)
+        node = node->parent;
+    return node;
+}
+
+/* How many entries the layout's first page holds whole (keep_together
+ * splits only an entry taller than a page). */
+static size_t entries_on_first_page(const Document *doc)
+{
+    size_t n = 0;
+    const Node *last = NULL;
+    const Page *page = &doc->pages[0];
+    for (size_t i = 0; i < page->box_count; i++) {
+        const Node *entry = page->boxes[i].artifact ? NULL : entry_of(page->boxes[i].node);
+        if (entry && entry != last) {
+            last = entry;
+            n++;
+        }
+    }
+    const Page *next = doc->page_count > 1 ? &doc->pages[1] : NULL;
+    for (size_t i = 0; next && last && i < next->box_count; i++)
+        if (!next->boxes[i].artifact && entry_of(next->boxes[i].node) == last) {
+            n--;
+            break;
+        }
+    return n;
+}
+
+/* The entries after the first n are not on this page: out of its tree, so
+ * they are tagged with the page that shows them. */
+static void cut_entries(Node *toc, size_t n)
+{
+    Node *item = toc->first_child;
+    while (item && item->kind != NODE_TOCI)
+        item = item->next;
+    for (size_t i = 1; item && i < n; i++)
+        item = item->next;
+    if (!item)
+        return;
+    /* the furniture stays: it follows the entries only in the root */
+    Node *rest = item->next;
+    item->next = NULL;
+    toc->last_child = item;
+    while (rest && rest->kind == NODE_TOCI)
+        rest = rest->next;
+    item->next = rest;
+    for (; rest; rest = rest->next)
+        toc->last_child = rest;
+}
+
+typedef struct Booklet Booklet;
+static int add_part(Booklet *b, Arena *scratch, const Document *part, const char *title,
+                    bool odd_page);
+
+/* The contents laid out a page at a time, each page's layout freed before
+ * the next: no more than a page and a half of entries are laid out at
+ * once (a page holds fewer than chunk).  With b, each page is written;
+ * without, only counted.  Returns the pages, or -1 (reported). */
+static long contents_pages(Booklet *b, Shaper *shaper, const Contents *c)
+{
+    const PageGeometry *g = &c->geometry;
+    size_t chunk = (size_t)((g->top - g->bottom) / ENTRY.leading) + 2;
+    size_t at = 0;
+    long pages = 0;
+    do {
+        Arena scratch = {0};
+        size_t n = c->count - at < chunk ? c->count - at : chunk;
+        Tree *tree = contents_tree(&scratch, c, at, n, pages + 1);
+        Document *doc = (b ? flow_layout : flow_paginate)(&scratch, shaper, tree, g);
+        size_t fit = doc ? entries_on_first_page(doc) : 0;
+        int rc = doc ? 0 : -1;
+        if (doc && fit == 0 && n > 0) {
+            const Text *t = c->entries[at];
+            diag_error(&t->pos, "this contents entry does not fit on a page");
+            rc = -1;
+        }
+        if (rc == 0 && b) {
+            Node *toc = tree->root->kind == NODE_TOC ? tree->root : NULL;
+            for (Node *k = tree->root->first_child; !toc && k; k = k->next)
+                if (k->kind == NODE_TOC)
+                    toc = k;
+            if (toc)
+                cut_entries(toc, fit);
+            doc->page_count = 1;
+            size_t kept = 0;
+            while (kept < doc->bookmark_count && doc->bookmarks[kept].page == 0)
+                kept++;
+            doc->bookmark_count = kept;
+            rc = add_part(b, &scratch, doc, NULL, pages == 0);
+        }
+        arena_free(&scratch);
+        if (rc != 0)
+            return -1;
+        at += fit;
+        pages++;
+    } while (at < c->count);
+    return pages;
 }
 
 /* ---- the booklet, a part at a time ----------------------------------- */
 
-typedef struct Booklet {
+struct Booklet {
     PdfWriter *out;
     Node *top;          /* the Document the parts' trees are Sects of */
     const char *top_title; /* the outline's top entry, with the first part */
     double bleed;
-} Booklet;
+    const char *locale;  /* page labels in other digits than 0-9: each page's own */
+    bool own_labels;
+};
 
-/* Appends part to the booklet, on an odd page (a blank page before it when
- * the last part ended on one), its outline entries under title (level 1;
- * NULL: its own at level 1) and its pages labelled with prefix (NULL:
- * roman numbers).  The view made here lives in scratch with the part. */
+/* Appends part to the booklet, on an odd page when odd_page (a blank page
+ * before it when the last part ended on one), its outline entries under
+ * title (level 1; NULL: its own at level 1).  Pages are labelled as
+ * their footers number them, from 1 at the cover.  The view made here
+ * lives in scratch with the part. */
 static int add_part(Booklet *b, Arena *scratch, const Document *part, const char *title,
-                    const char *prefix)
+                    bool odd_page)
 {
-    size_t blank = pdf_page_count(b->out) % 2;
+    size_t before = pdf_page_count(b->out);
+    size_t blank = odd_page ? before % 2 : 0;
     Document *view = arena_alloc(scratch, sizeof *view);
     *view = *part;
     view->page_count = blank + part->page_count;
@@ -115,18 +269,88 @@ static int add_part(Booklet *b, Arena *scratch, const Document *part, const char
         view->bookmarks[n++].page += blank;
     }
     view->bookmark_levels = levels;
-    view->page_labels = arena_alloc(scratch, sizeof *view->page_labels);
-    view->page_labels[0] =
-        (PageLabel){blank, prefix ? PAGE_LABEL_DECIMAL : PAGE_LABEL_ROMAN_LOW, prefix, 1};
-    view->page_label_count = 1;
-    /* The part's tree, as a Sect of the booklet's. */
+    if (b->own_labels) {
+        /* /D would show 0-9: each page gets its number as a prefix */
+        view->page_label_count = view->page_count;
+        view->page_labels = arena_array(scratch, view->page_count, sizeof *view->page_labels);
+        for (size_t p = 0; p < view->page_count; p++)
+            view->page_labels[p] = (PageLabel){
+                p, PAGE_LABEL_NONE, format_page_number(scratch, b->locale, (long)(before + p) + 1), 1};
+    } else {
+        view->page_label_count = before == 0;
+        view->page_labels = arena_alloc(scratch, sizeof *view->page_labels);
+        view->page_labels[0] = (PageLabel){0, PAGE_LABEL_DECIMAL, NULL, 1};
+    }
+    /* The part's tree, as a Sect of the booklet's (a contents page's TOC
+     * stays one). */
     Node *root = part->tree->root;
-    root->kind = NODE_SECT;
+    if (root->kind == NODE_DOCUMENT)
+        root->kind = NODE_SECT;
     root->parent = b->top;
     root->next = NULL;
     if (b->bleed > 0)
         print_add_bleed(scratch, view, b->bleed);
     return pdf_add(b->out, view);
+}
+
+/* The first block of a part: where its entry in the contents leads. */
+static Node *first_block(Node *node)
+{
+    for (Node *c = node->first_child; c; c = c->next) {
+        if (c->kind == NODE_ARTIFACT)
+            continue;
+        if (node_is_block(c))
+            return c;
+        Node *found = first_block(c);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+/* Part part of the booklet's tree (0: the first sheet), in arena, its
+ * pages numbered as the booklet's when c is given; NULL (reported) when
+ * it cannot be made. */
+static Tree *part_tree(Arena *arena, const BookletRequest *request, const size_t *order,
+                       GlossaryLinker *linker, const Contents *c, size_t part)
+{
+    const Language *language = request->language;
+    Tree *tree;
+    if (part < language->drug_count) {
+        SheetRequest sheet = {request->content, language, &language->drugs[order[part]],
+                              request->paper, request->creator, SIZE_REGULAR};
+        /* The sheet as on its own, but the first use of each glossary
+         * term links to its entry at the end of the booklet. */
+        tree = sheet_tree(arena, &sheet);
+        if (tree && glossary_link_with(tree, linker) != 0)
+            tree = NULL;
+    } else {
+        /* Laid out here, not taken from glossary.pdf's job: with -j that
+         * may run in another worker. */
+        GlossaryRequest glossary = {language, request->paper, request->creator};
+        tree = glossary_tree(arena, &glossary);
+    }
+    if (tree && c) {
+        tree->number_locale = c->locale;
+        tree->page_first = c->starts[part];
+        tree->page_total = c->total;
+        Node *target = first_block(tree->root);
+        if (target)
+            target->anchor = part_dest(arena, part);
+    }
+    return tree;
+}
+
+/* Where each part starts, given the cover's pages. */
+static void number_parts(Contents *c, const size_t *pages, long cover)
+{
+    long next = cover + 1;
+    for (size_t i = 0; i < c->count; i++) {
+        next += next % 2 == 0; /* a blank page: each part starts on an odd page */
+        c->starts[i] = next;
+        next += (long)pages[i];
+    }
+    c->total = next - 1;
 }
 
 /* ---- the booklet ------------------------------------------------------- */
@@ -145,62 +369,79 @@ int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
     const Language *language = request->language;
     const Strings *s = &language->strings;
     const Glossary *g = &language->glossary;
-    size_t drugs = language->drug_count, count = 1 + drugs + (g->file ? 1 : 0);
+    size_t drugs = language->drug_count, parts = drugs + (g->file ? 1 : 0);
     /* The sheets in the language's order of their names. */
     size_t *order = arena_array(arena, drugs ? drugs : 1, sizeof *order);
     if (collate_drugs(arena, language, order) != 0)
         return -1;
-    const Text **entries = arena_array(arena, count, sizeof *entries);
+    Contents c = {language, arena_array(arena, parts ? parts : 1, sizeof *c.entries), parts,
+                  arena_array(arena, parts ? parts : 1, sizeof *c.starts), 0,
+                  format_locale(arena, s), page_geometry(request->paper)};
     for (size_t i = 0; i < drugs; i++)
-        entries[i] = &language->drugs[order[i]].name;
+        c.entries[i] = &language->drugs[order[i]].name;
     if (g->file)
-        entries[drugs] = &g->title;
-    PageGeometry geometry = page_geometry(request->paper);
+        c.entries[drugs] = &g->title;
+    GlossaryLinker *linker = glossary_linker_open(language);
+    if (!linker)
+        return -1;
+
+    /* The contents gives each part's first page, so the parts are laid
+     * out once to count their pages (the shaper's stores make the second
+     * time cheaper), then the cover's pages counted with those numbers
+     * until they stop changing (more pages, wider numbers: never fewer). */
+    size_t *part_pages = arena_array(arena, parts ? parts : 1, sizeof *part_pages);
+    Arena scratch = {0};
+    int rc = 0;
+    for (size_t i = 0; i < parts && rc == 0; i++) {
+        Tree *tree = part_tree(&scratch, request, order, linker, NULL, i);
+        Document *part = tree ? flow_paginate(&scratch, shaper, tree, &c.geometry) : NULL;
+        rc = part ? 0 : -1;
+        part_pages[i] = part ? part->page_count : 0;
+        arena_free(&scratch);
+    }
+    long cover = 1;
+    for (int round = 0; rc == 0; round++) {
+        number_parts(&c, part_pages, cover);
+        long counted = contents_pages(NULL, shaper, &c);
+        if (counted < 0 || counted == cover)
+            rc = counted < 0 ? -1 : 0;
+        if (counted < 0 || counted == cover)
+            break;
+        cover = counted;
+        if (round == 8) {
+            diag_error(&s->sheet_title.pos, "the booklet's contents does not settle on a number "
+                                           "of pages");
+            rc = -1;
+        }
+    }
 
     /* Each part is laid out in an arena of its own, written, and freed:
-     * a booklet of a thousand sheets holds one sheet's layout at a time. */
-    Arena scratch = {0};
-    Tree *cover = cover_tree(&scratch, language, entries, count - 1);
-    Document *part = flow_layout(&scratch, shaper, cover, &geometry);
-    Booklet b = {NULL, NULL, s->sheet_title.utf8, request->bleed};
-    if (part) {
-        /* The booklet's Document: the cover's language and direction. */
-        const Node *first = cover->root;
-        Tree *tree = tree_new(arena, first->lang, first->dir, first->pos);
-        tree->root->type = first->type;
+     * a booklet of a thousand sheets holds one sheet's layout at a time,
+     * and its contents a page at a time. */
+    Booklet b = {NULL, NULL, s->sheet_title.utf8, request->bleed, c.locale, false};
+    if (rc == 0) {
+        const char *one = format_page_number(arena, c.locale, 1);
+        b.own_labels = strcmp(one, "1") != 0;
+        bool rtl = uloc_isRightToLeft(s->locale.utf8);
+        Tree *tree = tree_new(arena, s->locale.utf8, rtl ? DIR_RTL : DIR_LTR, s->sheet_title.pos);
+        tree->root->type = BODY;
         b.top = tree->root;
-        b.out = pdf_begin(info, b.top, first->dir == DIR_RTL, path);
+        b.out = pdf_begin(info, b.top, rtl, path);
+        rc = b.out && contents_pages(&b, shaper, &c) == cover ? 0 : -1;
     }
-    int rc = b.out ? add_part(&b, &scratch, part, NULL, NULL) : -1;
-    arena_free(&scratch);
-    GlossaryLinker *linker = rc == 0 ? glossary_linker_open(language) : NULL;
-    rc |= linker ? 0 : -1;
-    for (size_t i = 0; i < drugs && rc == 0; i++) {
-        const Drug *drug = &language->drugs[order[i]];
-        SheetRequest sheet = {request->content, language, drug, request->paper, request->creator,
-                              SIZE_REGULAR};
-        /* The sheet as on its own, but the first use of each glossary
-         * term links to its entry at the end of the booklet. */
-        Tree *tree = sheet_tree(&scratch, &sheet);
-        part = tree && glossary_link_with(tree, linker) == 0
-                   ? flow_layout(&scratch, shaper, tree, &geometry)
-                   : NULL;
-        rc = part ? add_part(&b, &scratch, part, drug->name.utf8,
-                             arena_printf(&scratch, "%s ", drug->name.utf8))
-                  : -1;
+    for (size_t i = 0; i < parts && rc == 0; i++) {
+        Tree *tree = part_tree(&scratch, request, order, linker, &c, i);
+        Document *part = tree ? flow_layout(&scratch, shaper, tree, &c.geometry) : NULL;
+        if (part && part->page_count != part_pages[i]) {
+            diag_error(&c.entries[i]->pos, "laid out again in the booklet, this part came out "
+                                          "on %zu pages, not %zu", part->page_count,
+                       part_pages[i]);
+            part = NULL;
+        }
+        rc = part ? add_part(&b, &scratch, part, c.entries[i]->utf8, true) : -1;
         arena_free(&scratch);
     }
     glossary_linker_close(linker);
-    if (rc == 0 && g->file) {
-        GlossaryRequest glossary = {language, request->paper, request->creator};
-        /* Laid out here, not taken from glossary.pdf's job: with -j that
-         * may run in another worker. */
-        part = glossary_document(&scratch, shaper, &glossary);
-        rc = part ? add_part(&b, &scratch, part, g->title.utf8,
-                             arena_printf(&scratch, "%s ", g->title.utf8))
-                  : -1;
-        arena_free(&scratch);
-    }
     if (rc != 0) {
         pdf_abandon(b.out);
         return -1;

@@ -2,15 +2,19 @@
  * In: the content, one language, the paper size; a Shaper for the
  *     language.
  * Out: one PDF: a cover (the series, the sheets' title as H1, the
- *     draft notice, and a numbered contents list of the sheets and the
- *     glossary), then every sheet of the language in the language's
+ *     draft notice, and the contents: a TOC of the sheets and the
+ *     glossary, each entry a TOCI linking to its part, with the page it
+ *     starts on at the end of the line after dot leaders; as many pages
+ *     as it takes), then every sheet of the language in the language's
  *     collation order of the drug names, then the glossary, each laid out
- *     exactly as on its own and starting on an odd page (a blank page
- *     before it when needed, for duplex printers).  Bookmarks nest
- *     booklet > sheet (or glossary) > section; page labels restart with
- *     each part ("Sunitinib 1", "Sunitinib 2", ...; the cover "i").  The
- *     parts' document trees become Sect elements under one Document, so
- *     the tags and links are those of the sheets; in addition the first use
+ *     as on its own and starting on an odd page (a blank page before it
+ *     when needed, for duplex printers).  Pages are numbered from 1 at
+ *     the cover, blank pages counted: the footers ("Page 7 of 12"), the
+ *     contents and the page labels give the same numbers, in the
+ *     strings' digits.  Bookmarks nest booklet > sheet (or glossary) >
+ *     section.  The parts' document trees become Sect elements under one
+ *     Document (a contents page after the first, a TOC), so the tags and
+ *     links are those of the sheets; in addition the first use
  *     of each glossary term in a sheet links to its entry in the glossary.
  * Written as it is laid out: see booklet_write. */
 #ifndef PDFGEN_BOOKLET_H
@@ -34,8 +38,9 @@ typedef struct BookletRequest {
 DocInfo booklet_info(Arena *arena, const Language *language, const char *creator);
 
 /* Lays out the booklet and writes it at path, a part at a time: the
- * cover, each sheet and the glossary are laid out, written (pdf.h) and
- * freed in turn, so memory does not grow with the number of sheets.
+ * parts are first laid out to count their pages, then the contents a page
+ * at a time, each sheet and the glossary are laid out, written (pdf.h)
+ * and freed in turn, so memory does not grow with the number of sheets.
  * 0 and the number of pages in *pages, or -1 (reported). */
 int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
                   const DocInfo *info, const char *path, size_t *pages);

@@ -4,6 +4,7 @@
  * the flow into pages and draw, page furniture last. */
 #include "flow.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,10 @@ typedef struct FlowLine {
     const Line *label;
     const Node *const *label_nodes;
     double label_indent;
+    const ShapedText *tail_text; /* an at_end TEXT at the end edge, dot leaders before it */
+    const Line *tail;
+    const Node *const *tail_nodes;
+    double end_inset;            /* from the end edge to where the tail ends */
     double space_before;
     double pad_before, pad_after; /* inside a box, kept even at a page top */
     bool keep_with_next;
@@ -84,42 +89,63 @@ typedef struct Pieces {
     size_t count;
 } Pieces;
 
+/* An at_end TEXT is set apart from its block's other text (add_block). */
 static size_t count_texts(const Node *node)
 {
     size_t n = 0;
     for (const Node *c = node->first_child; c; c = c->next)
-        n += c->kind == NODE_TEXT ? 1 : count_texts(c);
+        n += c->kind == NODE_TEXT ? !c->at_end : count_texts(c);
     return n;
+}
+
+static void append_piece(Flow *flow, const Node *c, Pieces *out)
+{
+    /* a web address or phone number is never hyphenated; text in
+     * another language (a citation in English) by its own rules */
+    bool other = strcmp(c->lang, flow->doc_lang) != 0;
+    out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos, c->parent->kind == NODE_LINK,
+                                          other ? c->lang : NULL};
+    out->nodes[out->count++] = c;
 }
 
 static void append_pieces(Flow *flow, const Node *node, Pieces *out)
 {
     for (const Node *c = node->first_child; c; c = c->next) {
-        if (c->kind != NODE_TEXT) {
+        if (c->kind != NODE_TEXT)
             append_pieces(flow, c, out);
-            continue;
-        }
-        /* a web address or phone number is never hyphenated; text in
-         * another language (a citation in English) by its own rules */
-        bool other = strcmp(c->lang, flow->doc_lang) != 0;
-        out->pieces[out->count] = (TextPiece){c->utf8, c->font, c->pos,
-                                              c->parent->kind == NODE_LINK, other ? c->lang : NULL};
-        out->nodes[out->count++] = c;
+        else if (!c->at_end)
+            append_piece(flow, c, out);
     }
 }
 
-/* Fills an empty *out.  Counted first and allocated to size: a block has
- * a piece or two, and a long list (a booklet's contents) thousands of
- * blocks. */
+/* Fills an empty *out: the block's pieces, or an at_end TEXT's own.
+ * Counted first and allocated to size: a block has a piece or two, and a
+ * long list (a booklet's contents) thousands of blocks. */
 static void collect_pieces(Flow *flow, const Node *node, Pieces *out)
 {
-    size_t n = count_texts(node);
+    size_t n = node->kind == NODE_TEXT ? 1 : count_texts(node);
     *out = (Pieces){0};
     if (n == 0)
         return;
     out->pieces = arena_array(flow->arena, n, sizeof *out->pieces);
     out->nodes = arena_array(flow->arena, n, sizeof *out->nodes);
-    append_pieces(flow, node, out);
+    if (node->kind == NODE_TEXT)
+        append_piece(flow, node, out);
+    else
+        append_pieces(flow, node, out);
+}
+
+/* The block's at_end TEXT, directly in it or in one of its links. */
+static const Node *tail_of(const Node *block)
+{
+    for (const Node *c = block->first_child; c; c = c->next) {
+        if (c->kind == NODE_TEXT && c->at_end)
+            return c;
+        for (const Node *d = c->kind == NODE_LINK ? c->first_child : NULL; d; d = d->next)
+            if (d->kind == NODE_TEXT && d->at_end)
+                return d;
+    }
+    return NULL;
 }
 
 /* What the attempts of one flow_layout share, by node id: a block's
@@ -337,6 +363,13 @@ static TypeStyle type_of(const Flow *flow, const Node *block)
     return t;
 }
 
+/* Dot leaders: at least this many ems between an entry and its page
+ * number, the dots this far apart and this big (ems), on a grid from the
+ * page's left edge so that they line up from entry to entry. */
+#define LEADER_MIN 1.5
+#define LEADER_PITCH 0.45
+#define LEADER_DOT 0.1
+
 static size_t add_block(Flow *flow, const Node *block, double indent, double space_before)
 {
     size_t first = flow->count;
@@ -348,6 +381,18 @@ static size_t add_block(Flow *flow, const Node *block, double indent, double spa
     TypeStyle type = type_of(flow, block);
     const TypeStyle *style = &type;
     double measure = flow->measure - indent - 2 * box_pad(flow);
+    /* A page number at the end: the rest wraps short of it and of the
+     * shortest leader. */
+    const Node *tail = tail_of(block);
+    Pieces tail_pieces = {0};
+    const ShapedText *tail_text =
+        tail ? shape_in(flow, tail, &tail_pieces, DIRECTION_OF_DOCUMENT) : NULL;
+    Lines tail_lines = {0};
+    if (tail_text) {
+        tail_lines = paragraph_break(flow->arena, tail_text, style->size, measure);
+        if (tail_lines.count)
+            measure -= tail_lines.lines[0].width + LEADER_MIN * style->size;
+    }
     SetOptions set = {.justify = block->justify};
     Lines lines = set_block(flow, block, text, style->size, measure, &set);
     for (size_t i = 0; i < lines.count; i++) {
@@ -366,6 +411,12 @@ static size_t add_block(Flow *flow, const Node *block, double indent, double spa
         line->keep_with_next = lines.count >= 2 && (i == 0 || i + 2 == lines.count);
         if (i == 0 && flow->keep_next_line)
             line->keep_with_next = true;
+        if (i + 1 == lines.count && tail_lines.count) {
+            line->tail_text = tail_text;
+            line->tail = &tail_lines.lines[0];
+            line->tail_nodes = tail_pieces.nodes;
+            line->end_inset = box_pad(flow);
+        }
     }
     flow->keep_next_line = false;
     if (block->keep_with_next) {
@@ -670,6 +721,27 @@ static double group_height(const Flow *flow, size_t i, bool at_top)
     return h;
 }
 
+/* A line's at_end text at the end edge (the left one in a right-to-left
+ * line), and dot leaders (artifacts) from the line's text to it. */
+static void draw_tail(Paginator *p, Page *page, const FlowLine *fl, double x, double baseline)
+{
+    double width = fl->tail->width, size = fl->style.size;
+    double tail_x = fl->rtl ? p->g.left + fl->end_inset : p->g.right - fl->end_inset - width;
+    draw_line(p->arena, page, fl->tail_text, fl->tail, fl->tail_nodes, &fl->style, tail_x,
+              baseline, false);
+    double gap = 0.3 * size, pitch = LEADER_PITCH * size, dot = LEADER_DOT * size;
+    double from = fl->rtl ? tail_x + width + gap : x + fl->line->width + gap;
+    double to = (fl->rtl ? x - gap : tail_x - gap) - dot;
+    for (double k = ceil((from - p->g.left) / pitch); p->g.left + k * pitch <= to; k++) {
+        Box *box = push_box(p->arena, page);
+        box->kind = BOX_RECT;
+        box->node = fl->tail_nodes[0];
+        box->artifact = true;
+        box->u.rect = (RectBox){.x = p->g.left + k * pitch, .y = baseline, .width = dot,
+                                .height = dot, .fill = 1, .fill_color = fl->style.color};
+    }
+}
+
 static void paginate(Paginator *p)
 {
     const Flow *flow = p->flow;
@@ -706,6 +778,8 @@ static void paginate(Paginator *p)
             draw_line(p->arena, page, fl->label_text, fl->label, fl->label_nodes, &fl->style, lx,
                       baseline, false);
         }
+        if (fl->tail)
+            draw_tail(p, page, fl, x, baseline);
         if (fl->bookmark)
             add_bookmark(p, fl->bookmark, top);
         double box_bottom = top - fl->style.leading - fl->pad_after;
@@ -767,9 +841,12 @@ static int furniture_lines(Paginator *p, Shaper *shaper, const Node *node, size_
     Flow scratch = {.arena = p->arena, .doc_lang = node->lang};
     collect_pieces(&scratch, node, &pieces);
     const char *names[] = {"page", "pages"};
-    const char *locale = p->doc->tree->number_locale ? p->doc->tree->number_locale : node->lang;
-    const char *values[] = {format_number(p->arena, locale, (long)pg + 1),
-                            format_number(p->arena, locale, (long)p->doc->page_count)};
+    const Tree *tree = p->doc->tree;
+    const char *locale = tree->number_locale ? tree->number_locale : node->lang;
+    long first = tree->page_first ? tree->page_first : 1;
+    long total = tree->page_total ? tree->page_total : (long)p->doc->page_count;
+    const char *values[] = {format_page_number(p->arena, locale, first + (long)pg),
+                            format_page_number(p->arena, locale, total)};
     for (size_t i = 0; i < pieces.count; i++)
         if (strchr(pieces.pieces[i].utf8, '{'))
             pieces.pieces[i].utf8 =
@@ -960,10 +1037,17 @@ static void expect_paragraphs(Flow *flow, const Node *node)
         Pieces pieces = {0};
         collect_pieces(flow, c, &pieces);
         shaper_expect(flow->shaper, pieces.pieces, pieces.count);
+        const Node *tail = tail_of(c);
+        if (tail) {
+            collect_pieces(flow, tail, &pieces);
+            shaper_expect(flow->shaper, pieces.pieces, pieces.count);
+        }
     }
 }
 
-Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
+/* flow_layout, without the furniture and decorations unless furnish. */
+static Document *lay_out(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g,
+                         bool furnish)
 {
     shaper_keep_whole(shaper, tree->keep_whole);
     Flow expecting = {.arena = arena, .shaper = shaper, .doc_lang = tree->root->lang};
@@ -994,9 +1078,22 @@ Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const Page
     p.flow = &flow;
     if (p.doc->page_count > 1 && p.doc->stats.last_page_fill < STRANDED_FILL)
         balance_last_page(arena, g, &flow, &p);
-    draw_decorations(&p);
-    int rc = draw_footers(&p, shaper, tree) ||
+    int rc = 0;
+    if (furnish) {
+        draw_decorations(&p);
+        rc = draw_footers(&p, shaper, tree) ||
              draw_running_head(&p, shaper, furniture(tree, FURNITURE_HEAD));
+    }
     shaper_keep_whole(shaper, NULL);
     return rc ? NULL : p.doc;
+}
+
+Document *flow_layout(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
+{
+    return lay_out(arena, shaper, tree, g, true);
+}
+
+Document *flow_paginate(Arena *arena, Shaper *shaper, const Tree *tree, const PageGeometry *g)
+{
+    return lay_out(arena, shaper, tree, g, false);
 }

@@ -1,6 +1,7 @@
 /* format.c — dates, numbers and templates.  See format.h. */
 #include "format.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <unicode/ucal.h>
@@ -102,14 +103,35 @@ const char *format_locale(Arena *arena, const Strings *strings)
     return arena_printf(arena, "%s@numbers=%s", strings->locale.utf8, strings->digits.utf8);
 }
 
-char *format_number(Arena *arena, const char *locale, long value)
+/* The last formatter of each kind is kept open, for the rest of the
+ * process: a booklet prints thousands of page numbers in one locale, and
+ * unum_open costs more than the formatting. */
+static struct {
+    UNumberFormat *fmt;
+    char locale[ULOC_FULLNAME_CAPACITY];
+} kept_formats[2]; /* without grouping, with */
+
+static char *format_integer(Arena *arena, const char *locale, long value, bool grouping)
 {
     UErrorCode status = U_ZERO_ERROR;
-    UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, &status);
+    size_t len = strlen(locale);
+    bool keep = len < sizeof kept_formats[0].locale;
+    UNumberFormat *fmt = kept_formats[grouping].fmt;
+    if (!fmt || !keep || strcmp(kept_formats[grouping].locale, locale) != 0) {
+        fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, &status);
+        if (U_SUCCESS(status) && !grouping)
+            unum_setAttribute(fmt, UNUM_GROUPING_USED, 0);
+        if (U_SUCCESS(status) && keep) {
+            if (kept_formats[grouping].fmt)
+                unum_close(kept_formats[grouping].fmt);
+            kept_formats[grouping].fmt = fmt;
+            memcpy(kept_formats[grouping].locale, locale, len + 1);
+        }
+    }
     UChar buf[64];
     int32_t n = U_SUCCESS(status) ? unum_formatInt64(fmt, value, buf, 64, NULL, &status) : 0;
     char *out = U_SUCCESS(status) ? utf16_to_arena(arena, buf, n, &status) : NULL;
-    if (fmt)
+    if (fmt && fmt != kept_formats[grouping].fmt)
         unum_close(fmt);
     if (out)
         return out;
@@ -118,6 +140,16 @@ char *format_number(Arena *arena, const char *locale, long value)
     diag_error(NULL, "cannot format the number %ld for locale '%s': %s", value, locale,
                u_errorName(status));
     return arena_strndup(arena, "", 0);
+}
+
+char *format_number(Arena *arena, const char *locale, long value)
+{
+    return format_integer(arena, locale, value, true);
+}
+
+char *format_page_number(Arena *arena, const char *locale, long value)
+{
+    return format_integer(arena, locale, value, false);
 }
 
 /* Which of names is written "{name}" at template[i]: its index, or count

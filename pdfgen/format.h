@@ -19,6 +19,9 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date);
  * on to find further problems; build does not write a sheet whose layout
  * reported an error. */
 char *format_number(Arena *arena, const char *locale, long value);
+/* The same without grouping ("1827", not "1,827"), as a page number is
+ * printed and as a viewer shows a page label. */
+char *format_page_number(Arena *arena, const char *locale, long value);
 
 /* The locale numbers and dates are formatted in for a language: its
  * locale, with the strings' digit system when they choose one

@@ -108,6 +108,8 @@ Tree *glossary_tree(Arena *arena, const GlossaryRequest *request)
                       uloc_isRightToLeft(s->locale.utf8) ? DIR_RTL : DIR_LTR,
                       (SourcePos){g->file, 1, 1});
     b.tree->root->type = BODY;
+    /* the sheets' digits (an Arabic sheet chooses 0-9), not the locale's */
+    b.tree->number_locale = format_locale(arena, s);
     block(&b, b.tree->root, NODE_H1, &g->title, TITLE, 0);
     ReviewStatus review = review_glossary_status(language);
     house_review_band(b.tree, b.tree->root, language, &review, &g->draft_notice, BODY_ITALIC, 12);

@@ -94,7 +94,8 @@ typedef struct Bookmark {
  * numbered 1, 2, ... by readers. */
 typedef enum PageLabelStyle {
     PAGE_LABEL_DECIMAL,   /* 1, 2, 3 */
-    PAGE_LABEL_ROMAN_LOW  /* i, ii, iii */
+    PAGE_LABEL_ROMAN_LOW, /* i, ii, iii */
+    PAGE_LABEL_NONE       /* the prefix alone */
 } PageLabelStyle;
 
 typedef struct PageLabel {

@@ -336,7 +336,8 @@ static int write_page_labels(PdfWriter *w)
         bad |= !range || l->page > INT32_MAX || l->start < 1;
         if (bad)
             break;
-        bad |= pdfo_put_name(range, "S", l->style == PAGE_LABEL_ROMAN_LOW ? "r" : "D");
+        if (l->style != PAGE_LABEL_NONE)
+            bad |= pdfo_put_name(range, "S", l->style == PAGE_LABEL_ROMAN_LOW ? "r" : "D");
         if (l->prefix)
             bad |= pdfo_put_text(doc, range, "P", l->prefix);
         if (l->start != 1)

@@ -52,7 +52,8 @@ const char *node_kind_name(NodeKind kind)
         [NODE_DOCUMENT] = "Document", [NODE_SECT] = "Sect", [NODE_H1] = "H1",
         [NODE_H2] = "H2", [NODE_P] = "P", [NODE_L] = "L", [NODE_LI] = "LI",
         [NODE_LBL] = "Lbl", [NODE_LBODY] = "LBody", [NODE_NOTE] = "Note",
-        [NODE_LINK] = "Link", [NODE_FIGURE] = "Figure", [NODE_TEXT] = "Text",
+        [NODE_LINK] = "Link", [NODE_FIGURE] = "Figure", [NODE_TOC] = "TOC",
+        [NODE_TOCI] = "TOCI", [NODE_TEXT] = "Text",
         [NODE_ARTIFACT] = "Artifact",
     };
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
@@ -137,6 +138,8 @@ static void dump_node(const Node *n, FILE *out, int depth, const char *strip)
                 n->figure_size);
     if (n->anchor)
         fprintf(out, " anchor=%s", n->anchor);
+    if (n->at_end)
+        fputs(" at-end", out);
     if (n->alt) {
         fputs(" alt=", out);
         dump_quoted(out, n->alt);

@@ -2,7 +2,8 @@
  * flow engine (flow.c) lays out; the PDF writer reads it back for tags.
  * In: node kinds, text and style, added by a template in reading order.
  * Out: a tree of Nodes whose kinds are the PDF standard structure types
- *     (Document, Sect, H1, H2, P, L, LI, Lbl, LBody, Note, Link, Figure),
+ *     (Document, Sect, H1, H2, P, L, LI, Lbl, LBody, Note, Link, Figure,
+ *     TOC, TOCI),
  *     plus TEXT leaves (the words, in one font style; not structure
  *     elements of their own: their content belongs to the parent) and
  *     ARTIFACT nodes (running heads, footers, page numbers, rules: page
@@ -33,6 +34,8 @@ typedef enum NodeKind {
     NODE_NOTE,
     NODE_LINK,
     NODE_FIGURE,
+    NODE_TOC,
+    NODE_TOCI,
     NODE_TEXT,
     NODE_ARTIFACT
 } NodeKind;
@@ -110,6 +113,10 @@ struct Node {
     unsigned modules_per_side;
     double figure_size;
     Furniture furniture; /* ARTIFACT */
+    /* TEXT, the last of its block (a contents entry's page number): set
+     * at the end edge of the block's last line, dot leaders between; the
+     * block's other text wraps short of it. */
+    bool at_end;
 
     unsigned id;         /* 1-based, in tree order: stable names in dumps */
 };
@@ -122,6 +129,9 @@ typedef struct Tree {
                                       NULL-terminated; NULL for none */
     const char *number_locale;     /* for {page} and {pages}: the locale with
                                       its digit system; NULL: the node's */
+    /* {page} of the first page (0: 1) and {pages} (0: the document's own
+     * count): a part of a booklet numbered as the booklet's pages. */
+    long page_first, page_total;
 } Tree;
 
 /* The root is a DOCUMENT node in the given language and direction. */

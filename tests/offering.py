@@ -4,15 +4,19 @@ The glossary ("Words to know") of every language: every term and
 definition extracts, the terms come in the language's collation order
 under ICU's letter headings (one bookmark per letter), the translation
 says it is a draft, and the file passes the PDF/UA checker.  The booklet
-(all.pdf): every part on an odd page, nested bookmarks, page labels per
-part, every page reads back as the part's own, tags and links, and the
-first use of a glossary term links to its entry.  The QR code of every
+(all.pdf): every part on an odd page, nested bookmarks, every page reads
+back as the part's own but for the booklet's page numbers, the contents
+gives each part's page as its footer prints it and the viewer labels it
+(also in a synthetic booklet whose contents runs over several pages, and
+in other digits than 0-9), tags and links, and the first use of a
+glossary term links to its entry.  The QR code of every
 sheet: a tagged Figure that decodes back to the sheet's url.  --bleed:
 TrimBox, BleedBox and crop marks, nothing else changed.
 
 Usage: tests/offering.py --pdfgen build/pdfgen [unittest arguments]"""
 
 import argparse
+import html
 import os
 import re
 import shutil
@@ -224,25 +228,27 @@ class BookletTests(unittest.TestCase):
             with self.subTest(lang=lang):
                 pages = page_texts(self.booklet(lang))
                 starts = [start for _, start, _ in outline_tree(self.booklet(lang))[0][2]]
+                page_of = load(os.path.join(CONTENT, lang, "strings.yaml"))["page_of"]
                 at = 1
                 for (title, alone), start in zip(self.parts(lang), starts):
-                    self.assertIn(normalize(title), pages[0])
+                    self.assertIn(normalize(title), " ".join(pages[:starts[0]]))
                     while at < start:
-                        self.assertEqual(pages[at], "", "page %d is not blank" % (at + 1))
+                        if at >= starts[0]:
+                            self.assertEqual(pages[at], "", "page %d is not blank" % (at + 1))
                         at += 1
                     own = page_texts(alone)
-                    self.assertEqual(pages[start:start + len(own)], own)
+                    # the same page, numbered as the booklet's
+                    renumbered = [p.replace(footer(page_of, k + 1, len(own)),
+                                            footer(page_of, start + k + 1, len(pages)))
+                                  for k, p in enumerate(own)]
+                    self.assertEqual(pages[start:start + len(own)], renumbered)
                     at = start + len(own)
                 self.assertEqual(at, len(pages))
 
-    def test_page_labels_restart_per_part(self):
-        for lang in ("en", "es", "ar", "ja"):
+    def test_contents_gives_each_parts_page(self):
+        for lang in languages():
             with self.subTest(lang=lang):
-                with pikepdf.open(self.booklet(lang)) as pdf:
-                    labels = [p.label for p in pdf.pages]
-                self.assertEqual(labels[0], "i")
-                for title, start, _ in outline_tree(self.booklet(lang))[0][2]:
-                    self.assertEqual(labels[start], title + " 1")
+                check_contents(self, self.booklet(lang), lang, CONTENT)
 
     def test_tags(self):
         """PDF/UA checker; one Sect per part under the Document."""
@@ -281,6 +287,7 @@ class BookletTests(unittest.TestCase):
                 with pikepdf.open(self.booklet(lang)) as pdf:
                     names = pdf.Root.Names.Dests.Names
                     dests = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+                    dests = {n: d for n, d in dests.items() if n.startswith("glossary-")}
                     self.assertEqual(sorted(dests), sorted("glossary-" + i for i in ids))
                     index = {p.objgen: i for i, p in enumerate(pdf.pages)}
                     for name, dest in dests.items():
@@ -289,8 +296,8 @@ class BookletTests(unittest.TestCase):
                     for i, page in enumerate(pdf.pages):
                         sheet = max(p for _, p, _ in parts if p <= i) if i >= parts[0][1] else None
                         for a in page.get("/Annots", []):
-                            if a.A.S != "/GoTo":
-                                continue
+                            if a.A.S != "/GoTo" or i < parts[0][1]:
+                                continue  # the contents' links are check_contents's
                             self.assertLess(i, glossary_start)
                             d = str(a.A.D)
                             self.assertIn(d, dests)
@@ -314,6 +321,118 @@ class BookletTests(unittest.TestCase):
                         self.assertEqual(a.read(), b.read(), name)
         finally:
             shutil.rmtree(out, ignore_errors=True)
+
+
+def footer(page_of, page, pages):
+    return normalize(page_of.replace("{page}", str(page)).replace("{pages}", str(pages)))
+
+
+def words(path, page):
+    """[(x, y, text)] of each word on page (0-based): its centre, in PDF
+    coordinates."""
+    r = run(["pdftotext", "-enc", "UTF-8", "-bbox", "-f", str(page + 1), "-l", str(page + 1),
+             path, "-"])
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', r.stdout).group(1))
+    found = []
+    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                         r'yMax="([\d.]+)">([^<]*)</word>', r.stdout):
+        x0, y0, x1, y1 = (float(v) for v in m.groups()[:4])
+        found.append(((x0 + x1) / 2, height - (y0 + y1) / 2, html.unescape(m.group(5))))
+    return found
+
+
+def check_contents(test, path, lang, content, digits="0123456789"):
+    """The booklet's contents: every part's entry on the cover pages (the
+    pages before the first part) is a link to the page the part starts on
+    (its title there), and prints, inside the link, the part's title and
+    the number that page's footer prints, which is also the viewer's label
+    for it; each entry is a TOCI."""
+    def local(n):
+        return "".join(digits[int(d)] for d in str(n))
+    page_of = load(os.path.join(content, lang, "strings.yaml"))["page_of"]
+    pages = page_texts(path)
+    parts = outline_tree(path)[0][2]
+    cover = parts[0][1]
+    with pikepdf.open(path) as pdf:
+        labels = [p.label for p in pdf.pages]
+        names = pdf.Root.Names.Dests.Names
+        index = {p.objgen: i for i, p in enumerate(pdf.pages)}
+        dests = {str(names[i]): index[names[i + 1][0].objgen] for i in range(0, len(names), 2)}
+        links = [(i, [float(v) for v in a.Rect], str(a.Contents), dests[str(a.A.D)])
+                 for i, p in enumerate(pdf.pages[:cover])
+                 for a in p.get("/Annots", []) if a.A.S == "/GoTo"]
+        tocis = [e for e in struct_elements(pdf.Root.StructTreeRoot) if str(e.get("/S")) == "/TOCI"]
+    test.assertEqual(len(tocis), len(parts))
+    test.assertEqual([(title, start) for _, _, title, start in links],
+                     [(title, start) for title, start, _ in parts])
+    # each page's footer and label
+    for i, text in enumerate(pages):
+        test.assertEqual(labels[i], local(i + 1))
+        if text:
+            test.assertIn(footer(page_of, local(i + 1), local(len(pages))), text,
+                          "page %d" % (i + 1))
+    # what each entry prints
+    on_page = {}
+    for page, (x0, y0, x1, y1), title, start in links:
+        inside = [w for x, y, w in on_page.setdefault(page, words(path, page))
+                  if x0 <= x <= x1 and y0 <= y <= y1]
+        numbers = [w for w in inside if w and all(c in digits for c in w)]
+        test.assertEqual(numbers, [local(start + 1)], title)
+        # (pdftotext gives right-to-left words in visual order)
+        test.assertEqual(sorted(normalize("".join(w for w in inside if w not in numbers))),
+                         sorted(normalize(title).replace(" ", "")))
+        test.assertIn(normalize(title), pages[start], "%s is not on page %d" % (title, start + 1))
+
+
+class LongContentsTests(unittest.TestCase):
+    """A booklet of many drugs (tests/bench_synthetic.py): the contents
+    runs over several pages, the parts start after them, and the numbers
+    still hold; in Arabic-Indic digits when the strings choose them (the
+    viewer's labels then each page's own)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="pdfgen-contents-")
+        content = os.path.join(cls.tmp, "content")
+        r = run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                              "bench_synthetic.py"),
+                 "--out", content, "--drugs", "90", "--langs", "en,ar"])
+        assert r.returncode == 0, r.stderr
+        strings = os.path.join(content, "ar", "strings.yaml")
+        with open(strings, encoding="utf-8") as f:
+            text = f.read()
+        with open(strings, "w", encoding="utf-8") as f:
+            f.write(re.sub(r"(?m)^digits: latn$", "digits: arab", text))
+        cls.content = content
+        cls.out = os.path.join(cls.tmp, "out")
+        r = run([integration.PDFGEN, "build", "--quiet", "--content", content, "--out", cls.out])
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_several_pages(self):
+        path = os.path.join(self.out, "en", "all.pdf")
+        cover = outline_tree(path)[0][2][0][1]
+        self.assertGreaterEqual(cover, 3)
+        check_contents(self, path, "en", self.content)
+        # each contents page after the first a TOC of its own under the Document
+        failures = pdfua.check_file(path)
+        self.assertEqual(failures, [], "\n" + "\n".join(failures[:12]))
+        r = run(["qpdf", "--check", path])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with pikepdf.open(path) as pdf:
+            kinds = [str(k.S) for k in pdf.Root.StructTreeRoot.K.K]
+        tocs = kinds.count("/TOC")
+        self.assertEqual(kinds[:tocs + 1], ["/Sect"] + ["/TOC"] * tocs)
+        self.assertIn(tocs + 1, (cover, cover - 1))  # a blank page after an odd cover
+
+    def test_other_digits(self):
+        check_contents(self, os.path.join(self.out, "ar", "all.pdf"), "ar", self.content,
+                       digits="٠١٢٣٤٥٦٧٨٩")
+        with pikepdf.open(os.path.join(self.out, "ar", "all.pdf")) as pdf:
+            self.assertEqual(pdf.pages[11].label, "١٢")
 
 
 class QrTests(unittest.TestCase):
