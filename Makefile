@@ -39,12 +39,12 @@ LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lhyphen -lm
 # build/pdfgen links the libraries whose static archives are installed
 # (Debian's -dev packages ship most) into itself: loading and relocating
 # a shared library costs start-up time in every run, ICU's C++ most
-# (pdfgen --version 2.9 -> 1.9 ms of CPU).  A library without its archive,
-# or without those of what it needs, stays shared, so the build works
-# wherever the shared ones are.  HarfBuzz, libharu and libqrencode have no
-# archive in Debian; FreeType and zlib stay shared because HarfBuzz and
-# libharu load them anyway.  The unit tests, sanitizer and fuzz builds
-# link the shared libraries.
+# (pdfgen --version: 5.9 M -> 1.7 M instructions).  A library without
+# its archive, or without those of what it needs, stays shared, so the
+# build works wherever the shared ones are.  HarfBuzz, libharu and
+# libqrencode have no archive in Debian; FreeType and zlib stay shared
+# because HarfBuzz and libharu load them anyway.  The unit tests,
+# sanitizer and fuzz builds link the shared libraries.
 # name of a group (the -l flags it replaces), then its archives in link order
 STATIC_GROUPS := yaml icu fontconfig deflate hyphen
 STATIC_yaml       := yaml
