@@ -12,7 +12,9 @@ DESTDIR   ?=
 PYTHON    ?= /usr/bin/python3
 
 # Debian 12 packages: to build and generate, and in addition to test.
-BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev zlib1g-dev libdeflate-dev \
+# libstdc++-12-dev holds the archive of ICU's C++ runtime, which lets
+# build/pdfgen link ICU statically (see BIN_LIBS).
+BUILD_PACKAGES := gcc make pkg-config libhpdf-dev libyaml-dev libicu-dev libstdc++-12-dev zlib1g-dev libdeflate-dev \
                   libharfbuzz-dev libfontconfig-dev libqrencode-dev fonts-noto-core fonts-noto-cjk \
                   fonts-dejavu-core libhyphen-dev hyphen-en-us hyphen-es hyphen-fr \
                   hyphen-pt-br hyphen-ru hyphen-hi
