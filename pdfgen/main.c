@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "alloc.h"
 #include "build.h"
@@ -469,8 +472,24 @@ static int release_gate(const Content *content, const Options *o)
 static int run(int argc, char **argv);
 static int run_command(const Options *options);
 
+/* glibc gives a freed block over 128 KiB (a page's content stream, a font
+ * subset, a document's buffers) back to the kernel at once, and the free
+ * top of the heap too, then maps fresh memory for the next sheet: every
+ * page touched anew is a page fault (18,000 in a whole build, 4,600 when
+ * freed memory is kept; peak RSS 2% higher).  Only a hint: a malloc that
+ * refuses it (a sanitizer's returns 0) is slower, never wrong, so there is
+ * nothing to report. */
+static void keep_freed_memory(void)
+{
+#if defined(__GLIBC__)
+    if (mallopt(M_MMAP_THRESHOLD, 64 << 20) == 1)
+        (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    keep_freed_memory();
     return close_stdout(run(argc, argv));
 }
 

@@ -75,8 +75,10 @@ int manifest_file_sha256(const char *path, char hex[SHA256_HEX + 1], long long *
  * of its file (/proc/self/exe); a rebuilt pdfgen of the same version
  * still rebuilds everything. */
 int manifest_binary_sha256(char hex[SHA256_HEX + 1]);
-/* Of every font file fontconfig offers (path, size, mtime): installing or
- * removing a font may change which one a character is drawn with. */
+/* Of every font file fontconfig offers (its path) and of the folders
+ * holding them (their mtime), as fontconfig judges its caches current:
+ * installing, removing or replacing a font may change which one a
+ * character is drawn with. */
 int manifest_fonts_sha256(char hex[SHA256_HEX + 1]);
 
 /* Do both files exist with the same bytes? */
