@@ -1,7 +1,9 @@
 /* format.c — dates, numbers and templates.  See format.h. */
 #include "format.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/ucal.h>
 #include <unicode/udat.h>
@@ -102,15 +104,64 @@ const char *format_locale(Arena *arena, const Strings *strings)
     return arena_printf(arena, "%s@numbers=%s", strings->locale.utf8, strings->digits.utf8);
 }
 
+/* The number formatters of the locales met, kept for the process: opening
+ * one costs some 30,000 instructions, and a sheet numbers every page
+ * twice and every reference.  A formatter keeps nothing from one number
+ * to the next; pdfgen runs its jobs in processes, not threads. */
+enum { NUMBER_FORMATS = 8 };
+static struct {
+    char *locale;
+    UNumberFormat *fmt;
+} number_formats[NUMBER_FORMATS];
+static size_t number_format_count, number_format_next;
+
+static void free_number_formats(void)
+{
+    for (size_t i = 0; i < number_format_count; i++) {
+        free(number_formats[i].locale);
+        unum_close(number_formats[i].fmt);
+    }
+    number_format_count = number_format_next = 0;
+}
+
+/* The formatter for locale, opened when first asked for (the oldest of a
+ * full cache closed); NULL with the reason in *status. */
+static UNumberFormat *number_format(const char *locale, UErrorCode *status)
+{
+    for (size_t i = 0; i < number_format_count; i++)
+        if (strcmp(number_formats[i].locale, locale) == 0)
+            return number_formats[i].fmt;
+    UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, status);
+    if (U_FAILURE(*status)) {
+        if (fmt)
+            unum_close(fmt);
+        return NULL;
+    }
+    static bool hooked;
+    if (!hooked && atexit(free_number_formats) != 0)
+        oom_abort();
+    hooked = true;
+    size_t i;
+    if (number_format_count < NUMBER_FORMATS) {
+        i = number_format_count++;
+    } else {
+        i = number_format_next;
+        number_format_next = (i + 1) % NUMBER_FORMATS;
+        free(number_formats[i].locale);
+        unum_close(number_formats[i].fmt);
+    }
+    number_formats[i].locale = xstrdup(locale);
+    number_formats[i].fmt = fmt;
+    return fmt;
+}
+
 char *format_number(Arena *arena, const char *locale, long value)
 {
     UErrorCode status = U_ZERO_ERROR;
-    UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, &status);
+    UNumberFormat *fmt = number_format(locale, &status);
     UChar buf[64];
     int32_t n = U_SUCCESS(status) ? unum_formatInt64(fmt, value, buf, 64, NULL, &status) : 0;
     char *out = U_SUCCESS(status) ? utf16_to_arena(arena, buf, n, &status) : NULL;
-    if (fmt)
-        unum_close(fmt);
     if (out)
         return out;
     /* Western digits in place of the locale's would be a quietly different
