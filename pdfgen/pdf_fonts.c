@@ -109,6 +109,8 @@ FontUse *font_use(FontUses *w, const Font *f)
 
 static MapLayer *add_layer(FontUse *fu, size_t font_index);
 
+static size_t glyph_pages(const FontUse *fu) { return fu->glyph_count / GLYPH_PAGE + 1; }
+
 static FontUse *font_use_add(FontUses *w, const Font *f)
 {
     if (w->font_count == w->font_cap) {
@@ -120,7 +122,7 @@ static FontUse *font_use_add(FontUses *w, const Font *f)
     memset(fu, 0, sizeof *fu);
     fu->font = f;
     fu->glyph_count = hb_face_get_glyph_count(f->face);
-    fu->glyphs = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *fu->glyphs);
+    fu->glyphs = xcalloc(glyph_pages(fu), sizeof *fu->glyphs);
     fu->index = w->font_count;
     add_layer(fu, fu->index);
     w->font_count++;
@@ -161,7 +163,10 @@ int register_font(FontUses *w, const Font *f, FontUse **out)
 
 GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
 {
-    GlyphUse *u = &fu->glyphs[gid];
+    GlyphUse **page = &fu->glyphs[gid / GLYPH_PAGE];
+    if (!*page)
+        *page = xcalloc(GLYPH_PAGE, sizeof **page);
+    GlyphUse *u = &(*page)[gid % GLYPH_PAGE];
     if (!u->used) {
         u->used = true;
         u->width = to_1000em(fu->font, font_glyph_advance(fu->font, gid));
@@ -203,7 +208,7 @@ static MapLayer *add_layer(FontUse *fu, size_t font_index)
     fu->layers = xreallocarray(fu->layers, fu->layer_count + 1, sizeof *fu->layers);
     MapLayer *l = &fu->layers[fu->layer_count];
     memset(l, 0, sizeof *l);
-    l->maps = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *l->maps);
+    l->maps = xcalloc(glyph_pages(fu), sizeof *l->maps);
     if (fu->layer_count == 0)
         snprintf(l->key, sizeof l->key, "P%zu", font_index);
     else
@@ -212,13 +217,22 @@ static MapLayer *add_layer(FontUse *fu, size_t font_index)
     return l;
 }
 
+/* Layer l's entry for gid, its page made if need be. */
+static GlyphMap *map_slot(MapLayer *l, uint32_t gid)
+{
+    GlyphMap **page = &l->maps[gid / GLYPH_PAGE];
+    if (!*page)
+        *page = xcalloc(GLYPH_PAGE, sizeof **page);
+    return &(*page)[gid % GLYPH_PAGE];
+}
+
 unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text)
 {
     font_use_glyph(fu, gid);
     if (text->len == 0 || text->len > MAX_MAP_UNITS)
         return 0;
     for (unsigned l = 0; l < fu->layer_count; l++) {
-        GlyphMap *g = &fu->layers[l].maps[gid];
+        GlyphMap *g = map_slot(&fu->layers[l], gid);
         if (g->len && !map_equals(fu, g, text))
             continue;
         if (!g->len)
@@ -226,7 +240,7 @@ unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text)
         return l;
     }
     MapLayer *l = add_layer(fu, fu->index);
-    map_assign(fu, &l->maps[gid], text);
+    map_assign(fu, map_slot(l, gid), text);
     return fu->layer_count - 1;
 }
 
@@ -253,11 +267,18 @@ int font_resource(FontUses *w, FontUse *fu, unsigned layer, PdfObj page, size_t 
 void font_uses_free(FontUses *w)
 {
     for (size_t i = 0; i < w->font_count; i++) {
-        free(w->fonts[i].glyphs);
-        free(w->fonts[i].used);
-        free(w->fonts[i].cids);
-        for (unsigned l = 0; l < w->fonts[i].layer_count; l++)
-            free(w->fonts[i].layers[l].maps);
+        FontUse *fu = &w->fonts[i];
+        size_t pages = glyph_pages(fu);
+        for (size_t p = 0; p < pages; p++)
+            free(fu->glyphs[p]);
+        free(fu->glyphs);
+        free(fu->used);
+        free(fu->cids);
+        for (unsigned l = 0; l < fu->layer_count; l++) {
+            for (size_t p = 0; p < pages; p++)
+                free(fu->layers[l].maps[p]);
+            free(fu->layers[l].maps);
+        }
         free(w->fonts[i].layers);
         u16_free(&w->fonts[i].map);
     }
@@ -529,7 +550,13 @@ static PdfObj widths(FontUses *w, const FontUse *fu)
     unsigned prev = 0, run_len = 0;
     bool bad = !list;
     for (unsigned gid = 1; gid < fu->glyph_count && !bad; gid++) {
-        const GlyphUse *u = &fu->glyphs[gid];
+        const GlyphUse *page = fu->glyphs[gid / GLYPH_PAGE];
+        if (!page) { /* none of its glyphs drawn */
+            run = NULL;
+            gid |= GLYPH_PAGE - 1;
+            continue;
+        }
+        const GlyphUse *u = &page[gid % GLYPH_PAGE];
         if (!u->used || u->width == DEFAULT_WIDTH) {
             run = NULL;
             continue;
@@ -624,10 +651,16 @@ static int cmp_code(const void *a, const void *b)
 /* The layer's entries, ascending by code; *count set. */
 static CodeText *layer_entries(const FontUse *fu, const MapLayer *l, size_t *count)
 {
-    CodeText *e = xreallocarray(NULL, fu->glyph_count + 1, sizeof *e);
+    /* A glyph mapped is a glyph used (font_map_glyph). */
+    CodeText *e = xreallocarray(NULL, fu->used_count + 1, sizeof *e);
     size_t n = 0;
     for (unsigned gid = 1; gid < fu->glyph_count; gid++) {
-        const GlyphMap *g = &l->maps[gid];
+        const GlyphMap *page = l->maps[gid / GLYPH_PAGE];
+        if (!page) {
+            gid |= GLYPH_PAGE - 1;
+            continue;
+        }
+        const GlyphMap *g = &page[gid % GLYPH_PAGE];
         if (g->len)
             e[n++] = (CodeText){glyph_code(fu, gid), fu->map.units + g->off, g->len};
     }
