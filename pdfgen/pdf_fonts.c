@@ -42,11 +42,54 @@ int32_t to_1000em(const Font *f, int64_t units)
     return (int32_t)div_round(units * 1000, f->upem);
 }
 
+/* The font files (path and face) whose CIDs were found equal to their
+ * glyph ids, for the process: reading the 65,535 CIDs of a CJK face took
+ * 1% of a whole build, once per document. */
+typedef struct IdentityFace {
+    char *path;
+    unsigned face_index;
+} IdentityFace;
+static IdentityFace *identity_faces;
+static size_t identity_face_count;
+
+static void free_identity_faces(void)
+{
+    for (size_t i = 0; i < identity_face_count; i++)
+        free(identity_faces[i].path);
+    free(identity_faces);
+    identity_faces = NULL;
+    identity_face_count = 0;
+}
+
+static bool known_identity(const Font *f)
+{
+    for (size_t i = 0; i < identity_face_count; i++)
+        if (identity_faces[i].face_index == f->face_index &&
+            strcmp(identity_faces[i].path, f->path) == 0)
+            return true;
+    return false;
+}
+
+static void remember_identity(const Font *f)
+{
+    if (!f->path)
+        return;
+    if (identity_face_count == 0 && atexit(free_identity_faces) != 0)
+        oom_abort();
+    identity_faces =
+        xreallocarray(identity_faces, identity_face_count + 1, sizeof *identity_faces);
+    identity_faces[identity_face_count++] = (IdentityFace){xstrdup(f->path), f->face_index};
+}
+
 /* Reads the font's charset; keeps the map only when some CID differs from
  * its glyph id. */
 static int cff_prepare(FontUse *fu)
 {
     const Font *f = fu->font;
+    if (f->path && known_identity(f)) {
+        fu->cff = true;
+        return 0;
+    }
     hb_blob_t *blob = hb_face_reference_table(f->face, HB_TAG('C', 'F', 'F', ' '));
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
@@ -72,6 +115,7 @@ static int cff_prepare(FontUse *fu)
         identity = cids[gid] == gid;
     if (identity) {
         free(cids);
+        remember_identity(f);
         return 0;
     }
     bool twice;
