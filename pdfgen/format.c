@@ -60,11 +60,64 @@ static int icu_speaks(UDateFormat *fmt, const char *locale)
     return strcmp(wanted, got) == 0;
 }
 
+/* The dates ICU wrote, kept for the process: opening its calendar and
+ * date format costs some 350,000 instructions, and every sheet of a
+ * language (and its booklet) writes the same few dates. */
+enum { DATES_KEPT = 16 };
+static struct {
+    char *locale, *text;
+    int year, month, day;
+} dates_kept[DATES_KEPT];
+static size_t dates_kept_count, dates_kept_next;
+
+static void free_dates_kept(void)
+{
+    for (size_t i = 0; i < dates_kept_count; i++) {
+        free(dates_kept[i].locale);
+        free(dates_kept[i].text);
+    }
+    dates_kept_count = dates_kept_next = 0;
+}
+
+static const char *date_kept(const char *locale, const Date *date)
+{
+    for (size_t i = 0; i < dates_kept_count; i++)
+        if (dates_kept[i].year == date->year && dates_kept[i].month == date->month &&
+            dates_kept[i].day == date->day && strcmp(dates_kept[i].locale, locale) == 0)
+            return dates_kept[i].text;
+    return NULL;
+}
+
+static void keep_date(const char *locale, const Date *date, const char *text)
+{
+    size_t i;
+    if (dates_kept_count < DATES_KEPT) {
+        static bool hooked;
+        if (!hooked && atexit(free_dates_kept) != 0)
+            oom_abort();
+        hooked = true;
+        i = dates_kept_count++;
+    } else {
+        i = dates_kept_next;
+        dates_kept_next = (i + 1) % DATES_KEPT;
+        free(dates_kept[i].locale);
+        free(dates_kept[i].text);
+    }
+    dates_kept[i].locale = xstrdup(locale);
+    dates_kept[i].text = xstrdup(text);
+    dates_kept[i].year = date->year;
+    dates_kept[i].month = date->month;
+    dates_kept[i].day = date->day;
+}
+
 char *format_date(Arena *arena, const Strings *strings, const Date *date)
 {
     if (strings->date_format.utf8 && strings->month_names.count == 12)
         return format_date_from_strings(arena, strings, date);
     const char *locale = format_locale(arena, strings);
+    const char *kept = date_kept(locale, date);
+    if (kept)
+        return arena_strndup(arena, kept, strlen(kept));
     UErrorCode status = U_ZERO_ERROR;
     UChar utc[] = {'U', 'T', 'C', 0};
     UCalendar *cal = ucal_open(utc, -1, locale, UCAL_GREGORIAN, &status);
@@ -86,6 +139,8 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date)
         int32_t n = udat_format(fmt, when, buf, 128, NULL, &status);
         if (U_SUCCESS(status))
             out = utf16_to_arena(arena, buf, n, &status);
+        if (out)
+            keep_date(locale, date, out);
     }
     if (!out)
         diag_error(&date->pos, "cannot format the date for locale '%s': %s", locale,
