@@ -498,28 +498,112 @@ static hb_face_t *cut_cmap_face(const Font *f, hb_set_t *glyphs)
     return face;
 }
 
+/* The subsets made last, kept for the process by font file and glyphs: a
+ * third of a whole build's subsets repeat one made before (the glyphs of
+ * the draft notice, of a fallback face's two or three characters, of a
+ * sheet again in its booklet), and each costs hb-subset a plan over the
+ * whole font. */
+enum { SUBSETS_KEPT = 32 };
+typedef struct KeptSubset {
+    char *path;
+    unsigned face_index;
+    hb_codepoint_t *gids; /* ascending */
+    unsigned count;
+    hb_blob_t *blob;
+} KeptSubset;
+static KeptSubset subsets_kept[SUBSETS_KEPT];
+static size_t subsets_kept_count, subsets_kept_next;
+
+static void free_kept_subset(KeptSubset *k)
+{
+    free(k->path);
+    free(k->gids);
+    hb_blob_destroy(k->blob);
+}
+
+static void free_subsets_kept(void)
+{
+    for (size_t i = 0; i < subsets_kept_count; i++)
+        free_kept_subset(&subsets_kept[i]);
+    subsets_kept_count = subsets_kept_next = 0;
+}
+
+/* The glyph set, ascending, in *gids (the caller frees); its size. */
+static unsigned set_gids(const hb_set_t *set, hb_codepoint_t **gids)
+{
+    unsigned n = hb_set_get_population(set), k = 0;
+    *gids = xreallocarray(NULL, n ? n : 1, sizeof **gids);
+    for (hb_codepoint_t g = HB_SET_VALUE_INVALID; k < n && hb_set_next(set, &g);)
+        (*gids)[k++] = g;
+    return k;
+}
+
+static KeptSubset *kept_subset(const Font *f, const hb_codepoint_t *gids, unsigned n)
+{
+    for (size_t i = 0; i < subsets_kept_count; i++) {
+        KeptSubset *k = &subsets_kept[i];
+        if (k->count == n && k->face_index == f->face_index && strcmp(k->path, f->path) == 0 &&
+            memcmp(k->gids, gids, n * sizeof *gids) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* Keeps blob (a reference of its own) and gids (taken over). */
+static void keep_subset(const Font *f, hb_codepoint_t *gids, unsigned n, hb_blob_t *blob)
+{
+    size_t i;
+    if (subsets_kept_count < SUBSETS_KEPT) {
+        if (subsets_kept_count == 0 && atexit(free_subsets_kept) != 0)
+            oom_abort();
+        i = subsets_kept_count++;
+    } else {
+        i = subsets_kept_next;
+        subsets_kept_next = (i + 1) % SUBSETS_KEPT;
+        free_kept_subset(&subsets_kept[i]);
+    }
+    subsets_kept[i] = (KeptSubset){xstrdup(f->path), f->face_index, gids, n,
+                                   hb_blob_reference(blob)};
+}
+
 static hb_blob_t *subset_font(const FontUse *fu)
 {
     hb_subset_input_t *in = subset_input(fu);
     if (!in)
         return NULL;
     const Font *f = fu->font;
+    hb_codepoint_t *gids = NULL;
+    unsigned gid_count = 0;
+    if (f->path) {
+        gid_count = set_gids(hb_subset_input_glyph_set(in), &gids);
+        KeptSubset *k = kept_subset(f, gids, gid_count);
+        if (k) {
+            free(gids);
+            hb_subset_input_destroy(in);
+            return hb_blob_reference(k->blob);
+        }
+    }
     hb_face_t *cut = fu->cff ? NULL : cut_cmap_face(f, hb_subset_input_glyph_set(in));
     hb_face_t *face = hb_subset_or_fail(cut ? cut : f->subset_face ? f->subset_face : f->face, in);
     if (cut)
         hb_face_destroy(cut);
     hb_subset_input_destroy(in);
-    if (!face)
+    if (!face) {
+        free(gids);
         return NULL;
+    }
     hb_blob_t *blob = fu->cff ? hb_face_reference_table(face, HB_TAG('C', 'F', 'F', ' '))
                               : hb_face_reference_blob(face);
     hb_face_destroy(face);
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
     if (len == 0 || (fu->cff && !subset_keeps_cids(fu, data, len))) {
+        free(gids);
         hb_blob_destroy(blob);
         return NULL;
     }
+    if (gids)
+        keep_subset(f, gids, gid_count, blob);
     return blob;
 }
 
