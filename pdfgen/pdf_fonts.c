@@ -617,7 +617,7 @@ static PdfObj font_file(FontUses *w, const FontUse *fu)
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
     PdfObj s = pdfo_stream(w->doc, true);
-    bool bad = !s || pdfo_stream_write(s, data, len) != 0;
+    bool bad = !s || pdfo_stream_write(w->doc, s, data, len) != 0;
     if (!bad && fu->cff)
         bad = pdfo_put_name(s, "Subtype", "CIDFontType0C") != 0;
     else if (!bad)
@@ -915,7 +915,7 @@ static PdfObj to_unicode(FontUses *w, const CMapGroup *g)
     b->len = 0;
     cmap_text(g->entries, g->count, b);
     PdfObj s = pdfo_stream(w->doc, true);
-    if (!s || pdfo_stream_write(s, b->data, b->len) != 0)
+    if (!s || pdfo_stream_write(w->doc, s, b->data, b->len) != 0)
         return NULL;
     return s;
 }

@@ -57,6 +57,11 @@ struct PdfDoc {
     /* The one cross-reference entry of every object written and freed:
      * libharu keeps an entry per object number, 32 bytes each. */
     HPDF_XrefEntry freed;
+    /* Each stream's data by libharu's object number, until written: kept
+     * here, not in libharu's memory stream, which copies byte by byte
+     * (1.3% of a whole build) and is read back out whole anyway. */
+    Buf *stream_data;
+    size_t stream_data_cap;
 };
 
 static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
@@ -211,6 +216,9 @@ void pdfo_free(PdfDoc *doc)
     free(doc->sv.renum);
     free(doc->sv.flags);
     free(doc->sv.kind);
+    for (size_t i = 0; i < doc->stream_data_cap; i++)
+        buf_free(&doc->stream_data[i]);
+    free(doc->stream_data);
     if (doc->freed) {
         /* HPDF_Free frees each entry: the shared one must not be among
          * them.  The order of the entries no longer matters then. */
@@ -327,12 +335,29 @@ PdfObj pdfo_stream(PdfDoc *doc, bool flate)
     return s;
 }
 
-int pdfo_stream_write(PdfObj stream, const void *data, size_t len)
+/* Appends to the data of d, a stream dictionary; -1 when d is not an
+ * indirect stream. */
+static int stream_append(PdfDoc *doc, HPDF_Dict d, const void *data, size_t len)
 {
-    HPDF_Dict s = stream;
-    if (!s || len > UINT32_MAX)
+    if (!d || !d->stream || !(d->header.obj_id & HPDF_OTYPE_INDIRECT) || len > UINT32_MAX)
         return -1;
-    return HPDF_Stream_Write(s->stream, data, (HPDF_UINT)len) == HPDF_OK ? 0 : -1;
+    size_t id = d->header.obj_id & 0x00FFFFFF;
+    if (id >= doc->stream_data_cap) {
+        size_t cap = doc->stream_data_cap ? doc->stream_data_cap : 64;
+        while (cap <= id)
+            cap *= 2;
+        doc->stream_data = xreallocarray(doc->stream_data, cap, sizeof *doc->stream_data);
+        memset(doc->stream_data + doc->stream_data_cap, 0,
+               (cap - doc->stream_data_cap) * sizeof *doc->stream_data);
+        doc->stream_data_cap = cap;
+    }
+    buf_put(&doc->stream_data[id], data, len);
+    return 0;
+}
+
+int pdfo_stream_write(PdfDoc *doc, PdfObj stream, const void *data, size_t len)
+{
+    return stream_append(doc, stream, data, len);
 }
 
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s) { return HPDF_String_New(doc->pdf->mmgr, s, NULL); }
@@ -463,10 +488,9 @@ int pdfo_page_write(PdfDoc *doc, PdfObj page, const void *data, size_t len)
 {
     (void)doc;
     HPDF_Page p = page;
-    if (!p || len > UINT32_MAX)
+    if (!p)
         return -1;
-    HPDF_Stream stream = ((HPDF_PageAttr)p->attr)->stream;
-    return ok(HPDF_Stream_Write(stream, data, (HPDF_UINT)len));
+    return stream_append(doc, ((HPDF_PageAttr)p->attr)->contents, data, len);
 }
 
 /* libharu keeps the page's /Font dictionary in attr->fonts and would make
@@ -804,15 +828,22 @@ static int pack_range(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
         value.len = 0;
         bool is_dict = (d->header.obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT;
         if (is_dict && d->stream) {
+            /* The data pdfo_stream_write kept, or what libharu wrote itself,
+             * not both. */
+            Buf *kept = id < doc->stream_data_cap ? &doc->stream_data[id] : NULL;
             data.len = 0;
             if (d->write_fn || (d->filter & ~(HPDF_UINT)HPDF_STREAM_FILTER_FLATE_DECODE) ||
-                d->filterParams || !stream_data(d->stream, &data)) {
+                d->filterParams || !stream_data(d->stream, &data) ||
+                (kept && kept->len && data.len)) {
                 rc = -1;
                 break;
             }
+            const Buf *source = kept && kept->len ? kept : &data;
             put_entries(sv, &value, d);
-            pack_stream(doc->pack, sv->renum[id], value.data, value.len, data.data, data.len,
+            pack_stream(doc->pack, sv->renum[id], value.data, value.len, source->data, source->len,
                         sv->kind[id]);
+            if (kept)
+                buf_free(kept);
         } else {
             put_value(sv, &value, d);
             pack_object(doc->pack, sv->renum[id], value.data, value.len);
