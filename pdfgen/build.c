@@ -32,6 +32,7 @@
 #include "collate.h"
 #include "fonts.h"
 #include "glossary.h"
+#include "hyphenate.h"
 #include "interrupt.h"
 #include "manifest.h"
 #include "pdf.h"
@@ -1294,6 +1295,14 @@ int build_sheets(const Content *content, const BuildOptions *options)
     }
     Shapers shapers = {fonts, xcalloc(content->language_count + 1, sizeof(Shaper *)),
                        xcalloc(content->language_count + 1, sizeof(bool)), content};
+    /* A booklet sets its language's sheets and glossary again, with words
+     * the first sheet's filtered patterns lack (and English references
+     * come in every language): each dictionary is loaded whole at once. */
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].stale && jobs[i].kind == JOB_BOOKLET) {
+            hyphenate_load_whole();
+            break;
+        }
     size_t workers = options->jobs ? options->jobs : default_jobs();
     if (workers > todo)
         workers = todo;
