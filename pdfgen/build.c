@@ -32,6 +32,7 @@
 #include "collate.h"
 #include "fonts.h"
 #include "glossary.h"
+#include "hyphenate.h"
 #include "interrupt.h"
 #include "manifest.h"
 #include "pdf.h"
@@ -667,10 +668,12 @@ static void print_in_order(Job *jobs, size_t count, size_t *next, SeenLines *see
     }
 }
 
-/* Which job a worker gets next: the costliest left (so the last to end is
- * a short one), and among the equally costly, one in a language the
- * worker has already built (its fonts and shaper are loaded there), else
- * one in a language no worker has built yet. */
+/* Which job a worker gets next: the costliest left in the language it is
+ * on, else in a language it has built before, else in one no worker has
+ * built yet, else (near the end) the costliest left anywhere.  A language
+ * so stays with one worker, which loads its fonts, collator, hyphenation
+ * dictionaries and caches once for the whole build instead of in every
+ * worker; the costliest first keeps the last job to end a short one. */
 typedef struct Dispatch {
     const Job *jobs;
     const size_t *queue; /* stale jobs, costliest first */
@@ -680,6 +683,7 @@ typedef struct Dispatch {
     bool *loaded;        /* [worker * language_count + language] */
     bool *loaded_anywhere;
     const Content *content;
+    size_t *current; /* [worker]: the language of its last job, or language_count */
 } Dispatch;
 
 static uint32_t next_for(Dispatch *d, size_t worker)
@@ -688,24 +692,27 @@ static uint32_t next_for(Dispatch *d, size_t worker)
         d->first++;
     if (d->first == d->todo)
         return NO_JOB;
-    double cost = d->jobs[d->queue[d->first]].cost;
     size_t languages = d->content->language_count, best = d->first;
-    int best_rank = 0;
-    for (size_t q = d->first; q < d->todo && d->jobs[d->queue[q]].cost == cost; q++) {
+    int best_rank = -1;
+    for (size_t q = d->first; q < d->todo; q++) {
         if (d->taken[q])
             continue;
         size_t l = (size_t)(d->jobs[d->queue[q]].language - d->content->languages);
-        int rank = d->loaded[worker * languages + l] ? 2 : !d->loaded_anywhere[l] ? 1 : 0;
+        int rank = l == d->current[worker]               ? 3
+                   : d->loaded[worker * languages + l] ? 2
+                   : !d->loaded_anywhere[l]             ? 1
+                                                        : 0;
         if (rank > best_rank) {
             best = q;
             best_rank = rank;
         }
-        if (rank == 2)
+        if (rank == 3)
             break;
     }
     d->taken[best] = true;
     size_t l = (size_t)(d->jobs[d->queue[best]].language - d->content->languages);
     d->loaded[worker * languages + l] = d->loaded_anywhere[l] = true;
+    d->current[worker] = l;
     return (uint32_t)d->queue[best];
 }
 
@@ -730,7 +737,10 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
     size_t started = 0, printed = 0;
     Dispatch plan = {jobs, queue, todo, xcalloc(todo ? todo : 1, sizeof(bool)), 0,
                      xcalloc(workers_wanted * content->language_count + 1, sizeof(bool)),
-                     xcalloc(content->language_count + 1, sizeof(bool)), content};
+                     xcalloc(content->language_count + 1, sizeof(bool)), content,
+                     xmalloc(workers_wanted * sizeof(size_t))};
+    for (size_t w = 0; w < workers_wanted; w++)
+        plan.current[w] = content->language_count;
     SeenLines seen = {0};
     int failures = 0;
     *died_of = 0;
@@ -890,6 +900,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
     free(plan.taken);
     free(plan.loaded);
     free(plan.loaded_anywhere);
+    free(plan.current);
     free(queue);
     return failures;
 }
@@ -1284,6 +1295,14 @@ int build_sheets(const Content *content, const BuildOptions *options)
     }
     Shapers shapers = {fonts, xcalloc(content->language_count + 1, sizeof(Shaper *)),
                        xcalloc(content->language_count + 1, sizeof(bool)), content};
+    /* A booklet sets its language's sheets and glossary again, with words
+     * the first sheet's filtered patterns lack (and English references
+     * come in every language): each dictionary is loaded whole at once. */
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].stale && jobs[i].kind == JOB_BOOKLET) {
+            hyphenate_load_whole();
+            break;
+        }
     size_t workers = options->jobs ? options->jobs : default_jobs();
     if (workers > todo)
         workers = todo;

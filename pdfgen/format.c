@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/ucal.h>
 #include <unicode/udat.h>
@@ -59,11 +60,64 @@ static int icu_speaks(UDateFormat *fmt, const char *locale)
     return strcmp(wanted, got) == 0;
 }
 
+/* The dates ICU wrote, kept for the process: opening its calendar and
+ * date format costs some 350,000 instructions, and every sheet of a
+ * language (and its booklet) writes the same few dates. */
+enum { DATES_KEPT = 16 };
+static struct {
+    char *locale, *text;
+    int year, month, day;
+} dates_kept[DATES_KEPT];
+static size_t dates_kept_count, dates_kept_next;
+
+static void free_dates_kept(void)
+{
+    for (size_t i = 0; i < dates_kept_count; i++) {
+        free(dates_kept[i].locale);
+        free(dates_kept[i].text);
+    }
+    dates_kept_count = dates_kept_next = 0;
+}
+
+static const char *date_kept(const char *locale, const Date *date)
+{
+    for (size_t i = 0; i < dates_kept_count; i++)
+        if (dates_kept[i].year == date->year && dates_kept[i].month == date->month &&
+            dates_kept[i].day == date->day && strcmp(dates_kept[i].locale, locale) == 0)
+            return dates_kept[i].text;
+    return NULL;
+}
+
+static void keep_date(const char *locale, const Date *date, const char *text)
+{
+    size_t i;
+    if (dates_kept_count < DATES_KEPT) {
+        static bool hooked;
+        if (!hooked && atexit(free_dates_kept) != 0)
+            oom_abort();
+        hooked = true;
+        i = dates_kept_count++;
+    } else {
+        i = dates_kept_next;
+        dates_kept_next = (i + 1) % DATES_KEPT;
+        free(dates_kept[i].locale);
+        free(dates_kept[i].text);
+    }
+    dates_kept[i].locale = xstrdup(locale);
+    dates_kept[i].text = xstrdup(text);
+    dates_kept[i].year = date->year;
+    dates_kept[i].month = date->month;
+    dates_kept[i].day = date->day;
+}
+
 char *format_date(Arena *arena, const Strings *strings, const Date *date)
 {
     if (strings->date_format.utf8 && strings->month_names.count == 12)
         return format_date_from_strings(arena, strings, date);
     const char *locale = format_locale(arena, strings);
+    const char *kept = date_kept(locale, date);
+    if (kept)
+        return arena_strndup(arena, kept, strlen(kept));
     UErrorCode status = U_ZERO_ERROR;
     UChar utc[] = {'U', 'T', 'C', 0};
     UCalendar *cal = ucal_open(utc, -1, locale, UCAL_GREGORIAN, &status);
@@ -85,6 +139,8 @@ char *format_date(Arena *arena, const Strings *strings, const Date *date)
         int32_t n = udat_format(fmt, when, buf, 128, NULL, &status);
         if (U_SUCCESS(status))
             out = utf16_to_arena(arena, buf, n, &status);
+        if (out)
+            keep_date(locale, date, out);
     }
     if (!out)
         diag_error(&date->pos, "cannot format the date for locale '%s': %s", locale,
@@ -103,36 +159,70 @@ const char *format_locale(Arena *arena, const Strings *strings)
     return arena_printf(arena, "%s@numbers=%s", strings->locale.utf8, strings->digits.utf8);
 }
 
-/* The last formatter of each kind is kept open, for the rest of the
- * process: a booklet prints thousands of page numbers in one locale, and
- * unum_open costs more than the formatting. */
+/* The number formatters of the locales met, with and without grouping,
+ * kept for the process: opening one costs some 30,000 instructions, a sheet
+ * numbers every page twice and every reference, and a booklet prints
+ * thousands of page numbers.  A formatter keeps nothing from one number to
+ * the next; pdfgen runs its jobs in processes, not threads. */
+enum { NUMBER_FORMATS = 8 };
 static struct {
+    char *locale;
+    bool grouping;
     UNumberFormat *fmt;
-    char locale[ULOC_FULLNAME_CAPACITY];
-} kept_formats[2]; /* without grouping, with */
+} number_formats[NUMBER_FORMATS];
+static size_t number_format_count, number_format_next;
+
+static void free_number_formats(void)
+{
+    for (size_t i = 0; i < number_format_count; i++) {
+        free(number_formats[i].locale);
+        unum_close(number_formats[i].fmt);
+    }
+    number_format_count = number_format_next = 0;
+}
+
+/* The formatter for locale, grouping digits or not, opened when first
+ * asked for (the oldest of a full cache closed); NULL with the reason in
+ * *status. */
+static UNumberFormat *number_format(const char *locale, bool grouping, UErrorCode *status)
+{
+    for (size_t i = 0; i < number_format_count; i++)
+        if (number_formats[i].grouping == grouping && strcmp(number_formats[i].locale, locale) == 0)
+            return number_formats[i].fmt;
+    UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, status);
+    if (U_SUCCESS(*status) && !grouping)
+        unum_setAttribute(fmt, UNUM_GROUPING_USED, 0);
+    if (U_FAILURE(*status)) {
+        if (fmt)
+            unum_close(fmt);
+        return NULL;
+    }
+    static bool hooked;
+    if (!hooked && atexit(free_number_formats) != 0)
+        oom_abort();
+    hooked = true;
+    size_t i;
+    if (number_format_count < NUMBER_FORMATS) {
+        i = number_format_count++;
+    } else {
+        i = number_format_next;
+        number_format_next = (i + 1) % NUMBER_FORMATS;
+        free(number_formats[i].locale);
+        unum_close(number_formats[i].fmt);
+    }
+    number_formats[i].locale = xstrdup(locale);
+    number_formats[i].grouping = grouping;
+    number_formats[i].fmt = fmt;
+    return fmt;
+}
 
 static char *format_integer(Arena *arena, const char *locale, long value, bool grouping)
 {
     UErrorCode status = U_ZERO_ERROR;
-    size_t len = strlen(locale);
-    bool keep = len < sizeof kept_formats[0].locale;
-    UNumberFormat *fmt = kept_formats[grouping].fmt;
-    if (!fmt || !keep || strcmp(kept_formats[grouping].locale, locale) != 0) {
-        fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, &status);
-        if (U_SUCCESS(status) && !grouping)
-            unum_setAttribute(fmt, UNUM_GROUPING_USED, 0);
-        if (U_SUCCESS(status) && keep) {
-            if (kept_formats[grouping].fmt)
-                unum_close(kept_formats[grouping].fmt);
-            kept_formats[grouping].fmt = fmt;
-            memcpy(kept_formats[grouping].locale, locale, len + 1);
-        }
-    }
+    UNumberFormat *fmt = number_format(locale, grouping, &status);
     UChar buf[64];
     int32_t n = U_SUCCESS(status) ? unum_formatInt64(fmt, value, buf, 64, NULL, &status) : 0;
     char *out = U_SUCCESS(status) ? utf16_to_arena(arena, buf, n, &status) : NULL;
-    if (fmt && fmt != kept_formats[grouping].fmt)
-        unum_close(fmt);
     if (out)
         return out;
     /* Western digits in place of the locale's would be a quietly different

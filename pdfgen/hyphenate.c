@@ -59,6 +59,7 @@ typedef struct Dictionary {
 
 static Dictionary *dictionaries;
 static size_t dictionary_count, dictionary_cap;
+static bool load_whole; /* hyphenate_load_whole */
 
 struct Hyphenator {
     size_t index;        /* into dictionaries, which a realloc may move */
@@ -219,7 +220,7 @@ static long find_dictionary(const char *name)
         dictionary_cap = dictionary_cap ? 2 * dictionary_cap : 8;
         dictionaries = xreallocarray(dictionaries, dictionary_cap, sizeof *dictionaries);
     }
-    dictionaries[dictionary_count] = (Dictionary){.path = path};
+    dictionaries[dictionary_count] = (Dictionary){.path = path, .whole = load_whole};
     return (long)dictionary_count++;
 }
 
@@ -356,6 +357,16 @@ static Dictionary *dictionary(Hyphenator *h, const char *word, size_t len)
     if (!d->loaded)
         load(d);
     return d->dict ? d : NULL;
+}
+
+void hyphenate_load_whole(void)
+{
+    load_whole = true;
+    for (size_t i = 0; i < dictionary_count; i++)
+        if (!dictionaries[i].loaded) {
+            dictionaries[i].whole = true;
+            wordset_free(&dictionaries[i].expected);
+        }
 }
 
 Hyphenator *hyphenator_open(const char *locale)

@@ -20,6 +20,12 @@
 
 typedef struct Hyphenator Hyphenator;
 
+/* From now on each dictionary is loaded whole when first needed, not
+ * only the patterns of the words announced: for a process that will set
+ * a language's sheets again (a build with booklets), where the next
+ * document's new words would load the whole file anyway. */
+void hyphenate_load_whole(void);
+
 /* NULL (not an error) when no dictionary exists for the locale. */
 Hyphenator *hyphenator_open(const char *locale);
 void hyphenator_close(Hyphenator *h);

@@ -208,7 +208,7 @@ static int write_xmp(PdfDoc *doc, const DocInfo *in)
      * Metadata stream (PDF/A-1 would not), and readers find it through the
      * catalog; only byte scanners for raw XMP packets would miss it. */
     PdfObj s = pdfo_stream(doc, true);
-    int bad = !s || pdfo_stream_write(s, b.data, b.len);
+    int bad = !s || pdfo_stream_write(doc, s, b.data, b.len);
     bad |= pdfo_put_name(s, "Type", "Metadata");
     bad |= pdfo_put_name(s, "Subtype", "XML");
     bad |= pdfo_put(pdfo_catalog(doc), "Metadata", s);

@@ -43,11 +43,54 @@ int32_t to_1000em(const Font *f, int64_t units)
     return (int32_t)div_round(units * 1000, f->upem);
 }
 
+/* The font files (path and face) whose CIDs were found equal to their
+ * glyph ids, for the process: reading the 65,535 CIDs of a CJK face took
+ * 1% of a whole build, once per document. */
+typedef struct IdentityFace {
+    char *path;
+    unsigned face_index;
+} IdentityFace;
+static IdentityFace *identity_faces;
+static size_t identity_face_count;
+
+static void free_identity_faces(void)
+{
+    for (size_t i = 0; i < identity_face_count; i++)
+        free(identity_faces[i].path);
+    free(identity_faces);
+    identity_faces = NULL;
+    identity_face_count = 0;
+}
+
+static bool known_identity(const Font *f)
+{
+    for (size_t i = 0; i < identity_face_count; i++)
+        if (identity_faces[i].face_index == f->face_index &&
+            strcmp(identity_faces[i].path, f->path) == 0)
+            return true;
+    return false;
+}
+
+static void remember_identity(const Font *f)
+{
+    if (!f->path)
+        return;
+    if (identity_face_count == 0 && atexit(free_identity_faces) != 0)
+        oom_abort();
+    identity_faces =
+        xreallocarray(identity_faces, identity_face_count + 1, sizeof *identity_faces);
+    identity_faces[identity_face_count++] = (IdentityFace){xstrdup(f->path), f->face_index};
+}
+
 /* Reads the font's charset; keeps the map only when some CID differs from
  * its glyph id. */
 static int cff_prepare(FontUse *fu)
 {
     const Font *f = fu->font;
+    if (f->path && known_identity(f)) {
+        fu->cff = true;
+        return 0;
+    }
     hb_blob_t *blob = hb_face_reference_table(f->face, HB_TAG('C', 'F', 'F', ' '));
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
@@ -73,6 +116,7 @@ static int cff_prepare(FontUse *fu)
         identity = cids[gid] == gid;
     if (identity) {
         free(cids);
+        remember_identity(f);
         return 0;
     }
     bool twice;
@@ -110,6 +154,8 @@ FontUse *font_use(FontUses *w, const Font *f)
 
 static MapLayer *add_layer(FontUse *fu, size_t font_index);
 
+static size_t glyph_pages(const FontUse *fu) { return fu->glyph_count / GLYPH_PAGE + 1; }
+
 static FontUse *font_use_add(FontUses *w, const Font *f)
 {
     if (w->font_count == w->font_cap) {
@@ -121,7 +167,7 @@ static FontUse *font_use_add(FontUses *w, const Font *f)
     memset(fu, 0, sizeof *fu);
     fu->font = f;
     fu->glyph_count = hb_face_get_glyph_count(f->face);
-    fu->glyphs = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *fu->glyphs);
+    fu->glyphs = xcalloc(glyph_pages(fu), sizeof *fu->glyphs);
     fu->index = w->font_count;
     add_layer(fu, fu->index);
     w->font_count++;
@@ -162,7 +208,10 @@ int register_font(FontUses *w, const Font *f, FontUse **out)
 
 GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
 {
-    GlyphUse *u = &fu->glyphs[gid];
+    GlyphUse **page = &fu->glyphs[gid / GLYPH_PAGE];
+    if (!*page)
+        *page = xcalloc(GLYPH_PAGE, sizeof **page);
+    GlyphUse *u = &(*page)[gid % GLYPH_PAGE];
     if (!u->used) {
         u->used = true;
         u->width = to_1000em(fu->font, font_glyph_advance(fu->font, gid));
@@ -204,7 +253,7 @@ static MapLayer *add_layer(FontUse *fu, size_t font_index)
     fu->layers = xreallocarray(fu->layers, fu->layer_count + 1, sizeof *fu->layers);
     MapLayer *l = &fu->layers[fu->layer_count];
     memset(l, 0, sizeof *l);
-    l->maps = xcalloc(fu->glyph_count ? fu->glyph_count : 1, sizeof *l->maps);
+    l->maps = xcalloc(glyph_pages(fu), sizeof *l->maps);
     if (fu->layer_count == 0)
         snprintf(l->key, sizeof l->key, "P%zu", font_index);
     else
@@ -213,13 +262,22 @@ static MapLayer *add_layer(FontUse *fu, size_t font_index)
     return l;
 }
 
+/* Layer l's entry for gid, its page made if need be. */
+static GlyphMap *map_slot(MapLayer *l, uint32_t gid)
+{
+    GlyphMap **page = &l->maps[gid / GLYPH_PAGE];
+    if (!*page)
+        *page = xcalloc(GLYPH_PAGE, sizeof **page);
+    return &(*page)[gid % GLYPH_PAGE];
+}
+
 unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text)
 {
     font_use_glyph(fu, gid);
     if (text->len == 0 || text->len > MAX_MAP_UNITS)
         return 0;
     for (unsigned l = 0; l < fu->layer_count; l++) {
-        GlyphMap *g = &fu->layers[l].maps[gid];
+        GlyphMap *g = map_slot(&fu->layers[l], gid);
         if (g->len && !map_equals(fu, g, text))
             continue;
         if (!g->len)
@@ -227,7 +285,7 @@ unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text)
         return l;
     }
     MapLayer *l = add_layer(fu, fu->index);
-    map_assign(fu, &l->maps[gid], text);
+    map_assign(fu, map_slot(l, gid), text);
     return fu->layer_count - 1;
 }
 
@@ -254,11 +312,18 @@ int font_resource(FontUses *w, FontUse *fu, unsigned layer, PdfObj page, size_t 
 void font_uses_free(FontUses *w)
 {
     for (size_t i = 0; i < w->font_count; i++) {
-        free(w->fonts[i].glyphs);
-        free(w->fonts[i].used);
-        free(w->fonts[i].cids);
-        for (unsigned l = 0; l < w->fonts[i].layer_count; l++)
-            free(w->fonts[i].layers[l].maps);
+        FontUse *fu = &w->fonts[i];
+        size_t pages = glyph_pages(fu);
+        for (size_t p = 0; p < pages; p++)
+            free(fu->glyphs[p]);
+        free(fu->glyphs);
+        free(fu->used);
+        free(fu->cids);
+        for (unsigned l = 0; l < fu->layer_count; l++) {
+            for (size_t p = 0; p < pages; p++)
+                free(fu->layers[l].maps[p]);
+            free(fu->layers[l].maps);
+        }
         free(w->fonts[i].layers);
         u16_free(&w->fonts[i].map);
     }
@@ -434,28 +499,112 @@ static hb_face_t *cut_cmap_face(const Font *f, hb_set_t *glyphs)
     return face;
 }
 
+/* The subsets made last, kept for the process by font file and glyphs: a
+ * third of a whole build's subsets repeat one made before (the glyphs of
+ * the draft notice, of a fallback face's two or three characters, of a
+ * sheet again in its booklet), and each costs hb-subset a plan over the
+ * whole font. */
+enum { SUBSETS_KEPT = 32 };
+typedef struct KeptSubset {
+    char *path;
+    unsigned face_index;
+    hb_codepoint_t *gids; /* ascending */
+    unsigned count;
+    hb_blob_t *blob;
+} KeptSubset;
+static KeptSubset subsets_kept[SUBSETS_KEPT];
+static size_t subsets_kept_count, subsets_kept_next;
+
+static void free_kept_subset(KeptSubset *k)
+{
+    free(k->path);
+    free(k->gids);
+    hb_blob_destroy(k->blob);
+}
+
+static void free_subsets_kept(void)
+{
+    for (size_t i = 0; i < subsets_kept_count; i++)
+        free_kept_subset(&subsets_kept[i]);
+    subsets_kept_count = subsets_kept_next = 0;
+}
+
+/* The glyph set, ascending, in *gids (the caller frees); its size. */
+static unsigned set_gids(const hb_set_t *set, hb_codepoint_t **gids)
+{
+    unsigned n = hb_set_get_population(set), k = 0;
+    *gids = xreallocarray(NULL, n ? n : 1, sizeof **gids);
+    for (hb_codepoint_t g = HB_SET_VALUE_INVALID; k < n && hb_set_next(set, &g);)
+        (*gids)[k++] = g;
+    return k;
+}
+
+static KeptSubset *kept_subset(const Font *f, const hb_codepoint_t *gids, unsigned n)
+{
+    for (size_t i = 0; i < subsets_kept_count; i++) {
+        KeptSubset *k = &subsets_kept[i];
+        if (k->count == n && k->face_index == f->face_index && strcmp(k->path, f->path) == 0 &&
+            memcmp(k->gids, gids, n * sizeof *gids) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* Keeps blob (a reference of its own) and gids (taken over). */
+static void keep_subset(const Font *f, hb_codepoint_t *gids, unsigned n, hb_blob_t *blob)
+{
+    size_t i;
+    if (subsets_kept_count < SUBSETS_KEPT) {
+        if (subsets_kept_count == 0 && atexit(free_subsets_kept) != 0)
+            oom_abort();
+        i = subsets_kept_count++;
+    } else {
+        i = subsets_kept_next;
+        subsets_kept_next = (i + 1) % SUBSETS_KEPT;
+        free_kept_subset(&subsets_kept[i]);
+    }
+    subsets_kept[i] = (KeptSubset){xstrdup(f->path), f->face_index, gids, n,
+                                   hb_blob_reference(blob)};
+}
+
 static hb_blob_t *subset_font(const FontUse *fu)
 {
     hb_subset_input_t *in = subset_input(fu);
     if (!in)
         return NULL;
     const Font *f = fu->font;
+    hb_codepoint_t *gids = NULL;
+    unsigned gid_count = 0;
+    if (f->path) {
+        gid_count = set_gids(hb_subset_input_glyph_set(in), &gids);
+        KeptSubset *k = kept_subset(f, gids, gid_count);
+        if (k) {
+            free(gids);
+            hb_subset_input_destroy(in);
+            return hb_blob_reference(k->blob);
+        }
+    }
     hb_face_t *cut = fu->cff ? NULL : cut_cmap_face(f, hb_subset_input_glyph_set(in));
     hb_face_t *face = hb_subset_or_fail(cut ? cut : f->subset_face ? f->subset_face : f->face, in);
     if (cut)
         hb_face_destroy(cut);
     hb_subset_input_destroy(in);
-    if (!face)
+    if (!face) {
+        free(gids);
         return NULL;
+    }
     hb_blob_t *blob = fu->cff ? hb_face_reference_table(face, HB_TAG('C', 'F', 'F', ' '))
                               : hb_face_reference_blob(face);
     hb_face_destroy(face);
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
     if (len == 0 || (fu->cff && !subset_keeps_cids(fu, data, len))) {
+        free(gids);
         hb_blob_destroy(blob);
         return NULL;
     }
+    if (gids)
+        keep_subset(f, gids, gid_count, blob);
     return blob;
 }
 
@@ -469,7 +618,7 @@ static PdfObj font_file(FontUses *w, const FontUse *fu)
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
     PdfObj s = pdfo_stream(w->doc, true);
-    bool bad = !s || pdfo_stream_write(s, data, len) != 0;
+    bool bad = !s || pdfo_stream_write(w->doc, s, data, len) != 0;
     if (!bad && fu->cff)
         bad = pdfo_put_name(s, "Subtype", "CIDFontType0C") != 0;
     else if (!bad)
@@ -530,7 +679,13 @@ static PdfObj widths(FontUses *w, const FontUse *fu)
     unsigned prev = 0, run_len = 0;
     bool bad = !list;
     for (unsigned gid = 1; gid < fu->glyph_count && !bad; gid++) {
-        const GlyphUse *u = &fu->glyphs[gid];
+        const GlyphUse *page = fu->glyphs[gid / GLYPH_PAGE];
+        if (!page) { /* none of its glyphs drawn */
+            run = NULL;
+            gid |= GLYPH_PAGE - 1;
+            continue;
+        }
+        const GlyphUse *u = &page[gid % GLYPH_PAGE];
         if (!u->used || u->width == DEFAULT_WIDTH) {
             run = NULL;
             continue;
@@ -624,10 +779,16 @@ static int cmp_code(const void *a, const void *b)
 /* The layer's entries, ascending by code; *count set. */
 static CodeText *layer_entries(const FontUse *fu, const MapLayer *l, size_t *count)
 {
-    CodeText *e = xreallocarray(NULL, fu->glyph_count + 1, sizeof *e);
+    /* A glyph mapped is a glyph used (font_map_glyph). */
+    CodeText *e = xreallocarray(NULL, fu->used_count + 1, sizeof *e);
     size_t n = 0;
     for (unsigned gid = 1; gid < fu->glyph_count; gid++) {
-        const GlyphMap *g = &l->maps[gid];
+        const GlyphMap *page = l->maps[gid / GLYPH_PAGE];
+        if (!page) {
+            gid |= GLYPH_PAGE - 1;
+            continue;
+        }
+        const GlyphMap *g = &page[gid % GLYPH_PAGE];
         if (g->len)
             e[n++] = (CodeText){glyph_code(fu, gid), fu->map.units + g->off, g->len};
     }
@@ -754,7 +915,7 @@ static PdfObj to_unicode(FontUses *w, const CMapGroup *g)
     b->len = 0;
     cmap_text(g->entries, g->count, b);
     PdfObj s = pdfo_stream(w->doc, true);
-    if (!s || pdfo_stream_write(s, b->data, b->len) != 0)
+    if (!s || pdfo_stream_write(w->doc, s, b->data, b->len) != 0)
         return NULL;
     return s;
 }

@@ -40,8 +40,14 @@ typedef struct GlyphMap {
  * ToUnicode; a glyph is shown through the first layer whose entry for it
  * is its text, or free.  Readers that go glyph by glyph then read the
  * right text everywhere, without needing ActualText. */
+/* Per-glyph records come in pages of GLYPH_PAGE glyph ids, each made
+ * when one of its glyphs is first drawn: a CJK face has 65,535 glyph
+ * ids, a sheet draws a few hundred, and zeroing and scanning arrays of
+ * them all took 3% of a build. */
+enum { GLYPH_PAGE = 256 };
+
 typedef struct MapLayer {
-    GlyphMap *maps;    /* glyph_count entries */
+    GlyphMap **maps;   /* glyph_count / GLYPH_PAGE + 1 pages, NULL until used */
     PdfObj type0;      /* NULL until drawn with */
     char key[16];      /* resource name; not F<n>, which libharu hands out */
     size_t on_page;    /* 1 + last page whose /Font holds it, 0 = none */
@@ -53,7 +59,7 @@ typedef struct FontUse {
     MapLayer *layers;  /* at least one */
     unsigned layer_count;
     unsigned glyph_count;
-    GlyphUse *glyphs;  /* glyph_count entries */
+    GlyphUse **glyphs; /* glyph_count / GLYPH_PAGE + 1 pages, NULL until used */
     /* The glyph ids in use (GlyphUse.used), in no particular order: a CJK
      * face has 65,535 glyphs, a sheet uses a few hundred. */
     uint32_t *used;

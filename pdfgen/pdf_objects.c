@@ -8,6 +8,8 @@
 #include "pdf_objects.h"
 
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <hpdf_streams.h>
 
 #include "alloc.h"
+#include "arena.h"
 #include "diag.h"
 #include "pdf_buf.h"
 #include "pdf_pack.h"
@@ -54,6 +57,11 @@ struct PdfDoc {
     /* The one cross-reference entry of every object written and freed:
      * libharu keeps an entry per object number, 32 bytes each. */
     HPDF_XrefEntry freed;
+    /* Each stream's data by libharu's object number, until written: kept
+     * here, not in libharu's memory stream, which copies byte by byte
+     * (1.3% of a whole build) and is read back out whole anyway. */
+    Buf *stream_data;
+    size_t stream_data_cap;
 };
 
 static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
@@ -65,10 +73,115 @@ static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
     }
 }
 
+/* libharu makes every object, dictionary entry and list a heap block of
+ * its own, and frees each one by one: some 300,000 in a whole build,
+ * where malloc and free of them took 3% of the time.  It asks this pool
+ * instead: a block of up to POOL_CLASSES * POOL_STEP bytes comes from the
+ * free list of its size (in steps of POOL_STEP), else from a slab; a
+ * freed block goes back on its list for the next object or document, so
+ * memory stays that of the most objects alive at once, as with malloc.
+ * Larger blocks are malloc's.  The slabs are freed at exit.  Under
+ * AddressSanitizer each block stays a malloc block of its own, so that
+ * ASan still sees every object's bounds and lifetime (arena.h does the
+ * same). */
+#if !PDFGEN_ASAN
+enum { POOL_STEP = 16, POOL_CLASSES = 32, POOL_SLAB = 1 << 16 };
+
+/* Before each block: its size class, 0 for a malloc block. */
+typedef union PoolHead {
+    size_t size_class;
+    max_align_t align;
+} PoolHead;
+
+typedef struct PoolFree {
+    struct PoolFree *next;
+} PoolFree;
+
+static PoolFree *pool_free_list[POOL_CLASSES + 1];
+static unsigned char **pool_slabs;
+static size_t pool_slab_count, pool_slab_cap;
+static unsigned char *pool_next; /* the current slab's unused end */
+static size_t pool_left;
+
+static void pool_release(void)
+{
+    for (size_t i = 0; i < pool_slab_count; i++)
+        free(pool_slabs[i]);
+    free(pool_slabs);
+    pool_slabs = NULL;
+    pool_slab_count = pool_slab_cap = 0;
+    pool_next = NULL;
+    pool_left = 0;
+    memset(pool_free_list, 0, sizeof pool_free_list);
+}
+
+/* NULL when memory ran out: libharu reports it (on_error). */
+static void *HPDF_STDCALL pool_alloc(HPDF_UINT size)
+{
+    size_t size_class = size ? ((size_t)size + POOL_STEP - 1) / POOL_STEP : 1;
+    if (size_class > POOL_CLASSES) {
+        PoolHead *h = malloc(sizeof *h + size);
+        if (!h)
+            return NULL;
+        h->size_class = 0;
+        return h + 1;
+    }
+    PoolFree *f = pool_free_list[size_class];
+    if (f) {
+        pool_free_list[size_class] = f->next;
+        return f;
+    }
+    size_t need = sizeof(PoolHead) + size_class * POOL_STEP;
+    if (pool_left < need) {
+        if (pool_slab_count == pool_slab_cap) {
+            size_t cap = pool_slab_cap ? 2 * pool_slab_cap : 16;
+            unsigned char **slabs = realloc(pool_slabs, cap * sizeof *slabs);
+            if (!slabs)
+                return NULL;
+            pool_slabs = slabs;
+            pool_slab_cap = cap;
+        }
+        unsigned char *slab = malloc(POOL_SLAB);
+        if (!slab)
+            return NULL;
+        if (pool_slab_count == 0 && atexit(pool_release) != 0) {
+            free(slab);
+            return NULL;
+        }
+        pool_slabs[pool_slab_count++] = slab;
+        pool_next = slab;
+        pool_left = POOL_SLAB;
+    }
+    PoolHead *h = (PoolHead *)(void *)pool_next;
+    h->size_class = size_class;
+    pool_next += need;
+    pool_left -= need;
+    return h + 1;
+}
+
+static void HPDF_STDCALL pool_free(void *p)
+{
+    if (!p)
+        return;
+    PoolHead *h = (PoolHead *)p - 1;
+    if (!h->size_class) {
+        free(h);
+        return;
+    }
+    PoolFree *f = p;
+    f->next = pool_free_list[h->size_class];
+    pool_free_list[h->size_class] = f;
+}
+#endif
+
 PdfDoc *pdfo_new(void)
 {
     PdfDoc *doc = xcalloc(1, sizeof *doc);
+#if PDFGEN_ASAN
     doc->pdf = HPDF_New(on_error, doc);
+#else
+    doc->pdf = HPDF_NewEx(on_error, pool_alloc, pool_free, 0, doc);
+#endif
     if (!doc->pdf)
         oom_abort();
     if (HPDF_SetCompressionMode(doc->pdf, HPDF_COMP_ALL) != HPDF_OK) {
@@ -111,6 +224,9 @@ void pdfo_free(PdfDoc *doc)
     free(doc->sv.renum);
     free(doc->sv.flags);
     free(doc->sv.kind);
+    for (size_t i = 0; i < doc->stream_data_cap; i++)
+        buf_free(&doc->stream_data[i]);
+    free(doc->stream_data);
     if (doc->freed) {
         /* HPDF_Free frees each entry: the shared one must not be among
          * them.  The order of the entries no longer matters then. */
@@ -227,12 +343,29 @@ PdfObj pdfo_stream(PdfDoc *doc, bool flate)
     return s;
 }
 
-int pdfo_stream_write(PdfObj stream, const void *data, size_t len)
+/* Appends to the data of d, a stream dictionary; -1 when d is not an
+ * indirect stream. */
+static int stream_append(PdfDoc *doc, HPDF_Dict d, const void *data, size_t len)
 {
-    HPDF_Dict s = stream;
-    if (!s || len > UINT32_MAX)
+    if (!d || !d->stream || !(d->header.obj_id & HPDF_OTYPE_INDIRECT) || len > UINT32_MAX)
         return -1;
-    return HPDF_Stream_Write(s->stream, data, (HPDF_UINT)len) == HPDF_OK ? 0 : -1;
+    size_t id = d->header.obj_id & 0x00FFFFFF;
+    if (id >= doc->stream_data_cap) {
+        size_t cap = doc->stream_data_cap ? doc->stream_data_cap : 64;
+        while (cap <= id)
+            cap *= 2;
+        doc->stream_data = xreallocarray(doc->stream_data, cap, sizeof *doc->stream_data);
+        memset(doc->stream_data + doc->stream_data_cap, 0,
+               (cap - doc->stream_data_cap) * sizeof *doc->stream_data);
+        doc->stream_data_cap = cap;
+    }
+    buf_put(&doc->stream_data[id], data, len);
+    return 0;
+}
+
+int pdfo_stream_write(PdfDoc *doc, PdfObj stream, const void *data, size_t len)
+{
+    return stream_append(doc, stream, data, len);
 }
 
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s) { return HPDF_String_New(doc->pdf->mmgr, s, NULL); }
@@ -369,10 +502,9 @@ int pdfo_page_write(PdfDoc *doc, PdfObj page, const void *data, size_t len)
 {
     (void)doc;
     HPDF_Page p = page;
-    if (!p || len > UINT32_MAX)
+    if (!p)
         return -1;
-    HPDF_Stream stream = ((HPDF_PageAttr)p->attr)->stream;
-    return ok(HPDF_Stream_Write(stream, data, (HPDF_UINT)len));
+    return stream_append(doc, ((HPDF_PageAttr)p->attr)->contents, data, len);
 }
 
 /* libharu keeps the page's /Font dictionary in attr->fonts and would make
@@ -710,15 +842,22 @@ static int pack_range(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
         value.len = 0;
         bool is_dict = (d->header.obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT;
         if (is_dict && d->stream) {
+            /* The data pdfo_stream_write kept, or what libharu wrote itself,
+             * not both. */
+            Buf *kept = id < doc->stream_data_cap ? &doc->stream_data[id] : NULL;
             data.len = 0;
             if (d->write_fn || (d->filter & ~(HPDF_UINT)HPDF_STREAM_FILTER_FLATE_DECODE) ||
-                d->filterParams || !stream_data(d->stream, &data)) {
+                d->filterParams || !stream_data(d->stream, &data) ||
+                (kept && kept->len && data.len)) {
                 rc = -1;
                 break;
             }
+            const Buf *source = kept && kept->len ? kept : &data;
             put_entries(sv, &value, d);
-            pack_stream(doc->pack, sv->renum[id], value.data, value.len, data.data, data.len,
+            pack_stream(doc->pack, sv->renum[id], value.data, value.len, source->data, source->len,
                         sv->kind[id]);
+            if (kept)
+                buf_free(kept);
         } else {
             put_value(sv, &value, d);
             pack_object(doc->pack, sv->renum[id], value.data, value.len);

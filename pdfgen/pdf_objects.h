@@ -38,7 +38,7 @@ PdfObj pdfo_late_dict(PdfDoc *doc);
  * outlives a pdfo_flush that frees obj (the structure tree's parent tree). */
 PdfObj pdfo_ref(PdfDoc *doc, PdfObj obj);
 PdfObj pdfo_stream(PdfDoc *doc, bool flate); /* indirect */
-int pdfo_stream_write(PdfObj stream, const void *data, size_t len);
+int pdfo_stream_write(PdfDoc *doc, PdfObj stream, const void *data, size_t len);
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s); /* a string of plain ASCII */
 /* A text string: ASCII as it is, anything else UTF-16BE with a byte order
  * mark (characters beyond the BMP included).  NULL on invalid UTF-8. */

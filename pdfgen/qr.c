@@ -3,12 +3,65 @@
 
 #include <errno.h>
 #include <qrencode.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "diag.h"
+
+/* The codes made last, kept for the process: a booklet shows again the
+ * QR code of every sheet just built, and libqrencode tries all eight
+ * masks on each (1% of a whole build).  A few are enough: a language's
+ * sheets come just before its booklet. */
+enum { QR_KEPT = 16 };
+static struct {
+    char *text;
+    unsigned char *modules;
+    unsigned side;
+} qr_kept[QR_KEPT];
+static size_t qr_kept_count, qr_kept_next;
+
+static void free_qr_kept(void)
+{
+    for (size_t i = 0; i < qr_kept_count; i++) {
+        free(qr_kept[i].text);
+        free(qr_kept[i].modules);
+    }
+    qr_kept_count = qr_kept_next = 0;
+}
+
+static void keep_qr(const char *text, const unsigned char *modules, unsigned side)
+{
+    size_t i;
+    if (qr_kept_count < QR_KEPT) {
+        static bool hooked;
+        if (!hooked && atexit(free_qr_kept) != 0)
+            oom_abort();
+        hooked = true;
+        i = qr_kept_count++;
+    } else {
+        i = qr_kept_next;
+        qr_kept_next = (i + 1) % QR_KEPT;
+        free(qr_kept[i].text);
+        free(qr_kept[i].modules);
+    }
+    qr_kept[i].text = xstrdup(text);
+    qr_kept[i].modules = xmalloc((size_t)side * side);
+    memcpy(qr_kept[i].modules, modules, (size_t)side * side);
+    qr_kept[i].side = side;
+}
 
 const unsigned char *qr_modules(Arena *arena, const Text *text, unsigned *side)
 {
+    for (size_t i = 0; i < qr_kept_count; i++)
+        if (strcmp(qr_kept[i].text, text->utf8) == 0) {
+            unsigned n = qr_kept[i].side;
+            unsigned char *modules = arena_array(arena, (size_t)n * n, 1);
+            memcpy(modules, qr_kept[i].modules, (size_t)n * n);
+            *side = n;
+            return modules;
+        }
     errno = 0;
     QRcode *code = QRcode_encodeString8bit(text->utf8, 0, QR_ECLEVEL_M);
     if (!code || code->width <= 0) {
@@ -24,6 +77,7 @@ const unsigned char *qr_modules(Arena *arena, const Text *text, unsigned *side)
     for (size_t i = 0; i < (size_t)n * n; i++)
         modules[i] = code->data[i] & 1;
     QRcode_free(code);
+    keep_qr(text->utf8, modules, n);
     *side = n;
     return modules;
 }
