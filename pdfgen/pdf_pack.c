@@ -20,7 +20,6 @@
 
 #include "alloc.h"
 #include "diag.h"
-#include "hash.h"
 #include "pdf_buf.h"
 #include "sha256.h"
 
@@ -207,97 +206,17 @@ void pack_object(PdfPack *p, uint32_t num, const char *value, size_t len)
     buf_put(&p->values, value, len);
 }
 
-/* The streams deflated last, kept for the process with what they became:
- * a fifth of a whole build's stream bytes are a stream it deflated before
- * (a glossary's pages and fonts again in the booklet, a font subset
- * another document has too), and the same bytes at the same level always
- * deflate the same.  Streams under KEPT_MIN bytes are not worth it; the
- * oldest go once the kept bytes pass KEPT_BYTES. */
-enum { KEPT_STREAMS = 256, KEPT_MIN = 512, KEPT_BYTES = 2 << 20 };
-typedef struct KeptStream {
-    uint64_t hash;
-    int level;
-    char *data, *z; /* data uncompressed (len bytes), then deflated (z_len) */
-    size_t len, z_len;
-} KeptStream;
-static KeptStream kept_streams[KEPT_STREAMS];
-static size_t kept_count, kept_next, kept_bytes;
-
-static void drop_kept(KeptStream *k)
-{
-    kept_bytes -= k->len + k->z_len;
-    free(k->data);
-    *k = (KeptStream){0};
-}
-
-static void free_kept_streams(void)
-{
-    for (size_t i = 0; i < kept_count; i++)
-        drop_kept(&kept_streams[i]);
-    kept_count = kept_next = 0;
-}
-
-static const KeptStream *kept_stream(uint64_t hash, int level, const void *data, size_t len)
-{
-    for (size_t i = 0; i < kept_count; i++) {
-        const KeptStream *k = &kept_streams[i];
-        if (k->hash == hash && k->len == len && k->level == level && k->data &&
-            memcmp(k->data, data, len) == 0)
-            return k;
-    }
-    return NULL;
-}
-
-static void keep_stream(uint64_t hash, int level, const void *data, size_t len, const char *z,
-                        size_t z_len)
-{
-    if (len + z_len > KEPT_BYTES / 4)
-        return;
-    static bool hooked;
-    if (!hooked && atexit(free_kept_streams) != 0)
-        oom_abort();
-    hooked = true;
-    /* Oldest first out: the slot next in turn, and as many after it as
-     * the byte budget needs. */
-    KeptStream *slot = &kept_streams[kept_next];
-    kept_next = (kept_next + 1) % KEPT_STREAMS;
-    if (kept_count < KEPT_STREAMS)
-        kept_count++;
-    else
-        drop_kept(slot);
-    for (size_t i = kept_next; kept_bytes + len + z_len > KEPT_BYTES; i = (i + 1) % KEPT_STREAMS)
-        if (kept_streams[i].data)
-            drop_kept(&kept_streams[i]);
-    slot->hash = hash;
-    slot->level = level;
-    slot->len = len;
-    slot->z_len = z_len;
-    slot->data = xmalloc(len + z_len);
-    memcpy(slot->data, data, len);
-    memcpy(slot->data + len, z, z_len);
-    slot->z = slot->data + len;
-    kept_bytes += len + z_len;
-}
-
 /* Appends data deflated at level to out (the zlib format, as
  * /FlateDecode is); false when it cannot. */
 static bool deflate_into(Buf *out, const void *data, size_t len, int level)
 {
     if (level < 1 || level >= LEVELS)
         return false;
-    uint64_t hash = len >= KEPT_MIN ? hash_bytes(data, len) : 0;
-    const KeptStream *k = len >= KEPT_MIN ? kept_stream(hash, level, data, len) : NULL;
-    if (k) {
-        buf_put(out, k->z, k->z_len);
-        return true;
-    }
     struct libdeflate_compressor *c = compressor(level);
     size_t bound = libdeflate_zlib_compress_bound(c, len);
     char *z = xmalloc(bound);
     size_t n = libdeflate_zlib_compress(c, data, len, z, bound);
     buf_put(out, z, n);
-    if (n > 0 && len >= KEPT_MIN)
-        keep_stream(hash, level, data, len, z, n);
     free(z);
     return n > 0;
 }
