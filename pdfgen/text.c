@@ -2,7 +2,6 @@
  * opportunities.  See text.h. */
 #include "text.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ubidi.h>
@@ -825,8 +824,9 @@ static int mark_phrases(Shaper *shaper, ShapedText *text, Arena *arena, const So
 {
     UErrorCode status = U_ZERO_ERROR;
     if (!shaper->phrases) {
-        char locale[ULOC_FULLNAME_CAPACITY];
-        snprintf(locale, sizeof locale, "%s@lw=phrase", shaper->locale);
+        char locale[ULOC_FULLNAME_CAPACITY] = "";
+        uloc_canonicalize(shaper->locale, locale, sizeof locale, &status);
+        uloc_setKeywordValue("lw", "phrase", locale, sizeof locale, &status);
         shaper->phrases = ubrk_open(UBRK_LINE, locale, NULL, 0, &status);
         if (icu_failed(status, pos, "find the phrases of Japanese text"))
             return 0;
