@@ -1,6 +1,6 @@
 /* fuzz_text.c — libFuzzer harness for the text path: any UTF-8 string as
- * a paragraph, shaped (text_shape: NFC, bidi, scripts, fonts, HarfBuzz,
- * ICU breaks) and broken into lines (paragraph_break, paragraph_set) in every language's
+ * a paragraph, shaped (text_shape_by: NFC, bidi, scripts, fonts, HarfBuzz,
+ * ICU breaks, between words or phrases) and broken into lines (paragraph_break, paragraph_set) in every language's
  * locale and fonts, in each of the four styles, at a normal measure and at
  * one narrower than any glyph.
  *
@@ -95,8 +95,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         Arena arena = {0};
         TextPiece piece = {.utf8 = utf8, .style = (FontStyle)((size + i) % STYLE_COUNT),
                            .pos = pos, .keep_whole = size % 3 == 0};
-        ShapedText *text = text_shape(shapers[i], &arena, &piece, 1,
-                                      i % 2 ? DIRECTION_FROM_TEXT : DIRECTION_OF_DOCUMENT);
+        /* a heading's breaks between phrases (Japanese) for every other input */
+        ShapedText *text = text_shape_by(shapers[i], &arena, &piece, 1,
+                                         i % 2 ? DIRECTION_FROM_TEXT : DIRECTION_OF_DOCUMENT,
+                                         size % 2 ? TEXT_BY_PHRASES : TEXT_BY_WORDS);
         if (text) {
             paragraph_break(&arena, text, 12, 300);
             paragraph_break(&arena, text, 12, 0.5);

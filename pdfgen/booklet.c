@@ -88,7 +88,7 @@ static Tree *contents_tree(Arena *arena, const Contents *c, size_t first, size_t
         Node *band = tree_add(tree, tree->root, NODE_SECT, s->sheet_title.pos);
         band->deco = (Decoration){.pad = 18, .fill = true, .fill_color = BRAND, .radius = 6};
         band->keep_together = true;
-        block(tree, band, NODE_P, &s->series, SERIES, 0);
+        block(tree, band, NODE_P, &s->series, SERIES, 0)->phrases = true;
         block(tree, band, NODE_H1, &s->sheet_title, TITLE, 4);
         ReviewStatus review = review_language_status(language);
         house_review_band(tree, tree->root, language, &review, &s->draft_notice, BODY_ITALIC, 18);

@@ -339,8 +339,12 @@ static const ShapedText *shape_uncached(Flow *flow, const Node *block, Pieces *p
     collect_pieces(flow, block, pieces);
     if (pieces->count == 0)
         return NULL;
-    const ShapedText *text = text_shape(flow->shaper, flow->arena, pieces->pieces, pieces->count,
-                                        direction);
+    /* titles and headings break between phrases (text.h) */
+    TextUnit unit = block->kind == NODE_H1 || block->kind == NODE_H2 || block->phrases
+                        ? TEXT_BY_PHRASES
+                        : TEXT_BY_WORDS;
+    const ShapedText *text = text_shape_by(flow->shaper, flow->arena, pieces->pieces,
+                                           pieces->count, direction, unit);
     if (!text)
         flow->failed = true;
     return text;
@@ -938,7 +942,7 @@ static bool is_runt(const FlowLine *fl, const FlowLine *prev, double measure)
         for (uint32_t b = fl->line->slices[k].text_begin + 1; b < fl->line->slices[k].text_end; b++) {
             if (text_is_space_at(fl->text, b))
                 return false;
-            chars += fl->text->grapheme[b] && fl->text->breaks[b];
+            chars += fl->text->grapheme[b] && text_breaks_at(fl->text, b);
         }
     return chars == 0;
 }

@@ -149,12 +149,29 @@ static int after_hyphen(const ShapedText *text, uint32_t b)
             (unsigned char)t[b - 1] == 0x90);
 }
 
-/* The furthest grapheme boundary after start that still fits; at least one
- * grapheme so the paragraph always advances. */
+/* The furthest break inside a phrase (BREAK_IN_PHRASE) after start that
+ * still fits, or 0. */
+static size_t phrase_fallback_end(const Flat *f, const ShapedText *text, size_t start,
+                                  size_t limit, double measure)
+{
+    size_t best = 0;
+    for (size_t e = start + 1; e < limit && f->sum[e] - f->sum[start] <= measure; e++)
+        if (f->cluster[e] != f->cluster[e - 1] && text->breaks[f->cluster[e]] == BREAK_IN_PHRASE &&
+            !after_hyphen(text, f->cluster[e]))
+            best = e;
+    return best;
+}
+
+/* Where a line must end inside a word or phrase wider than the line: at
+ * the locale's last break opportunity inside the phrase that fits, else
+ * at the furthest grapheme boundary that fits; at least one grapheme so
+ * the paragraph always advances. */
 static size_t emergency_end(const Flat *f, const ShapedText *text, size_t start, size_t limit,
                             double measure)
 {
-    size_t best = 0;
+    size_t best = phrase_fallback_end(f, text, start, limit, measure);
+    if (best)
+        return best;
     for (size_t e = start + 1; e <= limit; e++) {
         if (e < f->count && (!text->grapheme[f->cluster[e]] || after_hyphen(text, f->cluster[e])))
             continue;
@@ -178,7 +195,7 @@ static Lines break_lines(Arena *arena, Arena *work, const ShapedText *text, doub
         uint32_t fit_text_end = text->len;
         size_t first_candidate = f.count;
         for (uint32_t b = f.cluster[start] + 1; b <= text->len; b++) {
-            if (b < text->len && (!text->breaks[b] || after_hyphen(text, b)))
+            if (b < text->len && (!text_breaks_at(text, b) || after_hyphen(text, b)))
                 continue;
             size_t e = glyph_at(&f, start, b);
             size_t trimmed = trim_spaces(&f, text, start, e);
@@ -306,7 +323,7 @@ static Glue glue_of(Arena *arena, const Flat *f, const ShapedText *text)
         bool space = text_is_space_at(text, f->cluster[k]) && f->sum[k + 1] > f->sum[k];
         g.width[k + 1] = g.width[k] + (space ? f->sum[k + 1] - f->sum[k] : 0);
         g.count[k + 1] = g.count[k] + space;
-        g.gap[k] = k > 0 && f->cluster[k] != f->cluster[k - 1] && text->breaks[f->cluster[k]] &&
+        g.gap[k] = k > 0 && f->cluster[k] != f->cluster[k - 1] && text_breaks_at(text, f->cluster[k]) &&
                    !(f->run[k]->level & 1) && wide_at(text, f->cluster[k - 1]) &&
                    wide_at(text, f->cluster[k]);
         g.gaps[k + 1] = g.gaps[k] + g.gap[k];
@@ -362,7 +379,7 @@ static bool kp_try(Arena *arena, const Flat *f, const Glue *g, const ShapedText 
         bool last = b == text->len;
         size_t e = f->first_at[b];
         bool hyphen = hyphenate && !last && text->hyph && text->hyph[b] && hyphen_break_ok(f, e);
-        bool plain = !hyphen && (last || (text->breaks[b] && !after_hyphen(text, b) &&
+        bool plain = !hyphen && (last || (text_breaks_at(text, b) && !after_hyphen(text, b) &&
                                           safe_to_break(f, e)));
         if (!plain && !hyphen)
             continue;

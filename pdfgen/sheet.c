@@ -243,8 +243,9 @@ static void title_band(Sheet *sh)
     Node *band = tree_add(sh->tree, sh->tree->root, NODE_SECT, s->sheet_title.pos);
     band->deco = (Decoration){.pad = 14, .fill = true, .fill_color = BRAND, .radius = 6};
     band->keep_together = true;
-    block(sh, band, NODE_P, s->series.utf8, s->series.pos, sh->st->series, 0);
-    block(sh, band, NODE_P, s->sheet_title.utf8, s->sheet_title.pos, sh->st->title, 2);
+    block(sh, band, NODE_P, s->series.utf8, s->series.pos, sh->st->series, 0)->phrases = true;
+    block(sh, band, NODE_P, s->sheet_title.utf8, s->sheet_title.pos, sh->st->title, 2)->phrases =
+        true;
 }
 
 static void drug_heading(Sheet *sh)

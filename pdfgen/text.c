@@ -69,6 +69,10 @@ struct Shaper {
     hb_buffer_t *buffer;
     UBreakIterator *line_breaks;
     UBreakIterator *graphemes;
+    /* Japanese: ICU's breaks between phrases (lw=phrase), for titles and
+     * headings; opened when the first comes (it loads a dictionary). */
+    bool japanese;
+    UBreakIterator *phrases;
     UBiDi *bidi;
     int rtl;
     /* Korean is set with breaks between words only (CSS keep-all);
@@ -202,6 +206,7 @@ Shaper *shaper_open(FontSet *fonts, const char *locale)
     char language[16];
     uloc_getLanguage(locale, language, sizeof language, &status);
     shaper->keep_all = strcmp(language, "ko") == 0;
+    shaper->japanese = strcmp(language, "ja") == 0;
     if (status == U_MEMORY_ALLOCATION_ERROR)
         oom_abort();
     if (U_FAILURE(status)) {
@@ -220,6 +225,8 @@ void shaper_close(Shaper *shaper)
         ubrk_close(shaper->line_breaks);
     if (shaper->graphemes)
         ubrk_close(shaper->graphemes);
+    if (shaper->phrases)
+        ubrk_close(shaper->phrases);
     if (shaper->bidi)
         ubidi_close(shaper->bidi);
     hb_buffer_destroy(shaper->buffer);
@@ -776,8 +783,80 @@ static void url_breaks(ShapedText *text, uint32_t begin, uint32_t end)
     }
 }
 
+/* Where a Japanese phrase (bunsetsu) may end: after a particle or an
+ * ending in hiragana, or at punctuation, before the next content word.
+ * ICU's lw=phrase (72) finds dictionary words with their particles
+ * attached, but also cuts compounds apart (分子|標的|薬, 受け|ていません)
+ * and leaves a prefix or a particle alone (ご|質問は, （NET）|の): so a
+ * break between two content characters (kanji, katakana, Latin letters,
+ * digits), between two hiragana, between a closing bracket and the
+ * particle after it, or after one hiragana standing alone is kept
+ * inside the phrase. */
+enum { PHRASE_OTHER, PHRASE_CONTENT, PHRASE_HIRAGANA, PHRASE_CLOSING };
+
+static int phrase_class(UChar32 c)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    if (uscript_getScript(c, &status) == USCRIPT_HIRAGANA && u_isalpha(c))
+        return PHRASE_HIRAGANA;
+    if (u_isalnum(c) || c == 0x30FC) /* ー, the katakana prolonged sound mark */
+        return PHRASE_CONTENT;
+    int8_t type = u_charType(c);
+    return type == U_END_PUNCTUATION || type == U_FINAL_PUNCTUATION ? PHRASE_CLOSING
+                                                                    : PHRASE_OTHER;
+}
+
+static bool inside_phrase(const ShapedText *text, uint32_t phrase_start, uint32_t b)
+{
+    UChar32 before, after;
+    int32_t i = (int32_t)b, j = (int32_t)b;
+    U8_PREV(text->text, 0, i, before);
+    U8_NEXT(text->text, j, (int32_t)text->len, after);
+    int a = phrase_class(before), z = phrase_class(after);
+    return (a == PHRASE_CONTENT && z == PHRASE_CONTENT) ||
+           (a == PHRASE_HIRAGANA && z == PHRASE_HIRAGANA) ||
+           (a == PHRASE_CLOSING && z == PHRASE_HIRAGANA) ||
+           (a == PHRASE_HIRAGANA && (uint32_t)i == phrase_start);
+}
+
+/* The breaks inside Japanese phrases become BREAK_IN_PHRASE. */
+static int mark_phrases(Shaper *shaper, ShapedText *text, Arena *arena, const SourcePos *pos)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    if (!shaper->phrases) {
+        char locale[ULOC_FULLNAME_CAPACITY] = "";
+        uloc_canonicalize(shaper->locale, locale, sizeof locale, &status);
+        uloc_setKeywordValue("lw", "phrase", locale, sizeof locale, &status);
+        shaper->phrases = ubrk_open(UBRK_LINE, locale, NULL, 0, &status);
+        if (icu_failed(status, pos, "find the phrases of Japanese text"))
+            return 0;
+    }
+    UText *ut = utext_openUTF8(NULL, text->text, text->len, &status);
+    if (icu_failed(status, pos, "read this text for phrases"))
+        return 0;
+    ubrk_setUText(shaper->phrases, ut, &status);
+    int ok = !icu_failed(status, pos, "find the phrases in this text");
+    uint8_t *ends = arena_alloc(arena, text->len + 1);
+    for (int32_t b = ok ? ubrk_following(shaper->phrases, 0) : UBRK_DONE; b != UBRK_DONE;
+         b = ubrk_next(shaper->phrases))
+        ends[b] = 1;
+    utext_close(ut);
+    uint32_t phrase_start = 0;
+    for (uint32_t b = 1; ok && b < text->len; b++) {
+        if (text->breaks[b] == BREAK_MANDATORY)
+            phrase_start = b;
+        if (text->breaks[b] != BREAK_ALLOWED)
+            continue;
+        if (!ends[b] || inside_phrase(text, phrase_start, b))
+            text->breaks[b] = BREAK_IN_PHRASE;
+        else
+            phrase_start = b;
+    }
+    return ok;
+}
+
 static ShapedText *shape_paragraph(Shaper *shaper, Arena *arena, const TextPiece *pieces,
-                                   size_t count, ParagraphDirection direction)
+                                   size_t count, ParagraphDirection direction, TextUnit unit)
 {
     ShapedText *text = arena_alloc(arena, sizeof *text);
     PieceSpan *spans = arena_array(arena, count, sizeof *spans);
@@ -832,6 +911,9 @@ static ShapedText *shape_paragraph(Shaper *shaper, Arena *arena, const TextPiece
     for (size_t i = 0; i < count; i++)
         if (pieces[i].keep_whole)
             url_breaks(text, spans[i].begin, spans[i].end);
+    if (unit == TEXT_BY_PHRASES && shaper->japanese &&
+        !mark_phrases(shaper, text, arena, count ? &pieces[0].pos : NULL))
+        return NULL;
     /* Hyphenation points language by language: the pieces in one
      * language are hyphenated with its dictionary, the others kept out. */
     uint8_t *keep = arena_alloc(arena, text->len + 1);
@@ -910,9 +992,9 @@ static void key_string(KeyBuf *k, const char *s)
 }
 
 static void paragraph_key(KeyBuf *k, const Shaper *shaper, const TextPiece *pieces, size_t count,
-                          ParagraphDirection direction)
+                          ParagraphDirection direction, TextUnit unit)
 {
-    int32_t head[2] = {(int32_t)direction, 0};
+    int32_t head[2] = {(int32_t)direction, (int32_t)unit};
     key_put(k, head, sizeof head);
     key_put(k, &shaper->keep_id, sizeof shaper->keep_id);
     for (size_t i = 0; i < count; i++) {
@@ -978,13 +1060,19 @@ static ShapedText *unflatten(Arena *arena, const void *flat, size_t size)
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
                        ParagraphDirection direction)
 {
+    return text_shape_by(shaper, arena, pieces, count, direction, TEXT_BY_WORDS);
+}
+
+ShapedText *text_shape_by(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
+                          ParagraphDirection direction, TextUnit unit)
+{
     KeyBuf key = {.arena = arena};
-    paragraph_key(&key, shaper, pieces, count, direction);
+    paragraph_key(&key, shaper, pieces, count, direction, unit);
     uint64_t hash = hash_bytes(key.data, key.len);
     const CacheEntry *e = cache_find(&shaper->paragraphs, key.data, key.len, hash);
     if (e)
         return unflatten(arena, e->value, e->value_len);
-    ShapedText *text = shape_paragraph(shaper, arena, pieces, count, direction);
+    ShapedText *text = shape_paragraph(shaper, arena, pieces, count, direction, unit);
     if (text) {
         size_t size;
         void *flat = flatten(text, &size);

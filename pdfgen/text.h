@@ -44,7 +44,11 @@ typedef struct ShapedRun {
                             span two pieces */
 } ShapedRun;
 
-enum { BREAK_NONE = 0, BREAK_ALLOWED = 1, BREAK_MANDATORY = 2 };
+/* BREAK_IN_PHRASE: the locale's rules allow a break here, but it falls
+ * inside a phrase of text set by phrases (TEXT_BY_PHRASES): taken only
+ * where the phrase is wider than the line. */
+enum { BREAK_NONE = 0, BREAK_ALLOWED = 1, BREAK_MANDATORY = 2, BREAK_IN_PHRASE = 3 };
+
 
 typedef struct ShapedText {
     const char *text; /* NFC UTF-8 */
@@ -62,6 +66,22 @@ typedef struct ShapedText {
     const char *lang;
     int rtl; /* the paragraph's resolved base direction */
 } ShapedText;
+
+/* May a line start at byte b?  (Not inside a phrase of text set by
+ * phrases: BREAK_IN_PHRASE is the fallback for a phrase wider than the
+ * line.) */
+static inline bool text_breaks_at(const ShapedText *text, uint32_t b)
+{
+    return text->breaks[b] == BREAK_ALLOWED || text->breaks[b] == BREAK_MANDATORY;
+}
+
+/* Where lines may break: between words (and, in Chinese and Japanese,
+ * between most characters: JIS X 4051, the norm for running text), or
+ * for titles and headings between phrases (Japanese bunsetsu, as CSS
+ * word-break: auto-phrase): a word like 分子標的薬 is not cut.  Only
+ * Japanese has phrases (ICU lw=phrase); other languages break as usual
+ * (Korean already breaks between words only, text.c keep_all). */
+typedef enum TextUnit { TEXT_BY_WORDS, TEXT_BY_PHRASES } TextUnit;
 
 typedef struct Shaper Shaper;
 
@@ -94,6 +114,9 @@ void shaper_remember(Shaper *shaper, const void *key, size_t key_len, void *valu
 
 ShapedText *text_shape(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
                        ParagraphDirection direction);
+/* text_shape, with lines breaking at units of unit. */
+ShapedText *text_shape_by(Shaper *shaper, Arena *arena, const TextPiece *pieces, size_t count,
+                          ParagraphDirection direction, TextUnit unit);
 
 /* The paragraphs text_shape is about to get (a document's, before it is
  * laid out): hyphenation then loads only the patterns their words use

@@ -97,6 +97,8 @@ struct Node {
     bool keep_together;  /* never split across pages */
     bool bookmark;       /* an outline entry for this heading */
     bool justify;        /* a block set justified (else ragged) */
+    bool phrases;        /* a title set like a heading: lines break between
+                            phrases (text.h TEXT_BY_PHRASES), as H1 and H2 do */
     double min_size;     /* > 0: the type may go down to this size to save a
                             page (references); leading in proportion */
     Decoration deco;     /* drawn behind a container when pad or fill > 0 */

@@ -508,6 +508,80 @@ class TypesetTests(unittest.TestCase):
             shutil.rmtree(out, ignore_errors=True)
 
 
+HAN_KANA = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a0-\u30ff"
+HIRAGANA = "\u3041-\u309f"
+
+
+def inside_phrase(before, after):
+    """Would a line end between these two characters cut a Japanese phrase?
+    Between two content characters (kanji, katakana, Latin letters,
+    digits: a compound like 分子標的薬), before hiragana after one (an
+    ending or a particle: 受け付けて, 薬の), between two hiragana (an
+    ending and its auxiliary), or between a closing bracket and its
+    particle."""
+    def content(c):
+        return re.match("[%s]" % HAN_KANA, c) is not None or c.isascii() and c.isalnum()
+
+    def hira(c):
+        return re.match("[%s]" % HIRAGANA, c) is not None
+    return ((content(before) and (content(after) or hira(after))) or
+            (hira(before) and hira(after)) or (before in ")）」』" and hira(after)))
+
+
+class HeadingPhraseTests(unittest.TestCase):
+    """Japanese titles and headings break between phrases (bunsetsu), not
+    inside a word as running text may: read back line by line (pdftotext)
+    from the sheets, the glossary and the booklet, on both papers and in
+    large print."""
+
+    def headings(self, drug):
+        """The title band's lines and the section headings of a drug's
+        sheet (a section only where the drug has it), or (drug None) those
+        the booklet has without a drug's name."""
+        strings = load(os.path.join(CONTENT, "ja", "strings.yaml"))
+        sheets = [load(os.path.join(CONTENT, "ja", d + ".yaml"))
+                  for d in ([drug] if drug else drugs("ja"))]
+        name = sheets[0]["name"] if drug else None
+        found = [strings["series"], strings["sheet_title"], strings["helpline"]["heading"]]
+        for key, label in strings["labels"].items():
+            if (key == "references" or any(key in s for s in sheets)) and \
+                    (name or "{drug}" not in label):
+                found.append(label.replace("{drug}", name or ""))
+        return found
+
+    def check(self, pdf, headings):
+        lines = [squeeze(line) for line in
+                 run(["pdftotext", "-enc", "UTF-8", pdf, "-"]).stdout.splitlines()]
+        lines = [line for line in lines if line]
+        for heading in headings:
+            want = squeeze(heading)
+            windows = [lines[i:i + k] for k in range(1, 5) for i in range(len(lines) - k + 1)
+                       if "".join(lines[i:i + k]) == want]
+            self.assertTrue(windows, "%s: heading %r not found" % (pdf, heading))
+            for w in windows:
+                for a, b in zip(w, w[1:]):
+                    self.assertFalse(inside_phrase(a[-1], b[0]),
+                                     "%s: %r broken inside a phrase: %r" % (pdf, heading, w))
+        text = "\n".join(lines)
+        self.assertNotRegex(text, "分\n子|分子\n標|標\n的|的\n薬", pdf)
+
+    def test_japanese_headings_whole_phrases(self):
+        large = Built.get("ja-large", "--lang", "ja", "--size", "large")
+        for name, extra in (("letter", ()), ("a4", ("--paper", "a4"))):
+            out = Built.get(name, *extra)
+            for drug in drugs("ja"):
+                with self.subTest(paper=name, drug=drug):
+                    self.check(os.path.join(out, "ja", drug + ".pdf"), self.headings(drug))
+                    self.check(os.path.join(large, "ja", "large", drug + ".pdf"),
+                               self.headings(drug))
+            glossary = load(os.path.join(CONTENT, "ja", "glossary.yaml"))["title"]
+            with self.subTest(paper=name, pdf="glossary"):
+                self.check(os.path.join(out, "ja", "glossary.pdf"), [glossary])
+            with self.subTest(paper=name, pdf="all"):
+                # the cover's title band, then every sheet's headings
+                self.check(os.path.join(out, "ja", "all.pdf"), self.headings(None) + [glossary])
+
+
 class TreeTests(unittest.TestCase):
     """`pdfgen tree` against the golden dumps in tests/tree/: a change to the
     template or the tree shows up as a readable diff.  To accept one on

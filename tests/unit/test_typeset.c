@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <stdbool.h>
 
 #include <cmocka.h>
 
@@ -210,6 +211,119 @@ static void test_never_overfull(void **state)
     arena_free(&arena);
 }
 
+/* ---- Japanese titles and headings: lines break between phrases ------- */
+
+static const char TITLE_JA[] = "膵神経内分泌腫瘍（NET）の分子標的薬";
+
+/* May a line break inside the first occurrence of word in text? */
+static bool breaks_inside(const ShapedText *text, const char *word)
+{
+    const char *at = strstr(text->text, word);
+    assert_non_null(at);
+    uint32_t b0 = (uint32_t)(at - text->text);
+    for (uint32_t b = b0 + 1; b < b0 + strlen(word); b++)
+        if (text_breaks_at(text, b))
+            return true;
+    return false;
+}
+
+/* Where the line ends in the text: the end of its last slice in
+ * logical order. */
+static uint32_t line_end(const Line *line)
+{
+    uint32_t end = 0;
+    for (size_t k = 0; k < line->slice_count; k++)
+        if (line->slices[k].text_end > end)
+            end = line->slices[k].text_end;
+    return end;
+}
+
+static const ShapedText *shape_ja(Shaper *ja, Arena *arena, const char *s, TextUnit unit)
+{
+    TextPiece piece = {s, STYLE_BOLD, {"t.yaml", 1, 1}, false, NULL};
+    const ShapedText *text = text_shape_by(ja, arena, &piece, 1, DIRECTION_OF_DOCUMENT, unit);
+    assert_non_null(text);
+    return text;
+}
+
+/* A title set by phrases keeps its compounds and particles together; the
+ * same text set by words (running text) may break between any two kanji. */
+static void test_heading_phrases(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ja = shaper_open(f->fonts, "ja");
+    Arena arena = {0};
+    const ShapedText *words = shape_ja(ja, &arena, TITLE_JA, TEXT_BY_WORDS);
+    const ShapedText *phrases = shape_ja(ja, &arena, TITLE_JA, TEXT_BY_PHRASES);
+    assert_true(breaks_inside(words, "分子標的薬"));
+    const char *kept[] = {"膵神経内分泌腫瘍", "（NET）の", "分子標的薬"};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        if (breaks_inside(phrases, kept[i]))
+            fail_msg("a heading may break inside '%s'", kept[i]);
+    uint32_t before = (uint32_t)(strstr(phrases->text, "分子") - phrases->text);
+    assert_true(text_breaks_at(phrases, before));
+    /* set narrower than the title: two lines, the second 分子標的薬 */
+    SetOptions ragged = {.justify = false};
+    Lines lines = paragraph_set(&arena, phrases, 24, 24 * 14, &ragged);
+    assert_int_equal(lines.count, 2);
+    assert_int_equal(line_end(&lines.lines[0]), before);
+    /* and the same text is shaped and set again the same way (the paragraph
+     * cache keeps words and phrases apart) */
+    assert_true(breaks_inside(shape_ja(ja, &arena, TITLE_JA, TEXT_BY_WORDS), "分子標的薬"));
+    assert_false(breaks_inside(shape_ja(ja, &arena, TITLE_JA, TEXT_BY_PHRASES), "分子標的薬"));
+    arena_free(&arena);
+    shaper_close(ja);
+}
+
+/* A phrase wider than the line still breaks, at the places running text
+ * may (never overfull, never clipped), and only there. */
+static void test_phrase_wider_than_line(void **state)
+{
+    Fixture *f = *state;
+    Shaper *ja = shaper_open(f->fonts, "ja");
+    Arena arena = {0};
+    const char *s = "阻害薬膵神経ホットラインVEGFR分子標的薬膵神経内分泌腫瘍治療薬ガイドラインの概要";
+    const ShapedText *words = shape_ja(ja, &arena, s, TEXT_BY_WORDS);
+    const ShapedText *phrases = shape_ja(ja, &arena, s, TEXT_BY_PHRASES);
+    assert_false(breaks_inside(phrases, "阻害薬膵神経ホットラインVEGFR分子標的薬膵神経内分泌腫瘍"));
+    double size = 20, measure = 20 * 7.5;
+    const SetOptions ragged = {.justify = false};
+    Lines set = paragraph_set(&arena, phrases, size, measure, &ragged);
+    Lines broken = paragraph_break(&arena, phrases, size, measure);
+    const Lines *both[] = {&set, &broken};
+    for (int k = 0; k < 2; k++) {
+        assert_true(both[k]->count >= 5);
+        for (size_t i = 0; i < both[k]->count; i++) {
+            const Line *line = &both[k]->lines[i];
+            assert_true(line->width <= measure + 0.05);
+            uint32_t end = line_end(line);
+            if (i + 1 < both[k]->count && !words->breaks[end])
+                fail_msg("line %zu ends at byte %u, where running text may not break", i, end);
+        }
+    }
+    arena_free(&arena);
+    shaper_close(ja);
+}
+
+/* Chinese and Korean have no phrases in ICU: their titles break as their
+ * running text does (Korean between words only, text.c keep_all). */
+static void test_phrases_only_japanese(void **state)
+{
+    Fixture *f = *state;
+    const char *locales[] = {"zh-Hans", "zh-Hant", "ko"};
+    const char *texts[] = {"胰腺神经内分泌肿瘤的分子靶向药物", "胰臟神經內分泌腫瘤的標靶藥物",
+                           "췌장 신경내분비종양의 표적치료제"};
+    for (int i = 0; i < 3; i++) {
+        Shaper *shaper = shaper_open(f->fonts, locales[i]);
+        Arena arena = {0};
+        const ShapedText *words = shape_ja(shaper, &arena, texts[i], TEXT_BY_WORDS);
+        const ShapedText *phrases = shape_ja(shaper, &arena, texts[i], TEXT_BY_PHRASES);
+        assert_memory_equal(words->breaks, phrases->breaks, words->len + 1);
+        arena_free(&arena);
+        shaper_close(shaper);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +336,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_justified_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_never_overfull, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_break_places, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heading_phrases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phrase_wider_than_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phrases_only_japanese, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
