@@ -390,7 +390,9 @@ Tree *sheet_tree(Arena *arena, const SheetRequest *request)
                          s->label_serious_side_effects.pos, NULL),
             &drug->serious_side_effects);
     helpline(&sh);
-    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, sh.st->advice, 12);
+    /* set like a heading, so that its few lines break between phrases */
+    block(&sh, sh.tree->root, NODE_P, s->disclaimer.utf8, s->disclaimer.pos, sh.st->advice, 12)
+        ->phrases = true;
     /* the sheet online, before the references: the references come last,
      * where the type may shrink to spare a page */
     if (drug->url.utf8 && !online(&sh))

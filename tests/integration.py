@@ -542,7 +542,9 @@ class HeadingPhraseTests(unittest.TestCase):
         sheets = [load(os.path.join(CONTENT, "ja", d + ".yaml"))
                   for d in ([drug] if drug else drugs("ja"))]
         name = sheets[0]["name"] if drug else None
-        found = [strings["series"], strings["sheet_title"], strings["helpline"]["heading"]]
+        # the closing advice too: bold display type, set like a heading
+        found = [strings["series"], strings["sheet_title"], strings["helpline"]["heading"],
+                 strings["disclaimer"]]
         for key, label in strings["labels"].items():
             if (key == "references" or any(key in s for s in sheets)) and \
                     (name or "{drug}" not in label):
