@@ -12,6 +12,7 @@
 #include <unicode/ulocdata.h>
 
 #include "alloc.h"
+#include "kept.h"
 #include "diag.h"
 
 /* U+FDD0 starts the contractions Chinese collations use as index
@@ -243,9 +244,7 @@ static const Boundaries *chinese_boundaries(const UCollator *coll, const char *l
     }
     if (boundaries_count == boundaries_cap) {
         static bool hooked;
-        if (!hooked && atexit(free_boundaries) != 0)
-            oom_abort();
-        hooked = true;
+        kept_free_at_exit(&hooked, free_boundaries);
         boundaries_cap = boundaries_cap ? 2 * boundaries_cap : 4;
         boundaries_cache = xreallocarray(boundaries_cache, boundaries_cap, sizeof *boundaries_cache);
     }

@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "diag.h"
+#include "kept.h"
 
 /* NULL, with the reason in *status, when ICU cannot convert (only text
  * that is not valid UTF-16, which ICU's own output never is). */
@@ -68,20 +69,24 @@ static struct {
     char *locale, *text;
     int year, month, day;
 } dates_kept[DATES_KEPT];
-static size_t dates_kept_count, dates_kept_next;
+static KeptRing dates_ring;
+
+static void free_date_kept(size_t i)
+{
+    free(dates_kept[i].locale);
+    free(dates_kept[i].text);
+}
 
 static void free_dates_kept(void)
 {
-    for (size_t i = 0; i < dates_kept_count; i++) {
-        free(dates_kept[i].locale);
-        free(dates_kept[i].text);
-    }
-    dates_kept_count = dates_kept_next = 0;
+    for (size_t i = 0; i < dates_ring.count; i++)
+        free_date_kept(i);
+    dates_ring.count = dates_ring.next = 0;
 }
 
 static const char *date_kept(const char *locale, const Date *date)
 {
-    for (size_t i = 0; i < dates_kept_count; i++)
+    for (size_t i = 0; i < dates_ring.count; i++)
         if (dates_kept[i].year == date->year && dates_kept[i].month == date->month &&
             dates_kept[i].day == date->day && strcmp(dates_kept[i].locale, locale) == 0)
             return dates_kept[i].text;
@@ -90,19 +95,10 @@ static const char *date_kept(const char *locale, const Date *date)
 
 static void keep_date(const char *locale, const Date *date, const char *text)
 {
-    size_t i;
-    if (dates_kept_count < DATES_KEPT) {
-        static bool hooked;
-        if (!hooked && atexit(free_dates_kept) != 0)
-            oom_abort();
-        hooked = true;
-        i = dates_kept_count++;
-    } else {
-        i = dates_kept_next;
-        dates_kept_next = (i + 1) % DATES_KEPT;
-        free(dates_kept[i].locale);
-        free(dates_kept[i].text);
-    }
+    bool evict;
+    size_t i = kept_slot(&dates_ring, DATES_KEPT, free_dates_kept, &evict);
+    if (evict)
+        free_date_kept(i);
     dates_kept[i].locale = xstrdup(locale);
     dates_kept[i].text = xstrdup(text);
     dates_kept[i].year = date->year;
@@ -170,15 +166,19 @@ static struct {
     bool grouping;
     UNumberFormat *fmt;
 } number_formats[NUMBER_FORMATS];
-static size_t number_format_count, number_format_next;
+static KeptRing number_formats_ring;
+
+static void free_number_format(size_t i)
+{
+    free(number_formats[i].locale);
+    unum_close(number_formats[i].fmt);
+}
 
 static void free_number_formats(void)
 {
-    for (size_t i = 0; i < number_format_count; i++) {
-        free(number_formats[i].locale);
-        unum_close(number_formats[i].fmt);
-    }
-    number_format_count = number_format_next = 0;
+    for (size_t i = 0; i < number_formats_ring.count; i++)
+        free_number_format(i);
+    number_formats_ring.count = number_formats_ring.next = 0;
 }
 
 /* The formatter for locale, grouping digits or not, opened when first
@@ -186,7 +186,7 @@ static void free_number_formats(void)
  * *status. */
 static UNumberFormat *number_format(const char *locale, bool grouping, UErrorCode *status)
 {
-    for (size_t i = 0; i < number_format_count; i++)
+    for (size_t i = 0; i < number_formats_ring.count; i++)
         if (number_formats[i].grouping == grouping && strcmp(number_formats[i].locale, locale) == 0)
             return number_formats[i].fmt;
     UNumberFormat *fmt = unum_open(UNUM_DECIMAL, NULL, 0, locale, NULL, status);
@@ -197,19 +197,10 @@ static UNumberFormat *number_format(const char *locale, bool grouping, UErrorCod
             unum_close(fmt);
         return NULL;
     }
-    static bool hooked;
-    if (!hooked && atexit(free_number_formats) != 0)
-        oom_abort();
-    hooked = true;
-    size_t i;
-    if (number_format_count < NUMBER_FORMATS) {
-        i = number_format_count++;
-    } else {
-        i = number_format_next;
-        number_format_next = (i + 1) % NUMBER_FORMATS;
-        free(number_formats[i].locale);
-        unum_close(number_formats[i].fmt);
-    }
+    bool evict;
+    size_t i = kept_slot(&number_formats_ring, NUMBER_FORMATS, free_number_formats, &evict);
+    if (evict)
+        free_number_format(i);
     number_formats[i].locale = xstrdup(locale);
     number_formats[i].grouping = grouping;
     number_formats[i].fmt = fmt;

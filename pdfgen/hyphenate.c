@@ -17,6 +17,7 @@
 #include <unicode/utf8.h>
 
 #include "alloc.h"
+#include "kept.h"
 #include "file_read.h"
 #include "hyphen_filter.h"
 
@@ -214,9 +215,7 @@ static long find_dictionary(const char *name)
     fclose(f);
     if (dictionary_count == dictionary_cap) {
         static bool hooked;
-        if (!hooked && atexit(free_dictionaries) != 0)
-            oom_abort();
-        hooked = true;
+        kept_free_at_exit(&hooked, free_dictionaries);
         dictionary_cap = dictionary_cap ? 2 * dictionary_cap : 8;
         dictionaries = xreallocarray(dictionaries, dictionary_cap, sizeof *dictionaries);
     }

@@ -14,6 +14,7 @@
 #include "cff.h"
 #include "cmap_cut.h"
 #include "diag.h"
+#include "kept.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,8 +76,8 @@ static void remember_identity(const Font *f)
 {
     if (!f->path)
         return;
-    if (identity_face_count == 0 && atexit(free_identity_faces) != 0)
-        oom_abort();
+    static bool hooked;
+    kept_free_at_exit(&hooked, free_identity_faces);
     identity_faces =
         xreallocarray(identity_faces, identity_face_count + 1, sizeof *identity_faces);
     identity_faces[identity_face_count++] = (IdentityFace){xstrdup(f->path), f->face_index};
@@ -513,7 +514,7 @@ typedef struct KeptSubset {
     hb_blob_t *blob;
 } KeptSubset;
 static KeptSubset subsets_kept[SUBSETS_KEPT];
-static size_t subsets_kept_count, subsets_kept_next;
+static KeptRing subsets_ring;
 
 static void free_kept_subset(KeptSubset *k)
 {
@@ -524,9 +525,9 @@ static void free_kept_subset(KeptSubset *k)
 
 static void free_subsets_kept(void)
 {
-    for (size_t i = 0; i < subsets_kept_count; i++)
+    for (size_t i = 0; i < subsets_ring.count; i++)
         free_kept_subset(&subsets_kept[i]);
-    subsets_kept_count = subsets_kept_next = 0;
+    subsets_ring.count = subsets_ring.next = 0;
 }
 
 /* The glyph set, ascending, in *gids (the caller frees); its size. */
@@ -541,7 +542,7 @@ static unsigned set_gids(const hb_set_t *set, hb_codepoint_t **gids)
 
 static KeptSubset *kept_subset(const Font *f, const hb_codepoint_t *gids, unsigned n)
 {
-    for (size_t i = 0; i < subsets_kept_count; i++) {
+    for (size_t i = 0; i < subsets_ring.count; i++) {
         KeptSubset *k = &subsets_kept[i];
         if (k->count == n && k->face_index == f->face_index && strcmp(k->path, f->path) == 0 &&
             memcmp(k->gids, gids, n * sizeof *gids) == 0)
@@ -553,16 +554,10 @@ static KeptSubset *kept_subset(const Font *f, const hb_codepoint_t *gids, unsign
 /* Keeps blob (a reference of its own) and gids (taken over). */
 static void keep_subset(const Font *f, hb_codepoint_t *gids, unsigned n, hb_blob_t *blob)
 {
-    size_t i;
-    if (subsets_kept_count < SUBSETS_KEPT) {
-        if (subsets_kept_count == 0 && atexit(free_subsets_kept) != 0)
-            oom_abort();
-        i = subsets_kept_count++;
-    } else {
-        i = subsets_kept_next;
-        subsets_kept_next = (i + 1) % SUBSETS_KEPT;
+    bool evict;
+    size_t i = kept_slot(&subsets_ring, SUBSETS_KEPT, free_subsets_kept, &evict);
+    if (evict)
         free_kept_subset(&subsets_kept[i]);
-    }
     subsets_kept[i] = (KeptSubset){xstrdup(f->path), f->face_index, gids, n,
                                    hb_blob_reference(blob)};
 }

@@ -19,6 +19,7 @@
 #include <libdeflate.h>
 
 #include "alloc.h"
+#include "kept.h"
 #include "diag.h"
 #include "pdf_buf.h"
 #include "sha256.h"
@@ -118,9 +119,7 @@ static struct libdeflate_compressor *compressor(int level)
 {
     static bool hooked;
     if (!compressors[level]) {
-        if (!hooked && atexit(free_compressors) != 0)
-            oom_abort();
-        hooked = true;
+        kept_free_at_exit(&hooked, free_compressors);
         if (!(compressors[level] = libdeflate_alloc_compressor(level)))
             oom_abort();
     }

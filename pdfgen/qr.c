@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "diag.h"
+#include "kept.h"
 
 /* The codes made last, kept for the process: a booklet shows again the
  * QR code of every sheet just built, and libqrencode tries all eight
@@ -20,32 +21,27 @@ static struct {
     unsigned char *modules;
     unsigned side;
 } qr_kept[QR_KEPT];
-static size_t qr_kept_count, qr_kept_next;
+static KeptRing qr_ring;
+
+static void free_one_qr_kept(size_t i)
+{
+    free(qr_kept[i].text);
+    free(qr_kept[i].modules);
+}
 
 static void free_qr_kept(void)
 {
-    for (size_t i = 0; i < qr_kept_count; i++) {
-        free(qr_kept[i].text);
-        free(qr_kept[i].modules);
-    }
-    qr_kept_count = qr_kept_next = 0;
+    for (size_t i = 0; i < qr_ring.count; i++)
+        free_one_qr_kept(i);
+    qr_ring.count = qr_ring.next = 0;
 }
 
 static void keep_qr(const char *text, const unsigned char *modules, unsigned side)
 {
-    size_t i;
-    if (qr_kept_count < QR_KEPT) {
-        static bool hooked;
-        if (!hooked && atexit(free_qr_kept) != 0)
-            oom_abort();
-        hooked = true;
-        i = qr_kept_count++;
-    } else {
-        i = qr_kept_next;
-        qr_kept_next = (i + 1) % QR_KEPT;
-        free(qr_kept[i].text);
-        free(qr_kept[i].modules);
-    }
+    bool evict;
+    size_t i = kept_slot(&qr_ring, QR_KEPT, free_qr_kept, &evict);
+    if (evict)
+        free_one_qr_kept(i);
     qr_kept[i].text = xstrdup(text);
     qr_kept[i].modules = xmalloc((size_t)side * side);
     memcpy(qr_kept[i].modules, modules, (size_t)side * side);
@@ -54,7 +50,7 @@ static void keep_qr(const char *text, const unsigned char *modules, unsigned sid
 
 const unsigned char *qr_modules(Arena *arena, const Text *text, unsigned *side)
 {
-    for (size_t i = 0; i < qr_kept_count; i++)
+    for (size_t i = 0; i < qr_ring.count; i++)
         if (strcmp(qr_kept[i].text, text->utf8) == 0) {
             unsigned n = qr_kept[i].side;
             unsigned char *modules = arena_array(arena, (size_t)n * n, 1);

@@ -15,6 +15,7 @@
 #include <unicode/ustring.h>
 
 #include "alloc.h"
+#include "kept.h"
 #include "content.h"
 #include "diag.h"
 #include "hash.h"
@@ -140,9 +141,7 @@ static Memo *memo_slot(const char *key, size_t len, uint64_t hash)
 static void memo_grow(void)
 {
     static bool hooked;
-    if (!hooked && atexit(free_memo) != 0)
-        oom_abort();
-    hooked = true;
+    kept_free_at_exit(&hooked, free_memo);
     Memo *old = memo;
     size_t old_cap = memo_cap;
     memo_cap = memo_cap ? 2 * memo_cap : 256;
