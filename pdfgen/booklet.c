@@ -309,8 +309,8 @@ static Node *first_block(Node *node)
 }
 
 /* Part part of the booklet's tree (0: the first sheet), in arena, its
- * pages numbered as the booklet's when c is given; NULL (reported) when
- * it cannot be made. */
+ * glossary terms linked by linker unless NULL, its pages numbered as the
+ * booklet's when c is given; NULL (reported) when it cannot be made. */
 static Tree *part_tree(Arena *arena, const BookletRequest *request, const size_t *order,
                        GlossaryLinker *linker, const Contents *c, size_t part)
 {
@@ -322,7 +322,7 @@ static Tree *part_tree(Arena *arena, const BookletRequest *request, const size_t
         /* The sheet as on its own, but the first use of each glossary
          * term links to its entry at the end of the booklet. */
         tree = sheet_tree(arena, &sheet);
-        if (tree && glossary_link_with(tree, linker) != 0)
+        if (tree && linker && glossary_link_with(tree, linker) != 0)
             tree = NULL;
     } else {
         /* Laid out here, not taken from glossary.pdf's job: with -j that
@@ -363,6 +363,107 @@ DocInfo booklet_info(Arena *arena, const Language *language, const char *creator
                                creator, language_last_revised(language));
 }
 
+/* A part came out on other pages than guessed (nothing reported). */
+#define GUESSED_WRONG 1
+
+/* Each part's pages.  Guessed: those it had on its own when known
+ * (pages_alone), else counted without its glossary links, which may
+ * change it (a linked term is never hyphenated); otherwise counted as
+ * the booklet sets it, links and all. */
+static int count_parts(Shaper *shaper, const BookletRequest *request, const size_t *order,
+                       GlossaryLinker *linker, const Contents *c, bool guess, size_t *part_pages)
+{
+    const Language *language = request->language;
+    for (size_t i = 0; i < c->count; i++) {
+        size_t alone = i < language->drug_count ? order[i] : language->drug_count;
+        part_pages[i] = guess && request->pages_alone ? request->pages_alone[alone] : 0;
+        if (part_pages[i])
+            continue;
+        Arena scratch = {0};
+        Tree *tree = part_tree(&scratch, request, order, guess ? NULL : linker, NULL, i);
+        Document *part = tree ? flow_paginate(&scratch, shaper, tree, &c->geometry) : NULL;
+        part_pages[i] = part ? part->page_count : 0;
+        arena_free(&scratch);
+        if (!part)
+            return -1;
+    }
+    return 0;
+}
+
+/* The booklet made once, its parts' pages guessed or counted
+ * (count_parts).  0, -1 (reported) or GUESSED_WRONG. */
+static int booklet_once(Arena *arena, Shaper *shaper, const BookletRequest *request,
+                        const DocInfo *info, const char *path, Contents *c, const size_t *order,
+                        GlossaryLinker *linker, bool guess, size_t *pages)
+{
+    const Language *language = request->language;
+    const Strings *s = &language->strings;
+    size_t parts = c->count;
+
+    /* The contents gives each part's first page, so the parts' pages are
+     * counted first, then the cover's pages counted with those numbers
+     * until they stop changing (more pages, wider numbers: never fewer). */
+    size_t *part_pages = arena_array(arena, parts ? parts : 1, sizeof *part_pages);
+    int rc = count_parts(shaper, request, order, linker, c, guess, part_pages);
+    long cover = 1;
+    for (int round = 0; rc == 0; round++) {
+        number_parts(c, part_pages, cover);
+        long counted = contents_pages(NULL, shaper, c);
+        if (counted < 0 || counted == cover)
+            rc = counted < 0 ? -1 : 0;
+        if (counted < 0 || counted == cover)
+            break;
+        cover = counted;
+        if (round == 8 && guess)
+            return GUESSED_WRONG; /* counted, it may settle */
+        if (round == 8) {
+            diag_error(&s->sheet_title.pos, "the booklet's contents does not settle on a number "
+                                           "of pages");
+            rc = -1;
+        }
+    }
+
+    /* Each part is laid out in an arena of its own, written, and freed:
+     * a booklet of a thousand sheets holds one sheet's layout at a time,
+     * and its contents a page at a time. */
+    Booklet b = {NULL, NULL, s->sheet_title.utf8, request->bleed, c->locale, false};
+    if (rc == 0) {
+        const char *one = format_page_number(arena, c->locale, 1);
+        b.own_labels = strcmp(one, "1") != 0;
+        bool rtl = uloc_isRightToLeft(s->locale.utf8);
+        Tree *tree = tree_new(arena, s->locale.utf8, rtl ? DIR_RTL : DIR_LTR, s->sheet_title.pos);
+        tree->root->type = BODY;
+        b.top = tree->root;
+        b.out = pdf_begin(info, b.top, rtl, path);
+        rc = b.out && contents_pages(&b, shaper, c) == cover ? 0 : -1;
+    }
+    Arena scratch = {0};
+    for (size_t i = 0; i < parts && rc == 0; i++) {
+        Tree *tree = part_tree(&scratch, request, order, linker, c, i);
+        Document *part = tree ? flow_layout(&scratch, shaper, tree, &c->geometry) : NULL;
+        if (part && part->page_count != part_pages[i] && guess) {
+            rc = GUESSED_WRONG;
+            part = NULL;
+        } else if (part && part->page_count != part_pages[i]) {
+            diag_error(&c->entries[i]->pos, "laid out again in the booklet, this part came out "
+                                           "on %zu pages, not %zu", part->page_count,
+                       part_pages[i]);
+            part = NULL;
+        }
+        if (part)
+            rc = add_part(&b, &scratch, part, c->entries[i]->utf8, true);
+        else if (rc == 0)
+            rc = -1;
+        arena_free(&scratch);
+    }
+    if (rc != 0) {
+        pdf_abandon(b.out);
+        return rc;
+    }
+    *pages = pdf_page_count(b.out);
+    return pdf_end(b.out);
+}
+
 int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
                   const DocInfo *info, const char *path, size_t *pages)
 {
@@ -384,68 +485,11 @@ int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
     GlossaryLinker *linker = glossary_linker_open(language);
     if (!linker)
         return -1;
-
-    /* The contents gives each part's first page, so the parts are laid
-     * out once to count their pages (the shaper's stores make the second
-     * time cheaper), then the cover's pages counted with those numbers
-     * until they stop changing (more pages, wider numbers: never fewer). */
-    size_t *part_pages = arena_array(arena, parts ? parts : 1, sizeof *part_pages);
-    Arena scratch = {0};
-    int rc = 0;
-    for (size_t i = 0; i < parts && rc == 0; i++) {
-        Tree *tree = part_tree(&scratch, request, order, linker, NULL, i);
-        Document *part = tree ? flow_paginate(&scratch, shaper, tree, &c.geometry) : NULL;
-        rc = part ? 0 : -1;
-        part_pages[i] = part ? part->page_count : 0;
-        arena_free(&scratch);
-    }
-    long cover = 1;
-    for (int round = 0; rc == 0; round++) {
-        number_parts(&c, part_pages, cover);
-        long counted = contents_pages(NULL, shaper, &c);
-        if (counted < 0 || counted == cover)
-            rc = counted < 0 ? -1 : 0;
-        if (counted < 0 || counted == cover)
-            break;
-        cover = counted;
-        if (round == 8) {
-            diag_error(&s->sheet_title.pos, "the booklet's contents does not settle on a number "
-                                           "of pages");
-            rc = -1;
-        }
-    }
-
-    /* Each part is laid out in an arena of its own, written, and freed:
-     * a booklet of a thousand sheets holds one sheet's layout at a time,
-     * and its contents a page at a time. */
-    Booklet b = {NULL, NULL, s->sheet_title.utf8, request->bleed, c.locale, false};
-    if (rc == 0) {
-        const char *one = format_page_number(arena, c.locale, 1);
-        b.own_labels = strcmp(one, "1") != 0;
-        bool rtl = uloc_isRightToLeft(s->locale.utf8);
-        Tree *tree = tree_new(arena, s->locale.utf8, rtl ? DIR_RTL : DIR_LTR, s->sheet_title.pos);
-        tree->root->type = BODY;
-        b.top = tree->root;
-        b.out = pdf_begin(info, b.top, rtl, path);
-        rc = b.out && contents_pages(&b, shaper, &c) == cover ? 0 : -1;
-    }
-    for (size_t i = 0; i < parts && rc == 0; i++) {
-        Tree *tree = part_tree(&scratch, request, order, linker, &c, i);
-        Document *part = tree ? flow_layout(&scratch, shaper, tree, &c.geometry) : NULL;
-        if (part && part->page_count != part_pages[i]) {
-            diag_error(&c.entries[i]->pos, "laid out again in the booklet, this part came out "
-                                          "on %zu pages, not %zu", part->page_count,
-                       part_pages[i]);
-            part = NULL;
-        }
-        rc = part ? add_part(&b, &scratch, part, c.entries[i]->utf8, true) : -1;
-        arena_free(&scratch);
-    }
+    /* Guessed right, as it nearly always is, the booklet is the one
+     * counted pages would make; else made again, counted. */
+    int rc = booklet_once(arena, shaper, request, info, path, &c, order, linker, true, pages);
+    if (rc == GUESSED_WRONG)
+        rc = booklet_once(arena, shaper, request, info, path, &c, order, linker, false, pages);
     glossary_linker_close(linker);
-    if (rc != 0) {
-        pdf_abandon(b.out);
-        return -1;
-    }
-    *pages = pdf_page_count(b.out);
-    return pdf_end(b.out);
+    return rc == 0 ? 0 : -1;
 }

@@ -32,15 +32,25 @@ typedef struct BookletRequest {
     Paper paper;
     const char *creator;
     double bleed; /* print.h: every page with bleed and crop marks; 0: none */
+    /* The pages each sheet (by its index in the language) and then the
+     * glossary came out on when laid out on their own in this process,
+     * with the same paper; 0: not known; NULL: none.  Only a guess at
+     * each part's pages (the booklet links glossary terms in its sheets),
+     * checked as each part is laid out again. */
+    const size_t *pages_alone;
 } BookletRequest;
 
 /* The booklet's metadata (title, language, date, review status). */
 DocInfo booklet_info(Arena *arena, const Language *language, const char *creator);
 
 /* Lays out the booklet and writes it at path, a part at a time: the
- * parts are first laid out to count their pages, then the contents a page
- * at a time, each sheet and the glossary are laid out, written (pdf.h)
- * and freed in turn, so memory does not grow with the number of sheets.
+ * parts' pages are first guessed (pages_alone, or laid out without their
+ * glossary links to count them), then the contents laid out a page at a
+ * time, each sheet and the glossary are laid out, written (pdf.h) and
+ * freed in turn, so memory does not grow with the number of sheets.  A
+ * part that comes out on other pages than guessed has the booklet made
+ * again from the start, its parts counted as they are set (links and
+ * all): the same bytes as if counted so the first time.
  * 0 and the number of pages in *pages, or -1 (reported). */
 int booklet_write(Arena *arena, Shaper *shaper, const BookletRequest *request,
                   const DocInfo *info, const char *path, size_t *pages);

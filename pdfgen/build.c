@@ -329,6 +329,7 @@ typedef struct Job {
     bool stale;            /* to be built (else up to date) */
     bool done, failed;
     size_t pages;
+    bool laid_out_here;    /* by this process (pages) */
     char *title;
     char *temp_path;       /* written, not yet renamed */
     const char *old_line;  /* the manifest's line of an up-to-date output */
@@ -365,6 +366,7 @@ static void report_written(const BuildOptions *options, Job *job, int rc, long i
     }
     if (rc == 0 && !options->dry_run) {
         job->pages = doc->page_count;
+        job->laid_out_here = true;
         job->title = xstrdup(doc->info.title ? doc->info.title : "");
         job->temp_path = xstrdup(pending_paths[index]);
     }
@@ -405,14 +407,23 @@ static int finish_document(Arena *arena, Document *doc, const BuildOptions *opti
 /* out/<lang>/all.pdf: the booklet of every sheet and the glossary,
  * written as it is laid out (booklet.h); the limit of pages is for one
  * sheet or glossary, and a booklet is made of them. */
-static int run_booklet(Shaper *shaper, const Content *content, Job *job,
-                       const BuildOptions *options)
+static int run_booklet(Shaper *shaper, const Content *content, const Job *jobs,
+                       size_t count, Job *job, const BuildOptions *options)
 {
     double start = now_ms();
     Arena arena = {0};
     unsigned errors_before = diag_error_count();
-    BookletRequest request = {content, job->language, options->paper, options->creator,
-                              options->bleed};
+    /* The pages of the sheets and glossary this process wrote of the
+     * language, with the same options (the booklet's guess at its parts'
+     * pages); a worker keeps to a language, as -j 1 does. */
+    const Language *language = job->language;
+    size_t *pages_alone = arena_array(&arena, language->drug_count + 1, sizeof *pages_alone);
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].laid_out_here && jobs[i].language == language && jobs[i].kind != JOB_BOOKLET)
+            pages_alone[jobs[i].kind == JOB_SHEET ? (size_t)(jobs[i].drug - language->drugs)
+                                                  : language->drug_count] = jobs[i].pages;
+    BookletRequest request = {content, language, options->paper, options->creator,
+                              options->bleed, pages_alone};
     /* Only the page count and the title are reported. */
     Document summary = {0};
     summary.info = booklet_info(&arena, job->language, options->creator);
@@ -434,8 +445,8 @@ static int run_booklet(Shaper *shaper, const Content *content, Job *job,
     return rc;
 }
 
-static int run_job(Shaper *shaper, const Content *content, Job *job,
-                   const BuildOptions *options)
+static int run_job(Shaper *shaper, const Content *content, const Job *jobs, size_t count,
+                   Job *job, const BuildOptions *options)
 {
     double start = now_ms();
     Arena arena = {0};
@@ -454,7 +465,7 @@ static int run_job(Shaper *shaper, const Content *content, Job *job,
         doc = glossary_document(&arena, shaper, &request);
         pos = &language->glossary.title.pos;
     } else {
-        return run_booklet(shaper, content, job, options);
+        return run_booklet(shaper, content, jobs, count, job, options);
     }
     return finish_document(&arena, doc, options, job, pos, start, errors_before);
 }
@@ -486,8 +497,8 @@ static void shapers_close(Shapers *s)
     free(s->failed);
 }
 
-static int run_job_with(Shapers *shapers, const Content *content, Job *job,
-                        const BuildOptions *options)
+static int run_job_with(Shapers *shapers, const Content *content, const Job *jobs,
+                        size_t count, Job *job, const BuildOptions *options)
 {
     Shaper *shaper = shaper_for(shapers, job->language);
     /* What the other languages' shapers keep is let go: a language's jobs
@@ -501,7 +512,7 @@ static int run_job_with(Shapers *shapers, const Content *content, Job *job,
             fprintf(stderr, "pdfgen: FAILED %s\n", job->final_path);
         return -1;
     }
-    return run_job(shaper, content, job, options);
+    return run_job(shaper, content, jobs, count, job, options);
 }
 
 /* ---- workers -------------------------------------------------------------
@@ -575,7 +586,7 @@ static char *read_capture(FILE *f)
 }
 
 static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Shapers *shapers,
-                                        const Content *content, Job *jobs,
+                                        const Content *content, Job *jobs, size_t count,
                                         const BuildOptions *options)
 {
 #ifdef __linux__
@@ -593,7 +604,7 @@ static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Sh
             lseek(STDERR_FILENO, 0, SEEK_SET) < 0 || lseek(STDOUT_FILENO, 0, SEEK_SET) < 0)
             break;
         Job *job = &jobs[index];
-        int rc = run_job_with(shapers, content, job, options);
+        int rc = run_job_with(shapers, content, jobs, count, job, options);
         fflush(stdout);
         WireResult r = {index, rc, job->pages, 0, 0};
         if (rc == 0) {
@@ -773,7 +784,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
             close(pair[0]);
             for (size_t o = 0; o < w; o++)
                 close(workers[o].sock);
-            worker_main(pair[1], k, parent, shapers, content, jobs, options);
+            worker_main(pair[1], k, parent, shapers, content, jobs, count, options);
         }
         close(pair[1]);
         if (k->pid < 0) {
@@ -1321,7 +1332,8 @@ int build_sheets(const Content *content, const BuildOptions *options)
         failures += run_workers(&shapers, content, jobs, count, options, workers, &died_of);
     } else {
         for (size_t i = 0; i < count; i++)
-            if (jobs[i].stale && run_job_with(&shapers, content, &jobs[i], options) != 0)
+            if (jobs[i].stale &&
+                run_job_with(&shapers, content, jobs, count, &jobs[i], options) != 0)
                 jobs[i].failed = true, failures++;
     }
     shapers_close(&shapers);
