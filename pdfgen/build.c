@@ -684,7 +684,9 @@ static void print_in_order(Job *jobs, size_t count, size_t *next, SeenLines *see
  * built yet, else (near the end) the costliest left anywhere.  A language
  * so stays with one worker, which loads its fonts, collator, hyphenation
  * dictionaries and caches once for the whole build instead of in every
- * worker; the costliest first keeps the last job to end a short one. */
+ * worker; the costliest first keeps the last job to end a short one.  A
+ * booklet, though, waits for its language's sheets and glossary unless
+ * nothing else is left: after them, it knows their pages (run_booklet). */
 typedef struct Dispatch {
     const Job *jobs;
     const size_t *queue; /* stale jobs, costliest first */
@@ -695,6 +697,7 @@ typedef struct Dispatch {
     bool *loaded_anywhere;
     const Content *content;
     size_t *current; /* [worker]: the language of its last job, or language_count */
+    bool *parts_left; /* [language]: a sheet or glossary not yet taken */
 } Dispatch;
 
 static uint32_t next_for(Dispatch *d, size_t worker)
@@ -704,15 +707,20 @@ static uint32_t next_for(Dispatch *d, size_t worker)
     if (d->first == d->todo)
         return NO_JOB;
     size_t languages = d->content->language_count, best = d->first;
-    int best_rank = -1;
+    memset(d->parts_left, 0, languages * sizeof *d->parts_left);
+    for (size_t q = d->first; q < d->todo; q++)
+        if (!d->taken[q] && d->jobs[d->queue[q]].kind != JOB_BOOKLET)
+            d->parts_left[d->jobs[d->queue[q]].language - d->content->languages] = true;
+    int best_rank = -2;
     for (size_t q = d->first; q < d->todo; q++) {
         if (d->taken[q])
             continue;
         size_t l = (size_t)(d->jobs[d->queue[q]].language - d->content->languages);
-        int rank = l == d->current[worker]               ? 3
-                   : d->loaded[worker * languages + l] ? 2
-                   : !d->loaded_anywhere[l]             ? 1
-                                                        : 0;
+        int rank = d->jobs[d->queue[q]].kind == JOB_BOOKLET && d->parts_left[l] ? -1
+                   : l == d->current[worker]                                   ? 3
+                   : d->loaded[worker * languages + l]                         ? 2
+                   : !d->loaded_anywhere[l]                                     ? 1
+                                                                                : 0;
         if (rank > best_rank) {
             best = q;
             best_rank = rank;
@@ -749,7 +757,8 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
     Dispatch plan = {jobs, queue, todo, xcalloc(todo ? todo : 1, sizeof(bool)), 0,
                      xcalloc(workers_wanted * content->language_count + 1, sizeof(bool)),
                      xcalloc(content->language_count + 1, sizeof(bool)), content,
-                     xmalloc(workers_wanted * sizeof(size_t))};
+                     xmalloc(workers_wanted * sizeof(size_t)),
+                     xcalloc(content->language_count + 1, sizeof(bool))};
     for (size_t w = 0; w < workers_wanted; w++)
         plan.current[w] = content->language_count;
     SeenLines seen = {0};
@@ -912,6 +921,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
     free(plan.loaded);
     free(plan.loaded_anywhere);
     free(plan.current);
+    free(plan.parts_left);
     free(queue);
     return failures;
 }
