@@ -685,8 +685,12 @@ static void print_in_order(Job *jobs, size_t count, size_t *next, SeenLines *see
  * so stays with one worker, which loads its fonts, collator, hyphenation
  * dictionaries and caches once for the whole build instead of in every
  * worker; the costliest first keeps the last job to end a short one.  A
- * booklet, though, waits for its language's sheets and glossary unless
- * nothing else is left: after them, it knows their pages (run_booklet). */
+ * small booklet, though, waits for its language's sheets and glossary, so
+ * that it knows their pages (run_booklet), while the work left is more
+ * than four times its cost for every worker: a large one comes first, as
+ * the costliest, or the build would end on it alone, in a worker grown
+ * with its sheets (measured, 1,000 drugs in 3 languages: 27 -> 43 s wall
+ * time, peak RSS 72 -> 79 MB). */
 typedef struct Dispatch {
     const Job *jobs;
     const size_t *queue; /* stale jobs, costliest first */
@@ -698,6 +702,7 @@ typedef struct Dispatch {
     const Content *content;
     size_t *current; /* [worker]: the language of its last job, or language_count */
     bool *parts_left; /* [language]: a sheet or glossary not yet taken */
+    size_t workers;
 } Dispatch;
 
 static uint32_t next_for(Dispatch *d, size_t worker)
@@ -708,15 +713,22 @@ static uint32_t next_for(Dispatch *d, size_t worker)
         return NO_JOB;
     size_t languages = d->content->language_count, best = d->first;
     memset(d->parts_left, 0, languages * sizeof *d->parts_left);
-    for (size_t q = d->first; q < d->todo; q++)
-        if (!d->taken[q] && d->jobs[d->queue[q]].kind != JOB_BOOKLET)
-            d->parts_left[d->jobs[d->queue[q]].language - d->content->languages] = true;
+    double left = 0;
+    for (size_t q = d->first; q < d->todo; q++) {
+        const Job *job = &d->jobs[d->queue[q]];
+        left += d->taken[q] ? 0 : job->cost;
+        if (!d->taken[q] && job->kind != JOB_BOOKLET)
+            d->parts_left[job->language - d->content->languages] = true;
+    }
     int best_rank = -2;
     for (size_t q = d->first; q < d->todo; q++) {
         if (d->taken[q])
             continue;
-        size_t l = (size_t)(d->jobs[d->queue[q]].language - d->content->languages);
-        int rank = d->jobs[d->queue[q]].kind == JOB_BOOKLET && d->parts_left[l] ? -1
+        const Job *job = &d->jobs[d->queue[q]];
+        size_t l = (size_t)(job->language - d->content->languages);
+        bool waits = job->kind == JOB_BOOKLET && d->parts_left[l] &&
+                     4 * job->cost * (double)d->workers < left;
+        int rank = waits                                                       ? -1
                    : l == d->current[worker]                                   ? 3
                    : d->loaded[worker * languages + l]                         ? 2
                    : !d->loaded_anywhere[l]                                     ? 1
@@ -758,7 +770,7 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                      xcalloc(workers_wanted * content->language_count + 1, sizeof(bool)),
                      xcalloc(content->language_count + 1, sizeof(bool)), content,
                      xmalloc(workers_wanted * sizeof(size_t)),
-                     xcalloc(content->language_count + 1, sizeof(bool))};
+                     xcalloc(content->language_count + 1, sizeof(bool)), workers_wanted};
     for (size_t w = 0; w < workers_wanted; w++)
         plan.current[w] = content->language_count;
     SeenLines seen = {0};
