@@ -176,11 +176,17 @@ static int add_part(Booklet *b, Arena *scratch, const Document *part, const char
 /* The contents laid out a page at a time, each page's layout freed before
  * the next: no more than a page and a half of entries are laid out at
  * once (a page holds fewer than chunk).  With b, each page is written;
- * without, only counted.  Returns the pages, or -1 (reported). */
-static long contents_pages(Booklet *b, Shaper *shaper, const Contents *c)
+ * without, only counted; with only_one, nothing is written and 0 returned
+ * when it takes more than a page.  Returns the pages, or -1 (reported). */
+static size_t contents_chunk(const PageGeometry *g)
+{
+    return (size_t)((g->top - g->bottom) / ENTRY.leading) + 2;
+}
+
+static long contents_pages(Booklet *b, Shaper *shaper, const Contents *c, bool only_one)
 {
     const PageGeometry *g = &c->geometry;
-    size_t chunk = (size_t)((g->top - g->bottom) / ENTRY.leading) + 2;
+    size_t chunk = contents_chunk(g);
     size_t at = 0;
     long pages = 0;
     do {
@@ -194,6 +200,10 @@ static long contents_pages(Booklet *b, Shaper *shaper, const Contents *c)
             const Text *t = c->entries[at];
             diag_error(&t->pos, "this contents entry does not fit on a page");
             rc = -1;
+        }
+        if (rc == 0 && only_one && at + fit < c->count) {
+            arena_free(&scratch);
+            return 0;
         }
         if (rc == 0 && b) {
             Node *toc = tree->root->kind == NODE_TOC ? tree->root : NULL;
@@ -390,6 +400,23 @@ static int count_parts(Shaper *shaper, const BookletRequest *request, const size
     return 0;
 }
 
+/* Starts writing the booklet at path: its Document node, its outline's
+ * top entry, its page labels.  0 or -1 (reported). */
+static int booklet_begin(Booklet *b, Arena *arena, const BookletRequest *request,
+                         const DocInfo *info, const char *path, const Contents *c)
+{
+    const Strings *s = &request->language->strings;
+    *b = (Booklet){NULL, NULL, s->sheet_title.utf8, request->bleed, c->locale, false};
+    const char *one = format_page_number(arena, c->locale, 1);
+    b->own_labels = strcmp(one, "1") != 0;
+    bool rtl = uloc_isRightToLeft(s->locale.utf8);
+    Tree *tree = tree_new(arena, s->locale.utf8, rtl ? DIR_RTL : DIR_LTR, s->sheet_title.pos);
+    tree->root->type = BODY;
+    b->top = tree->root;
+    b->out = pdf_begin(info, b->top, rtl, path);
+    return b->out ? 0 : -1;
+}
+
 /* The booklet made once, its parts' pages guessed or counted
  * (count_parts).  0, -1 (reported) or GUESSED_WRONG. */
 static int booklet_once(Arena *arena, Shaper *shaper, const BookletRequest *request,
@@ -405,10 +432,24 @@ static int booklet_once(Arena *arena, Shaper *shaper, const BookletRequest *requ
      * until they stop changing (more pages, wider numbers: never fewer). */
     size_t *part_pages = arena_array(arena, parts ? parts : 1, sizeof *part_pages);
     int rc = count_parts(shaper, request, order, linker, c, guess, part_pages);
-    long cover = 1;
-    for (int round = 0; rc == 0; round++) {
+    /* Most often the contents is one page: then it is written at once,
+     * numbered as one (what counting it would find), not counted first
+     * (entries enough for two pages are never one). */
+    Booklet b = {0};
+    long cover = 1, written = 0;
+    if (rc == 0 && parts < contents_chunk(&c->geometry)) {
         number_parts(c, part_pages, cover);
-        long counted = contents_pages(NULL, shaper, c);
+        rc = booklet_begin(&b, arena, request, info, path, c);
+        written = rc == 0 ? contents_pages(&b, shaper, c, true) : 0;
+        rc = written < 0 ? -1 : rc;
+        if (rc == 0 && written == 0) {
+            pdf_abandon(b.out);
+            b.out = NULL;
+        }
+    }
+    for (int round = 0; rc == 0 && written == 0; round++) {
+        number_parts(c, part_pages, cover);
+        long counted = contents_pages(NULL, shaper, c, false);
         if (counted < 0 || counted == cover)
             rc = counted < 0 ? -1 : 0;
         if (counted < 0 || counted == cover)
@@ -426,16 +467,9 @@ static int booklet_once(Arena *arena, Shaper *shaper, const BookletRequest *requ
     /* Each part is laid out in an arena of its own, written, and freed:
      * a booklet of a thousand sheets holds one sheet's layout at a time,
      * and its contents a page at a time. */
-    Booklet b = {NULL, NULL, s->sheet_title.utf8, request->bleed, c->locale, false};
-    if (rc == 0) {
-        const char *one = format_page_number(arena, c->locale, 1);
-        b.own_labels = strcmp(one, "1") != 0;
-        bool rtl = uloc_isRightToLeft(s->locale.utf8);
-        Tree *tree = tree_new(arena, s->locale.utf8, rtl ? DIR_RTL : DIR_LTR, s->sheet_title.pos);
-        tree->root->type = BODY;
-        b.top = tree->root;
-        b.out = pdf_begin(info, b.top, rtl, path);
-        rc = b.out && contents_pages(&b, shaper, c) == cover ? 0 : -1;
+    if (rc == 0 && written == 0) {
+        rc = booklet_begin(&b, arena, request, info, path, c);
+        rc = rc == 0 && contents_pages(&b, shaper, c, false) == cover ? 0 : -1;
     }
     Arena scratch = {0};
     for (size_t i = 0; i < parts && rc == 0; i++) {
