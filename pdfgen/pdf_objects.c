@@ -334,6 +334,12 @@ PdfObj pdfo_ref(PdfDoc *doc, PdfObj obj)
     return n;
 }
 
+void pdfo_discard(PdfDoc *doc, PdfObj obj)
+{
+    if (obj)
+        HPDF_Obj_Free(doc->pdf->mmgr, obj);
+}
+
 /* DictStream_New ignores the document's compression mode. */
 PdfObj pdfo_stream(PdfDoc *doc, bool flate)
 {

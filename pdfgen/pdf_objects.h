@@ -37,6 +37,9 @@ PdfObj pdfo_late_dict(PdfDoc *doc);
 /* A reference to indirect obj that holds no pointer to it, for what
  * outlives a pdfo_flush that frees obj (the structure tree's parent tree). */
 PdfObj pdfo_ref(PdfDoc *doc, PdfObj obj);
+/* Frees a direct object put in no other (an indirect one is the
+ * document's, freed with it); NULL: nothing. */
+void pdfo_discard(PdfDoc *doc, PdfObj obj);
 PdfObj pdfo_stream(PdfDoc *doc, bool flate); /* indirect */
 int pdfo_stream_write(PdfDoc *doc, PdfObj stream, const void *data, size_t len);
 PdfObj pdfo_ascii(PdfDoc *doc, const char *s); /* a string of plain ASCII */

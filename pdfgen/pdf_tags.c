@@ -41,6 +41,7 @@ struct Tags {
     int next_mcid;
     int next_key; /* ParentTree keys: pages and annotations, ascending */
     bool failed;
+    bool handed_over; /* nums, kids and parts are in the tree (tags_finish) */
 };
 
 Tags *tags_new(PdfDoc *doc, const Node *top)
@@ -74,6 +75,13 @@ void tags_free(Tags *tags)
     if (!tags)
         return;
     free_part(tags);
+    /* a document abandoned before its end: what no object holds yet */
+    if (!tags->handed_over) {
+        pdfo_discard(tags->doc, tags->nums);
+        pdfo_discard(tags->doc, tags->kids);
+        for (size_t i = 0; i < tags->part_count; i++)
+            pdfo_discard(tags->doc, tags->parts[i]);
+    }
     free(tags->top_tags.content);
     free(tags->parts);
     free(tags);
@@ -284,6 +292,7 @@ int tags_finish(Tags *tags)
     PdfObj mark_info = pdfo_dict(doc);
     int bad = tags->failed || !document || !parent_tree || !mark_info;
     if (!bad) {
+        tags->handed_over = true;
         bad |= finish_node(tags, top);
         bad |= pdfo_put(tags->root, "K", document);
         if (tags->kids) {
