@@ -65,7 +65,8 @@ typedef struct Flow {
 
 static FlowLine *push_line(Flow *flow)
 {
-    flow->lines = arena_reserve(flow->arena, flow->lines, flow->count, &flow->cap, sizeof *flow->lines);
+    flow->lines =
+        arena_reserve_raw(flow->arena, flow->lines, flow->count, &flow->cap, sizeof *flow->lines);
     FlowLine *line = &flow->lines[flow->count++];
     memset(line, 0, sizeof *line);
     line->box = flow->open_box;
@@ -275,7 +276,7 @@ static void *flatten_lines(const ShapedText *t, const Lines *lines, size_t *size
 static Lines unflatten_lines(Arena *arena, const ShapedText *t, const void *flat, size_t size,
                              size_t count)
 {
-    char *block = arena_alloc(arena, size ? size : 1);
+    char *block = arena_alloc_raw(arena, size ? size : 1);
     if (size)
         memcpy(block, flat, size);
     Lines lines = {(Line *)block, count};
@@ -297,7 +298,7 @@ static Lines set_remembered(Flow *flow, const ShapedText *text, double size, dou
     if (!flow->shaper)
         return paragraph_set(flow->arena, text, size, measure, set);
     size_t key_len = lines_key(NULL, text, size, measure, set->justify);
-    char *key = arena_alloc(flow->arena, key_len);
+    char *key = arena_alloc_raw(flow->arena, key_len);
     lines_key(key, text, size, measure, set->justify);
     size_t value_len;
     const char *value = shaper_recall(flow->shaper, key, key_len, &value_len);
@@ -593,7 +594,8 @@ PageGeometry page_geometry(Paper paper)
 
 static Box *push_box(Arena *arena, Page *page)
 {
-    page->boxes = arena_reserve(arena, page->boxes, page->box_count, &page->box_cap, sizeof *page->boxes);
+    page->boxes =
+        arena_reserve_raw(arena, page->boxes, page->box_count, &page->box_cap, sizeof *page->boxes);
     Box *box = &page->boxes[page->box_count++];
     memset(box, 0, sizeof *box);
     return box;

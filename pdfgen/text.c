@@ -970,7 +970,7 @@ static void key_put(KeyBuf *k, const void *p, size_t n)
         size_t cap = k->cap ? 2 * k->cap : 256;
         while (cap < k->len + n)
             cap *= 2;
-        char *grown = arena_alloc(k->arena, cap);
+        char *grown = arena_alloc_raw(k->arena, cap);
         if (k->len)
             memcpy(grown, k->data, k->len);
         k->data = grown;
@@ -1043,7 +1043,7 @@ static void *flatten(const ShapedText *t, size_t *size)
 
 static ShapedText *unflatten(Arena *arena, const void *flat, size_t size)
 {
-    char *block = arena_alloc(arena, size);
+    char *block = arena_alloc_raw(arena, size);
     memcpy(block, flat, size);
     ShapedText *t = (ShapedText *)block;
     t->runs = (ShapedRun *)(block + (uintptr_t)t->runs);
