@@ -9,8 +9,10 @@
 
 #include "alloc.h"
 
-void buf_put(Buf *b, const char *s, size_t n)
+void buf_grow(Buf *b, size_t n)
 {
+    if (n > SIZE_MAX / 2 - b->len)
+        oom_abort();
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
@@ -18,12 +20,7 @@ void buf_put(Buf *b, const char *s, size_t n)
         b->data = xrealloc(b->data, cap);
         b->cap = cap;
     }
-    if (n)
-        memcpy(b->data + b->len, s, n);
-    b->len += n;
 }
-
-void buf_str(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 void buf_fit(Buf *b)
 {

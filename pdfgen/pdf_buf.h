@@ -10,14 +10,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct Buf {
     char *data;
     size_t len, cap;
 } Buf;
 
-void buf_put(Buf *b, const char *s, size_t n);
-void buf_str(Buf *b, const char *s);
+/* Room for n more bytes. */
+void buf_grow(Buf *b, size_t n);
+
+/* Inline: the writer puts millions of pieces a build, most of them a few
+ * bytes long, often of a length the compiler knows. */
+static inline void buf_put(Buf *b, const char *s, size_t n)
+{
+    if (n > b->cap - b->len)
+        buf_grow(b, n);
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static inline void buf_str(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 void buf_hex4(Buf *b, unsigned v);
 void buf_uint(Buf *b, uint64_t v);
 /* m thousandths, with up to three decimals and no trailing zeros. */
