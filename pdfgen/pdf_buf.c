@@ -68,24 +68,12 @@ void buf_milli(Buf *b, int64_t m)
     }
 }
 
-int64_t to_milli(double v)
-{
-    if (!isfinite(v))
-        return 0;
-    return (int64_t)(v < 0 ? v * 1000 - 0.5 : v * 1000 + 0.5);
-}
-
 void buf_num(Buf *b, double v) { buf_milli(b, to_milli(v)); }
 
 void buf_free(Buf *b)
 {
     free(b->data);
     *b = (Buf){0};
-}
-
-int64_t div_round(int64_t a, int64_t b)
-{
-    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
 }
 
 /* ICU's U8_NEXT, as in the text stage: strict (no overlongs, surrogates

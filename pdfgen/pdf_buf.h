@@ -7,6 +7,7 @@
 #ifndef PDFGEN_PDF_BUF_H
 #define PDFGEN_PDF_BUF_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,14 +37,23 @@ void buf_hex4(Buf *b, unsigned v);
 void buf_uint(Buf *b, uint64_t v);
 /* m thousandths, with up to three decimals and no trailing zeros. */
 void buf_milli(Buf *b, int64_t m);
-int64_t to_milli(double v);
+/* v in thousandths, rounded half away from zero; 0 for NaN and infinity. */
+static inline int64_t to_milli(double v)
+{
+    if (!isfinite(v))
+        return 0;
+    return (int64_t)(v < 0 ? v * 1000 - 0.5 : v * 1000 + 0.5);
+}
 void buf_num(Buf *b, double v);
 void buf_free(Buf *b);
 /* Gives back the room b grew into beyond its bytes: for buffers that are
  * kept, thousands at a time (pdf_pack's objects). */
 void buf_fit(Buf *b);
 /* a / b rounded half away from zero (b > 0). */
-int64_t div_round(int64_t a, int64_t b);
+static inline int64_t div_round(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
+}
 
 /* PDF text strings, ActualText and ToUnicode are all UTF-16. */
 typedef struct U16 {

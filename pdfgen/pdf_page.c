@@ -134,9 +134,15 @@ static int64_t end_spacing(const Tj *t, int64_t start, int32_t width, int64_t en
  * smaller after Flate than hex digits.  The delimiters and backslash are
  * escaped, and CR too, which a reader would take for a line end and read
  * as LF. */
+static bool needs_escape(unsigned char c) { return c == '(' || c == ')' || c == '\\' || c == '\r'; }
+
 static void code_bytes(Buf *b, unsigned code)
 {
     unsigned char bytes[2] = {(unsigned char)(code >> 8), (unsigned char)code};
+    if (!needs_escape(bytes[0]) && !needs_escape(bytes[1])) { /* nearly every code */
+        buf_put(b, (const char *)bytes, 2);
+        return;
+    }
     char out[4];
     size_t n = 0;
     for (int i = 0; i < 2; i++) {

@@ -200,7 +200,7 @@ void poppler_fence(U16 *t, uint16_t mark)
 /* Tallies the page's strong characters as poppler weighs them. */
 void poppler_count_strong(long *balance, const U16 *t)
 {
-    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
+    hb_unicode_funcs_t *uf = NULL; /* asked for at the first letter past ASCII */
     for (size_t i = 0; i < t->len; i++) {
         uint32_t cp = t->units[i];
         if (cp == RLM) {
@@ -217,6 +217,8 @@ void poppler_count_strong(long *balance, const U16 *t)
                 (*balance)++;
             continue;
         }
+        if (!uf)
+            uf = hb_unicode_funcs_get_default();
         hb_unicode_general_category_t gc = hb_unicode_general_category(uf, cp);
         hb_script_t sc = hb_unicode_script(uf, cp);
         if (gc < HB_UNICODE_GENERAL_CATEGORY_LOWERCASE_LETTER ||
