@@ -291,18 +291,14 @@ static UChar *utf8_to_utf16(Arena *arena, const char *utf8, size_t len, int32_t 
                             const SourcePos *pos)
 {
     UErrorCode status = U_ZERO_ERROR;
-    if (len > INT32_MAX) {
+    if (len >= INT32_MAX) {
         diag_error(pos, "text too long (%zu bytes)", len);
         return NULL;
     }
+    /* One pass: no character takes more UTF-16 units than UTF-8 bytes. */
+    UChar *u16 = arena_array(arena, len + 1, sizeof *u16);
     *n16 = 0;
-    u_strFromUTF8(NULL, 0, n16, utf8, (int32_t)len, &status);
-    if (status == U_BUFFER_OVERFLOW_ERROR)
-        status = U_ZERO_ERROR;
-    if (icu_failed(status, pos, "read this text as UTF-8"))
-        return NULL;
-    UChar *u16 = arena_array(arena, (size_t)*n16 + 1, sizeof *u16);
-    u_strFromUTF8(u16, *n16 + 1, NULL, utf8, (int32_t)len, &status);
+    u_strFromUTF8(u16, (int32_t)len + 1, n16, utf8, (int32_t)len, &status);
     return icu_failed(status, pos, "read this text as UTF-8") ? NULL : u16;
 }
 
