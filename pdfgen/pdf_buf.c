@@ -95,20 +95,11 @@ static bool is_bidi_control(uint32_t c)
            (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
-void u16_push(U16 *u, uint32_t cp)
+void u16_grow(U16 *u)
 {
-    if (u->len + 2 > u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 64;
-        u->units = xreallocarray(u->units, cap, sizeof *u->units);
-        u->cap = cap;
-    }
-    if (cp < 0x10000) {
-        u->units[u->len++] = (uint16_t)cp;
-    } else {
-        cp -= 0x10000;
-        u->units[u->len++] = (uint16_t)(0xD800 + (cp >> 10));
-        u->units[u->len++] = (uint16_t)(0xDC00 + (cp & 0x3FF));
-    }
+    size_t cap = u->cap ? u->cap * 2 : 64;
+    u->units = xreallocarray(u->units, cap, sizeof *u->units);
+    u->cap = cap;
 }
 
 bool u16_from_utf8(U16 *u, const char *s, size_t n, bool drop_bidi)

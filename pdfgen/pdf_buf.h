@@ -61,7 +61,21 @@ typedef struct U16 {
     size_t len, cap;
 } U16;
 
-void u16_push(U16 *u, uint32_t cp);
+/* Room for two more units. */
+void u16_grow(U16 *u);
+/* Inline: the page writer pushes a unit or two for every glyph. */
+static inline void u16_push(U16 *u, uint32_t cp)
+{
+    if (u->len + 2 > u->cap)
+        u16_grow(u);
+    if (cp < 0x10000) {
+        u->units[u->len++] = (uint16_t)cp;
+    } else {
+        cp -= 0x10000;
+        u->units[u->len++] = (uint16_t)(0xD800 + (cp >> 10));
+        u->units[u->len++] = (uint16_t)(0xDC00 + (cp & 0x3FF));
+    }
+}
 /* Replaces u's contents with UTF-8 s[0..n); drop_bidi leaves out bidi
  * controls (they steer layout; in extracted text they are noise).
  * Returns false on invalid UTF-8. */

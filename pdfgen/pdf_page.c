@@ -808,8 +808,11 @@ static int emit_plain_unit(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, si
                            uint32_t begin, uint32_t end)
 {
     uint32_t cp;
-    if (w->text.len == 0 ||
-        utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
+    if (w->text.len == 0)
+        return 1;
+    if (end - begin == 1 && (unsigned char)s->text[begin] < 0x80) /* most units */
+        cp = (unsigned char)s->text[begin];
+    else if (utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
         return 1;
     size_t owner, order;
     glyphtext_partition(w->reshape, fu->font, &cp, 1, &s->glyphs[i], 1, &owner, NULL, &order);
