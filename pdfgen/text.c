@@ -397,6 +397,8 @@ static int is_ignorable(UChar32 cp)
 
 static int clings_to_base(UChar32 cp)
 {
+    if (cp < 0x80) /* ASCII has no marks, and no default ignorable but the line feed */
+        return cp == '\n';
     int8_t category = u_charType(cp);
     return is_ignorable(cp) || category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK ||
            category == U_COMBINING_SPACING_MARK;
@@ -414,14 +416,21 @@ static hb_script_t hb_script_of(UScriptCode code)
 static void resolve_scripts(const ShapedText *text, hb_script_t *scripts)
 {
     hb_script_t last = HB_SCRIPT_INVALID;
+    /* the last script converted: its characters come in runs */
+    UScriptCode converted = USCRIPT_INVALID_CODE;
+    hb_script_t converted_to = HB_SCRIPT_INVALID;
     for (uint32_t i = 0; i < text->len;) {
         uint32_t at = i;
         UChar32 cp;
         UErrorCode status = U_ZERO_ERROR;
         U8_NEXT(text->text, i, text->len, cp);
         UScriptCode code = uscript_getScript(cp, &status);
+        if (code != USCRIPT_COMMON && code != USCRIPT_INHERITED && code != converted) {
+            converted = code;
+            converted_to = hb_script_of(code);
+        }
         hb_script_t script = code == USCRIPT_COMMON || code == USCRIPT_INHERITED
-                                 ? last : hb_script_of(code);
+                                 ? last : converted_to;
         for (uint32_t k = at; k < i; k++)
             scripts[k] = script;
         if (script != HB_SCRIPT_INVALID)
