@@ -40,6 +40,16 @@ void buf_hex4(Buf *b, unsigned v)
 
 void buf_uint(Buf *b, uint64_t v)
 {
+    if (v < 10) { /* most numbers a PDF writer puts: a digit, or two */
+        char c = (char)('0' + v);
+        buf_put(b, &c, 1);
+        return;
+    }
+    if (v < 100) {
+        char s[2] = {(char)('0' + v / 10), (char)('0' + v % 10)};
+        buf_put(b, s, 2);
+        return;
+    }
     char s[24];
     size_t i = sizeof s;
     do {
