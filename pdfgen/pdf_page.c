@@ -134,7 +134,11 @@ static int64_t end_spacing(const Tj *t, int64_t start, int32_t width, int64_t en
  * smaller after Flate than hex digits.  The delimiters and backslash are
  * escaped, and CR too, which a reader would take for a line end and read
  * as LF. */
-static bool needs_escape(unsigned char c) { return c == '(' || c == ')' || c == '\\' || c == '\r'; }
+static bool needs_escape(unsigned char c)
+{
+    static const bool escaped[256] = {['('] = true, [')'] = true, ['\\'] = true, ['\r'] = true};
+    return escaped[c];
+}
 
 static void code_bytes(Buf *b, unsigned code)
 {
@@ -814,9 +818,9 @@ static int emit_plain_unit(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, si
         cp = (unsigned char)s->text[begin];
     else if (utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
         return 1;
-    size_t owner, order;
-    glyphtext_partition(w->reshape, fu->font, &cp, 1, &s->glyphs[i], 1, &owner, NULL, &order);
-    if (owner != 0)
+    /* one code point on one glyph: the glyph stands for it unless the
+     * shaper removes it (glyphtext_partition comes to that) */
+    if (cp >= 0x80 && glyphtext_ignorable(cp))
         return 1;
     /* w->text holds just the character: a bidi control is ignorable */
     poppler_count_strong(&w->strong_balance, &w->text);
