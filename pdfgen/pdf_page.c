@@ -429,7 +429,8 @@ static size_t unit_end(const GlyphSpan *s, size_t i, bool rtl)
             j = cluster_end(s, j);
         }
     } else {
-        while (j < n && takes_no_room(s, j, cluster_end(s, j)))
+        /* (a next glyph with an advance ends the unit: most do) */
+        while (j < n && s->glyphs[j].x_advance == 0 && takes_no_room(s, j, cluster_end(s, j)))
             j = cluster_end(s, j);
     }
     return j;
