@@ -8,6 +8,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,23 +41,35 @@ static ArenaBlock *new_block(size_t size)
 
 #if PDFGEN_ASAN
 
-void *arena_alloc(Arena *arena, size_t size)
+void *arena_alloc_raw(Arena *arena, size_t size)
 {
     ArenaBlock *block = new_block(size);
     block->used = size;
     block->next = arena->head;
     arena->head = block;
-    memset(block->data, 0, size);
     return block->data;
+}
+
+/* Every array grows into a new block, so that ASan's red zone follows
+ * its last element. */
+static bool grow_in_place(Arena *arena, void *array, size_t size, size_t bigger_size)
+{
+    (void)arena, (void)array, (void)size, (void)bigger_size;
+    return false;
 }
 
 #else
 
-void *arena_alloc(Arena *arena, size_t size)
+static size_t aligned(size_t size)
 {
     if (size > SIZE_MAX - (ARENA_ALIGN - 1))
         oom_abort();
-    size = (size + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
+    return (size + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
+}
+
+void *arena_alloc_raw(Arena *arena, size_t size)
+{
+    size = aligned(size);
     ArenaBlock *block = arena->head;
     if (!block || block->size - block->used < size) {
         block = new_block(size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE);
@@ -65,11 +78,35 @@ void *arena_alloc(Arena *arena, size_t size)
     }
     void *p = block->data + block->used;
     block->used += size;
-    memset(p, 0, size);
     return p;
 }
 
+/* An array of `size` bytes that was the last thing bumped out of the
+ * newest block, and has room after it there, grows where it is: nothing
+ * to copy, and the old array's bytes are not left behind unused. */
+static bool grow_in_place(Arena *arena, void *array, size_t size, size_t bigger_size)
+{
+    ArenaBlock *block = arena->head;
+    if (!block || !array)
+        return false;
+    uintptr_t start = (uintptr_t)block->data, p = (uintptr_t)array;
+    if (p < start || p - start >= block->used)
+        return false;
+    size_t at = (size_t)(p - start);
+    if (aligned(size) != block->used - at || block->size - at < aligned(bigger_size))
+        return false;
+    block->used = at + aligned(bigger_size);
+    return true;
+}
+
 #endif
+
+void *arena_alloc(Arena *arena, size_t size)
+{
+    void *p = arena_alloc_raw(arena, size);
+    memset(p, 0, size);
+    return p;
+}
 
 void *arena_array(Arena *arena, size_t count, size_t size)
 {
@@ -78,15 +115,30 @@ void *arena_array(Arena *arena, size_t count, size_t size)
     return arena_alloc(arena, count && size ? count * size : 1);
 }
 
-void *arena_reserve(Arena *arena, void *array, size_t count, size_t *cap, size_t size)
+/* The elements kept are copied, not zeroed first. */
+void *arena_reserve_raw(Arena *arena, void *array, size_t count, size_t *cap, size_t size)
 {
     if (count < *cap)
         return array;
     size_t bigger_cap = *cap ? *cap * 2 : 16;
-    void *bigger = arena_array(arena, bigger_cap, size);
-    if (count)
-        memcpy(bigger, array, count * size);
+    if (size && bigger_cap > SIZE_MAX / size / 2)
+        oom_abort();
+    void *bigger = array;
+    if (!grow_in_place(arena, array, *cap * size, bigger_cap * size)) {
+        bigger = arena_alloc_raw(arena, bigger_cap * size);
+        if (count)
+            memcpy(bigger, array, count * size);
+    }
     *cap = bigger_cap;
+    return bigger;
+}
+
+void *arena_reserve(Arena *arena, void *array, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return array;
+    unsigned char *bigger = arena_reserve_raw(arena, array, count, cap, size);
+    memset(bigger + count * size, 0, (*cap - count) * size);
     return bigger;
 }
 
@@ -94,7 +146,7 @@ char *arena_strndup(Arena *arena, const char *s, size_t n)
 {
     if (n == SIZE_MAX)
         oom_abort();
-    char *copy = arena_alloc(arena, n + 1);
+    char *copy = arena_alloc_raw(arena, n + 1);
     memcpy(copy, s, n);
     copy[n] = '\0';
     return copy;
@@ -109,7 +161,7 @@ char *arena_printf(Arena *arena, const char *fmt, ...)
     va_end(ap);
     if (n < 0) /* only a result past INT_MAX bytes: treated as no memory */
         oom_abort();
-    char *s = arena_alloc(arena, (size_t)n + 1);
+    char *s = arena_alloc_raw(arena, (size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return s;

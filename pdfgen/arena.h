@@ -26,11 +26,17 @@ typedef struct Arena {
 } Arena;
 
 void *arena_alloc(Arena *arena, size_t size);           /* zeroed, 16-aligned */
+/* Not zeroed: for a buffer the caller fills before reading any of it
+ * (valgrind's memcheck reports a read of a byte never written). */
+void *arena_alloc_raw(Arena *arena, size_t size);
 void *arena_array(Arena *arena, size_t count, size_t size); /* checks overflow */
 /* Makes room for element `count` of an arena array of `size`-byte
  * elements holding `count` now: when it is full (count == *cap) the array
  * moves to one twice as large.  Returns the array to use from now on. */
 void *arena_reserve(Arena *arena, void *array, size_t count, size_t *cap, size_t size);
+/* The same, the new elements not zeroed: for an array whose caller
+ * fills each element as it takes it. */
+void *arena_reserve_raw(Arena *arena, void *array, size_t count, size_t *cap, size_t size);
 char *arena_strndup(Arena *arena, const char *s, size_t n);
 char *arena_printf(Arena *arena, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -4,6 +4,7 @@
  * the flow into pages and draw, page furniture last. */
 #include "flow.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,7 +66,8 @@ typedef struct Flow {
 
 static FlowLine *push_line(Flow *flow)
 {
-    flow->lines = arena_reserve(flow->arena, flow->lines, flow->count, &flow->cap, sizeof *flow->lines);
+    flow->lines =
+        arena_reserve_raw(flow->arena, flow->lines, flow->count, &flow->cap, sizeof *flow->lines);
     FlowLine *line = &flow->lines[flow->count++];
     memset(line, 0, sizeof *line);
     line->box = flow->open_box;
@@ -203,12 +205,24 @@ static const ShapedText *shape_in(Flow *flow, const Node *block, Pieces *pieces,
 
 static size_t put(char *out, size_t at, const void *p, size_t n)
 {
-    if (out)
-        memcpy(out + at, p, n);
+    memcpy(out + at, p, n);
     return at + n;
 }
 
-/* The key's length; written to out unless NULL. */
+enum { KEY_GLYPH_SIZE = 6 * sizeof(int32_t), KEY_RUN_SIZE = sizeof(const Font *) + 5 * sizeof(uint32_t) };
+
+/* What lines_key writes, counted without walking the glyphs. */
+static size_t lines_key_len(const ShapedText *t)
+{
+    size_t len = sizeof(double) * 2 + 2 + sizeof t->lang + sizeof t->len + 4 * ((size_t)t->len + 1) +
+                 sizeof t->run_count;
+    for (size_t r = 0; r < t->run_count; r++)
+        len += KEY_RUN_SIZE + sizeof t->runs[r].glyph_count +
+               t->runs[r].glyph_count * (size_t)KEY_GLYPH_SIZE;
+    return len;
+}
+
+/* Writes the key, lines_key_len(t) bytes, to out; returns its length. */
 static size_t lines_key(char *out, const ShapedText *t, double size, double measure, bool justify)
 {
     size_t at = 0, len = (size_t)t->len + 1;
@@ -227,6 +241,7 @@ static size_t lines_key(char *out, const ShapedText *t, double size, double meas
         const ShapedRun *run = &t->runs[r];
         uint32_t fields[5] = {run->begin, run->end, run->level, (uint32_t)run->script,
                               (uint32_t)run->piece};
+        _Static_assert(sizeof run->font + sizeof fields == KEY_RUN_SIZE, "a run's key");
         at = put(out, at, &run->font, sizeof run->font);
         at = put(out, at, fields, sizeof fields);
         at = put(out, at, &run->glyph_count, sizeof run->glyph_count);
@@ -234,6 +249,7 @@ static size_t lines_key(char *out, const ShapedText *t, double size, double meas
             const Glyph *gl = &run->glyphs[g];
             int32_t v[6] = {(int32_t)gl->gid, gl->x_advance, gl->x_offset, gl->y_offset,
                             (int32_t)gl->cluster, gl->unsafe_to_break};
+            _Static_assert(sizeof v == KEY_GLYPH_SIZE, "a glyph's key");
             at = put(out, at, v, sizeof v);
         }
     }
@@ -275,7 +291,7 @@ static void *flatten_lines(const ShapedText *t, const Lines *lines, size_t *size
 static Lines unflatten_lines(Arena *arena, const ShapedText *t, const void *flat, size_t size,
                              size_t count)
 {
-    char *block = arena_alloc(arena, size ? size : 1);
+    char *block = arena_alloc_raw(arena, size ? size : 1);
     if (size)
         memcpy(block, flat, size);
     Lines lines = {(Line *)block, count};
@@ -296,9 +312,11 @@ static Lines set_remembered(Flow *flow, const ShapedText *text, double size, dou
 {
     if (!flow->shaper)
         return paragraph_set(flow->arena, text, size, measure, set);
-    size_t key_len = lines_key(NULL, text, size, measure, set->justify);
-    char *key = arena_alloc(flow->arena, key_len);
-    lines_key(key, text, size, measure, set->justify);
+    size_t key_len = lines_key_len(text);
+    char *key = arena_alloc_raw(flow->arena, key_len);
+    size_t written = lines_key(key, text, size, measure, set->justify);
+    assert(written == key_len);
+    (void)written;
     size_t value_len;
     const char *value = shaper_recall(flow->shaper, key, key_len, &value_len);
     if (value) {
@@ -593,7 +611,8 @@ PageGeometry page_geometry(Paper paper)
 
 static Box *push_box(Arena *arena, Page *page)
 {
-    page->boxes = arena_reserve(arena, page->boxes, page->box_count, &page->box_cap, sizeof *page->boxes);
+    page->boxes =
+        arena_reserve_raw(arena, page->boxes, page->box_count, &page->box_cap, sizeof *page->boxes);
     Box *box = &page->boxes[page->box_count++];
     memset(box, 0, sizeof *box);
     return box;

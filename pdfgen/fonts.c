@@ -40,6 +40,17 @@ typedef struct ScriptFace {
     const Font *font; /* NULL: the script has no face of its own */
 } ScriptFace;
 
+/* fontset_font_for's answers for one language, by character, style and
+ * script: the same few hundred characters are asked for again and again,
+ * and every answer is fixed once given (each step behind it is). */
+enum { FONT_MEMO_SIZE = 1024 };
+typedef struct FontMemo {
+    uint32_t cp;
+    hb_script_t script;
+    FontStyle style;
+    const Font *font; /* NULL: the slot is empty */
+} FontMemo;
+
 struct FontSet {
     /* The faces pdfgen asks for by name are looked up in a configuration
      * of the font folders and caches alone (fast_config); fontconfig's own
@@ -60,6 +71,8 @@ struct FontSet {
     size_t script_face_count, script_face_cap;
     FamilyFaces *named;
     size_t named_count, named_cap;
+    char memo_lang[16]; /* the language memo holds answers for */
+    FontMemo *memo;
 };
 
 static const char *const style_names[STYLE_COUNT] = {"Regular", "Bold", "Italic",
@@ -540,6 +553,7 @@ void fontset_free(FontSet *set)
     free(set->family);
     free(set->cache);
     free(set->script_faces);
+    free(set->memo);
     free(set);
 }
 
@@ -688,8 +702,8 @@ static bool proportional_in(const Font *font, uint32_t cp)
            (unsigned)font_glyph_advance(font, gid) < font->upem;
 }
 
-const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
-                             uint32_t cp)
+static const Font *font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
+                            uint32_t cp)
 {
     const Font *font = script_face(set, style, lang, script);
     if (font && font_has(font, cp))
@@ -727,6 +741,28 @@ const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb
         set->cache = xreallocarray(set->cache, set->cache_cap, sizeof *set->cache);
     }
     set->cache[set->cache_count++] = (FallbackEntry){cp, style, font};
+    return font;
+}
+
+const Font *fontset_font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
+                             uint32_t cp)
+{
+    /* a language too long to keep is not remembered */
+    if (strlen(lang) >= sizeof set->memo_lang)
+        return font_for(set, style, lang, script, cp);
+    if (!set->memo)
+        set->memo = xcalloc(FONT_MEMO_SIZE, sizeof *set->memo);
+    if (strcmp(set->memo_lang, lang) != 0) {
+        memset(set->memo, 0, FONT_MEMO_SIZE * sizeof *set->memo);
+        strcpy(set->memo_lang, lang);
+    }
+    uint32_t h = (cp * 0x9E3779B1u) ^ ((uint32_t)script * 0x85EBCA6Bu) ^ (uint32_t)style;
+    FontMemo *m = &set->memo[(h >> 16) % FONT_MEMO_SIZE];
+    if (m->font && m->cp == cp && m->script == script && m->style == style)
+        return m->font;
+    const Font *font = font_for(set, style, lang, script, cp);
+    if (font)
+        *m = (FontMemo){cp, script, style, font};
     return font;
 }
 

@@ -9,8 +9,10 @@
 
 #include "alloc.h"
 
-void buf_put(Buf *b, const char *s, size_t n)
+void buf_grow(Buf *b, size_t n)
 {
+    if (n > SIZE_MAX / 2 - b->len)
+        oom_abort();
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
@@ -18,12 +20,7 @@ void buf_put(Buf *b, const char *s, size_t n)
         b->data = xrealloc(b->data, cap);
         b->cap = cap;
     }
-    if (n)
-        memcpy(b->data + b->len, s, n);
-    b->len += n;
 }
-
-void buf_str(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 void buf_fit(Buf *b)
 {
@@ -43,6 +40,16 @@ void buf_hex4(Buf *b, unsigned v)
 
 void buf_uint(Buf *b, uint64_t v)
 {
+    if (v < 10) { /* most numbers a PDF writer puts: a digit, or two */
+        char c = (char)('0' + v);
+        buf_put(b, &c, 1);
+        return;
+    }
+    if (v < 100) {
+        char s[2] = {(char)('0' + v / 10), (char)('0' + v % 10)};
+        buf_put(b, s, 2);
+        return;
+    }
     char s[24];
     size_t i = sizeof s;
     do {
@@ -71,24 +78,12 @@ void buf_milli(Buf *b, int64_t m)
     }
 }
 
-int64_t to_milli(double v)
-{
-    if (!isfinite(v))
-        return 0;
-    return (int64_t)(v < 0 ? v * 1000 - 0.5 : v * 1000 + 0.5);
-}
-
 void buf_num(Buf *b, double v) { buf_milli(b, to_milli(v)); }
 
 void buf_free(Buf *b)
 {
     free(b->data);
     *b = (Buf){0};
-}
-
-int64_t div_round(int64_t a, int64_t b)
-{
-    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
 }
 
 /* ICU's U8_NEXT, as in the text stage: strict (no overlongs, surrogates
@@ -110,20 +105,11 @@ static bool is_bidi_control(uint32_t c)
            (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
-void u16_push(U16 *u, uint32_t cp)
+void u16_grow(U16 *u)
 {
-    if (u->len + 2 > u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 64;
-        u->units = xreallocarray(u->units, cap, sizeof *u->units);
-        u->cap = cap;
-    }
-    if (cp < 0x10000) {
-        u->units[u->len++] = (uint16_t)cp;
-    } else {
-        cp -= 0x10000;
-        u->units[u->len++] = (uint16_t)(0xD800 + (cp >> 10));
-        u->units[u->len++] = (uint16_t)(0xDC00 + (cp & 0x3FF));
-    }
+    size_t cap = u->cap ? u->cap * 2 : 64;
+    u->units = xreallocarray(u->units, cap, sizeof *u->units);
+    u->cap = cap;
 }
 
 bool u16_from_utf8(U16 *u, const char *s, size_t n, bool drop_bidi)

@@ -136,12 +136,6 @@ static int cff_prepare(FontUse *fu)
     return 0;
 }
 
-/* What the content, /W and ToUnicode call glyph gid. */
-unsigned glyph_code(const FontUse *fu, uint32_t gid)
-{
-    return fu->cids ? fu->cids[gid] : gid;
-}
-
 /* ------------------------------------------------------------------ */
 /* Registration, during validation (pdf.c) */
 
@@ -207,7 +201,7 @@ int register_font(FontUses *w, const Font *f, FontUse **out)
  * left to ActualText alone. */
 #define MAX_MAP_UNITS 256
 
-GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
+GlyphUse *font_first_use(FontUse *fu, uint32_t gid)
 {
     GlyphUse **page = &fu->glyphs[gid / GLYPH_PAGE];
     if (!*page)
@@ -227,8 +221,11 @@ GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
 
 static bool map_equals(const FontUse *fu, const GlyphMap *g, const U16 *t)
 {
-    return g->len == t->len &&
-           memcmp(fu->map.units + g->off, t->units, t->len * sizeof *t->units) == 0;
+    if (g->len != t->len)
+        return false;
+    if (t->len == 1) /* most glyphs: one character */
+        return fu->map.units[g->off] == t->units[0];
+    return memcmp(fu->map.units + g->off, t->units, t->len * sizeof *t->units) == 0;
 }
 
 static void map_assign(FontUse *fu, GlyphMap *g, const U16 *t)

@@ -86,13 +86,24 @@ int32_t to_1000em(const Font *f, int64_t units);
 int register_font(FontUses *uses, const Font *f, FontUse **out);
 FontUse *font_use(FontUses *uses, const Font *f);
 /* What the content, /W and ToUnicode call glyph gid. */
-unsigned glyph_code(const FontUse *fu, uint32_t gid);
+static inline unsigned glyph_code(const FontUse *fu, uint32_t gid)
+{
+    return fu->cids ? fu->cids[gid] : gid;
+}
 /* A layer of the font in the page's resources (made on first use). */
 int font_resource(FontUses *uses, FontUse *fu, unsigned layer, PdfObj page, size_t page_no);
 const char *font_layer_key(const FontUse *fu, unsigned layer);
 
-/* Marks gid used, with its width. */
-GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid);
+/* Marks gid used, with its width: font_use_glyph, inline for a glyph
+ * already used (asked of every glyph shown, twice). */
+GlyphUse *font_first_use(FontUse *fu, uint32_t gid);
+static inline GlyphUse *font_use_glyph(FontUse *fu, uint32_t gid)
+{
+    GlyphUse *page = fu->glyphs[gid / GLYPH_PAGE];
+    if (page && page[gid % GLYPH_PAGE].used)
+        return &page[gid % GLYPH_PAGE];
+    return font_first_use(fu, gid);
+}
 /* Marks gid used as standing for text; returns the layer to show it
  * through (0 for empty text, which gets no entry). */
 unsigned font_map_glyph(FontUse *fu, uint32_t gid, const U16 *text);

@@ -14,7 +14,7 @@ static bool is_virama(uint32_t cp)
     return cp == VIRAMA_DEVANAGARI || hb_unicode_combining_class(uf, cp) == HB_UNICODE_COMBINING_CLASS_VIRAMA;
 }
 
-static bool ignorable(uint32_t cp)
+bool glyphtext_ignorable(uint32_t cp)
 {
     return cp == 0x200B || cp == 0x200E || cp == 0x200F || cp == 0x2060 || cp == 0xFEFF ||
            cp == 0x061C || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
@@ -41,12 +41,12 @@ static bool nominal_is(const Font *font, uint32_t cp, uint32_t gid)
 static bool next_run(const size_t *owner, const uint32_t *cps, size_t n, size_t *k, size_t *begin,
                      size_t *end)
 {
-    while (*k < n && (owner[*k] != NO_GLYPH || ignorable(cps[*k])))
+    while (*k < n && (owner[*k] != NO_GLYPH || glyphtext_ignorable(cps[*k])))
         (*k)++;
     if (*k == n)
         return false;
     *begin = *k;
-    while (*k < n && owner[*k] == NO_GLYPH && !ignorable(cps[*k]))
+    while (*k < n && owner[*k] == NO_GLYPH && !glyphtext_ignorable(cps[*k]))
         (*k)++;
     *end = *k;
     return true;
@@ -109,7 +109,7 @@ static void assign_by_reshaping(hb_buffer_t *buffer, const Font *font, const uin
     uint32_t gone[32] = {0};
     unsigned weight[32] = {0};
     for (size_t k = 0; k < n; k++) {
-        if (owner[k] != NO_GLYPH || ignorable(cps[k]))
+        if (owner[k] != NO_GLYPH || glyphtext_ignorable(cps[k]))
             continue;
         gone[k] = vanishing_glyphs(buffer, font, cps, n, k, glyphs, m, owner);
         for (size_t g = 0; g < m; g++)
@@ -133,7 +133,7 @@ void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *
     /* Nearly every cluster is one code point on one glyph; the steps
      * below come to this for it, at a fraction of the cost. */
     if (n == 1 && m == 1) {
-        bool skip = ignorable(cps[0]);
+        bool skip = glyphtext_ignorable(cps[0]);
         owner[0] = skip ? NO_GLYPH : 0;
         if (guessed)
             guessed[0] = !skip && !nominal_is(font, cps[0], glyphs[0].gid);
@@ -148,7 +148,7 @@ void glyphtext_partition(hb_buffer_t *buffer, const Font *font, const uint32_t *
      * stands for the first such character not yet taken. */
     for (size_t g = 0; g < m; g++) {
         for (size_t k = 0; k < n; k++)
-            if (owner[k] == NO_GLYPH && !ignorable(cps[k]) && nominal_is(font, cps[k], glyphs[g].gid)) {
+            if (owner[k] == NO_GLYPH && !glyphtext_ignorable(cps[k]) && nominal_is(font, cps[k], glyphs[g].gid)) {
                 owner[k] = g;
                 break;
             }

@@ -25,6 +25,10 @@
 
 #define NO_GLYPH SIZE_MAX
 
+/* A code point the shaper removes (zero-width and bidi controls,
+ * variation selectors): it stands for no glyph.  None is ASCII. */
+bool glyphtext_ignorable(uint32_t cp);
+
 /* A glyph that draws nothing and takes no room (HarfBuzz's placeholder
  * marks in Indic conjuncts): it stands for no text and need not be shown. */
 bool glyphtext_silent(const Font *font, const Glyph *g);

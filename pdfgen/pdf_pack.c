@@ -213,22 +213,80 @@ static bool deflate_into(Buf *out, const void *data, size_t len, int level)
         return false;
     struct libdeflate_compressor *c = compressor(level);
     size_t bound = libdeflate_zlib_compress_bound(c, len);
-    char *z = xmalloc(bound);
-    size_t n = libdeflate_zlib_compress(c, data, len, z, bound);
-    buf_put(out, z, n);
-    free(z);
+    buf_grow(out, bound);
+    size_t n = libdeflate_zlib_compress(c, data, len, out->data + out->len, bound);
+    out->len += n;
     return n > 0;
 }
 
+/* The font programs compressed last, kept for the process with what they
+ * compressed to: a font subset comes back byte for byte (pdf_fonts.c
+ * keeps the subsets for that: the same glyphs of a face in the sheets of
+ * one language, the draft notice's few glyphs), mostly within the next
+ * few documents, and compressing it again took a tenth of Flate's time in
+ * a whole build.  Eight of them (each kept twice, as it is and
+ * compressed) hold most repeats for under a megabyte. */
+enum { DEFLATED_KEPT = 8 };
+typedef struct KeptDeflate {
+    int level;
+    void *data; /* what was compressed */
+    size_t len;
+    Buf z;      /* what it compressed to */
+} KeptDeflate;
+static KeptDeflate deflated_kept[DEFLATED_KEPT];
+static KeptRing deflated_ring;
+
+static void free_kept_deflate(KeptDeflate *k)
+{
+    free(k->data);
+    buf_free(&k->z);
+}
+
+static void free_deflated_kept(void)
+{
+    for (size_t i = 0; i < deflated_ring.count; i++)
+        free_kept_deflate(&deflated_kept[i]);
+    deflated_ring.count = deflated_ring.next = 0;
+}
+
+/* deflate_into, through the kept font programs. */
+static bool deflate_kept_into(Buf *out, const void *data, size_t len, int level)
+{
+    for (size_t i = 0; i < deflated_ring.count; i++) {
+        const KeptDeflate *k = &deflated_kept[i];
+        if (k->level == level && k->len == len && memcmp(k->data, data, len) == 0) {
+            buf_put(out, k->z.data, k->z.len);
+            return true;
+        }
+    }
+    Buf z = {0};
+    if (!deflate_into(&z, data, len, level)) {
+        buf_free(&z);
+        return false;
+    }
+    buf_put(out, z.data, z.len);
+    bool evict;
+    size_t i = kept_slot(&deflated_ring, DEFLATED_KEPT, free_deflated_kept, &evict);
+    if (evict)
+        free_kept_deflate(&deflated_kept[i]);
+    void *copy = xmalloc(len ? len : 1);
+    if (len)
+        memcpy(copy, data, len);
+    buf_fit(&z);
+    deflated_kept[i] = (KeptDeflate){level, copy, len, z};
+    return true;
+}
+
 /* "<<dict/Filter/FlateDecode/Length n>>stream\n...\nendstream\n";
- * returns where the data starts in out. */
+ * returns where the data starts in out.  keep: the data may come again
+ * (a font program), so its compression is kept. */
 static size_t stream_object(PdfPack *p, Buf *out, const char *dict, size_t dict_len,
-                            const void *data, size_t len, int level)
+                            const void *data, size_t len, int level, bool keep)
 {
     Buf z = {0};
     if (level && len > UINT_MAX)
         p->zlib_failed = true;
-    else if (level && !deflate_into(&z, data, len, level))
+    else if (level && !(keep ? deflate_kept_into : deflate_into)(&z, data, len, level))
         p->zlib_failed = true;
     buf_str(out, "<<");
     buf_put(out, dict, dict_len);
@@ -259,7 +317,8 @@ void pack_stream(PdfPack *p, uint32_t num, const char *dict, size_t dict_len,
     if (!num)
         return;
     Entry e = {0};
-    e.head_len = stream_object(p, &e.bytes, dict, dict_len, data, len, flate_level[kind]);
+    e.head_len =
+        stream_object(p, &e.bytes, dict, dict_len, data, len, flate_level[kind], kind == PACK_FONT);
     e.adler = libdeflate_adler32(1, data, len);
     digest_entry(&p->sha, &e, num, true);
     *row(p, num) = row_pack((XrefRow){p->offset, 0, 1});
@@ -316,7 +375,7 @@ static void write_objstm(PdfPack *p, size_t first, size_t n, uint32_t stm)
     buf_put(&data, body.data, body.len);
     *row(p, stm) = row_pack((XrefRow){p->offset, 0, 1});
     obj_header(&out, stm);
-    stream_object(p, &out, dict.data, dict.len, data.data, data.len, OBJSTM_LEVEL);
+    stream_object(p, &out, dict.data, dict.len, data.data, data.len, OBJSTM_LEVEL, false);
     buf_str(&out, "endobj\n");
     put(p, out.data, out.len);
     buf_free(&head);
@@ -432,7 +491,7 @@ int pack_finish(PdfPack *p, uint32_t root, uint32_t info)
     xref_rows(&data, p->rows, size, w);
     uint64_t start = p->offset;
     obj_header(&out, xref);
-    stream_object(p, &out, dict.data, dict.len, data.data, data.len, XREF_LEVEL);
+    stream_object(p, &out, dict.data, dict.len, data.data, data.len, XREF_LEVEL, false);
     buf_str(&out, "endobj\nstartxref\n");
     buf_uint(&out, start);
     buf_str(&out, "\n%%EOF\n");

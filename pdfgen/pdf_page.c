@@ -134,9 +134,19 @@ static int64_t end_spacing(const Tj *t, int64_t start, int32_t width, int64_t en
  * smaller after Flate than hex digits.  The delimiters and backslash are
  * escaped, and CR too, which a reader would take for a line end and read
  * as LF. */
+static bool needs_escape(unsigned char c)
+{
+    static const bool escaped[256] = {['('] = true, [')'] = true, ['\\'] = true, ['\r'] = true};
+    return escaped[c];
+}
+
 static void code_bytes(Buf *b, unsigned code)
 {
     unsigned char bytes[2] = {(unsigned char)(code >> 8), (unsigned char)code};
+    if (!needs_escape(bytes[0]) && !needs_escape(bytes[1])) { /* nearly every code */
+        buf_put(b, (const char *)bytes, 2);
+        return;
+    }
     char out[4];
     size_t n = 0;
     for (int i = 0; i < 2; i++) {
@@ -419,7 +429,8 @@ static size_t unit_end(const GlyphSpan *s, size_t i, bool rtl)
             j = cluster_end(s, j);
         }
     } else {
-        while (j < n && takes_no_room(s, j, cluster_end(s, j)))
+        /* (a next glyph with an advance ends the unit: most do) */
+        while (j < n && s->glyphs[j].x_advance == 0 && takes_no_room(s, j, cluster_end(s, j)))
             j = cluster_end(s, j);
     }
     return j;
@@ -802,12 +813,15 @@ static int emit_plain_unit(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, si
                            uint32_t begin, uint32_t end)
 {
     uint32_t cp;
-    if (w->text.len == 0 ||
-        utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
+    if (w->text.len == 0)
         return 1;
-    size_t owner, order;
-    glyphtext_partition(w->reshape, fu->font, &cp, 1, &s->glyphs[i], 1, &owner, NULL, &order);
-    if (owner != 0)
+    if (end - begin == 1 && (unsigned char)s->text[begin] < 0x80) /* most units */
+        cp = (unsigned char)s->text[begin];
+    else if (utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
+        return 1;
+    /* one code point on one glyph: the glyph stands for it unless the
+     * shaper removes it (glyphtext_partition comes to that) */
+    if (cp >= 0x80 && glyphtext_ignorable(cp))
         return 1;
     /* w->text holds just the character: a bidi control is ignorable */
     poppler_count_strong(&w->strong_balance, &w->text);

@@ -197,10 +197,24 @@ void poppler_fence(U16 *t, uint16_t mark)
     t->units[0] = mark;
 }
 
+/* A character past ASCII as poppler weighs it: 1 strong left to right,
+ * -1 right to left, 0 neither.  Out of line, so that the ASCII the
+ * tally mostly sees costs no call. */
+static int __attribute__((noinline)) strong_weight(uint32_t cp)
+{
+    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
+    hb_unicode_general_category_t gc = hb_unicode_general_category(uf, cp);
+    hb_script_t sc = hb_unicode_script(uf, cp);
+    if (gc < HB_UNICODE_GENERAL_CATEGORY_LOWERCASE_LETTER ||
+        gc > HB_UNICODE_GENERAL_CATEGORY_UPPERCASE_LETTER || sc == HB_SCRIPT_COMMON ||
+        sc == HB_SCRIPT_INHERITED || sc == HB_SCRIPT_UNKNOWN)
+        return 0;
+    return hb_script_get_horizontal_direction(sc) == HB_DIRECTION_RTL ? -1 : 1;
+}
+
 /* Tallies the page's strong characters as poppler weighs them. */
 void poppler_count_strong(long *balance, const U16 *t)
 {
-    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
     for (size_t i = 0; i < t->len; i++) {
         uint32_t cp = t->units[i];
         if (cp == RLM) {
@@ -217,13 +231,7 @@ void poppler_count_strong(long *balance, const U16 *t)
                 (*balance)++;
             continue;
         }
-        hb_unicode_general_category_t gc = hb_unicode_general_category(uf, cp);
-        hb_script_t sc = hb_unicode_script(uf, cp);
-        if (gc < HB_UNICODE_GENERAL_CATEGORY_LOWERCASE_LETTER ||
-            gc > HB_UNICODE_GENERAL_CATEGORY_UPPERCASE_LETTER || sc == HB_SCRIPT_COMMON ||
-            sc == HB_SCRIPT_INHERITED || sc == HB_SCRIPT_UNKNOWN)
-            continue;
-        *balance += hb_script_get_horizontal_direction(sc) == HB_DIRECTION_RTL ? -1 : 1;
+        *balance += strong_weight(cp);
     }
 }
 

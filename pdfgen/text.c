@@ -291,18 +291,14 @@ static UChar *utf8_to_utf16(Arena *arena, const char *utf8, size_t len, int32_t 
                             const SourcePos *pos)
 {
     UErrorCode status = U_ZERO_ERROR;
-    if (len > INT32_MAX) {
+    if (len >= INT32_MAX) {
         diag_error(pos, "text too long (%zu bytes)", len);
         return NULL;
     }
+    /* One pass: no character takes more UTF-16 units than UTF-8 bytes. */
+    UChar *u16 = arena_array(arena, len + 1, sizeof *u16);
     *n16 = 0;
-    u_strFromUTF8(NULL, 0, n16, utf8, (int32_t)len, &status);
-    if (status == U_BUFFER_OVERFLOW_ERROR)
-        status = U_ZERO_ERROR;
-    if (icu_failed(status, pos, "read this text as UTF-8"))
-        return NULL;
-    UChar *u16 = arena_array(arena, (size_t)*n16 + 1, sizeof *u16);
-    u_strFromUTF8(u16, *n16 + 1, NULL, utf8, (int32_t)len, &status);
+    u_strFromUTF8(u16, (int32_t)len + 1, n16, utf8, (int32_t)len, &status);
     return icu_failed(status, pos, "read this text as UTF-8") ? NULL : u16;
 }
 
@@ -401,6 +397,8 @@ static int is_ignorable(UChar32 cp)
 
 static int clings_to_base(UChar32 cp)
 {
+    if (cp < 0x80) /* ASCII has no marks, and no default ignorable but the line feed */
+        return cp == '\n';
     int8_t category = u_charType(cp);
     return is_ignorable(cp) || category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK ||
            category == U_COMBINING_SPACING_MARK;
@@ -418,14 +416,21 @@ static hb_script_t hb_script_of(UScriptCode code)
 static void resolve_scripts(const ShapedText *text, hb_script_t *scripts)
 {
     hb_script_t last = HB_SCRIPT_INVALID;
+    /* the last script converted: its characters come in runs */
+    UScriptCode converted = USCRIPT_INVALID_CODE;
+    hb_script_t converted_to = HB_SCRIPT_INVALID;
     for (uint32_t i = 0; i < text->len;) {
         uint32_t at = i;
         UChar32 cp;
         UErrorCode status = U_ZERO_ERROR;
         U8_NEXT(text->text, i, text->len, cp);
         UScriptCode code = uscript_getScript(cp, &status);
+        if (code != USCRIPT_COMMON && code != USCRIPT_INHERITED && code != converted) {
+            converted = code;
+            converted_to = hb_script_of(code);
+        }
         hb_script_t script = code == USCRIPT_COMMON || code == USCRIPT_INHERITED
-                                 ? last : hb_script_of(code);
+                                 ? last : converted_to;
         for (uint32_t k = at; k < i; k++)
             scripts[k] = script;
         if (script != HB_SCRIPT_INVALID)
@@ -970,7 +975,7 @@ static void key_put(KeyBuf *k, const void *p, size_t n)
         size_t cap = k->cap ? 2 * k->cap : 256;
         while (cap < k->len + n)
             cap *= 2;
-        char *grown = arena_alloc(k->arena, cap);
+        char *grown = arena_alloc_raw(k->arena, cap);
         if (k->len)
             memcpy(grown, k->data, k->len);
         k->data = grown;
@@ -1043,7 +1048,7 @@ static void *flatten(const ShapedText *t, size_t *size)
 
 static ShapedText *unflatten(Arena *arena, const void *flat, size_t size)
 {
-    char *block = arena_alloc(arena, size);
+    char *block = arena_alloc_raw(arena, size);
     memcpy(block, flat, size);
     ShapedText *t = (ShapedText *)block;
     t->runs = (ShapedRun *)(block + (uintptr_t)t->runs);

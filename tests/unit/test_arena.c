@@ -51,6 +51,53 @@ static void test_reserve_keeps_elements(void **state)
     arena_free(&arena);
 }
 
+/* Grown where it lies (the newest allocation) or moved (something came
+ * after it), an array keeps its elements and its new ones are zeroed,
+ * though the memory it grows into was used before. */
+static void test_reserve_zeroes_new_elements(void **state)
+{
+    (void)state;
+    for (int interleaved = 0; interleaved < 2; interleaved++) {
+        Arena arena = {0};
+        memset(arena_alloc_raw(&arena, 50000), 0xCD, 50000);
+        arena_free(&arena);
+        long *items = NULL;
+        size_t cap = 0;
+        for (size_t i = 0; i < 3000; i++) {
+            items = arena_reserve(&arena, items, i, &cap, sizeof *items);
+            assert_int_equal(items[i], 0);
+            for (size_t k = i + 1; k < cap; k++)
+                assert_int_equal(items[k], 0);
+            items[i] = (long)i + 1;
+            if (interleaved && i % 100 == 0)
+                memset(arena_alloc_raw(&arena, 24), 0xEF, 24);
+        }
+        for (size_t i = 0; i < 3000; i++)
+            assert_int_equal(items[i], (long)i + 1);
+        arena_free(&arena);
+    }
+}
+
+static void test_reserve_raw_keeps_elements(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    double *items = NULL;
+    size_t cap = 0;
+    void *before = NULL;
+    for (size_t i = 0; i < 500; i++) {
+        items = arena_reserve_raw(&arena, items, i, &cap, sizeof *items);
+        items[i] = (double)i / 3;
+        if (i == 16)
+            before = arena_alloc(&arena, 8); /* the array moves past it */
+    }
+    assert_non_null(before);
+    assert_true(cap >= 500);
+    for (size_t i = 0; i < 500; i++)
+        assert_true(items[i] == (double)i / 3);
+    arena_free(&arena);
+}
+
 static void allocate_almost_everything(void)
 {
     Arena arena = {0};
@@ -92,6 +139,26 @@ static void test_asan_poisons_the_byte_past_each_object(void **state)
     }
     char *s = arena_strndup(&arena, "abc", 3);
     assert_true(__asan_address_is_poisoned(s + 4));
+    char *raw = arena_alloc_raw(&arena, 7);
+    assert_true(__asan_address_is_poisoned(raw + 7));
+    arena_free(&arena);
+}
+
+/* A grown array ends where its capacity does, raw or zeroed. */
+static void test_asan_poisons_past_a_grown_array(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    int *a = NULL, *b = NULL;
+    size_t cap_a = 0, cap_b = 0;
+    for (size_t i = 0; i < 40; i++) {
+        a = arena_reserve(&arena, a, i, &cap_a, sizeof *a);
+        b = arena_reserve_raw(&arena, b, i, &cap_b, sizeof *b);
+        a[i] = b[i] = (int)i;
+    }
+    assert_false(__asan_address_is_poisoned((char *)(a + cap_a) - 1));
+    assert_true(__asan_address_is_poisoned((char *)(a + cap_a)));
+    assert_true(__asan_address_is_poisoned((char *)(b + cap_b)));
     arena_free(&arena);
 }
 
@@ -120,9 +187,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zeroed_and_aligned),
         cmocka_unit_test(test_reserve_keeps_elements),
+        cmocka_unit_test(test_reserve_zeroes_new_elements),
+        cmocka_unit_test(test_reserve_raw_keeps_elements),
         cmocka_unit_test(test_impossible_sizes_abort),
 #if PDFGEN_ASAN
         cmocka_unit_test(test_asan_poisons_the_byte_past_each_object),
+        cmocka_unit_test(test_asan_poisons_past_a_grown_array),
         cmocka_unit_test(test_asan_stops_a_write_past_an_object),
 #endif
     };
