@@ -432,18 +432,30 @@ static int match_by_keys(Arena *arena, GlossaryLinker *linker, TextScan *scan, s
         const Key *first = point_key(linker, c);
         if (first->len == 0 || !key_has_prefix(pattern, first))
             continue;
-        /* the shortest text from s with the pattern's weights */
+        /* the shortest text from s with the pattern's weights: each
+         * longer one's key holds the shorter's, and each code point's
+         * weights are a run of the pattern's */
         int32_t e0 = -1, q = s;
-        for (int32_t e = s; e < n;) {
-            q = e;
-            U16_FWD_1(text, e, n);
-            Key key;
-            sort_key(arena, linker->coll, text + s, e - s, &key);
-            if (key.len == pattern->len && memcmp(key.bytes, pattern->bytes, key.len) == 0) {
+        bool whole = first->len == pattern->len; /* (first dies as the table grows) */
+        for (int32_t e = s_next; e0 < 0;) {
+            if (whole) {
                 e0 = e;
                 break;
             }
-            if (!key_has_prefix(pattern, &key))
+            if (e == n)
+                break;
+            q = e;
+            U16_NEXT(text, e, n, c);
+            const Key *point = point_key(linker, c);
+            if (point->len == 0)
+                continue;
+            if (!may_hold(pattern, point))
+                break;
+            Key key;
+            sort_key(arena, linker->coll, text + s, e - s, &key);
+            if (key.len == pattern->len && memcmp(key.bytes, pattern->bytes, key.len) == 0)
+                e0 = e;
+            else if (!key_has_prefix(pattern, &key))
                 break;
         }
         if (e0 < 0)
