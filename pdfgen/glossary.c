@@ -239,13 +239,16 @@ static void insert_after(Node *after, Node *node)
  *     boundary, before it (a Hindi plural's vowel sign stays out);
  *   - else not at all.
  * A text whose collation elements are those of its code points one by
- * one, each at its own place (context_free below) is searched that way
- * here, by sort keys: the run is the pattern's sort
- * key, and a text's key holds the pattern's (all but the first byte,
- * which sort key compression may leave out) wherever usearch could
- * match.  Other texts (Japanese ー after kana, any contraction across
- * code points, marks out of canonical order) go to usearch itself.  tests/unit/test_glossary_link.c
- * holds both to the same matches. */
+ * one, each at its own place (context_free below), is searched that way
+ * here, by sort keys: the run is the pattern's sort key, and a text's
+ * key holds the pattern's (all but the first byte, which sort key
+ * compression may leave out) wherever usearch could match.  Other texts
+ * (Japanese ー after kana, any contraction across code points, marks
+ * out of canonical order) go to usearch itself.  Keys compare whole
+ * primary weights where usearch compares 16-bit halves: they would
+ * differ only where a 3- or 4-byte weight's halves equal two other
+ * weights.  tests/unit/test_glossary_link.c holds both to the same
+ * matches. */
 
 typedef struct Key {
     const uint8_t *bytes; /* primary weights, without the terminating 0 */
@@ -369,8 +372,9 @@ static bool context_free(Arena *arena, GlossaryLinker *linker, TextScan *scan)
         UErrorCode status = U_ZERO_ERROR;
         if (!linker->fcd)
             linker->fcd = unorm2_getInstance(NULL, "nfc", UNORM2_FCD, &status);
-        if (U_FAILURE(status) || !unorm2_isNormalized(linker->fcd, scan->text, scan->len, &status) ||
-            U_FAILURE(status)) {
+        bool fcd = U_SUCCESS(status) &&
+                   unorm2_isNormalized(linker->fcd, scan->text, scan->len, &status);
+        if (!fcd || U_FAILURE(status)) {
             scan->context_free = 0;
             return false;
         }
@@ -473,12 +477,14 @@ static int match_by_keys(Arena *arena, GlossaryLinker *linker, TextScan *scan, s
             *end = after;
             return 1;
         }
+        if (next == n)
+            continue;
         UChar32 at_next, before_next;
         U16_GET(text, 0, next, n, at_next);
         int32_t b = next;
         U16_PREV(text, 0, b, before_next);
-        if (next < n && (unorm2_hasBoundaryBefore(linker->nfd, at_next) ||
-                         unorm2_hasBoundaryAfter(linker->nfd, before_next))) {
+        if (unorm2_hasBoundaryBefore(linker->nfd, at_next) ||
+            unorm2_hasBoundaryAfter(linker->nfd, before_next)) {
             *begin = s;
             *end = next;
             return 1;
