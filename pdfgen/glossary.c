@@ -243,12 +243,12 @@ static void insert_after(Node *after, Node *node)
  * here, by sort keys: the run is the pattern's sort key, and a text's
  * key holds the pattern's (all but the first byte, which sort key
  * compression may leave out) wherever usearch could match.  Other texts
- * (Japanese ー after kana, any contraction across code points, marks
- * out of canonical order) go to usearch itself.  Keys compare whole
- * primary weights where usearch compares 16-bit halves: they would
- * differ only where a 3- or 4-byte weight's halves equal two other
- * weights.  tests/unit/test_glossary_link.c holds both to the same
- * matches. */
+ * (any contraction or context across code points but a Japanese mark's
+ * glued to the kana before it, marks out of canonical order) go to
+ * usearch itself.  Keys compare whole primary weights where usearch
+ * compares 16-bit halves: they would differ only where a 3- or 4-byte
+ * weight's halves equal two other weights.
+ * tests/unit/test_glossary_link.c holds both to the same matches. */
 
 typedef struct Key {
     const uint8_t *bytes; /* primary weights, without the terminating 0 */
@@ -300,6 +300,10 @@ typedef struct TextScan {
     int32_t len;
     Key key;
     int context_free; /* -1 not known yet, 0, 1 */
+    /* NULL, or where a code point is glued to the one before: a
+     * Japanese ー or iteration mark, whose weights follow the kana before
+     * it (glued[i] for the code point at unit i) */
+    const bool *glued;
     bool breaks_set;
 } TextScan;
 
@@ -360,12 +364,42 @@ static const Key *point_key(GlossaryLinker *linker, UChar32 c)
     return &slot->key;
 }
 
+/* Marks whose weights ICU's Japanese collation takes from the kana
+ * before them (prefix contexts): the prolonged sound mark and the
+ * iteration marks. */
+static bool follows_kana(UChar32 c)
+{
+    return c == 0x30FC || c == 0xFF70 || c == 0x309D || c == 0x309E || c == 0x30FD ||
+           c == 0x30FE;
+}
+
+/* text with a control character after each code point, but before
+ * those glue holds to the one before: true when it collates as text. */
+static bool collates_split(Arena *arena, const UCollator *coll, const UChar *text, int32_t len,
+                           bool glue)
+{
+    UChar *split = arena_array(arena, (size_t)len * 2 + 1, sizeof *split);
+    int32_t n = 0;
+    for (int32_t i = 0; i < len;) {
+        UChar32 c;
+        U16_NEXT(text, i, len, c);
+        if (n > 0 && glue && follows_kana(c))
+            n--; /* no break before it */
+        U16_APPEND_UNSAFE(split, n, c);
+        split[n++] = 0x0001;
+    }
+    return ucol_strcoll(coll, text, len, split, n) == UCOL_EQUAL;
+}
+
 /* Does the text collate as its code points one by one, each at its own
  * place?  Not where ICU reorders marks (text not in FCD: their
  * collation elements then point at the whole reordered run), nor where
  * a code point's elements depend on its neighbours: a control character
  * after each code point blocks every contraction and context, so the
- * weights would change. */
+ * weights would change.  A text that collates so but for a mark glued to
+ * the kana before it is searched by keys too, a glued pair as one piece:
+ * where a match would begin, end or be checked inside one, usearch
+ * decides. */
 static bool context_free(Arena *arena, GlossaryLinker *linker, TextScan *scan)
 {
     if (scan->context_free < 0) {
@@ -378,16 +412,19 @@ static bool context_free(Arena *arena, GlossaryLinker *linker, TextScan *scan)
             scan->context_free = 0;
             return false;
         }
-        UChar *split = arena_array(arena, (size_t)scan->len * 2 + 1, sizeof *split);
-        int32_t n = 0;
-        for (int32_t i = 0; i < scan->len;) {
-            UChar32 c;
-            U16_NEXT(scan->text, i, scan->len, c);
-            U16_APPEND_UNSAFE(split, n, c);
-            split[n++] = 0x0001;
+        scan->context_free = collates_split(arena, linker->coll, scan->text, scan->len, false);
+        if (!scan->context_free &&
+            collates_split(arena, linker->coll, scan->text, scan->len, true)) {
+            bool *glued = arena_array(arena, (size_t)scan->len + 1, sizeof *glued);
+            for (int32_t i = 0; i < scan->len;) {
+                int32_t at = i;
+                UChar32 c;
+                U16_NEXT(scan->text, i, scan->len, c);
+                glued[at] = at > 0 && follows_kana(c);
+            }
+            scan->glued = glued;
+            scan->context_free = 1;
         }
-        scan->context_free =
-            ucol_strcoll(linker->coll, scan->text, scan->len, split, n) == UCOL_EQUAL;
     }
     return scan->context_free == 1;
 }
@@ -422,8 +459,43 @@ static bool ignorable_at(GlossaryLinker *linker, const TextScan *scan, int32_t a
     return point_key(linker, c)->len == 0;
 }
 
+/* The end of the piece of text at i: its code point, and the marks glued
+ * to it. */
+static int32_t piece_end(const TextScan *scan, int32_t i)
+{
+    U16_FWD_1(scan->text, i, scan->len);
+    while (scan->glued && i < scan->len && scan->glued[i])
+        U16_FWD_1(scan->text, i, scan->len);
+    return i;
+}
+
+/* match_by_keys cannot tell: usearch must. */
+#define BY_USEARCH (-2)
+
+/* Could the run begin at the glued mark at `at` (as the kana before it
+ * weighs it)?  Then the piece up to it weighs as the kana before it and
+ * then the pattern would, kept apart (the control character). */
+static bool could_begin_inside(Arena *arena, GlossaryLinker *linker, const TextScan *scan,
+                               size_t term, int32_t at, int32_t after)
+{
+    int32_t start = at;
+    do
+        U16_BACK_1(scan->text, 0, start);
+    while (start > 0 && scan->glued[start]);
+    int32_t before = at - start, plen = linker->lengths[term];
+    UChar *joined = arena_array(arena, (size_t)(before + 1 + plen), sizeof *joined);
+    memcpy(joined, scan->text + start, (size_t)before * sizeof *joined);
+    joined[before] = 0x0001;
+    memcpy(joined + before + 1, linker->patterns[term], (size_t)plen * sizeof *joined);
+    Key mark, run;
+    sort_key(arena, linker->coll, scan->text + start, after - start, &mark);
+    sort_key(arena, linker->coll, joined, before + 1 + plen, &run);
+    return key_has_prefix(&run, &mark);
+}
+
 /* usearch_first's match of the term in a context-free text, by keys:
- * 1 found ([*begin, *end) in UTF-16 units), 0 none, -1 ICU failed. */
+ * 1 found ([*begin, *end) in UTF-16 units), 0 none, -1 ICU failed,
+ * BY_USEARCH. */
 static int match_by_keys(Arena *arena, GlossaryLinker *linker, TextScan *scan, size_t term,
                          int32_t *begin, int32_t *end)
 {
@@ -433,44 +505,80 @@ static int match_by_keys(Arena *arena, GlossaryLinker *linker, TextScan *scan, s
     for (int32_t s = 0, s_next = 0; s < n; s = s_next) {
         UChar32 c;
         U16_NEXT(text, s_next, n, c);
-        const Key *first = point_key(linker, c);
-        if (first->len == 0 || !key_has_prefix(pattern, first))
+        if (scan->glued && scan->glued[s]) {
+            if (could_begin_inside(arena, linker, scan, term, s, s_next))
+                return BY_USEARCH;
             continue;
+        }
+        int32_t first_end = piece_end(scan, s);
+        bool glued = first_end != s_next;
+        Key first = *point_key(linker, c);
+        if (glued) {
+            bool starts_here = first.len > 0;
+            sort_key(arena, linker->coll, text + s, first_end - s, &first);
+            if (!starts_here && first.len > 0)
+                return BY_USEARCH; /* its first weight is a glued mark's */
+        }
+        if (first.len == 0)
+            continue;
+        if (!key_has_prefix(pattern, &first)) {
+            if (glued && key_has_prefix(&first, pattern))
+                return BY_USEARCH; /* the run may end inside the piece */
+            continue;
+        }
         /* the shortest text from s with the pattern's weights: each
          * longer one's key holds the shorter's, and each code point's
          * weights are a run of the pattern's */
         int32_t e0 = -1, q = s;
-        bool whole = first->len == pattern->len; /* (first dies as the table grows) */
-        for (int32_t e = s_next; e0 < 0;) {
-            if (whole) {
+        bool last_glued = glued;
+        for (int32_t e = first_end; e0 < 0;) {
+            if (first.len == pattern->len) {
                 e0 = e;
                 break;
             }
             if (e == n)
                 break;
             q = e;
-            U16_NEXT(text, e, n, c);
-            const Key *point = point_key(linker, c);
-            if (point->len == 0)
-                continue;
-            if (!may_hold(pattern, point))
-                break;
+            int32_t piece = piece_end(scan, e), one = e;
+            U16_NEXT(text, one, n, c);
+            glued = piece != one;
+            e = piece;
+            if (!glued) {
+                const Key *point = point_key(linker, c);
+                if (point->len == 0)
+                    continue;
+                if (!may_hold(pattern, point))
+                    break;
+            }
             Key key;
             sort_key(arena, linker->coll, text + s, e - s, &key);
-            if (key.len == pattern->len && memcmp(key.bytes, pattern->bytes, key.len) == 0)
+            if (key.len == pattern->len && memcmp(key.bytes, pattern->bytes, key.len) == 0) {
                 e0 = e;
-            else if (!key_has_prefix(pattern, &key))
+                last_glued = glued;
+            } else if (!key_has_prefix(pattern, &key)) {
+                if (glued && key_has_prefix(&key, pattern))
+                    return BY_USEARCH;
                 break;
+            }
         }
         if (e0 < 0)
             continue;
+        if (last_glued)
+            return BY_USEARCH; /* where its last element starts depends */
         if (grapheme_breaks(linker, scan) != 0)
             return -1;
         if (!ubrk_isBoundary(linker->graphemes, s))
             continue;
         int32_t next = e0; /* the next non-ignorable code point, or n */
-        while (next < n && ignorable_at(linker, scan, next))
-            U16_FWD_1(text, next, n);
+        while (next < n) {
+            int32_t piece = piece_end(scan, next), one = next;
+            U16_FWD_1(text, one, n);
+            if (piece != one)
+                return BY_USEARCH;
+            if (!ignorable_at(linker, scan, next))
+                break;
+            next = one;
+        }
         int32_t after = ubrk_following(linker->graphemes, q);
         if (after <= next) {
             *begin = s;
@@ -529,9 +637,10 @@ static int match_term(Arena *arena, GlossaryLinker *linker, TextScan *scan, size
         return match_by_usearch(linker, scan, term, begin, end);
     if (!may_hold(&scan->key, &linker->pattern_keys[term]))
         return 0;
-    if (!context_free(arena, linker, scan))
-        return match_by_usearch(linker, scan, term, begin, end);
-    return match_by_keys(arena, linker, scan, term, begin, end);
+    int found = context_free(arena, linker, scan)
+                    ? match_by_keys(arena, linker, scan, term, begin, end)
+                    : BY_USEARCH;
+    return found == BY_USEARCH ? match_by_usearch(linker, scan, term, begin, end) : found;
 }
 
 GlossaryLinker *glossary_linker_open(const Language *language)

@@ -129,6 +129,10 @@ static const Case cases[] = {
     {"ja", "がん", "ガン細胞", "ガン"},
     {"ja", "チロシンキナーゼ", "チロシンキナーゼ阻害薬です", "チロシンキナーゼ"},
     {"ja", "キナ", "キナーゼ", "キナ"},
+    {"ja", "ナー", "キナーゼ", "ナー"},
+    {"ja", "ーゼ", "\xE3\x82\x99ｰゼ", "ｰゼ"},
+    {"ja", "アテ", "カーテン", "ーテ"}, /* ー after カ weighs as ア */
+    {"ja", "チロシンキナーゼ", "チロシンキナーゼ", "チロシンキナーゼ"},
     {"ja", "化学療法（抗がん剤治療）", "標準的な化学療法の薬", "化学療法"},
     {"zh-Hans", "靶向药物", "这是一种靶向药物。", "靶向药物"},
     {"zh-Hant", "標靶藥物", "這是一種標靶藥物。", "標靶藥物"},
@@ -236,6 +240,9 @@ static void generated_texts_link_as_usearch_does(void **state)
         {"es-US",
          {"niño", "n", "ch", "ll"},
          {"n", "ñ", "\xCC\x83", "i", "o", "ch", "c", "h", "l", "ll", "Ñ", " ", "N", "\xC2\xAD", "ó", "o\xCC\x81"}},
+        {"ja",
+         {"アテ", "ナー", "ーゼ", "かあ"},
+         {"カ", "ー", "テ", "ン", "ア", "あ", "か", "ナ", "ゼ", "ゝ", "ゞ", "ヽ", "ヾ", "ｰ", "ｶ", "゙"}},
         {"en-US",
          {"fi", "mg", "1/2", "n"},
          {"ﬁ", "fi", "㎎", "mg", "½", "1/2", "1⁄2", "ŉ", "ʼn", "n", "เก", "ก", "à½³", "Ⅻ", "ǅ", "â"}},
@@ -257,7 +264,7 @@ static void generated_texts_link_as_usearch_does(void **state)
         size_t piece_count = 0;
         while (piece_count < 16 && sets[s].pieces[piece_count])
             piece_count++;
-        for (int round = 0; round < 3000; round++) {
+        for (int round = 0; round < 5000; round++) {
             char text[256] = "";
             int pieces = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 7;
             for (int p = 0; p < pieces; p++) {
