@@ -94,6 +94,7 @@ typedef struct Label {
     const char *label;    /* what the heading shows */
     const char *boundary; /* where its section starts in collation order */
     UScriptCode script;   /* USCRIPT_INVALID_CODE: any script (Chinese) */
+    const char *key;      /* boundary's sort key, while the labels are sorted */
 } Label;
 
 typedef struct Labels {
@@ -129,7 +130,7 @@ static void add_label(Arena *arena, Labels *labels, const char *label, const cha
 {
     labels->items = arena_reserve(arena, labels->items, labels->count, &labels->cap,
                                   sizeof *labels->items);
-    labels->items[labels->count++] = (Label){label, boundary, script};
+    labels->items[labels->count++] = (Label){label, boundary, script, NULL};
 }
 
 /* The exemplar index characters of a locale: "[A B C ... Ñ ... Z]". */
@@ -293,24 +294,63 @@ static UCollationResult collate(const UCollator *coll, const char *a, const char
     return U_SUCCESS(status) ? r : UCOL_EQUAL;
 }
 
+/* s's sort key by coll (NUL-terminated, no NUL inside: strcmp compares
+ * two as ucol_strcoll compares their strings); NULL when ICU fails. */
+static const char *sort_key_of(Arena *arena, const UCollator *coll, const char *s)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UChar small[64];
+    int32_t len = 0;
+    u_strFromUTF8(small, 64, &len, s, -1, &status);
+    if (U_FAILURE(status))
+        return NULL;
+    int32_t need = ucol_getSortKey(coll, small, len, NULL, 0);
+    if (need <= 0)
+        return NULL;
+    uint8_t *key = arena_alloc(arena, (size_t)need);
+    ucol_getSortKey(coll, small, len, key, need);
+    return (const char *)key;
+}
+
+/* Do a and b (boundaries) collate in this order, by their keys where
+ * there are keys? */
+static UCollationResult collate_labels(const UCollator *coll, const Label *a, const char *a_key,
+                                       const Label *b, const char *b_key)
+{
+    if (a_key && b_key) {
+        int c = strcmp(a_key, b_key);
+        return c < 0 ? UCOL_LESS : c > 0 ? UCOL_GREATER : UCOL_EQUAL;
+    }
+    return collate(coll, a->boundary, b->boundary);
+}
+
 /* In collation order, one label per primary weight: of Е and Ё (the same
- * letter to a Russian index), the one that sorts first. */
-static void sort_labels(const UCollator *primary, const UCollator *full, Labels *labels)
+ * letter to a Russian index), the one that sorts first.  Compared by sort
+ * keys, made once a label: a Chinese index has 250 boundaries. */
+static void sort_labels(Arena *arena, const UCollator *primary, const UCollator *full,
+                        Labels *labels)
 {
     Label *v = labels->items;
+    for (size_t i = 0; i < labels->count; i++)
+        v[i].key = sort_key_of(arena, full, v[i].boundary);
     for (size_t i = 1; i < labels->count; i++) {
         Label x = v[i];
         size_t k = i;
-        while (k > 0 && collate(full, v[k - 1].boundary, x.boundary) == UCOL_GREATER) {
+        while (k > 0 && collate_labels(full, &v[k - 1], v[k - 1].key, &x, x.key) == UCOL_GREATER) {
             v[k] = v[k - 1];
             k--;
         }
         v[k] = x;
     }
     size_t n = 0;
-    for (size_t i = 0; i < labels->count; i++)
-        if (n == 0 || collate(primary, v[n - 1].boundary, v[i].boundary) != UCOL_EQUAL)
+    const char *last_key = NULL;
+    for (size_t i = 0; i < labels->count; i++) {
+        const char *key = sort_key_of(arena, primary, v[i].boundary);
+        if (n == 0 || collate_labels(primary, &v[n - 1], last_key, &v[i], key) != UCOL_EQUAL) {
             v[n++] = v[i];
+            last_key = key;
+        }
+    }
     labels->count = n;
 }
 
@@ -337,7 +377,7 @@ static int build_labels(Arena *arena, const char *locale, const UCollator *prima
         latin = labels->items[i].script == USCRIPT_LATIN;
     if (!latin && exemplar_labels(arena, "en", labels) != 0)
         return -1;
-    sort_labels(primary, full, labels);
+    sort_labels(arena, primary, full, labels);
     return 0;
 }
 
@@ -381,10 +421,17 @@ int collate_index(Arena *arena, const char *locale, const char *const *keys, siz
     bool overflow_used = false;
     for (size_t i = 0; i < count; i++) {
         const char *key = keys[order[i]];
-        const Label *at = NULL;
-        for (size_t k = 0; k < labels.count; k++)
-            if (collate(primary, labels.items[k].boundary, key) != UCOL_GREATER)
-                at = &labels.items[k];
+        /* the last label not after the key: the labels are in primary
+         * order, one per weight, so those not after it come first */
+        size_t lo = 0, hi = labels.count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (collate(primary, labels.items[mid].boundary, key) != UCOL_GREATER)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        const Label *at = lo > 0 ? &labels.items[lo - 1] : NULL;
         if (at && at->script != USCRIPT_INVALID_CODE && at->script != first_script(key))
             at = NULL;
         label_of[i] = at ? at->label : ELLIPSIS;

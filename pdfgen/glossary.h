@@ -49,6 +49,12 @@ typedef struct GlossaryLinker GlossaryLinker;
 GlossaryLinker *glossary_linker_open(const Language *language);
 int glossary_link_with(Tree *tree, GlossaryLinker *linker);
 void glossary_linker_close(GlossaryLinker *linker);
+/* The first use of term number `term` in text (UTF-8), as ICU's usearch
+ * (usearch_first, the linker's collator) finds it: 1 and the byte range
+ * [*begin, *end), 0 when there is none, -1 when ICU fails (reported).
+ * glossary_link_with links what this finds; tests compare it with usearch. */
+int glossary_linker_find(GlossaryLinker *linker, size_t term, const char *text, size_t *begin,
+                         size_t *end);
 Document *glossary_document(Arena *arena, Shaper *shaper, const GlossaryRequest *request);
 
 #endif

@@ -2,6 +2,7 @@
  * sections of an index, as ICU gives them. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,6 +95,46 @@ static void chinese_pinyin_sections(void **state)
     arena_free(&arena);
 }
 
+/* Each key under the last label not after it (labels found by halving,
+ * which needs them in primary order, one per weight): the first and last
+ * labels, keys before every label, other scripts, strokes. */
+static void sections_at_the_edges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *locale;
+        const char *keys[8];
+        const char *expected;
+    } cases[] = {
+        {"en-US", {"zzz", "Z", "a", "A", "1 dose", "-x", "Ω", "ñame"},
+         "A: a, A | N: ñame | Z: Z, zzz | \xE2\x80\xA6: -x, 1 dose, Ω"},
+        {"zh-Hant", {"血管新生", "貧血", "標靶藥物", "一", "mTOR", "乙"},
+         "1劃: 一, 乙 | 6劃: 血管新生 | 11劃: 貧血 | 15劃: 標靶藥物 | M: mTOR"},
+        {"zh-Hans", {"啊", "座", "阿", "ZZ", "Ā", "一"}, "A: 阿, 啊, Ā | Y: 一 | Z: 座, ZZ"},
+        {"ko", {"표적", "암", "가", "힣", "HER2"}, "ㄱ: 가 | ㅇ: 암 | ㅍ: 표적 | ㅎ: 힣 | H: HER2"},
+        {"ar", {"سرطان", "ألم", "يد", "ء", "mTOR"}, "ا: ء, ألم | س: سرطان | ي: يد | M: mTOR"},
+        {"hi", {"कैंसर", "अ", "ह", "ॐ", "HER2"},
+         "अ: अ | क: कैंसर | ह: ह | H: HER2 | \xE2\x80\xA6: ॐ"},
+        {"vi", {"ung thư", "Ăn", "ăn", "ân", "đau", "Ư"},
+         "Ă: ăn, Ăn | Â: ân | Đ: đau | U: ung thư | Ư: Ư"},
+        {"ja", {"ん", "ア", "ゔ", "ー", "A", "Z"}, "A: A | Z: Z | あ: ア, ゔ | わ: ん | \xE2\x80\xA6: ー"},
+    };
+    bool ok = true;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        Arena arena = {0};
+        size_t n = 0;
+        while (n < 8 && cases[c].keys[n])
+            n++;
+        const char *got = describe(&arena, cases[c].locale, cases[c].keys, n);
+        if (strcmp(got, cases[c].expected) != 0) {
+            fprintf(stderr, "%s: \"%s\"\n", cases[c].locale, got);
+            ok = false;
+        }
+        arena_free(&arena);
+    }
+    assert_true(ok);
+}
+
 static void empty_list(void **state)
 {
     (void)state;
@@ -112,6 +153,7 @@ int main(void)
         cmocka_unit_test(russian_sections_and_latin_after),
         cmocka_unit_test(japanese_kana_rows),
         cmocka_unit_test(chinese_pinyin_sections),
+        cmocka_unit_test(sections_at_the_edges),
         cmocka_unit_test(empty_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
