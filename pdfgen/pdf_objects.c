@@ -67,7 +67,7 @@ struct PdfDoc {
      * byte (1.3% of a whole build) and is read back out whole anyway.
      * Only a few streams wait at a time (a part's pages; the fonts at the
      * end), so a list, not an array by object number: a booklet of a
-     * thousand sheets numbers 200,000 objects. */
+     * thousand Japanese sheets numbers some 130,000 objects. */
     StreamData *streams;
     size_t stream_count, stream_cap;
 };
