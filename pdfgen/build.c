@@ -324,7 +324,6 @@ typedef struct Job {
     char *final_path;      /* dir/stem.pdf */
     char *rel_path;        /* its path in the manifest, relative to out */
     double cost;           /* to balance workers and shards */
-    char *build_json;      /* what the key is the digest of */
     char key[SHA256_HEX + 1];
     bool stale;            /* to be built (else up to date) */
     bool done, failed;
@@ -984,7 +983,6 @@ static void free_jobs(Job *jobs, size_t count)
         free(jobs[i].dir);
         free(jobs[i].final_path);
         free(jobs[i].rel_path);
-        free(jobs[i].build_json);
         free(jobs[i].title);
         free(jobs[i].temp_path);
         free(jobs[i].err_text);
@@ -1098,20 +1096,44 @@ static const char *job_review_status(const Job *job)
     return review_status_name(&status);
 }
 
-/* The key of every job: the digest of what its output depends on. */
-static int key_jobs(const Content *content, Job *jobs, size_t count, const BuildOptions *options)
-{
+/* What the outputs are built from, for their keys and manifest lines:
+ * the binary, the fonts, the date and each content file's digest.  Each
+ * output's "build" and "inputs" JSON is made from these when needed, not
+ * kept with its job: a thousand drugs a language made 1 KB a sheet, held
+ * until the manifest and copied into every worker. */
+typedef struct NamedFile {
+    const char *name;
+    size_t index; /* in content->files */
+} NamedFile;
+
+typedef struct BuildInputs {
     char binary[SHA256_HEX + 1], fonts[SHA256_HEX + 1];
-    /* Without /proc (not Linux), the version alone stands for the binary. */
-    if (manifest_binary_sha256(binary) != 0)
-        sha256_hex("", 0, binary);
-    if (manifest_fonts_sha256(fonts) != 0)
-        return -1;
-    char (*digests)[SHA256_HEX + 1] = xcalloc(content->file_count ? content->file_count : 1,
-                                             sizeof *digests);
-    int rc = 0;
     long long epoch;
-    build_source_date_epoch(&epoch);
+    char (*digests)[SHA256_HEX + 1]; /* by content->files index; "" until hashed */
+    NamedFile *by_name;              /* content->files, in strcmp order */
+    const char **files, **hex;       /* one job's inputs */
+} BuildInputs;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(((const NamedFile *)a)->name, ((const NamedFile *)b)->name);
+}
+
+static int inputs_open(BuildInputs *in, const Content *content)
+{
+    *in = (BuildInputs){0};
+    /* Without /proc (not Linux), the version alone stands for the binary. */
+    if (manifest_binary_sha256(in->binary) != 0)
+        sha256_hex("", 0, in->binary);
+    if (manifest_fonts_sha256(in->fonts) != 0)
+        return -1;
+    build_source_date_epoch(&in->epoch);
+    size_t files = content->file_count ? content->file_count : 1;
+    in->digests = xcalloc(files, sizeof *in->digests);
+    in->by_name = xmalloc(files * sizeof *in->by_name);
+    for (size_t f = 0; f < content->file_count; f++)
+        in->by_name[f] = (NamedFile){content->files[f], f};
+    qsort(in->by_name, content->file_count, sizeof *in->by_name, compare_names);
     size_t max_inputs = 0;
     for (size_t l = 0; l < content->language_count; l++)
         if (content->languages[l].drug_count > max_inputs)
@@ -1119,47 +1141,90 @@ static int key_jobs(const Content *content, Job *jobs, size_t count, const Build
     /* each file twice (the language's and English's), the glossary and
      * strings.yaml twice, references.yaml */
     max_inputs = 2 * (max_inputs + 2) + 1;
-    const char **files = xmalloc(max_inputs * sizeof *files);
-    const char **hex = xmalloc(max_inputs * sizeof *hex);
+    in->files = xmalloc(max_inputs * sizeof *in->files);
+    in->hex = xmalloc(max_inputs * sizeof *in->hex);
+    return 0;
+}
+
+static void inputs_free(BuildInputs *in)
+{
+    free(in->digests);
+    free(in->by_name);
+    free(in->files);
+    free(in->hex);
+    *in = (BuildInputs){0};
+}
+
+/* The digest of content file name, hashed when an output first needs it
+ * (a --lang build reads only its own languages' files, and English,
+ * again); "" when name is not a content file, NULL (reported) when it
+ * cannot be read. */
+static const char *input_digest(BuildInputs *in, const Content *content, const char *name)
+{
+    NamedFile key = {name, 0};
+    const NamedFile *found = name ? bsearch(&key, in->by_name, content->file_count,
+                                            sizeof *in->by_name, compare_names)
+                                  : NULL;
+    if (!found)
+        return "";
+    size_t f = found->index;
+    if (!in->digests[f][0] && manifest_file_sha256(content->files[f], in->digests[f], NULL) != 0) {
+        diag_error(NULL, "cannot read '%s': %s", content->files[f], strerror(errno));
+        in->digests[f][0] = '\0';
+        return NULL;
+    }
+    return in->digests[f];
+}
+
+/* The job's "build" and "inputs" JSON (malloc'd), what its key is the
+ * digest of; NULL (reported) when an input cannot be read. */
+static char *job_build_json(BuildInputs *in, const Content *content, const Job *job,
+                            const BuildOptions *options)
+{
+    size_t n = job_inputs(content, job, in->files);
+    bool failed = false;
+    for (size_t j = 0; j < n; j++) {
+        in->hex[j] = input_digest(in, content, in->files[j]);
+        if (!in->hex[j])
+            in->hex[j] = "", failed = true;
+        /* Relative to the content folder: a checkout elsewhere (another
+         * CI runner, --content with an absolute path) is the same build. */
+        size_t p = options->content_dir ? strlen(options->content_dir) : 0;
+        if (p && in->files[j] && strncmp(in->files[j], options->content_dir, p) == 0 &&
+            in->files[j][p] == '/')
+            in->files[j] += p + 1;
+    }
+    char *json = manifest_inputs_json(
+        options->creator, in->binary, in->fonts, options->paper == PAPER_A4 ? "a4" : "letter",
+        options->size == SIZE_LARGE ? "large" : "regular", options->bleed, in->epoch, in->files,
+        in->hex, n);
+    if (failed) {
+        free(json);
+        return NULL;
+    }
+    return json;
+}
+
+/* The key of every job: the digest of what its output depends on. */
+static int key_jobs(BuildInputs *in, const Content *content, Job *jobs, size_t count,
+                    const BuildOptions *options)
+{
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        size_t n = job_inputs(content, &jobs[i], files);
-        for (size_t j = 0; j < n; j++) {
-            hex[j] = "";
-            for (size_t f = 0; f < content->file_count; f++) {
-                if (!files[j] || strcmp(files[j], content->files[f]) != 0)
-                    continue;
-                /* Hashed when an output first needs it: a --lang build
-                 * reads only its own languages' files (and English) again. */
-                if (!digests[f][0] &&
-                    manifest_file_sha256(content->files[f], digests[f], NULL) != 0) {
-                    diag_error(NULL, "cannot read '%s': %s", content->files[f], strerror(errno));
-                    digests[f][0] = '\0';
-                    rc = -1;
-                }
-                hex[j] = digests[f];
-            }
-            /* Relative to the content folder: a checkout elsewhere (another
-             * CI runner, --content with an absolute path) is the same build. */
-            size_t p = options->content_dir ? strlen(options->content_dir) : 0;
-            if (p && files[j] && strncmp(files[j], options->content_dir, p) == 0 &&
-                files[j][p] == '/')
-                files[j] += p + 1;
+        char *json = job_build_json(in, content, &jobs[i], options);
+        if (!json) {
+            rc = -1;
+            break;
         }
-        jobs[i].build_json = manifest_inputs_json(
-            options->creator, binary, fonts, options->paper == PAPER_A4 ? "a4" : "letter",
-            options->size == SIZE_LARGE ? "large" : "regular", options->bleed, epoch, files, hex,
-            n);
         Sha256 ctx;
         unsigned char digest[SHA256_BYTES];
         sha256_init(&ctx);
         sha256_update(&ctx, jobs[i].rel_path, strlen(jobs[i].rel_path) + 1);
-        sha256_update(&ctx, jobs[i].build_json, strlen(jobs[i].build_json));
+        sha256_update(&ctx, json, strlen(json));
         sha256_final(&ctx, digest);
         sha256_to_hex(digest, jobs[i].key);
+        free(json);
     }
-    free(files);
-    free(hex);
-    free(digests);
     return rc;
 }
 
@@ -1171,12 +1236,12 @@ static const char *const kind_names[] = {"sheet", "glossary", "booklet"};
  * built document knows (a review status edited by hand in the manifest
  * would else outlive every build; manifest_add_line saw that the title is
  * one JSON string). */
-static bool line_is_current(const Job *job, const ManifestEntry *e)
+static bool line_is_current(const Job *job, const char *build_json, const ManifestEntry *e)
 {
     ManifestOutput o = {job->rel_path, job->language->code,
                         job->kind == JOB_SHEET ? job->drug->id.utf8 : NULL,
                         kind_names[job->kind], NULL, e->pages, e->bytes, e->sha256,
-                        job_review_status(job), job->build_json, job->key};
+                        job_review_status(job), build_json, job->key};
     char *want = manifest_output_line(&o);
     const char *title = strstr(want, "\"title\": null, \"pages\": ");
     size_t head = title ? (size_t)(title - want) + sizeof "\"title\": " - 1 : 0;
@@ -1192,28 +1257,32 @@ static bool line_is_current(const Job *job, const ManifestEntry *e)
 /* Up to date: the old manifest has this key for it, its line is current,
  * and the file is the one it recorded (an output deleted or edited by
  * hand is built again). */
-static void mark_up_to_date(Job *jobs, size_t count, const Manifest *old)
+static void mark_up_to_date(BuildInputs *in, const Content *content, Job *jobs, size_t count,
+                            const Manifest *old, const BuildOptions *options)
 {
     for (size_t i = 0; i < count; i++) {
         const ManifestEntry *e = manifest_find(old, jobs[i].rel_path);
+        if (!e || strcmp(e->key, jobs[i].key) != 0)
+            continue;
+        char *json = job_build_json(in, content, &jobs[i], options);
         char hex[SHA256_HEX + 1];
         long long bytes;
-        if (e && strcmp(e->key, jobs[i].key) == 0 && line_is_current(&jobs[i], e) &&
+        if (json && line_is_current(&jobs[i], json, e) &&
             manifest_file_sha256(jobs[i].final_path, hex, &bytes) == 0 && bytes == e->bytes &&
             strcmp(hex, e->sha256) == 0) {
             jobs[i].stale = false;
             jobs[i].pages = e->pages;
             jobs[i].old_line = e->line;
         }
+        free(json);
     }
 }
 
 /* The new manifest: this build's outputs, and (unless a shard) the old
  * entries of outputs it was not asked for that are still there. */
-static int write_manifest(const Content *content, Job *jobs, size_t count, Manifest *old,
-                          const char *path, const BuildOptions *options)
+static int write_manifest(BuildInputs *in, const Content *content, Job *jobs, size_t count,
+                          Manifest *old, const char *path, const BuildOptions *options)
 {
-    (void)content;
     Manifest m = {0};
     for (size_t i = 0; i < old->count && !options->shard_count; i++) {
         bool planned = false;
@@ -1241,11 +1310,17 @@ static int write_manifest(const Content *content, Job *jobs, size_t count, Manif
             rc = -1;
             continue;
         }
+        char *json = job_build_json(in, content, job, options);
+        if (!json) {
+            rc = -1;
+            continue;
+        }
         ManifestOutput o = {job->rel_path, job->language->code,
                             job->kind == JOB_SHEET ? job->drug->id.utf8 : NULL,
                             kind_names[job->kind], job->title, job->pages, bytes, hex,
-                            job_review_status(job), job->build_json, job->key};
+                            job_review_status(job), json, job->key};
         manifest_add_line(&m, manifest_output_line(&o));
+        free(json);
     }
     if (rc == 0)
         rc = manifest_write(&m, path, options->file_mode);
@@ -1296,14 +1371,17 @@ int build_sheets(const Content *content, const BuildOptions *options)
                  options->out_dir, options->shard_index, options->shard_count);
     else
         snprintf(manifest_path, sizeof manifest_path, "%s/manifest.json", options->out_dir);
+    BuildInputs inputs = {0};
     if (!options->dry_run) {
-        if (key_jobs(content, jobs, count, options) != 0) {
+        if (inputs_open(&inputs, content) != 0 ||
+            key_jobs(&inputs, content, jobs, count, options) != 0) {
+            inputs_free(&inputs);
             free_jobs(jobs, count);
             return 1;
         }
         manifest_read(manifest_path, &old);
         if (!options->force)
-            mark_up_to_date(jobs, count, &old);
+            mark_up_to_date(&inputs, content, jobs, count, &old, options);
         catch_interruptions();
     }
     size_t todo = 0;
@@ -1378,7 +1456,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
         close(held[i]);
     free(held);
     if (!options->dry_run && failures == 0 &&
-        write_manifest(content, jobs, count, &old, manifest_path, options) != 0)
+        write_manifest(&inputs, content, jobs, count, &old, manifest_path, options) != 0)
         failures++;
     /* The catalog page lists everything, with each file's size: only a
      * whole build that wrote every PDF writes it, after they are in place. */
@@ -1401,6 +1479,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
                     count - todo);
     }
     manifest_free(&old);
+    inputs_free(&inputs);
     free_jobs(jobs, count);
     return failures;
 }

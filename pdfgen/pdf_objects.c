@@ -44,6 +44,11 @@ typedef struct {
     bool unsupported;  /* an object pdf_pack cannot write */
 } Saver;
 
+typedef struct {
+    uint32_t id; /* libharu's object number */
+    Buf data;
+} StreamData;
+
 struct PdfDoc {
     HPDF_Doc pdf;
     HPDF_STATUS code, detail; /* the first error: later ones are echoes */
@@ -57,11 +62,14 @@ struct PdfDoc {
     /* The one cross-reference entry of every object written and freed:
      * libharu keeps an entry per object number, 32 bytes each. */
     HPDF_XrefEntry freed;
-    /* Each stream's data by libharu's object number, until written: kept
-     * here, not in libharu's memory stream, which copies byte by byte
-     * (1.3% of a whole build) and is read back out whole anyway. */
-    Buf *stream_data;
-    size_t stream_data_cap;
+    /* Each stream's data with libharu's object number, until written:
+     * kept here, not in libharu's memory stream, which copies byte by
+     * byte (1.3% of a whole build) and is read back out whole anyway.
+     * Only a few streams wait at a time (a part's pages; the fonts at the
+     * end), so a list, not an array by object number: a booklet of a
+     * thousand Japanese sheets numbers some 130,000 objects. */
+    StreamData *streams;
+    size_t stream_count, stream_cap;
 };
 
 static void on_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
@@ -224,9 +232,9 @@ void pdfo_free(PdfDoc *doc)
     free(doc->sv.renum);
     free(doc->sv.flags);
     free(doc->sv.kind);
-    for (size_t i = 0; i < doc->stream_data_cap; i++)
-        buf_free(&doc->stream_data[i]);
-    free(doc->stream_data);
+    for (size_t i = 0; i < doc->stream_count; i++)
+        buf_free(&doc->streams[i].data);
+    free(doc->streams);
     if (doc->freed) {
         /* HPDF_Free frees each entry: the shared one must not be among
          * them.  The order of the entries no longer matters then. */
@@ -349,23 +357,33 @@ PdfObj pdfo_stream(PdfDoc *doc, bool flate)
     return s;
 }
 
+/* The data kept for stream id, or NULL (the latest made is looked for
+ * most). */
+static StreamData *stream_kept(PdfDoc *doc, uint32_t id)
+{
+    for (size_t i = doc->stream_count; i-- > 0;)
+        if (doc->streams[i].id == id)
+            return &doc->streams[i];
+    return NULL;
+}
+
 /* Appends to the data of d, a stream dictionary; -1 when d is not an
  * indirect stream. */
 static int stream_append(PdfDoc *doc, HPDF_Dict d, const void *data, size_t len)
 {
     if (!d || !d->stream || !(d->header.obj_id & HPDF_OTYPE_INDIRECT) || len > UINT32_MAX)
         return -1;
-    size_t id = d->header.obj_id & 0x00FFFFFF;
-    if (id >= doc->stream_data_cap) {
-        size_t cap = doc->stream_data_cap ? doc->stream_data_cap : 64;
-        while (cap <= id)
-            cap *= 2;
-        doc->stream_data = xreallocarray(doc->stream_data, cap, sizeof *doc->stream_data);
-        memset(doc->stream_data + doc->stream_data_cap, 0,
-               (cap - doc->stream_data_cap) * sizeof *doc->stream_data);
-        doc->stream_data_cap = cap;
+    uint32_t id = d->header.obj_id & 0x00FFFFFF;
+    StreamData *s = stream_kept(doc, id);
+    if (!s) {
+        if (doc->stream_count == doc->stream_cap) {
+            doc->stream_cap = doc->stream_cap ? 2 * doc->stream_cap : 16;
+            doc->streams = xreallocarray(doc->streams, doc->stream_cap, sizeof *doc->streams);
+        }
+        s = &doc->streams[doc->stream_count++];
+        *s = (StreamData){id, {0}};
     }
-    buf_put(&doc->stream_data[id], data, len);
+    buf_put(&s->data, data, len);
     return 0;
 }
 
@@ -850,7 +868,8 @@ static int pack_range(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
         if (is_dict && d->stream) {
             /* The data pdfo_stream_write kept, or what libharu wrote itself,
              * not both. */
-            Buf *kept = id < doc->stream_data_cap ? &doc->stream_data[id] : NULL;
+            StreamData *held = stream_kept(doc, (uint32_t)id);
+            Buf *kept = held ? &held->data : NULL;
             data.len = 0;
             if (d->write_fn || (d->filter & ~(HPDF_UINT)HPDF_STREAM_FILTER_FLATE_DECODE) ||
                 d->filterParams || !stream_data(d->stream, &data) ||
@@ -862,8 +881,10 @@ static int pack_range(PdfDoc *doc, size_t from, size_t to, uint8_t skip)
             put_entries(sv, &value, d);
             pack_stream(doc->pack, sv->renum[id], value.data, value.len, source->data, source->len,
                         sv->kind[id]);
-            if (kept)
+            if (held) {
                 buf_free(kept);
+                *held = doc->streams[--doc->stream_count];
+            }
         } else {
             put_value(sv, &value, d);
             pack_object(doc->pack, sv->renum[id], value.data, value.len);

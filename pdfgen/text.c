@@ -35,7 +35,10 @@
  * about 250 KB of runs; each cache is emptied when it would hold more
  * than CACHE_MAX bytes, and the build empties a language's when it
  * moves on to another (shaper_trim), so memory stays flat in the number
- * of sheets and of languages. */
+ * of sheets and of languages.  No language of the real content fills
+ * 1 MB (Letter, A4 or large print); a thousand drugs a language do, and
+ * at 2 MB the three caches held 3.3 MB more at the peak for 1-1.5% fewer
+ * instructions. */
 typedef struct CacheEntry {
     char *key; /* NULL: an empty slot */
     size_t key_len;
@@ -50,7 +53,7 @@ typedef struct Cache {
     size_t bytes;
 } Cache;
 
-enum { CACHE_MAX = 2 << 20, CONTEXT_CHARS = 5 };
+enum { CACHE_MAX = 1 << 20, CONTEXT_CHARS = 5 };
 
 struct Shaper {
     Hyphenator *hyphenator; /* NULL: no dictionary for the language */
