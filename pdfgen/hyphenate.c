@@ -56,7 +56,23 @@ typedef struct Dictionary {
     WordSet expected;
     size_t filtered_for; /* dict has the patterns of expected's first words, this many; 0: all */
     bool whole;          /* the words outgrew a filtered load: only the whole file now */
+    struct WordAnswer *answers; /* WORD_ANSWERS of them, allocated with the first */
 } Dictionary;
+
+/* The dictionary's answers for the words it was last asked about: a
+ * language's sheets, glossary and booklet repeat most of their words, and
+ * libhyphen costs some 5,000 instructions a word.  Direct-mapped, so its
+ * memory is the same for 3 sheets or 3,000; a word longer than the key
+ * holds is asked each time.  Exact whichever patterns are loaded
+ * (hyphen_filter.h), so it outlives a reload. */
+#define WORD_ANSWERS 2048
+#define WORD_ANSWER_KEY 37
+typedef struct WordAnswer {
+    uint64_t after; /* bit i: a hyphen may follow character i */
+    uint8_t len;    /* of word; 0: an empty slot */
+    uint8_t left, right;
+    char word[WORD_ANSWER_KEY];
+} WordAnswer;
 
 static Dictionary *dictionaries;
 static size_t dictionary_count, dictionary_cap;
@@ -181,6 +197,7 @@ static void free_dictionaries(void)
         if (dictionaries[i].charset)
             ucnv_close(dictionaries[i].charset);
         free(dictionaries[i].path);
+        free(dictionaries[i].answers);
         wordset_free(&dictionaries[i].expected);
     }
     free(dictionaries);
@@ -556,29 +573,20 @@ void hyphenator_expect(Hyphenator *h, const char *text, uint32_t len, const uint
             wordset_add(&dictionaries[h->index].expected, text + begin, end - begin);
 }
 
-/* The word's hyphenation points from the dictionary, marked in hyph. */
-static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
-                           uint8_t *hyph)
+/* The dictionary's hyphenation points of the word (UTF-8, chars
+ * characters): bit i set when a hyphen may follow character i. */
+static uint64_t dictionary_answer(const Hyphenator *h, const Dictionary *d, const char *utf8,
+                                  uint32_t n, int chars)
 {
-    /* char offsets of the word, to map the dictionary's positions back */
-    uint32_t at[MAX_WORD + 1];
-    int chars = dictionary_word_chars(h, text, begin, end, at);
-    if (chars < 0)
-        return;
-    const Dictionary *d = dictionary(h, text + begin, end - begin);
-    if (!d)
-        return;
-    at[chars] = end;
     char word[MAX_WORD * 4 + 1];
     int len;
     if (d->charset) {
-        len = to_charset(d->charset, text + begin, (int32_t)(end - begin), chars, word,
-                         (int32_t)sizeof word - 1);
+        len = to_charset(d->charset, utf8, (int32_t)n, chars, word, (int32_t)sizeof word - 1);
         if (len < 0)
-            return;
+            return 0;
     } else {
-        len = (int)(end - begin);
-        memcpy(word, text + begin, (size_t)len);
+        len = (int)n;
+        memcpy(word, utf8, (size_t)len);
     }
     word[len] = '\0';
     char hyphens[MAX_WORD * 4 + 5];
@@ -589,7 +597,7 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
                                        h->left, h->right, h->left, h->right);
     leave_libhyphen();
     if (failed)
-        return;
+        return 0;
     if (rep) {
         /* non-standard hyphenation (a letter changes): not for us */
         for (int i = 0; i < len; i++)
@@ -597,13 +605,60 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
         free(rep);
         free(pos);
         free(cut);
-        return;
+        return 0;
     }
     /* hyphens[i] odd: a hyphen may follow character i (libhyphen counts
      * characters, in UTF-8 dictionaries too) */
+    uint64_t after = 0;
     for (int i = 0; i + 1 < chars; i++)
         if ((hyphens[i] - '0') & 1)
+            after |= (uint64_t)1 << i;
+    return after;
+}
+
+/* Marks in hyph where a hyphen may follow the word's characters (bit i
+ * of after: character i, which begins at at[i]). */
+static void mark_after(uint64_t after, const uint32_t *at, int chars, uint8_t *hyph)
+{
+    for (int i = 0; i + 1 < chars; i++)
+        if (after >> i & 1)
             hyph[at[i + 1]] = 1;
+}
+
+/* The word's hyphenation points from the dictionary, marked in hyph. */
+static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
+                           uint8_t *hyph)
+{
+    /* char offsets of the word, to map the dictionary's positions back */
+    uint32_t at[MAX_WORD + 1];
+    int chars = dictionary_word_chars(h, text, begin, end, at);
+    if (chars < 0)
+        return;
+    uint32_t n = end - begin;
+    WordAnswer *answer = NULL;
+    if (n <= WORD_ANSWER_KEY) {
+        Dictionary *known = &dictionaries[h->index];
+        if (known->answers) {
+            answer = &known->answers[word_hash(text + begin, n) & (WORD_ANSWERS - 1)];
+            if (answer->len == n && answer->left == h->left && answer->right == h->right &&
+                memcmp(answer->word, text + begin, n) == 0) {
+                mark_after(answer->after, at, chars, hyph);
+                return;
+            }
+        }
+    }
+    Dictionary *d = dictionary(h, text + begin, n);
+    if (!d)
+        return;
+    uint64_t after = dictionary_answer(h, d, text + begin, n, chars);
+    if (n <= WORD_ANSWER_KEY) {
+        if (!d->answers)
+            d->answers = xcalloc(WORD_ANSWERS, sizeof *d->answers);
+        answer = &d->answers[word_hash(text + begin, n) & (WORD_ANSWERS - 1)];
+        *answer = (WordAnswer){after, (uint8_t)n, (uint8_t)h->left, (uint8_t)h->right, {0}};
+        memcpy(answer->word, text + begin, n);
+    }
+    mark_after(after, at, chars, hyph);
 }
 
 void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
