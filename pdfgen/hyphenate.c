@@ -20,6 +20,7 @@
 #include "kept.h"
 #include "file_read.h"
 #include "hyphen_filter.h"
+#include "hyphen_load.h"
 
 #ifndef PDFGEN_HYPHEN_DIR
 #define PDFGEN_HYPHEN_DIR "/usr/share/hyphen"
@@ -262,6 +263,23 @@ static int count_chars(const char *utf8, int32_t n)
     return chars;
 }
 
+/* The dictionary in bytes, parsed by hyphen_load or, for the files it
+ * leaves to libhyphen, by libhyphen; NULL when that fails. */
+static HyphenDict *parse(char *bytes, size_t len)
+{
+    HyphenDict *dict = hyphen_load(bytes, len);
+    if (dict)
+        return dict;
+    FILE *f = fmemopen(bytes, len, "r");
+    if (!f)
+        return NULL;
+    enter_libhyphen();
+    dict = hnj_hyphen_load_file(f);
+    leave_libhyphen();
+    fclose(f);
+    return dict;
+}
+
 /* The dictionary with only the patterns the expected words use, or NULL
  * when it cannot be filtered (then it is loaded whole). */
 static HyphenDict *load_filtered(const Dictionary *d)
@@ -311,15 +329,7 @@ static HyphenDict *load_filtered(const Dictionary *d)
         ucnv_close(charset);
     if (!out)
         return NULL;
-    FILE *f = fmemopen(out, out_len, "r");
-    if (!f) {
-        free(out);
-        return NULL;
-    }
-    enter_libhyphen();
-    HyphenDict *dict = hnj_hyphen_load_file(f);
-    leave_libhyphen();
-    fclose(f);
+    HyphenDict *dict = parse(out, out_len);
     free(out);
     return dict;
 }
@@ -334,9 +344,12 @@ static void load(Dictionary *d)
     if (!d->dict) {
         d->whole = true;
         wordset_free(&d->expected);
-        enter_libhyphen();
-        d->dict = hnj_hyphen_load(d->path);
-        leave_libhyphen();
+        size_t len;
+        char *file = file_read(d->path, &len);
+        if (file) {
+            d->dict = parse(file, len);
+            free(file);
+        }
     }
     if (d->dict && strcmp(d->dict->cset, "UTF-8") != 0) {
         UErrorCode status = U_ZERO_ERROR;
