@@ -439,6 +439,10 @@ void hyphenator_close(Hyphenator *h)
 
 static bool word_char(UChar32 c)
 {
+    /* most of the text: ASCII, whose letters are its only alphabetic
+     * characters and which has no combining marks */
+    if (c >= 0 && c < 0x80)
+        return (unsigned)((c | 0x20) - 'a') < 26;
     return u_isalpha(c) || u_charType(c) == U_NON_SPACING_MARK ||
            u_charType(c) == U_COMBINING_SPACING_MARK || c == SOFT_HYPHEN;
 }
