@@ -25,6 +25,11 @@ typedef struct Edge {
 typedef struct Level {
     HyphenDict *dict;
     size_t state_cap;
+    /* each state's match and replacement: 1 + where they start in
+     * strings (NUL-terminated), 0: none */
+    uint32_t (*text)[2];
+    char *strings;
+    size_t strings_used, strings_cap;
     Edge *edges;
     size_t edge_count, edge_cap;
     uint32_t *slots; /* 1 + an index into edges; 0: empty */
@@ -62,8 +67,10 @@ static uint32_t new_state(Level *l)
     if ((size_t)d->num_states == l->state_cap) {
         l->state_cap *= 2;
         d->states = xreallocarray(d->states, l->state_cap, sizeof *d->states);
+        l->text = xreallocarray(l->text, l->state_cap, sizeof *l->text);
     }
     d->states[d->num_states] = (HyphenState){.fallback_state = -1};
+    l->text[d->num_states][0] = l->text[d->num_states][1] = 0;
     return (uint32_t)d->num_states++;
 }
 
@@ -93,6 +100,19 @@ static uint32_t state_of(Level *l, const char *word)
         s = next;
     }
     return s;
+}
+
+/* 1 + where the copy of s starts in the level's strings. */
+static uint32_t keep_string(Level *l, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (l->strings_used + n > l->strings_cap) {
+        l->strings_cap = 2 * (l->strings_used + n);
+        l->strings = xrealloc(l->strings, l->strings_cap);
+    }
+    memcpy(l->strings + l->strings_used, s, n);
+    l->strings_used += n;
+    return (uint32_t)(l->strings_used - n + 1);
 }
 
 static bool keyword(const char *line, const char *name, char *value)
@@ -152,12 +172,16 @@ static void replacement_in_bytes(const char *word, signed char *index, signed ch
 static bool load_line(Level *l, char *line)
 {
     HyphenDict *d = l->dict;
-    if (keyword(line, "LEFTHYPHENMIN", &d->lhmin) || keyword(line, "RIGHTHYPHENMIN", &d->rhmin) ||
-        keyword(line, "COMPOUNDLEFTHYPHENMIN", &d->clhmin) ||
-        keyword(line, "COMPOUNDRIGHTHYPHENMIN", &d->crhmin))
-        return true;
-    if (strncmp(line, "NOHYPHEN", 8) == 0)
-        return no_hyphen(d, line + 8);
+    if (line[0] == 'L' || line[0] == 'R' || line[0] == 'C' || line[0] == 'N') {
+        /* every keyword starts with one of these; patterns rarely do */
+        if (keyword(line, "LEFTHYPHENMIN", &d->lhmin) ||
+            keyword(line, "RIGHTHYPHENMIN", &d->rhmin) ||
+            keyword(line, "COMPOUNDLEFTHYPHENMIN", &d->clhmin) ||
+            keyword(line, "COMPOUNDRIGHTHYPHENMIN", &d->crhmin))
+            return true;
+        if (strncmp(line, "NOHYPHEN", 8) == 0)
+            return no_hyphen(d, line + 8);
+    }
     /* a non-standard hyphenation: letters/replacement,index,cut */
     char *repl = strchr(line, '/');
     signed char index = 0, cut = 0;
@@ -209,10 +233,9 @@ static bool load_line(Level *l, char *line)
     }
     uint32_t state = state_of(l, word); /* may move d->states */
     HyphenState *s = &d->states[state];
-    free(s->match);
-    s->match = xstrdup(match);
-    free(s->repl);
-    s->repl = repl ? xstrdup(repl) : NULL;
+    /* the last line with these letters wins, as in libhyphen */
+    l->text[state][0] = keep_string(l, match);
+    l->text[state][1] = repl ? keep_string(l, repl) : 0;
     s->replindex = index;
     s->replcut = cut ? cut : (signed char)n;
     return true;
@@ -223,6 +246,7 @@ static HyphenDict *new_level(Level *l)
     HyphenDict *d = xcalloc(1, sizeof *d);
     *l = (Level){.dict = d, .state_cap = 1024, .edge_cap = 1024, .slot_mask = 2047};
     d->states = xreallocarray(NULL, l->state_cap, sizeof *d->states);
+    l->text = xreallocarray(NULL, l->state_cap, sizeof *l->text);
     d->num_states = 0;
     new_state(l);
     l->edges = xreallocarray(NULL, l->edge_cap, sizeof *l->edges);
@@ -249,14 +273,28 @@ static void finish_level(Level *l)
     memcpy(fill, first, count * sizeof *fill);
     for (size_t i = 0; i < l->edge_count; i++)
         children[fill[l->edges[i].parent]++] = (uint32_t)i;
+    /* one block: the states, then their transitions, then their texts
+     * (hyphen_load_free) */
+    size_t states_size = count * sizeof(HyphenState);
+    size_t trans_size = l->edge_count * sizeof(HyphenTrans);
+    char *block = xmalloc(states_size + trans_size + l->strings_used);
+    HyphenState *states = memcpy(block, d->states, states_size);
+    HyphenTrans *trans = (HyphenTrans *)(block + states_size);
+    char *strings = block + states_size + trans_size;
+    if (l->strings_used)
+        memcpy(strings, l->strings, l->strings_used);
+    free(d->states);
+    d->states = states;
     for (size_t s = 0; s < count; s++) {
         uint32_t n = first[s + 1] - first[s];
-        d->states[s].num_trans = (int)n;
-        d->states[s].trans = n ? xreallocarray(NULL, n, sizeof(HyphenTrans)) : NULL;
+        states[s].num_trans = (int)n;
+        states[s].trans = n ? trans + first[s] : NULL;
         for (uint32_t k = 0; k < n; k++) {
             const Edge *e = &l->edges[children[first[s] + k]];
-            d->states[s].trans[k] = (HyphenTrans){e->ch, (int)e->child};
+            states[s].trans[k] = (HyphenTrans){e->ch, (int)e->child};
         }
+        states[s].match = l->text[s][0] ? strings + l->text[s][0] - 1 : NULL;
+        states[s].repl = l->text[s][1] ? strings + l->text[s][1] - 1 : NULL;
     }
     size_t head = 0, tail = 0;
     order[tail++] = 0;
@@ -282,17 +320,34 @@ static void finish_level(Level *l)
     free(fill);
     free(l->edges);
     free(l->slots);
+    free(l->text);
+    free(l->strings);
     l->edges = NULL;
     l->slots = NULL;
+    l->text = NULL;
+    l->strings = NULL;
 }
 
+void hyphen_load_free(HyphenDict *dict)
+{
+    while (dict) {
+        HyphenDict *next = dict->nextlevel;
+        free(dict->states);
+        free(dict->nohyphen);
+        free(dict);
+        dict = next;
+    }
+}
+
+/* A level being read (its states own nothing yet) or read. */
 static void free_level(Level *l)
 {
     free(l->edges);
     free(l->slots);
-    if (l->dict)
-        hnj_hyphen_free(l->dict);
-    l->dict = NULL;
+    free(l->text);
+    free(l->strings);
+    hyphen_load_free(l->dict);
+    *l = (Level){0};
 }
 
 HyphenDict *hyphen_load(const char *bytes, size_t len)

@@ -5,7 +5,7 @@
  *     same automaton (states by their strings, with their matches,
  *     replacements, transitions and fallbacks; only the states' numbers
  *     may differ), keywords and levels (with libhyphen's default first
- *     level when there is no NEXTLEVEL); freed with hnj_hyphen_free.
+ *     level when there is no NEXTLEVEL); freed with hyphen_load_free.
  *     libhyphen looks states up in a table of strings and allocates each
  *     one: Debian's six dictionaries cost it 72 M instructions to load,
  *     more than all the words a build hyphenates.
@@ -20,5 +20,9 @@
 #include <hyphen.h>
 
 HyphenDict *hyphen_load(const char *bytes, size_t len);
+
+/* Frees what hyphen_load made (each level in one block: not for
+ * hnj_hyphen_free, nor hnj_hyphen_free's dictionaries for this). */
+void hyphen_load_free(HyphenDict *dict);
 
 #endif

@@ -52,6 +52,7 @@ typedef struct WordSet {
 typedef struct Dictionary {
     char *path;
     HyphenDict *dict;    /* NULL until loaded, or when it failed to */
+    bool parsed_here;    /* dict is hyphen_load's (hyphen_load_free), not libhyphen's */
     UConverter *charset; /* the dictionary's, when it is not UTF-8 (Russian: KOI8-R) */
     bool loaded;         /* tried: dict and charset are final */
     WordSet expected;
@@ -186,6 +187,15 @@ static void wordset_free(WordSet *set)
     *set = (WordSet){0};
 }
 
+static void drop_dict(Dictionary *d)
+{
+    if (d->dict && d->parsed_here)
+        hyphen_load_free(d->dict);
+    else if (d->dict)
+        hnj_hyphen_free(d->dict);
+    d->dict = NULL;
+}
+
 static void free_dictionaries(void)
 {
     /* exit() from inside libhyphen (out of memory) leaves its state
@@ -193,8 +203,7 @@ static void free_dictionaries(void)
     if (inside_libhyphen)
         return;
     for (size_t i = 0; i < dictionary_count; i++) {
-        if (dictionaries[i].dict)
-            hnj_hyphen_free(dictionaries[i].dict);
+        drop_dict(&dictionaries[i]);
         if (dictionaries[i].charset)
             ucnv_close(dictionaries[i].charset);
         free(dictionaries[i].path);
@@ -263,11 +272,12 @@ static int count_chars(const char *utf8, int32_t n)
     return chars;
 }
 
-/* The dictionary in bytes, parsed by hyphen_load or, for the files it
- * leaves to libhyphen, by libhyphen; NULL when that fails. */
-static HyphenDict *parse(char *bytes, size_t len)
+/* The dictionary in bytes, parsed by hyphen_load (*parsed_here) or, for
+ * the files it leaves to libhyphen, by libhyphen; NULL when that fails. */
+static HyphenDict *parse(char *bytes, size_t len, bool *parsed_here)
 {
     HyphenDict *dict = hyphen_load(bytes, len);
+    *parsed_here = dict != NULL;
     if (dict)
         return dict;
     FILE *f = fmemopen(bytes, len, "r");
@@ -282,7 +292,7 @@ static HyphenDict *parse(char *bytes, size_t len)
 
 /* The dictionary with only the patterns the expected words use, or NULL
  * when it cannot be filtered (then it is loaded whole). */
-static HyphenDict *load_filtered(const Dictionary *d)
+static HyphenDict *load_filtered(const Dictionary *d, bool *parsed_here)
 {
     size_t len;
     char *file = file_read(d->path, &len);
@@ -329,7 +339,7 @@ static HyphenDict *load_filtered(const Dictionary *d)
         ucnv_close(charset);
     if (!out)
         return NULL;
-    HyphenDict *dict = parse(out, out_len);
+    HyphenDict *dict = parse(out, out_len, parsed_here);
     free(out);
     return dict;
 }
@@ -338,7 +348,7 @@ static void load(Dictionary *d)
 {
     d->loaded = true;
     if (!d->whole && d->expected.count) {
-        d->dict = load_filtered(d);
+        d->dict = load_filtered(d, &d->parsed_here);
         d->filtered_for = d->dict ? d->expected.count : 0;
     }
     if (!d->dict) {
@@ -347,7 +357,7 @@ static void load(Dictionary *d)
         size_t len;
         char *file = file_read(d->path, &len);
         if (file) {
-            d->dict = parse(file, len);
+            d->dict = parse(file, len, &d->parsed_here);
             free(file);
         }
     }
@@ -357,8 +367,7 @@ static void load(Dictionary *d)
         if (status == U_MEMORY_ALLOCATION_ERROR)
             oom_abort();
         if (U_FAILURE(status)) {
-            hnj_hyphen_free(d->dict);
-            d->dict = NULL;
+            drop_dict(d);
             d->charset = NULL;
         }
     }
@@ -373,10 +382,9 @@ static Dictionary *dictionary(Hyphenator *h, const char *word, size_t len)
         long i = wordset_find(&d->expected, word, len);
         if (i < 0 || (size_t)i >= d->filtered_for) {
             /* a word the filtered patterns were not chosen for */
-            hnj_hyphen_free(d->dict);
+            drop_dict(d);
             if (d->charset)
                 ucnv_close(d->charset);
-            d->dict = NULL;
             d->charset = NULL;
             d->filtered_for = 0;
             d->whole = true;

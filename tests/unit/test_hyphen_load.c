@@ -99,7 +99,7 @@ static void check(const char *bytes, size_t len)
     assert_non_null(ours);
     assert_same_level(theirs, ours);
     hnj_hyphen_free(theirs);
-    hnj_hyphen_free(ours);
+    hyphen_load_free(ours);
 }
 
 #define CHECK(s) check(s, sizeof s - 1)
@@ -141,6 +141,8 @@ static void test_odd_corners(void **state)
           "NOHYPHEN a,b\nNOHYPHEN c\n");
     /* comments, empty lines, digits alone, white space after a pattern */
     CHECK("UTF-8\n%a1b\n\n5\n\r\nx1y  % note\n\tz1z\n8a9\n");
+    /* patterns that start as keywords do */
+    CHECK("ISO8859-1\nCa1b\nLx1y\nN1o\nRIGHT1\nLEFTHYPHENMI1N\n");
     /* a second NEXTLEVEL ends the file for libhyphen */
     CHECK("UTF-8\na1b\nNEXTLEVEL\nc1d\nNEXTLEVEL\ne1f\n");
     CHECK("UTF-8\nNEXTLEVEL\n");
