@@ -686,21 +686,32 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
     mark_after(after, at, chars, hyph);
 }
 
+static bool has_soft_hyphen(const char *text, uint32_t len)
+{
+    for (const char *p = text; (p = memchr(p, 0xC2, (size_t)(text + len - p))); p++)
+        if (p + 1 < text + len && (unsigned char)p[1] == 0xAD)
+            return true;
+    return false;
+}
+
 void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
                     const WholeWords *whole, uint8_t *hyph)
 {
     memset(hyph, 0, len + 1);
-    /* where the paragraph's last word begins */
-    uint32_t last_word = 0;
-    bool in_word = false;
-    for (uint32_t i = 0; i < len;) {
+    if (!h && !has_soft_hyphen(text, len))
+        return; /* nothing to mark */
+    /* where the paragraph's last word begins, read from the end (the
+     * text is NFC from ICU: well-formed, the same characters backwards) */
+    uint32_t last_word = len;
+    for (bool in_word = false; last_word > 0;) {
+        int32_t j = (int32_t)last_word;
         UChar32 c;
-        uint32_t at = i;
-        U8_NEXT(text, i, len, c);
-        bool w = word_char(c);
-        if (w && !in_word)
-            last_word = at;
-        in_word = w;
+        U8_PREV(text, 0, j, c);
+        if (word_char(c))
+            in_word = true;
+        else if (in_word)
+            break;
+        last_word = (uint32_t)j;
     }
     for (uint32_t i = 0, begin, end; next_word(text, len, keep, whole, &i, &begin, &end);) {
         if (begin >= last_word)
