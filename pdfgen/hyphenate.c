@@ -20,6 +20,7 @@
 #include "kept.h"
 #include "file_read.h"
 #include "hyphen_filter.h"
+#include "hyphen_load.h"
 
 #ifndef PDFGEN_HYPHEN_DIR
 #define PDFGEN_HYPHEN_DIR "/usr/share/hyphen"
@@ -51,12 +52,29 @@ typedef struct WordSet {
 typedef struct Dictionary {
     char *path;
     HyphenDict *dict;    /* NULL until loaded, or when it failed to */
+    bool parsed_here;    /* dict is hyphen_load's (hyphen_load_free), not libhyphen's */
     UConverter *charset; /* the dictionary's, when it is not UTF-8 (Russian: KOI8-R) */
     bool loaded;         /* tried: dict and charset are final */
     WordSet expected;
     size_t filtered_for; /* dict has the patterns of expected's first words, this many; 0: all */
     bool whole;          /* the words outgrew a filtered load: only the whole file now */
+    struct WordAnswer *answers; /* WORD_ANSWERS of them, allocated with the first */
 } Dictionary;
+
+/* The dictionary's answers for the words it was last asked about: a
+ * language's sheets, glossary and booklet repeat most of their words, and
+ * libhyphen costs some 5,000 instructions a word.  Direct-mapped, so its
+ * memory is the same for 3 sheets or 3,000; a word longer than the key
+ * holds is asked each time.  Exact whichever patterns are loaded
+ * (hyphen_filter.h), so it outlives a reload. */
+#define WORD_ANSWERS 2048
+#define WORD_ANSWER_KEY 37
+typedef struct WordAnswer {
+    uint64_t after; /* bit i: a hyphen may follow character i */
+    uint8_t len;    /* of word; 0: an empty slot */
+    uint8_t left, right;
+    char word[WORD_ANSWER_KEY];
+} WordAnswer;
 
 static Dictionary *dictionaries;
 static size_t dictionary_count, dictionary_cap;
@@ -169,6 +187,15 @@ static void wordset_free(WordSet *set)
     *set = (WordSet){0};
 }
 
+static void drop_dict(Dictionary *d)
+{
+    if (d->dict && d->parsed_here)
+        hyphen_load_free(d->dict);
+    else if (d->dict)
+        hnj_hyphen_free(d->dict);
+    d->dict = NULL;
+}
+
 static void free_dictionaries(void)
 {
     /* exit() from inside libhyphen (out of memory) leaves its state
@@ -176,11 +203,11 @@ static void free_dictionaries(void)
     if (inside_libhyphen)
         return;
     for (size_t i = 0; i < dictionary_count; i++) {
-        if (dictionaries[i].dict)
-            hnj_hyphen_free(dictionaries[i].dict);
+        drop_dict(&dictionaries[i]);
         if (dictionaries[i].charset)
             ucnv_close(dictionaries[i].charset);
         free(dictionaries[i].path);
+        free(dictionaries[i].answers);
         wordset_free(&dictionaries[i].expected);
     }
     free(dictionaries);
@@ -245,9 +272,27 @@ static int count_chars(const char *utf8, int32_t n)
     return chars;
 }
 
+/* The dictionary in bytes, parsed by hyphen_load (*parsed_here) or, for
+ * the files it leaves to libhyphen, by libhyphen; NULL when that fails. */
+static HyphenDict *parse(char *bytes, size_t len, bool *parsed_here)
+{
+    HyphenDict *dict = hyphen_load(bytes, len);
+    *parsed_here = dict != NULL;
+    if (dict)
+        return dict;
+    FILE *f = fmemopen(bytes, len, "r");
+    if (!f)
+        return NULL;
+    enter_libhyphen();
+    dict = hnj_hyphen_load_file(f);
+    leave_libhyphen();
+    fclose(f);
+    return dict;
+}
+
 /* The dictionary with only the patterns the expected words use, or NULL
  * when it cannot be filtered (then it is loaded whole). */
-static HyphenDict *load_filtered(const Dictionary *d)
+static HyphenDict *load_filtered(const Dictionary *d, bool *parsed_here)
 {
     size_t len;
     char *file = file_read(d->path, &len);
@@ -294,15 +339,7 @@ static HyphenDict *load_filtered(const Dictionary *d)
         ucnv_close(charset);
     if (!out)
         return NULL;
-    FILE *f = fmemopen(out, out_len, "r");
-    if (!f) {
-        free(out);
-        return NULL;
-    }
-    enter_libhyphen();
-    HyphenDict *dict = hnj_hyphen_load_file(f);
-    leave_libhyphen();
-    fclose(f);
+    HyphenDict *dict = parse(out, out_len, parsed_here);
     free(out);
     return dict;
 }
@@ -311,15 +348,18 @@ static void load(Dictionary *d)
 {
     d->loaded = true;
     if (!d->whole && d->expected.count) {
-        d->dict = load_filtered(d);
+        d->dict = load_filtered(d, &d->parsed_here);
         d->filtered_for = d->dict ? d->expected.count : 0;
     }
     if (!d->dict) {
         d->whole = true;
         wordset_free(&d->expected);
-        enter_libhyphen();
-        d->dict = hnj_hyphen_load(d->path);
-        leave_libhyphen();
+        size_t len;
+        char *file = file_read(d->path, &len);
+        if (file) {
+            d->dict = parse(file, len, &d->parsed_here);
+            free(file);
+        }
     }
     if (d->dict && strcmp(d->dict->cset, "UTF-8") != 0) {
         UErrorCode status = U_ZERO_ERROR;
@@ -327,8 +367,7 @@ static void load(Dictionary *d)
         if (status == U_MEMORY_ALLOCATION_ERROR)
             oom_abort();
         if (U_FAILURE(status)) {
-            hnj_hyphen_free(d->dict);
-            d->dict = NULL;
+            drop_dict(d);
             d->charset = NULL;
         }
     }
@@ -343,10 +382,9 @@ static Dictionary *dictionary(Hyphenator *h, const char *word, size_t len)
         long i = wordset_find(&d->expected, word, len);
         if (i < 0 || (size_t)i >= d->filtered_for) {
             /* a word the filtered patterns were not chosen for */
-            hnj_hyphen_free(d->dict);
+            drop_dict(d);
             if (d->charset)
                 ucnv_close(d->charset);
-            d->dict = NULL;
             d->charset = NULL;
             d->filtered_for = 0;
             d->whole = true;
@@ -409,6 +447,10 @@ void hyphenator_close(Hyphenator *h)
 
 static bool word_char(UChar32 c)
 {
+    /* most of the text: ASCII, whose letters are its only alphabetic
+     * characters and which has no combining marks */
+    if (c >= 0 && c < 0x80)
+        return (unsigned)((c | 0x20) - 'a') < 26;
     return u_isalpha(c) || u_charType(c) == U_NON_SPACING_MARK ||
            u_charType(c) == U_COMBINING_SPACING_MARK || c == SOFT_HYPHEN;
 }
@@ -556,29 +598,20 @@ void hyphenator_expect(Hyphenator *h, const char *text, uint32_t len, const uint
             wordset_add(&dictionaries[h->index].expected, text + begin, end - begin);
 }
 
-/* The word's hyphenation points from the dictionary, marked in hyph. */
-static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
-                           uint8_t *hyph)
+/* The dictionary's hyphenation points of the word (UTF-8, chars
+ * characters): bit i set when a hyphen may follow character i. */
+static uint64_t dictionary_answer(const Hyphenator *h, const Dictionary *d, const char *utf8,
+                                  uint32_t n, int chars)
 {
-    /* char offsets of the word, to map the dictionary's positions back */
-    uint32_t at[MAX_WORD + 1];
-    int chars = dictionary_word_chars(h, text, begin, end, at);
-    if (chars < 0)
-        return;
-    const Dictionary *d = dictionary(h, text + begin, end - begin);
-    if (!d)
-        return;
-    at[chars] = end;
     char word[MAX_WORD * 4 + 1];
     int len;
     if (d->charset) {
-        len = to_charset(d->charset, text + begin, (int32_t)(end - begin), chars, word,
-                         (int32_t)sizeof word - 1);
+        len = to_charset(d->charset, utf8, (int32_t)n, chars, word, (int32_t)sizeof word - 1);
         if (len < 0)
-            return;
+            return 0;
     } else {
-        len = (int)(end - begin);
-        memcpy(word, text + begin, (size_t)len);
+        len = (int)n;
+        memcpy(word, utf8, (size_t)len);
     }
     word[len] = '\0';
     char hyphens[MAX_WORD * 4 + 5];
@@ -589,7 +622,7 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
                                        h->left, h->right, h->left, h->right);
     leave_libhyphen();
     if (failed)
-        return;
+        return 0;
     if (rep) {
         /* non-standard hyphenation (a letter changes): not for us */
         for (int i = 0; i < len; i++)
@@ -597,30 +630,88 @@ static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint
         free(rep);
         free(pos);
         free(cut);
-        return;
+        return 0;
     }
     /* hyphens[i] odd: a hyphen may follow character i (libhyphen counts
      * characters, in UTF-8 dictionaries too) */
+    uint64_t after = 0;
     for (int i = 0; i + 1 < chars; i++)
         if ((hyphens[i] - '0') & 1)
+            after |= (uint64_t)1 << i;
+    return after;
+}
+
+/* Marks in hyph where a hyphen may follow the word's characters (bit i
+ * of after: character i, which begins at at[i]). */
+static void mark_after(uint64_t after, const uint32_t *at, int chars, uint8_t *hyph)
+{
+    for (int i = 0; i + 1 < chars; i++)
+        if (after >> i & 1)
             hyph[at[i + 1]] = 1;
+}
+
+/* The word's hyphenation points from the dictionary, marked in hyph. */
+static void hyphenate_word(Hyphenator *h, const char *text, uint32_t begin, uint32_t end,
+                           uint8_t *hyph)
+{
+    /* char offsets of the word, to map the dictionary's positions back */
+    uint32_t at[MAX_WORD + 1];
+    int chars = dictionary_word_chars(h, text, begin, end, at);
+    if (chars < 0)
+        return;
+    uint32_t n = end - begin;
+    WordAnswer *answer = NULL;
+    if (n <= WORD_ANSWER_KEY) {
+        Dictionary *known = &dictionaries[h->index];
+        if (known->answers) {
+            answer = &known->answers[word_hash(text + begin, n) & (WORD_ANSWERS - 1)];
+            if (answer->len == n && answer->left == h->left && answer->right == h->right &&
+                memcmp(answer->word, text + begin, n) == 0) {
+                mark_after(answer->after, at, chars, hyph);
+                return;
+            }
+        }
+    }
+    Dictionary *d = dictionary(h, text + begin, n);
+    if (!d)
+        return;
+    uint64_t after = dictionary_answer(h, d, text + begin, n, chars);
+    if (n <= WORD_ANSWER_KEY) {
+        if (!d->answers)
+            d->answers = xcalloc(WORD_ANSWERS, sizeof *d->answers);
+        answer = &d->answers[word_hash(text + begin, n) & (WORD_ANSWERS - 1)];
+        *answer = (WordAnswer){after, (uint8_t)n, (uint8_t)h->left, (uint8_t)h->right, {0}};
+        memcpy(answer->word, text + begin, n);
+    }
+    mark_after(after, at, chars, hyph);
+}
+
+static bool has_soft_hyphen(const char *text, uint32_t len)
+{
+    for (const char *p = text; (p = memchr(p, 0xC2, (size_t)(text + len - p))); p++)
+        if (p + 1 < text + len && (unsigned char)p[1] == 0xAD)
+            return true;
+    return false;
 }
 
 void hyphenate_text(Hyphenator *h, const char *text, uint32_t len, const uint8_t *keep,
                     const WholeWords *whole, uint8_t *hyph)
 {
     memset(hyph, 0, len + 1);
-    /* where the paragraph's last word begins */
-    uint32_t last_word = 0;
-    bool in_word = false;
-    for (uint32_t i = 0; i < len;) {
+    if (!h && !has_soft_hyphen(text, len))
+        return; /* nothing to mark */
+    /* where the paragraph's last word begins, read from the end (the
+     * text is NFC from ICU: well-formed, the same characters backwards) */
+    uint32_t last_word = len;
+    for (bool in_word = false; last_word > 0;) {
+        int32_t j = (int32_t)last_word;
         UChar32 c;
-        uint32_t at = i;
-        U8_NEXT(text, i, len, c);
-        bool w = word_char(c);
-        if (w && !in_word)
-            last_word = at;
-        in_word = w;
+        U8_PREV(text, 0, j, c);
+        if (word_char(c))
+            in_word = true;
+        else if (in_word)
+            break;
+        last_word = (uint32_t)j;
     }
     for (uint32_t i = 0, begin, end; next_word(text, len, keep, whole, &i, &begin, &end);) {
         if (begin >= last_word)
