@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "hyphen_filter.h"
+#include "libhyphen_bytes.h"
 
 #define WORD_MAX 200
 
@@ -129,16 +130,6 @@ static Words content_words(void)
     return words;
 }
 
-static HyphenDict *load_bytes(const char *bytes, size_t len)
-{
-    FILE *f = fmemopen((void *)bytes, len, "r");
-    assert_non_null(f);
-    HyphenDict *dict = hnj_hyphen_load_file(f);
-    fclose(f);
-    assert_non_null(dict);
-    return dict;
-}
-
 typedef struct Answer {
     int failed;
     char hyphens[WORD_MAX * 4 + 5];
@@ -203,7 +194,7 @@ static void check_words(const char *dic, size_t len, HyphenDict *whole, char *co
     size_t out_len;
     char *out = hyphen_filter(dic, len, hw, count, &out_len);
     assert_non_null(out);
-    HyphenDict *part = load_bytes(out, out_len);
+    HyphenDict *part = libhyphen_load(out, out_len);
     for (size_t i = 0; i < count; i++)
         assert_same_answer(whole, part, words[i]);
     hnj_hyphen_free(part);
@@ -264,7 +255,7 @@ static void test_every_content_word_with_every_dictionary(void **state)
     for (size_t d = 0; d < sizeof dictionaries / sizeof *dictionaries; d++) {
         size_t len;
         char *dic = read_all(dictionaries[d], &len);
-        HyphenDict *whole = load_bytes(dic, len);
+        HyphenDict *whole = libhyphen_load(dic, len);
         Words words = in_charset(dic, len, &content);
         /* a few words at a time: the fewer, the fewer patterns kept */
         for (size_t i = 0; i < words.count; i += 97)
@@ -284,7 +275,7 @@ static void test_every_content_word_with_every_dictionary(void **state)
 static void check_example(const char *dic, const char *const *words, size_t count)
 {
     size_t len = strlen(dic);
-    HyphenDict *whole = load_bytes(dic, len);
+    HyphenDict *whole = libhyphen_load(dic, len);
     for (size_t i = 0; i < count; i++)
         check_words(dic, len, whole, (char *const *)words + i, 1);
     check_words(dic, len, whole, (char *const *)words, count);

@@ -20,16 +20,7 @@
 #include "alloc.h"
 #include "file_read.h"
 #include "hyphen_load.h"
-
-static HyphenDict *libhyphen_load(const char *bytes, size_t len)
-{
-    FILE *f = fmemopen((void *)bytes, len, "r");
-    assert_non_null(f);
-    HyphenDict *dict = hnj_hyphen_load_file(f);
-    fclose(f);
-    assert_non_null(dict);
-    return dict;
-}
+#include "libhyphen_bytes.h"
 
 static void assert_same_string(const char *a, const char *b)
 {
