@@ -2,10 +2,13 @@
 #include "collate.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uchar.h>
 #include <unicode/ucol.h>
 #include <unicode/uscript.h>
+#include <unicode/unorm2.h>
 #include <unicode/uset.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
@@ -19,6 +22,8 @@
  * boundaries ("\uFDD0A" is where pinyin A starts; "\uFDD0\u2801" where
  * one-stroke characters start). */
 #define CHINESE_BASE 0xFDD0
+#define HANGUL_FIRST 0xAC00
+#define HANGUL_LAST 0xD7A3
 
 static bool failed(UErrorCode status, const char *what, const char *locale)
 {
@@ -211,37 +216,59 @@ static const Boundaries *chinese_boundaries(const UCollator *coll, const char *l
             return &boundaries_cache[i];
     Boundaries b = {xstrdup(locale), NULL, 0};
     /* Those contractions come from the tailoring's rules (the root
-     * collation has none): a collation whose rules never name U+FDD0 is
-     * not asked for them, and one whose rules do is asked only for what
-     * it tailors, which holds every contraction the tailoring adds.  For
-     * zh-Hans and zh-Hant (ICU 72) that gives the same boundaries, in the
-     * same order, as all its contractions and expansions, in a fifth of
-     * the instructions (25 M, not 135 M). */
+     * collation has none): each is written there as U+FDD0 and one unit,
+     * quoted, and ICU's canonical closure adds U+FDD0 with every BMP
+     * character whose canonical decomposition starts with that unit
+     * ("\uFDD0\u00C0" for "\uFDD0A").  Reading them from the rules and
+     * the decompositions gives, for zh-Hans and zh-Hant (ICU 72), the
+     * same boundaries in the same order (a set's strings ascend by code
+     * unit) as ucol_getTailoredSet, which builds the whole tailoring's
+     * closure (25 M instructions each, not 5 M); test_collate.c compares
+     * the two. */
     int32_t rules_len = 0;
     const UChar *rules = ucol_getRules(coll, &rules_len);
-    bool indexed = false;
-    for (int32_t i = 0; rules && i < rules_len && !indexed; i++)
-        indexed = rules[i] == CHINESE_BASE;
-    if (indexed) {
+    uint64_t named[0x10000 / 64] = {0}; /* the units after U+FDD0, one bit each */
+    bool named_any = false;
+    for (int32_t i = 0; rules && i + 2 < rules_len; i++) {
+        if (rules[i] != CHINESE_BASE || U16_IS_SURROGATE(rules[i + 1]))
+            continue;
+        UChar after = rules[i + 2];
+        if (after != '\'' && after != '<' && after != '=' && after != ' ' && after != '&')
+            continue;
+        named[rules[i + 1] / 64] |= UINT64_C(1) << (rules[i + 1] % 64);
+        named_any = true;
+    }
+    if (named_any) {
         UErrorCode status = U_ZERO_ERROR;
-        USet *contractions = ucol_getTailoredSet(coll, &status);
-        if (failed(status, "cannot read the collation's contractions", locale)) {
-            if (contractions)
-                uset_close(contractions);
+        const UNormalizer2 *nfd = unorm2_getNFDInstance(&status);
+        if (failed(status, "cannot open the NFD normalizer", locale)) {
             free(b.locale);
             return NULL;
         }
-        int32_t items = uset_getItemCount(contractions);
-        b.seconds = xcalloc(items > 0 ? (size_t)items : 1, sizeof *b.seconds);
-        for (int32_t i = 0; i < items; i++) {
-            UChar32 start, end;
-            UChar str[8];
-            status = U_ZERO_ERROR;
-            int32_t len = uset_getItem(contractions, i, &start, &end, str, 8, &status);
-            if (U_SUCCESS(status) && len == 2 && str[0] == CHINESE_BASE)
-                b.seconds[b.count++] = str[1];
+        size_t cap = 64;
+        b.seconds = xcalloc(cap, sizeof *b.seconds);
+        for (UChar32 c = 0; c <= 0xFFFF; c++) {
+            if (U16_IS_SURROGATE(c))
+                continue;
+            UChar first = (UChar)c;
+            if (c >= HANGUL_FIRST && c <= HANGUL_LAST) {
+                /* a syllable's first jamo (Unicode 3.12), no table needed */
+                first = (UChar)(0x1100 + (c - HANGUL_FIRST) / 588);
+            } else if (u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE) == U_DT_CANONICAL) {
+                UChar decomposition[8];
+                status = U_ZERO_ERROR;
+                if (unorm2_getDecomposition(nfd, c, decomposition, 8, &status) > 0 &&
+                    U_SUCCESS(status))
+                    first = decomposition[0];
+            }
+            if (!(named[first / 64] >> (first % 64) & 1))
+                continue;
+            if (b.count == cap) {
+                cap *= 2;
+                b.seconds = xreallocarray(b.seconds, cap, sizeof *b.seconds);
+            }
+            b.seconds[b.count++] = (UChar)c;
         }
-        uset_close(contractions);
     }
     if (boundaries_count == boundaries_cap) {
         static bool hooked;
@@ -280,6 +307,20 @@ int collate_prepare_index(const char *locale)
     int rc = chinese_boundaries(coll, locale) ? 0 : -1;
     ucol_close(coll);
     return rc;
+}
+
+int collate_index_boundaries(const char *locale, const uint16_t **seconds, size_t *count)
+{
+    UCollator *coll = open_collator(locale, UCOL_PRIMARY);
+    if (!coll)
+        return -1;
+    const Boundaries *b = chinese_boundaries(coll, locale);
+    ucol_close(coll);
+    if (!b)
+        return -1;
+    *seconds = b->seconds;
+    *count = b->count;
+    return 0;
 }
 
 typedef struct LabelSort {
