@@ -438,8 +438,8 @@ static IndexSection *section_for(Arena *arena, Index *out, size_t *cap, const ch
     return s;
 }
 
-int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
-                  Index *out)
+static int index_of(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                    Index *out)
 {
     *out = (Index){0};
     size_t *order = arena_array(arena, count ? count : 1, sizeof *order);
@@ -492,6 +492,113 @@ int collate_index(Arena *arena, const char *locale, const char *const *keys, siz
         s->items[s->count++] = order[i];
     }
     ucol_close(primary);
+    return 0;
+}
+
+/* The indexes made lately, kept for the process: glossary.pdf's job and
+ * the booklet sort the same glossary (22 M instructions for a whole
+ * build's booklets).  The same keys, in the same order, under the same
+ * locale give the same sections; a few entries, about a language's
+ * glossary each. */
+typedef struct KeptIndex {
+    char *locale;
+    char *keys; /* the keys one after another, each ending in its NUL */
+    size_t keys_size, count;
+    Index index; /* malloc'd: sections, their items, their labels */
+} KeptIndex;
+
+enum { KEPT_INDEXES = 16 };
+static KeptIndex kept_indexes[KEPT_INDEXES];
+static KeptRing kept_index_ring;
+
+static void free_kept_index(KeptIndex *k)
+{
+    for (size_t s = 0; s < k->index.count; s++) {
+        free((char *)k->index.sections[s].label);
+        free(k->index.sections[s].items);
+    }
+    free(k->index.sections);
+    free(k->locale);
+    free(k->keys);
+    *k = (KeptIndex){0};
+}
+
+static void free_kept_indexes(void)
+{
+    for (size_t i = 0; i < kept_index_ring.count; i++)
+        free_kept_index(&kept_indexes[i]);
+    kept_index_ring.count = kept_index_ring.next = 0;
+}
+
+static bool same_keys(const KeptIndex *k, const char *locale, const char *const *keys,
+                      size_t count)
+{
+    if (k->count != count || strcmp(k->locale, locale) != 0)
+        return false;
+    const char *at = k->keys;
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(keys[i]) + 1;
+        if ((size_t)(k->keys + k->keys_size - at) < len || memcmp(at, keys[i], len) != 0)
+            return false;
+        at += len;
+    }
+    return true;
+}
+
+static void keep_index(const char *locale, const char *const *keys, size_t count,
+                       const Index *index)
+{
+    bool evict;
+    size_t slot = kept_slot(&kept_index_ring, KEPT_INDEXES, free_kept_indexes, &evict);
+    KeptIndex *k = &kept_indexes[slot];
+    if (evict)
+        free_kept_index(k);
+    k->locale = xstrdup(locale);
+    k->count = count;
+    for (size_t i = 0; i < count; i++)
+        k->keys_size += strlen(keys[i]) + 1;
+    k->keys = xmalloc(k->keys_size ? k->keys_size : 1);
+    char *at = k->keys;
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(keys[i]) + 1;
+        memcpy(at, keys[i], len);
+        at += len;
+    }
+    k->index.count = index->count;
+    k->index.sections = xcalloc(index->count ? index->count : 1, sizeof *k->index.sections);
+    for (size_t s = 0; s < index->count; s++) {
+        const IndexSection *from = &index->sections[s];
+        IndexSection *to = &k->index.sections[s];
+        to->label = xstrdup(from->label);
+        to->count = from->count;
+        to->items = xcalloc(from->count ? from->count : 1, sizeof *to->items);
+        memcpy(to->items, from->items, from->count * sizeof *to->items);
+    }
+}
+
+int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                  Index *out)
+{
+    for (size_t i = 0; i < kept_index_ring.count; i++) {
+        const KeptIndex *k = &kept_indexes[i];
+        if (!same_keys(k, locale, keys, count))
+            continue;
+        out->count = k->index.count;
+        out->sections = arena_array(arena, k->index.count ? k->index.count : 1,
+                                    sizeof *out->sections);
+        for (size_t s = 0; s < k->index.count; s++) {
+            const IndexSection *from = &k->index.sections[s];
+            IndexSection *to = &out->sections[s];
+            to->label = arena_strndup(arena, from->label, strlen(from->label));
+            to->count = from->count;
+            to->items = arena_array(arena, from->count ? from->count : 1, sizeof *to->items);
+            memcpy(to->items, from->items, from->count * sizeof *to->items);
+        }
+        return 0;
+    }
+    if (index_of(arena, locale, keys, count, out) != 0)
+        return -1;
+    keep_index(locale, keys, count, out);
     return 0;
 }
 

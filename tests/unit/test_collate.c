@@ -175,6 +175,24 @@ static void sections_at_the_edges(void **state)
     assert_true(ok);
 }
 
+/* An index asked for again comes out the same, kept or not; other keys,
+ * or the same under another locale, are sorted anew. */
+static void index_asked_again(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    const char *first = describe(&arena, "es", KEYS("ñame", "nube", "llama", "casa"));
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama", "casa")), first);
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama", "cosa")),
+                        "C: cosa | L: llama | N: nube | \xC3\x91: ñame");
+    assert_string_equal(describe(&arena, "en-US", KEYS("ñame", "nube", "llama", "casa")),
+                        "C: casa | L: llama | N: ñame, nube");
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama")),
+                        "L: llama | N: nube | \xC3\x91: ñame");
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama", "casa")), first);
+    arena_free(&arena);
+}
+
 static void empty_list(void **state)
 {
     (void)state;
@@ -195,6 +213,7 @@ int main(void)
         cmocka_unit_test(chinese_pinyin_sections),
         cmocka_unit_test(chinese_boundaries_as_the_tailored_set),
         cmocka_unit_test(sections_at_the_edges),
+        cmocka_unit_test(index_asked_again),
         cmocka_unit_test(empty_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
