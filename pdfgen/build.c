@@ -328,6 +328,8 @@ typedef struct Job {
     bool stale;            /* to be built (else up to date) */
     bool done, failed;
     size_t pages;
+    char digest[SHA256_HEX + 1]; /* of the written file, or "" */
+    long long bytes;
     bool laid_out_here;    /* by this process (pages) */
     char *title;
     char *temp_path;       /* written, not yet renamed */
@@ -368,6 +370,12 @@ static void report_written(const BuildOptions *options, Job *job, int rc, long i
         job->laid_out_here = true;
         job->title = xstrdup(doc->info.title ? doc->info.title : "");
         job->temp_path = xstrdup(pending_paths[index]);
+        /* The manifest's digest is taken here, with the file just written
+         * (and with -j N in the worker, not in the parent once every worker
+         * is done); one that cannot be read now is read again, and
+         * reported, by write_manifest. */
+        if (manifest_file_sha256(pending_paths[index], job->digest, &job->bytes) != 0)
+            job->digest[0] = '\0';
     }
 }
 
@@ -529,6 +537,8 @@ typedef struct WireResult {
     uint32_t job;
     int32_t rc;
     uint64_t pages;
+    int64_t bytes;
+    char digest[SHA256_HEX + 1];
     uint32_t temp_len, title_len;
 } WireResult;
 
@@ -605,7 +615,8 @@ static PDFGEN_NORETURN void worker_main(int sock, Worker *self, pid_t parent, Sh
         Job *job = &jobs[index];
         int rc = run_job_with(shapers, content, jobs, count, job, options);
         fflush(stdout);
-        WireResult r = {index, rc, job->pages, 0, 0};
+        WireResult r = {index, rc, job->pages, job->bytes, {0}, 0, 0};
+        memcpy(r.digest, job->digest, sizeof r.digest);
         if (rc == 0) {
             r.temp_len = (uint32_t)strlen(job->temp_path);
             r.title_len = (uint32_t)strlen(job->title);
@@ -887,6 +898,9 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                 job->temp_path = temp;
                 job->title = title;
                 job->pages = (size_t)r.pages;
+                job->bytes = r.bytes;
+                memcpy(job->digest, r.digest, sizeof job->digest);
+                job->digest[SHA256_HEX] = '\0';
             } else {
                 job->failed = true;
                 failures++;
@@ -1304,8 +1318,9 @@ static int write_manifest(BuildInputs *in, const Content *content, Job *jobs, si
             continue;
         }
         char hex[SHA256_HEX + 1];
-        long long bytes;
-        if (manifest_file_sha256(job->final_path, hex, &bytes) != 0) {
+        long long bytes = job->bytes;
+        memcpy(hex, job->digest, sizeof hex);
+        if (!hex[0] && manifest_file_sha256(job->final_path, hex, &bytes) != 0) {
             diag_error(NULL, "cannot read '%s': %s", job->final_path, strerror(errno));
             rc = -1;
             continue;

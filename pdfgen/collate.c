@@ -2,10 +2,13 @@
 #include "collate.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uchar.h>
 #include <unicode/ucol.h>
 #include <unicode/uscript.h>
+#include <unicode/unorm2.h>
 #include <unicode/uset.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
@@ -19,6 +22,8 @@
  * boundaries ("\uFDD0A" is where pinyin A starts; "\uFDD0\u2801" where
  * one-stroke characters start). */
 #define CHINESE_BASE 0xFDD0
+#define HANGUL_FIRST 0xAC00
+#define HANGUL_LAST 0xD7A3
 
 static bool failed(UErrorCode status, const char *what, const char *locale)
 {
@@ -211,37 +216,59 @@ static const Boundaries *chinese_boundaries(const UCollator *coll, const char *l
             return &boundaries_cache[i];
     Boundaries b = {xstrdup(locale), NULL, 0};
     /* Those contractions come from the tailoring's rules (the root
-     * collation has none): a collation whose rules never name U+FDD0 is
-     * not asked for them, and one whose rules do is asked only for what
-     * it tailors, which holds every contraction the tailoring adds.  For
-     * zh-Hans and zh-Hant (ICU 72) that gives the same boundaries, in the
-     * same order, as all its contractions and expansions, in a fifth of
-     * the instructions (25 M, not 135 M). */
+     * collation has none): each is written there as U+FDD0 and one unit,
+     * quoted, and ICU's canonical closure adds U+FDD0 with every BMP
+     * character whose canonical decomposition starts with that unit
+     * ("\uFDD0\u00C0" for "\uFDD0A").  Reading them from the rules and
+     * the decompositions gives, for zh-Hans and zh-Hant (ICU 72), the
+     * same boundaries in the same order (a set's strings ascend by code
+     * unit) as ucol_getTailoredSet, which builds the whole tailoring's
+     * closure (25 M instructions each, not 5 M); test_collate.c compares
+     * the two. */
     int32_t rules_len = 0;
     const UChar *rules = ucol_getRules(coll, &rules_len);
-    bool indexed = false;
-    for (int32_t i = 0; rules && i < rules_len && !indexed; i++)
-        indexed = rules[i] == CHINESE_BASE;
-    if (indexed) {
+    uint64_t named[0x10000 / 64] = {0}; /* the units after U+FDD0, one bit each */
+    bool named_any = false;
+    for (int32_t i = 0; rules && i + 2 < rules_len; i++) {
+        if (rules[i] != CHINESE_BASE || U16_IS_SURROGATE(rules[i + 1]))
+            continue;
+        UChar after = rules[i + 2];
+        if (after != '\'' && after != '<' && after != '=' && after != ' ' && after != '&')
+            continue;
+        named[rules[i + 1] / 64] |= UINT64_C(1) << (rules[i + 1] % 64);
+        named_any = true;
+    }
+    if (named_any) {
         UErrorCode status = U_ZERO_ERROR;
-        USet *contractions = ucol_getTailoredSet(coll, &status);
-        if (failed(status, "cannot read the collation's contractions", locale)) {
-            if (contractions)
-                uset_close(contractions);
+        const UNormalizer2 *nfd = unorm2_getNFDInstance(&status);
+        if (failed(status, "cannot open the NFD normalizer", locale)) {
             free(b.locale);
             return NULL;
         }
-        int32_t items = uset_getItemCount(contractions);
-        b.seconds = xcalloc(items > 0 ? (size_t)items : 1, sizeof *b.seconds);
-        for (int32_t i = 0; i < items; i++) {
-            UChar32 start, end;
-            UChar str[8];
-            status = U_ZERO_ERROR;
-            int32_t len = uset_getItem(contractions, i, &start, &end, str, 8, &status);
-            if (U_SUCCESS(status) && len == 2 && str[0] == CHINESE_BASE)
-                b.seconds[b.count++] = str[1];
+        size_t cap = 64;
+        b.seconds = xcalloc(cap, sizeof *b.seconds);
+        for (UChar32 c = 0; c <= 0xFFFF; c++) {
+            if (U16_IS_SURROGATE(c))
+                continue;
+            UChar first = (UChar)c;
+            if (c >= HANGUL_FIRST && c <= HANGUL_LAST) {
+                /* a syllable's first jamo (Unicode 3.12), no table needed */
+                first = (UChar)(0x1100 + (c - HANGUL_FIRST) / 588);
+            } else if (u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE) == U_DT_CANONICAL) {
+                UChar decomposition[8];
+                status = U_ZERO_ERROR;
+                if (unorm2_getDecomposition(nfd, c, decomposition, 8, &status) > 0 &&
+                    U_SUCCESS(status))
+                    first = decomposition[0];
+            }
+            if (!(named[first / 64] >> (first % 64) & 1))
+                continue;
+            if (b.count == cap) {
+                cap *= 2;
+                b.seconds = xreallocarray(b.seconds, cap, sizeof *b.seconds);
+            }
+            b.seconds[b.count++] = (UChar)c;
         }
-        uset_close(contractions);
     }
     if (boundaries_count == boundaries_cap) {
         static bool hooked;
@@ -280,6 +307,20 @@ int collate_prepare_index(const char *locale)
     int rc = chinese_boundaries(coll, locale) ? 0 : -1;
     ucol_close(coll);
     return rc;
+}
+
+int collate_index_boundaries(const char *locale, const uint16_t **seconds, size_t *count)
+{
+    UCollator *coll = open_collator(locale, UCOL_PRIMARY);
+    if (!coll)
+        return -1;
+    const Boundaries *b = chinese_boundaries(coll, locale);
+    ucol_close(coll);
+    if (!b)
+        return -1;
+    *seconds = b->seconds;
+    *count = b->count;
+    return 0;
 }
 
 typedef struct LabelSort {
@@ -397,8 +438,8 @@ static IndexSection *section_for(Arena *arena, Index *out, size_t *cap, const ch
     return s;
 }
 
-int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
-                  Index *out)
+static int index_of(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                    Index *out)
 {
     *out = (Index){0};
     size_t *order = arena_array(arena, count ? count : 1, sizeof *order);
@@ -451,6 +492,113 @@ int collate_index(Arena *arena, const char *locale, const char *const *keys, siz
         s->items[s->count++] = order[i];
     }
     ucol_close(primary);
+    return 0;
+}
+
+/* The indexes made lately, kept for the process: glossary.pdf's job and
+ * the booklet sort the same glossary (22 M instructions for a whole
+ * build's booklets).  The same keys, in the same order, under the same
+ * locale give the same sections; a few entries, about a language's
+ * glossary each. */
+typedef struct KeptIndex {
+    char *locale;
+    char *keys; /* the keys one after another, each ending in its NUL */
+    size_t keys_size, count;
+    Index index; /* malloc'd: sections, their items, their labels */
+} KeptIndex;
+
+enum { KEPT_INDEXES = 16 };
+static KeptIndex kept_indexes[KEPT_INDEXES];
+static KeptRing kept_index_ring;
+
+static void free_kept_index(KeptIndex *k)
+{
+    for (size_t s = 0; s < k->index.count; s++) {
+        free((char *)k->index.sections[s].label);
+        free(k->index.sections[s].items);
+    }
+    free(k->index.sections);
+    free(k->locale);
+    free(k->keys);
+    *k = (KeptIndex){0};
+}
+
+static void free_kept_indexes(void)
+{
+    for (size_t i = 0; i < kept_index_ring.count; i++)
+        free_kept_index(&kept_indexes[i]);
+    kept_index_ring.count = kept_index_ring.next = 0;
+}
+
+static bool same_keys(const KeptIndex *k, const char *locale, const char *const *keys,
+                      size_t count)
+{
+    if (k->count != count || strcmp(k->locale, locale) != 0)
+        return false;
+    const char *at = k->keys;
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(keys[i]) + 1;
+        if ((size_t)(k->keys + k->keys_size - at) < len || memcmp(at, keys[i], len) != 0)
+            return false;
+        at += len;
+    }
+    return true;
+}
+
+static void keep_index(const char *locale, const char *const *keys, size_t count,
+                       const Index *index)
+{
+    bool evict;
+    size_t slot = kept_slot(&kept_index_ring, KEPT_INDEXES, free_kept_indexes, &evict);
+    KeptIndex *k = &kept_indexes[slot];
+    if (evict)
+        free_kept_index(k);
+    k->locale = xstrdup(locale);
+    k->count = count;
+    for (size_t i = 0; i < count; i++)
+        k->keys_size += strlen(keys[i]) + 1;
+    k->keys = xmalloc(k->keys_size ? k->keys_size : 1);
+    char *at = k->keys;
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(keys[i]) + 1;
+        memcpy(at, keys[i], len);
+        at += len;
+    }
+    k->index.count = index->count;
+    k->index.sections = xcalloc(index->count ? index->count : 1, sizeof *k->index.sections);
+    for (size_t s = 0; s < index->count; s++) {
+        const IndexSection *from = &index->sections[s];
+        IndexSection *to = &k->index.sections[s];
+        to->label = xstrdup(from->label);
+        to->count = from->count;
+        to->items = xcalloc(from->count ? from->count : 1, sizeof *to->items);
+        memcpy(to->items, from->items, from->count * sizeof *to->items);
+    }
+}
+
+int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
+                  Index *out)
+{
+    for (size_t i = 0; i < kept_index_ring.count; i++) {
+        const KeptIndex *k = &kept_indexes[i];
+        if (!same_keys(k, locale, keys, count))
+            continue;
+        out->count = k->index.count;
+        out->sections = arena_array(arena, k->index.count ? k->index.count : 1,
+                                    sizeof *out->sections);
+        for (size_t s = 0; s < k->index.count; s++) {
+            const IndexSection *from = &k->index.sections[s];
+            IndexSection *to = &out->sections[s];
+            to->label = arena_strndup(arena, from->label, strlen(from->label));
+            to->count = from->count;
+            to->items = arena_array(arena, from->count ? from->count : 1, sizeof *to->items);
+            memcpy(to->items, from->items, from->count * sizeof *to->items);
+        }
+        return 0;
+    }
+    if (index_of(arena, locale, keys, count, out) != 0)
+        return -1;
+    keep_index(locale, keys, count, out);
     return 0;
 }
 

@@ -18,11 +18,15 @@
  *     locale's collator and keeps it for the rest of the process (what
  *     a Chinese index needs takes ICU longer than laying out a sheet),
  *     so that workers forked afterwards share it.
+ *     collate_index_boundaries: what it keeps: the second units of the
+ *     locale's index contractions U+FDD0 + unit, ascending (none but for
+ *     Chinese); kept until exit.
  * All return -1 when ICU fails (reported through diag_error()). */
 #ifndef PDFGEN_COLLATE_H
 #define PDFGEN_COLLATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "model.h"
@@ -45,5 +49,6 @@ int collate_drugs(Arena *arena, const Language *language, size_t *order);
 int collate_index(Arena *arena, const char *locale, const char *const *keys, size_t count,
                   Index *out);
 int collate_prepare_index(const char *locale);
+int collate_index_boundaries(const char *locale, const uint16_t **seconds, size_t *count);
 
 #endif

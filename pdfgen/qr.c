@@ -13,26 +13,23 @@
 
 /* The codes made last, kept for the process: a booklet shows again the
  * QR code of every sheet just built, and libqrencode tries all eight
- * masks on each (1% of a whole build).  A few are enough: a language's
- * sheets come just before its booklet. */
-enum { QR_KEPT = 16 };
+ * masks on each (0.57 M instructions a code).  A language's sheets come
+ * just before its booklet, so the ring holds a language's codes for up
+ * to QR_KEPT drugs (16 missed at 200); one bit a module, each entry its
+ * text and its bits in one block, 150 bytes for a 42-byte address (29
+ * modules a side): about 40 KB at most, however many sheets. */
+enum { QR_KEPT = 256 };
 static struct {
-    char *text;
-    unsigned char *modules;
+    char *text; /* followed in its block by the modules, one bit each */
+    unsigned char *bits;
     unsigned side;
 } qr_kept[QR_KEPT];
 static KeptRing qr_ring;
 
-static void free_one_qr_kept(size_t i)
-{
-    free(qr_kept[i].text);
-    free(qr_kept[i].modules);
-}
-
 static void free_qr_kept(void)
 {
     for (size_t i = 0; i < qr_ring.count; i++)
-        free_one_qr_kept(i);
+        free(qr_kept[i].text);
     qr_ring.count = qr_ring.next = 0;
 }
 
@@ -41,10 +38,14 @@ static void keep_qr(const char *text, const unsigned char *modules, unsigned sid
     bool evict;
     size_t i = kept_slot(&qr_ring, QR_KEPT, free_qr_kept, &evict);
     if (evict)
-        free_one_qr_kept(i);
-    qr_kept[i].text = xstrdup(text);
-    qr_kept[i].modules = xmalloc((size_t)side * side);
-    memcpy(qr_kept[i].modules, modules, (size_t)side * side);
+        free(qr_kept[i].text);
+    size_t text_size = strlen(text) + 1, count = (size_t)side * side;
+    qr_kept[i].text = xmalloc(text_size + (count + 7) / 8);
+    memcpy(qr_kept[i].text, text, text_size);
+    qr_kept[i].bits = (unsigned char *)qr_kept[i].text + text_size;
+    memset(qr_kept[i].bits, 0, (count + 7) / 8);
+    for (size_t m = 0; m < count; m++)
+        qr_kept[i].bits[m / 8] |= (unsigned char)(modules[m] << (m % 8));
     qr_kept[i].side = side;
 }
 
@@ -54,7 +55,8 @@ const unsigned char *qr_modules(Arena *arena, const Text *text, unsigned *side)
         if (strcmp(qr_kept[i].text, text->utf8) == 0) {
             unsigned n = qr_kept[i].side;
             unsigned char *modules = arena_array(arena, (size_t)n * n, 1);
-            memcpy(modules, qr_kept[i].modules, (size_t)n * n);
+            for (size_t m = 0; m < (size_t)n * n; m++)
+                modules[m] = qr_kept[i].bits[m / 8] >> (m % 8) & 1;
             *side = n;
             return modules;
         }

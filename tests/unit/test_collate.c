@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unicode/ucol.h>
+#include <unicode/uset.h>
 
 #include "arena.h"
 #include "collate.h"
@@ -95,6 +97,44 @@ static void chinese_pinyin_sections(void **state)
     arena_free(&arena);
 }
 
+/* The boundaries read from the rules and the decompositions are those
+ * of every contraction U+FDD0 + one unit in the tailoring, as ICU's
+ * ucol_getTailoredSet gives them (the way they were read before). */
+static void chinese_boundaries_as_the_tailored_set(void **state)
+{
+    (void)state;
+    static const char *const locales[] = {"zh-Hans", "zh-Hant", "zh", "zh-TW", "en-US", "ja"};
+    for (size_t l = 0; l < sizeof locales / sizeof *locales; l++) {
+        UErrorCode status = U_ZERO_ERROR;
+        UCollator *coll = ucol_open(locales[l], &status);
+        assert_true(U_SUCCESS(status));
+        USet *set = ucol_getTailoredSet(coll, &status);
+        assert_true(U_SUCCESS(status));
+        uint16_t expected[1024];
+        size_t expected_count = 0;
+        for (int32_t i = 0; i < uset_getItemCount(set); i++) {
+            UChar32 start, end;
+            UChar str[8];
+            status = U_ZERO_ERROR;
+            int32_t len = uset_getItem(set, i, &start, &end, str, 8, &status);
+            if (U_SUCCESS(status) && len == 2 && str[0] == 0xFDD0) {
+                assert_true(expected_count < 1024);
+                expected[expected_count++] = str[1];
+            }
+        }
+        uset_close(set);
+        ucol_close(coll);
+        const uint16_t *seconds = NULL;
+        size_t count = 0;
+        assert_int_equal(collate_index_boundaries(locales[l], &seconds, &count), 0);
+        if (count != expected_count)
+            fprintf(stderr, "%s: %zu boundaries, not %zu\n", locales[l], count, expected_count);
+        assert_int_equal(count, expected_count);
+        for (size_t i = 0; i < count; i++)
+            assert_int_equal(seconds[i], expected[i]);
+    }
+}
+
 /* Each key under the last label not after it (labels found by halving,
  * which needs them in primary order, one per weight): the first and last
  * labels, keys before every label, other scripts, strokes. */
@@ -135,6 +175,24 @@ static void sections_at_the_edges(void **state)
     assert_true(ok);
 }
 
+/* An index asked for again comes out the same, kept or not; other keys,
+ * or the same under another locale, are sorted anew. */
+static void index_asked_again(void **state)
+{
+    (void)state;
+    Arena arena = {0};
+    const char *first = describe(&arena, "es", KEYS("ñame", "nube", "llama", "casa"));
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama", "casa")), first);
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama", "cosa")),
+                        "C: cosa | L: llama | N: nube | \xC3\x91: ñame");
+    assert_string_equal(describe(&arena, "en-US", KEYS("ñame", "nube", "llama", "casa")),
+                        "C: casa | L: llama | N: ñame, nube");
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama")),
+                        "L: llama | N: nube | \xC3\x91: ñame");
+    assert_string_equal(describe(&arena, "es", KEYS("ñame", "nube", "llama", "casa")), first);
+    arena_free(&arena);
+}
+
 static void empty_list(void **state)
 {
     (void)state;
@@ -153,7 +211,9 @@ int main(void)
         cmocka_unit_test(russian_sections_and_latin_after),
         cmocka_unit_test(japanese_kana_rows),
         cmocka_unit_test(chinese_pinyin_sections),
+        cmocka_unit_test(chinese_boundaries_as_the_tailored_set),
         cmocka_unit_test(sections_at_the_edges),
+        cmocka_unit_test(index_asked_again),
         cmocka_unit_test(empty_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
