@@ -46,6 +46,7 @@ struct Writer {
     size_t memo_slot_count;
     uint32_t *memo_data;  /* every memo's key and answer, one after another */
     size_t memo_data_len, memo_data_cap;
+    struct PlainGlyph *plain; /* PLAIN_SLOTS of them (see plain_glyph) */
     size_t *unit_start;  /* a right-to-left span's units, visual order */
     int64_t *unit_pen;   /* ... and where each starts (font units) */
     size_t unit_cap;
@@ -358,8 +359,9 @@ static int select_font(Writer *w, Buf *b, FontUse *fu, unsigned layer, double si
     return 0;
 }
 
-static int show_glyph(Tj *t, const Glyph *g, unsigned layer, int64_t pen, bool stretch,
-                      int64_t end)
+/* Shows g, whose code and /W width the caller knows, through layer. */
+static int show_coded(Tj *t, const Glyph *g, unsigned layer, unsigned code, int32_t width,
+                      int64_t pen, bool stretch, int64_t end)
 {
     Writer *w = t->w;
     if (w->tf_font != t->fu || w->tf_layer != layer || w->tf_size != t->size_milli) {
@@ -367,20 +369,17 @@ static int show_glyph(Tj *t, const Glyph *g, unsigned layer, int64_t pen, bool s
         if (select_font(w, t->b, t->fu, layer, t->size))
             return -1;
     }
-    tj_glyph(t, g, glyph_code(t->fu, g->gid), font_use_glyph(t->fu, g->gid)->width, pen,
-             stretch ? end : pen + g->x_advance, g->x_offset == 0 && !stretch);
+    tj_glyph(t, g, code, width, pen, stretch ? end : pen + g->x_advance,
+             g->x_offset == 0 && !stretch);
     return 0;
 }
 
-
-
-
-
-
-
-
-
-
+static int show_glyph(Tj *t, const Glyph *g, unsigned layer, int64_t pen, bool stretch,
+                      int64_t end)
+{
+    return show_coded(t, g, layer, glyph_code(t->fu, g->gid),
+                      font_use_glyph(t->fu, g->gid)->width, pen, stretch, end);
+}
 
 static bool only_spaces(const char *p, size_t n)
 {
@@ -800,6 +799,38 @@ static size_t showing_order(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i
     return shown;
 }
 
+/* What a plain unit's glyph came to (see emit_plain_unit), by font,
+ * glyph and character: its layer (font_map_glyph), code and /W width, and
+ * the character's weight in poppler's tally.  Direct mapped; an entry
+ * stays right for the whole document, since a glyph's ToUnicode entry in
+ * a layer never changes once made.  Fonts are told apart by their index:
+ * FontUses may move them when a booklet's part brings a new one. */
+typedef struct PlainGlyph {
+    uint32_t gid; /* 0: empty (validate lets no glyph 0 through) */
+    uint32_t font;
+    uint16_t unit;
+    int8_t weight;
+    unsigned layer, code;
+    int32_t width;
+} PlainGlyph;
+
+enum { PLAIN_SLOTS = 1024 }; /* a page of CJK draws a few hundred distinct glyphs */
+
+/* unit: the character, one UTF-16 unit */
+static const PlainGlyph *plain_glyph(Writer *w, FontUse *fu, uint32_t gid, const U16 *text)
+{
+    uint16_t unit = text->units[0];
+    PlainGlyph *e = &w->plain[(gid ^ (unit * 31u) ^ ((uint32_t)fu->index << 7)) % PLAIN_SLOTS];
+    if (e->gid == gid && e->unit == unit && e->font == fu->index)
+        return e;
+    long weight = 0;
+    poppler_count_strong(&weight, text);
+    *e = (PlainGlyph){.gid = gid, .font = (uint32_t)fu->index, .unit = unit,
+                      .weight = (int8_t)weight, .layer = font_map_glyph(fu, gid, text),
+                      .code = glyph_code(fu, gid), .width = font_use_glyph(fu, gid)->width};
+    return e;
+}
+
 /* Glyphs [i, j) are extracted as one (see unit_end): shown in the order
  * their texts are written, each at its own place; ActualText around them
  * where share_unit says so, or where poppler needs marks (see
@@ -823,15 +854,20 @@ static int emit_plain_unit(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, si
      * shaper removes it (glyphtext_partition comes to that) */
     if (cp >= 0x80 && glyphtext_ignorable(cp))
         return 1;
-    /* w->text holds just the character: a bidi control is ignorable */
-    poppler_count_strong(&w->strong_balance, &w->text);
     if (ensure_marked(t))
         return -1;
     const Glyph *g = &s->glyphs[i];
-    unsigned layer = font_map_glyph(fu, g->gid, &w->text);
     int64_t pen = t->pen;
     t->pen += g->x_advance;
-    return show_glyph(t, g, layer, pen, false, t->pen) ? -1 : 0;
+    if (w->text.len > 1) { /* past the BMP: not worth remembering */
+        poppler_count_strong(&w->strong_balance, &w->text);
+        unsigned layer = font_map_glyph(fu, g->gid, &w->text);
+        return show_glyph(t, g, layer, pen, false, t->pen) ? -1 : 0;
+    }
+    /* w->text holds just the character: a bidi control is ignorable */
+    const PlainGlyph *e = plain_glyph(w, fu, g->gid, &w->text);
+    w->strong_balance += e->weight;
+    return show_coded(t, g, e->layer, e->code, e->width, pen, false, t->pen) ? -1 : 0;
 }
 
 static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
@@ -1427,6 +1463,7 @@ Writer *page_writer_new(PdfDoc *doc, FontUses *fonts, Tags *tags, bool rtl_doc)
     w->reshape = hb_buffer_create();
     if (!hb_buffer_allocation_successful(w->reshape))
         oom_abort();
+    w->plain = xcalloc(PLAIN_SLOTS, sizeof *w->plain);
     return w;
 }
 
@@ -1449,6 +1486,7 @@ void page_writer_free(Writer *w)
         u16_free(&w->own[g]);
     free(w->own);
     free(w->layer);
+    free(w->plain);
     free(w->unit_start);
     free(w->unit_pen);
     free(w);
