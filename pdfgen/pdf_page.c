@@ -799,7 +799,7 @@ static size_t showing_order(Writer *w, FontUse *fu, const GlyphSpan *s, size_t i
     return shown;
 }
 
-/* What a plain unit's glyph came to (see emit_plain_unit), by font,
+/* What a plain unit's glyph came to (see emit_plain_run), by font,
  * glyph and character: its layer (font_map_glyph), code and /W width, and
  * the character's weight in poppler's tally.  Direct mapped; an entry
  * stays right for the whole document, since a glyph's ToUnicode entry in
@@ -816,60 +816,94 @@ typedef struct PlainGlyph {
 
 enum { PLAIN_SLOTS = 1024 }; /* a page of CJK draws a few hundred distinct glyphs */
 
-/* unit: the character, one UTF-16 unit */
-static const PlainGlyph *plain_glyph(Writer *w, FontUse *fu, uint32_t gid, const U16 *text)
+/* unit: the character, in the BMP (w->text is left holding it) */
+static const PlainGlyph *plain_glyph(Writer *w, FontUse *fu, uint32_t gid, uint16_t unit)
 {
-    uint16_t unit = text->units[0];
     PlainGlyph *e = &w->plain[(gid ^ (unit * 31u) ^ ((uint32_t)fu->index << 7)) % PLAIN_SLOTS];
     if (e->gid == gid && e->unit == unit && e->font == fu->index)
         return e;
+    w->text.len = 0;
+    u16_push(&w->text, unit);
     long weight = 0;
-    poppler_count_strong(&weight, text);
+    poppler_count_strong(&weight, &w->text);
     *e = (PlainGlyph){.gid = gid, .font = (uint32_t)fu->index, .unit = unit,
-                      .weight = (int8_t)weight, .layer = font_map_glyph(fu, gid, text),
+                      .weight = (int8_t)weight, .layer = font_map_glyph(fu, gid, &w->text),
                       .code = glyph_code(fu, gid), .width = font_use_glyph(fu, gid)->width};
     return e;
+}
+
+/* tj_glyph for a glyph on the baseline at pen (font units), where the
+ * string open in the TJ array already takes it: no rise, no character
+ * spacing, no adjustment, a code that needs no escape.  Returns false,
+ * having written nothing, when tj_glyph is needed. */
+static inline bool tj_append(Tj *t, unsigned code, int32_t width, int64_t pen)
+{
+    unsigned char bytes[2] = {(unsigned char)(code >> 8), (unsigned char)code};
+    if (!t->in_string || t->rise || t->tc || needs_escape(bytes[0]) || needs_escape(bytes[1]))
+        return false;
+    int64_t want = font_units_to_micro_em(t, pen);
+    if (t->shown != want)
+        return false;
+    buf_put(t->b, (const char *)bytes, 2);
+    t->shown = want + (int64_t)width * 1000;
+    return true;
+}
+
+/* Most units are one glyph for one character that is not a
+ * default-ignorable, left to right on a left-to-right sheet: for those
+ * share_unit, showing_order and the marks for poppler (emit_cluster)
+ * would come to the character as the glyph's text, no ActualText and the
+ * glyph at the pen.  So the run of them from glyph *at on is shown here,
+ * a unit at a time without that machinery (unit_end and unit_text, for
+ * one glyph), and *at moved past it; the first unit that is not plain
+ * is left to emit_cluster.  s is left to right, the sheet too. */
+static int emit_plain_run(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, size_t *at,
+                          size_t nclusters)
+{
+    const Glyph *g = s->glyphs;
+    size_t n = s->glyph_count;
+    for (size_t i = *at; i < n; *at = ++i) {
+        uint32_t c = g[i].cluster;
+        /* the glyph a unit of its own: the next is of another cluster, and
+         * no mark (which would join the unit, see unit_end) */
+        if (i + 1 < n && (g[i + 1].cluster == c || g[i + 1].x_advance == 0))
+            return 0;
+        size_t k = cluster_index_from(w->clusters, nclusters, c, w->cluster_next);
+        if (w->seen[k]) /* the cluster's text was shown before: see unit_text */
+            return 0;
+        uint32_t end = k + 1 < nclusters ? w->clusters[k + 1] : s->text_end;
+        uint32_t cp = (unsigned char)s->text[c];
+        if (end - c != 1 || cp >= 0x80) { /* most units: one ASCII character */
+            /* one code point of the BMP that the shaper keeps (a bidi
+             * control is ignorable too); invalid UTF-8 is for unit_text
+             * to report */
+            if (utf8_decode((const unsigned char *)s->text + c, end - c, &cp) != end - c ||
+                cp >= 0x10000 || glyphtext_ignorable(cp))
+                return 0;
+        }
+        w->cluster_next = k + 1;
+        w->seen[k] = true;
+        if (ensure_marked(t))
+            return -1;
+        const PlainGlyph *e = plain_glyph(w, fu, g[i].gid, (uint16_t)cp);
+        w->strong_balance += e->weight;
+        int64_t pen = t->pen;
+        t->pen += g[i].x_advance;
+        bool same_font = w->tf_font == fu && w->tf_layer == e->layer &&
+                         w->tf_size == t->size_milli;
+        if (same_font && g[i].x_offset == 0 && g[i].y_offset == 0 &&
+            tj_append(t, e->code, e->width, pen))
+            continue;
+        if (show_coded(t, &g[i], e->layer, e->code, e->width, pen, false, t->pen))
+            return -1;
+    }
+    return 0;
 }
 
 /* Glyphs [i, j) are extracted as one (see unit_end): shown in the order
  * their texts are written, each at its own place; ActualText around them
  * where share_unit says so, or where poppler needs marks (see
  * pdf_poppler.c). */
-/* Most units are one glyph for one character that is not a
- * default-ignorable, left to right on a left-to-right sheet: for those
- * share_unit, showing_order and the fences below come to the character
- * as the glyph's text, no ActualText and the glyph at the pen.  Returns
- * 1 when the unit is not one of those. */
-static int emit_plain_unit(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, size_t i,
-                           uint32_t begin, uint32_t end)
-{
-    uint32_t cp;
-    if (w->text.len == 0)
-        return 1;
-    if (end - begin == 1 && (unsigned char)s->text[begin] < 0x80) /* most units */
-        cp = (unsigned char)s->text[begin];
-    else if (utf8_decode((const unsigned char *)s->text + begin, end - begin, &cp) != end - begin)
-        return 1;
-    /* one code point on one glyph: the glyph stands for it unless the
-     * shaper removes it (glyphtext_partition comes to that) */
-    if (cp >= 0x80 && glyphtext_ignorable(cp))
-        return 1;
-    if (ensure_marked(t))
-        return -1;
-    const Glyph *g = &s->glyphs[i];
-    int64_t pen = t->pen;
-    t->pen += g->x_advance;
-    if (w->text.len > 1) { /* past the BMP: not worth remembering */
-        poppler_count_strong(&w->strong_balance, &w->text);
-        unsigned layer = font_map_glyph(fu, g->gid, &w->text);
-        return show_glyph(t, g, layer, pen, false, t->pen) ? -1 : 0;
-    }
-    /* w->text holds just the character: a bidi control is ignorable */
-    const PlainGlyph *e = plain_glyph(w, fu, g->gid, &w->text);
-    w->strong_balance += e->weight;
-    return show_coded(t, g, e->layer, e->code, e->width, pen, false, t->pen) ? -1 : 0;
-}
-
 static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
                         size_t i, size_t j, size_t nclusters, bool rtl)
 {
@@ -877,11 +911,6 @@ static int emit_cluster(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s,
     uint32_t begin, end;
     if (unit_text(w, s, i, j, nclusters, &begin, &end))
         return -1;
-    if (j - i == 1 && !rtl && !w->rtl_doc) {
-        int rc = emit_plain_unit(w, t, fu, s, i, begin, end);
-        if (rc <= 0)
-            return rc;
-    }
     bool wrap = share_unit(w, fu, s, i, j, begin, end);
     /* Marks for poppler; the ToUnicode entries stay plain.  On a
      * left-to-right sheet every weak character set right to left gets
@@ -952,6 +981,10 @@ static int emit_glyphs(Writer *w, Tj *t, FontUse *fu, const GlyphSpan *s, bool r
         return -1;
     if (!rtl) {
         for (size_t i = 0, j; i < n; i = j) {
+            if (!w->rtl_doc && emit_plain_run(w, t, fu, s, &i, nclusters))
+                return -1;
+            if (i == n)
+                break;
             j = unit_end(s, i, rtl);
             if (emit_cluster(w, t, fu, s, i, j, nclusters, rtl))
                 return -1;
