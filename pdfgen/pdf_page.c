@@ -248,8 +248,9 @@ static size_t cluster_index(const uint32_t *c, size_t n, uint32_t v)
 }
 
 /* cluster_index, trying first the slot after the last unit's: units come
- * in cluster order, left to right, so the search is rarely needed. */
-static size_t cluster_index_from(const uint32_t *c, size_t n, uint32_t v, size_t guess)
+ * in cluster order, left to right, so the search is rarely needed (and
+ * the try, made for every glyph, costs no call). */
+static inline size_t cluster_index_from(const uint32_t *c, size_t n, uint32_t v, size_t guess)
 {
     if (guess < n && c[guess] <= v && (guess + 1 == n || c[guess + 1] > v))
         return guess;
@@ -284,17 +285,21 @@ static int begin_marked(Tj *t, const char *tag)
     return 0;
 }
 
-/* Before plain glyphs of tagged content: a sequence is open. */
-static int ensure_marked(Tj *t)
+static int open_marked(Tj *t)
 {
-    if (!t->leaf || t->w->marked)
-        return 0;
     tj_close(t);
     if (begin_marked(t, NULL))
         return -1;
     buf_str(t->b, ">>BDC\n");
     t->w->marked = true;
     return 0;
+}
+
+/* Before plain glyphs of tagged content: a sequence is open.  Asked for
+ * every glyph, so the answer "it is" costs no call. */
+static inline int ensure_marked(Tj *t)
+{
+    return !t->leaf || t->w->marked ? 0 : open_marked(t);
 }
 
 static int begin_actual_text(Tj *t, const U16 *text)
