@@ -824,7 +824,11 @@ enum { PLAIN_SLOTS = 1024 }; /* a page of CJK draws a few hundred distinct glyph
 /* unit: the character, in the BMP (w->text is left holding it) */
 static const PlainGlyph *plain_glyph(Writer *w, FontUse *fu, uint32_t gid, uint16_t unit)
 {
-    PlainGlyph *e = &w->plain[(gid ^ (unit * 31u) ^ ((uint32_t)fu->index << 7)) % PLAIN_SLOTS];
+    /* (multiplied, so that a Latin glyph id and its character, which
+     * differ by a constant, and a glyph in the bold and regular faces
+     * land apart) */
+    uint32_t h = gid * 0x9E3779B1u ^ unit * 0x85EBCA6Bu ^ (uint32_t)fu->index * 0xC2B2AE35u;
+    PlainGlyph *e = &w->plain[(h >> 16) % PLAIN_SLOTS];
     if (e->gid == gid && e->unit == unit && e->font == fu->index)
         return e;
     w->text.len = 0;
