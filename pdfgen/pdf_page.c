@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "diag.h"
+#include "kept.h"
 #include "pdf_fonts.h"
 #include "pdf_glyphtext.h"
 #include "pdf_poppler.h"
@@ -38,14 +39,9 @@ struct Writer {
     U16 *own;            /* ... the text each stands for */
     unsigned *layer;     /* ... and the font layer that says so */
     size_t glyph_cap;
-    /* glyphtext_partition's answers for units it shaped again, by font,
-     * code points and glyphs (see partition_remembered) */
-    struct PartitionMemo *memos;
-    size_t memo_count, memo_cap;
-    uint32_t *memo_slots; /* open addressing: 1 + index into memos, 0 free */
-    size_t memo_slot_count;
-    uint32_t *memo_data;  /* every memo's key and answer, one after another */
-    size_t memo_data_len, memo_data_cap;
+    /* the font partition_remembered last asked font_id about */
+    const Font *memo_font;
+    uint32_t memo_font_id;
     struct PlainGlyph *plain; /* PLAIN_SLOTS of them (see plain_glyph) */
     size_t *unit_start;  /* a right-to-left span's units, visual order */
     int64_t *unit_pen;   /* ... and where each starts (font units) */
@@ -514,27 +510,87 @@ static bool rtl_fence(const Writer *w, const GlyphSpan *s, size_t i, size_t j, u
  * glyphtext_partition one shaping per code point, and Devanagari repeats
  * its conjuncts, so its answer is remembered: owner and order depend on
  * the font, the code points, and each glyph's id and whether it takes
- * room (glyphtext_silent).  The key and answer are kept in memo_data:
- * n code points, m glyphs (id, and 1 << 31 when without advance), then n
- * owners and m showing places. */
+ * room (glyphtext_silent).  The key and answer are kept in data: n code
+ * points, m glyphs (id, and 1 << 31 when without advance), then n owners
+ * and m showing places.  The memos are kept for the process (kept.h): a
+ * language's glossary and booklet show the conjuncts its sheets showed
+ * before them, and a booklet's parts one another's.  Fonts are told
+ * apart by file and face (font_id), which outlive any one Font. */
 typedef struct PartitionMemo {
-    const Font *font;
+    uint32_t font; /* index in PartitionMemos.fonts */
     uint64_t hash;
-    size_t at; /* in memo_data */
+    size_t at; /* in data */
     uint32_t n, m;
 } PartitionMemo;
 
-enum { MEMO_MAX = 32 }; /* glyphtext_partition shapes again up to 32 code points */
+typedef struct MemoFont {
+    char *path;
+    unsigned face_index;
+} MemoFont;
+
+typedef struct PartitionMemos {
+    PartitionMemo *memos;
+    size_t count, cap;
+    uint32_t *slots; /* open addressing: 1 + index into memos, 0 free */
+    size_t slot_count;
+    uint32_t *data;  /* every memo's key and answer, one after another */
+    size_t data_len, data_cap;
+    MemoFont *fonts;
+    size_t font_count, font_cap;
+    bool hooked;
+} PartitionMemos;
+
+static PartitionMemos kept_memos;
+
+enum {
+    MEMO_MAX = 32,    /* glyphtext_partition shapes again up to 32 code points */
+    MEMO_KEPT = 4096, /* then the memos start again: a whole build keeps a few hundred */
+};
+
+static void free_kept_memos(void)
+{
+    PartitionMemos *pm = &kept_memos;
+    free(pm->memos);
+    free(pm->slots);
+    free(pm->data);
+    for (size_t f = 0; f < pm->font_count; f++)
+        free(pm->fonts[f].path);
+    free(pm->fonts);
+    *pm = (PartitionMemos){.hooked = pm->hooked};
+}
+
+/* The font's index in kept_memos.fonts, the last one asked for
+ * remembered by the writer (whose fonts outlive it). */
+static uint32_t font_id(Writer *w, const Font *font)
+{
+    PartitionMemos *pm = &kept_memos;
+    if (w->memo_font == font)
+        return w->memo_font_id;
+    size_t f = 0;
+    while (f < pm->font_count &&
+           (pm->fonts[f].face_index != font->face_index || strcmp(pm->fonts[f].path, font->path)))
+        f++;
+    if (f == pm->font_count) {
+        kept_free_at_exit(&pm->hooked, free_kept_memos);
+        if (pm->font_count == pm->font_cap) {
+            pm->font_cap = pm->font_cap ? 2 * pm->font_cap : 16;
+            pm->fonts = xreallocarray(pm->fonts, pm->font_cap, sizeof *pm->fonts);
+        }
+        pm->fonts[pm->font_count++] = (MemoFont){xstrdup(font->path), font->face_index};
+    }
+    w->memo_font = font;
+    w->memo_font_id = (uint32_t)f;
+    return w->memo_font_id;
+}
 
 static uint32_t glyph_key(const Glyph *g)
 {
     return g->gid | (g->x_advance == 0 ? UINT32_C(1) << 31 : 0);
 }
 
-static uint64_t memo_hash(const Font *font, const uint32_t *cps, size_t n, const Glyph *g,
-                          size_t m)
+static uint64_t memo_hash(uint32_t font, const uint32_t *cps, size_t n, const Glyph *g, size_t m)
 {
-    uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)(uintptr_t)font; /* FNV-1a */
+    uint64_t h = 0xcbf29ce484222325u ^ font; /* FNV-1a */
     for (size_t k = 0; k < n; k++)
         h = (h ^ cps[k]) * 0x100000001b3u;
     h = (h ^ 0xFFFFFFFFu) * 0x100000001b3u;
@@ -543,12 +599,12 @@ static uint64_t memo_hash(const Font *font, const uint32_t *cps, size_t n, const
     return h;
 }
 
-static bool memo_matches(const Writer *w, const PartitionMemo *e, const Font *font,
+static bool memo_matches(const PartitionMemos *pm, const PartitionMemo *e, uint32_t font,
                          uint64_t h, const uint32_t *cps, size_t n, const Glyph *g, size_t m)
 {
     if (e->hash != h || e->font != font || e->n != n || e->m != m)
         return false;
-    const uint32_t *d = w->memo_data + e->at;
+    const uint32_t *d = pm->data + e->at;
     if (memcmp(d, cps, n * sizeof *cps) != 0)
         return false;
     for (size_t k = 0; k < m; k++)
@@ -557,35 +613,40 @@ static bool memo_matches(const Writer *w, const PartitionMemo *e, const Font *fo
     return true;
 }
 
-static void memo_insert_slot(Writer *w, uint64_t h, uint32_t index)
+static void memo_insert_slot(PartitionMemos *pm, uint64_t h, uint32_t index)
 {
-    size_t mask = w->memo_slot_count - 1, slot = (size_t)h & mask;
-    while (w->memo_slots[slot])
+    size_t mask = pm->slot_count - 1, slot = (size_t)h & mask;
+    while (pm->slots[slot])
         slot = (slot + 1) & mask;
-    w->memo_slots[slot] = index + 1;
+    pm->slots[slot] = index + 1;
 }
 
-static void memo_add(Writer *w, const Font *font, uint64_t h, const uint32_t *cps, size_t n,
+static void memo_add(Writer *w, uint32_t font, uint64_t h, const uint32_t *cps, size_t n,
                      const Glyph *g, size_t m)
 {
-    if (2 * (w->memo_count + 1) > w->memo_slot_count) {
-        size_t count = w->memo_slot_count ? 2 * w->memo_slot_count : 256;
-        free(w->memo_slots);
-        w->memo_slots = xcalloc(count, sizeof *w->memo_slots);
-        w->memo_slot_count = count;
-        for (size_t e = 0; e < w->memo_count; e++)
-            memo_insert_slot(w, w->memos[e].hash, (uint32_t)e);
+    PartitionMemos *pm = &kept_memos;
+    if (pm->count == MEMO_KEPT) {
+        pm->count = pm->data_len = 0;
+        memset(pm->slots, 0, pm->slot_count * sizeof *pm->slots);
     }
-    if (w->memo_count == w->memo_cap) {
-        w->memo_cap = w->memo_cap ? 2 * w->memo_cap : 128;
-        w->memos = xreallocarray(w->memos, w->memo_cap, sizeof *w->memos);
+    if (2 * (pm->count + 1) > pm->slot_count) {
+        size_t count = pm->slot_count ? 2 * pm->slot_count : 256;
+        free(pm->slots);
+        pm->slots = xcalloc(count, sizeof *pm->slots);
+        pm->slot_count = count;
+        for (size_t e = 0; e < pm->count; e++)
+            memo_insert_slot(pm, pm->memos[e].hash, (uint32_t)e);
     }
-    size_t need = w->memo_data_len + 2 * (n + m);
-    if (need > w->memo_data_cap) {
-        w->memo_data_cap = need > 2 * w->memo_data_cap ? need : 2 * w->memo_data_cap;
-        w->memo_data = xreallocarray(w->memo_data, w->memo_data_cap, sizeof *w->memo_data);
+    if (pm->count == pm->cap) {
+        pm->cap = pm->cap ? 2 * pm->cap : 128;
+        pm->memos = xreallocarray(pm->memos, pm->cap, sizeof *pm->memos);
     }
-    uint32_t *d = w->memo_data + w->memo_data_len;
+    size_t need = pm->data_len + 2 * (n + m);
+    if (need > pm->data_cap) {
+        pm->data_cap = need > 2 * pm->data_cap ? need : 2 * pm->data_cap;
+        pm->data = xreallocarray(pm->data, pm->data_cap, sizeof *pm->data);
+    }
+    uint32_t *d = pm->data + pm->data_len;
     memcpy(d, cps, n * sizeof *cps);
     for (size_t k = 0; k < m; k++)
         d[n + k] = glyph_key(&g[k]);
@@ -593,30 +654,31 @@ static void memo_add(Writer *w, const Font *font, uint64_t h, const uint32_t *cp
         d[n + m + k] = w->owner[k] == NO_GLYPH ? UINT32_MAX : (uint32_t)w->owner[k];
     for (size_t k = 0; k < m; k++)
         d[2 * n + m + k] = (uint32_t)w->order[k];
-    w->memos[w->memo_count] =
-        (PartitionMemo){.font = font, .hash = h, .at = w->memo_data_len, .n = (uint32_t)n,
-                        .m = (uint32_t)m};
-    memo_insert_slot(w, h, (uint32_t)w->memo_count);
-    w->memo_count++;
-    w->memo_data_len = need;
+    pm->memos[pm->count] = (PartitionMemo){.font = font, .hash = h, .at = pm->data_len,
+                                           .n = (uint32_t)n, .m = (uint32_t)m};
+    memo_insert_slot(pm, h, (uint32_t)pm->count);
+    pm->count++;
+    pm->data_len = need;
 }
 
 /* glyphtext_partition of the unit into w->owner and w->order, from
  * memory when the same unit came before. */
 static void partition_remembered(Writer *w, const Font *font, size_t n, const Glyph *g, size_t m)
 {
-    if (n < 2 || n > MEMO_MAX || m > MEMO_MAX || w->memo_count >= UINT32_MAX / 2) {
+    const PartitionMemos *pm = &kept_memos;
+    if (n < 2 || n > MEMO_MAX || m > MEMO_MAX) {
         glyphtext_partition(w->reshape, font, w->cps, n, g, m, w->owner, NULL, w->order);
         return;
     }
-    uint64_t h = memo_hash(font, w->cps, n, g, m);
-    if (w->memo_slot_count) {
-        size_t mask = w->memo_slot_count - 1;
-        for (size_t slot = (size_t)h & mask; w->memo_slots[slot]; slot = (slot + 1) & mask) {
-            const PartitionMemo *e = &w->memos[w->memo_slots[slot] - 1];
-            if (!memo_matches(w, e, font, h, w->cps, n, g, m))
+    uint32_t id = font_id(w, font);
+    uint64_t h = memo_hash(id, w->cps, n, g, m);
+    if (pm->slot_count) {
+        size_t mask = pm->slot_count - 1;
+        for (size_t slot = (size_t)h & mask; pm->slots[slot]; slot = (slot + 1) & mask) {
+            const PartitionMemo *e = &pm->memos[pm->slots[slot] - 1];
+            if (!memo_matches(pm, e, id, h, w->cps, n, g, m))
                 continue;
-            const uint32_t *answer = w->memo_data + e->at + n + m;
+            const uint32_t *answer = pm->data + e->at + n + m;
             for (size_t k = 0; k < n; k++)
                 w->owner[k] = answer[k] == UINT32_MAX ? NO_GLYPH : answer[k];
             for (size_t k = 0; k < m; k++)
@@ -625,7 +687,7 @@ static void partition_remembered(Writer *w, const Font *font, size_t n, const Gl
         }
     }
     glyphtext_partition(w->reshape, font, w->cps, n, g, m, w->owner, NULL, w->order);
-    memo_add(w, font, h, w->cps, n, g, m);
+    memo_add(w, id, h, w->cps, n, g, m);
 }
 
 /* Shares the unit's text out over its glyphs (pdf_glyphtext.h) and
@@ -1521,9 +1583,6 @@ void page_writer_free(Writer *w)
     free(w->cps);
     free(w->owner);
     free(w->order);
-    free(w->memos);
-    free(w->memo_slots);
-    free(w->memo_data);
     for (size_t g = 0; g < w->glyph_cap; g++)
         u16_free(&w->own[g]);
     free(w->own);
