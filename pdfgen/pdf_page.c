@@ -904,17 +904,20 @@ static const PlainGlyph *plain_glyph(Writer *w, FontUse *fu, uint32_t gid, uint1
 }
 
 /* tj_glyph for a glyph on the baseline at pen (font units), where the
- * string open in the TJ array already takes it: no rise, no character
- * spacing, no adjustment, a code that needs no escape.  Returns false,
- * having written nothing, when tj_glyph is needed. */
+ * string open in the TJ array already takes it, after a number if it is
+ * kerned: no rise, no character spacing, a code that needs no escape.
+ * Returns false, having written nothing, when tj_glyph is needed. */
 static inline bool tj_append(Tj *t, unsigned code, int32_t width, int64_t pen)
 {
     unsigned char bytes[2] = {(unsigned char)(code >> 8), (unsigned char)code};
     if (!t->in_string || t->rise || t->tc || needs_escape(bytes[0]) || needs_escape(bytes[1]))
         return false;
     int64_t want = font_units_to_micro_em(t, pen);
-    if (t->shown != want)
-        return false;
+    if (t->shown != want) {
+        buf_str(t->b, ")");
+        buf_milli(t->b, t->shown - want);
+        buf_str(t->b, "(");
+    }
     buf_put(t->b, (const char *)bytes, 2);
     t->shown = want + (int64_t)width * 1000;
     return true;
