@@ -1,6 +1,7 @@
 /* kept.h — what a process keeps for the documents after it: small caches
  * of things costly to make that come back the same (formatted dates and
- * numbers, QR codes, font subsets, collation boundaries, dictionaries).
+ * numbers, QR codes, font subsets, collation boundaries, dictionaries,
+ * how a conjunct's text is shared out over its glyphs).
  * In: a cache's counters and the function that frees it all.
  * Out: the slot a new entry goes to; the cache freed at exit, so valgrind
  * and LeakSanitizer see no leak. */

@@ -9,7 +9,8 @@
  *     glyphs and characters are not one to one, and the marks poppler
  *     needs (pdf_poppler.h); a link annotation per link (URI, QuadPoints
  *     per line, /Contents), tied to its Link element.
- * Calls pdf_fonts.h, pdf_tags.h, pdf_poppler.h, pdf_objects.h, pdf_buf.h. */
+ * Calls pdf_fonts.h, pdf_tags.h, pdf_poppler.h, pdf_glyphtext.h, pdf_objects.h,
+ * pdf_buf.h, and kept.h (glyphtext_partition's answers kept for the process). */
 #ifndef PDFGEN_PDF_PAGE_H
 #define PDFGEN_PDF_PAGE_H
 
