@@ -704,6 +704,28 @@ static long control_char(const char *s, size_t len)
     return -1;
 }
 
+/* Returns the first explicit bidi embedding, override or isolate
+ * (U+202A..U+202E, U+2066..U+2069) in the UTF-8 text, or -1, and in *nth
+ * which character of the text it is.  These invisible controls reorder
+ * the characters after them (an override in English text sets "comes as
+ * a pill" as "llip a sa semoc", on the page and in the text a reader
+ * copies), and pdfgen orders each line by the language's direction
+ * itself; the marks (U+200E, U+200F, U+061C) stay allowed. */
+static long bidi_control(const char *s, size_t len, unsigned *nth)
+{
+    *nth = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char *p = (const unsigned char *)s + i;
+        if ((*p & 0xC0) != 0x80)
+            ++*nth;
+        if (i + 2 < len && p[0] == 0xE2 &&
+            ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+             (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+            return 0x2000 | (p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    }
+    return -1;
+}
+
 /* How many bytes of s to echo in a message: at most MAX_SHOWN, cut at a
  * character boundary, so a megabyte-long key makes a one-line error. */
 static int shown(const char *s, size_t len)
@@ -732,6 +754,15 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
     if (c >= 0) {
         diag_error(AT(L, n), "%s contains a control character (U+%04lX)",
                    label, (unsigned long)c);
+        return false;
+    }
+    unsigned nth;
+    c = bidi_control(n->value, n->length, &nth);
+    if (c >= 0) {
+        diag_error(AT(L, n), "%s contains an invisible bidi control character (U+%04lX, "
+                   "character %u), which would reorder the text after it; remove it "
+                   "(pdfgen sets each line in the language's direction)",
+                   label, (unsigned long)c, nth);
         return false;
     }
     if (n->length > MAX_TEXT_BYTES) {
