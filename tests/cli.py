@@ -209,6 +209,14 @@ class GnuConventions(unittest.TestCase):
                 self.assertTrue(lines[0].startswith("pdfgen: "))
                 self.assertEqual(lines[1], "Try 'pdfgen --help' for more information.")
 
+    def test_bleed_is_a_decimal_length(self):
+        # strtod took these too: "0x10mm" was a 16 mm bleed.
+        for value in ("0x10mm", "0x1p1mm", " 3mm", "+3mm", "3e0mm", ".mm", "mm", "3", "21mm"):
+            with self.subTest(value=value):
+                r = pdfgen("build", "--bleed=" + value, "--content", CONTENT, "--out", "/nonexistent")
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn("pdfgen: bad bleed '%s'" % value, r.stderr)
+
     def test_help_and_version_on_stdout(self):
         for flag in ("--help", "-h", "--version"):
             with self.subTest(flag=flag):
