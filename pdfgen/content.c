@@ -47,6 +47,9 @@
 #define MAX_LIST_ITEMS 100
 #define MAX_REFERENCES 1000
 #define MAX_ID_BYTES 64
+/* Combining marks on one character: Hindi needs three (nukta, vowel
+ * sign, anusvara), Vietnamese two; a taller stack inks the lines around. */
+#define MAX_MARKS 4
 /* Keys and values echoed in messages are cut to this many bytes. */
 #define MAX_SHOWN 60
 /* Our records nest three levels deep; the limit keeps the recursive tree
@@ -726,6 +729,31 @@ static long bidi_control(const char *s, size_t len, unsigned *nth)
     return -1;
 }
 
+/* The longest run of nonspacing or enclosing marks (Mn, Me) the UTF-8
+ * text puts on one character, and in *nth which character of the text
+ * the run's base is.  Marks stack above or below their base, and a run
+ * longer than MAX_MARKS (a "Zalgo" tower) inks the lines around it. */
+static unsigned mark_run(const char *s, size_t len, unsigned *nth)
+{
+    unsigned longest = 0, run = 0, chars = 0;
+    *nth = 0;
+    for (int32_t i = 0; i < (int32_t)len;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)s, i, (int32_t)len, c);
+        chars++;
+        int8_t type = c < 0 ? U_UNASSIGNED : u_charType(c);
+        if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) {
+            if (++run > longest) {
+                longest = run;
+                *nth = chars > run ? chars - run : 1;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    return longest;
+}
+
 /* How many bytes of s to echo in a message: at most MAX_SHOWN, cut at a
  * character boundary, so a megabyte-long key makes a one-line error. */
 static int shown(const char *s, size_t len)
@@ -763,6 +791,13 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
                    "character %u), which would reorder the text after it; remove it "
                    "(pdfgen sets each line in the language's direction)",
                    label, (unsigned long)c, nth);
+        return false;
+    }
+    unsigned marks = mark_run(n->value, n->length, &nth);
+    if (marks > MAX_MARKS) {
+        diag_error(AT(L, n), "%s stacks %u combining marks on one character (character "
+                   "%u), more than the limit of %d",
+                   label, marks, nth, MAX_MARKS);
         return false;
     }
     if (n->length > MAX_TEXT_BYTES) {
