@@ -129,16 +129,23 @@ static bool is_null(const Node *n)
     return false;
 }
 
-/* A value of only spaces would print as nothing, so it counts as empty. */
+/* A value of only spaces would print as nothing, so it counts as empty:
+ * any Unicode white space (a no-break space printed an empty bullet) and
+ * the default-ignorable characters (a list item of soft hyphens vanished
+ * from its list). */
 static bool is_blank(const Node *n)
 {
     if (n->kind != NODE_SCALAR)
         return false;
     if (is_null(n))
         return true;
-    for (size_t i = 0; i < n->length; i++)
-        if (!strchr(" \t\n", n->value[i]) || n->value[i] == '\0')
+    for (int32_t i = 0; i < (int32_t)n->length;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)n->value, i, (int32_t)n->length, c);
+        if (c <= 0 || !(u_isUWhiteSpace(c) ||
+                         u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)))
             return false;
+    }
     return true;
 }
 
@@ -773,7 +780,8 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
 {
     if (n->kind == NODE_SCALAR && is_blank(n)) {
         if (!optional)
-            diag_error(AT(L, n), "%s must not be empty", label);
+            diag_error(AT(L, n), "%s must not be empty%s", label,
+                       is_null(n) ? "" : " (it holds only spaces or invisible characters)");
         return false;
     }
     if (!expect(L, n, NODE_SCALAR, label))
