@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -435,12 +436,16 @@ static int dump_tree(const Content *content, const Options *o)
 }
 
 /* Output that could not be written (a full disk, /dev/full, a closed
- * pipe) is a failure, not success: stdio only reports it at fclose. */
+ * pipe) is a failure, not success: stdio only reports it at fclose.  A
+ * closed standard output (`>&-`) that was never written to is no failure
+ * (as in GNU's close_stdout): build, which prints nothing there, used to
+ * write every sheet and then exit 1. */
 static int close_stdout(int rc)
 {
     int failed = ferror(stdout);
+    int pending = __fpending(stdout) != 0;
     errno = 0;
-    if (fclose(stdout) != 0 || failed) {
+    if ((fclose(stdout) != 0 && (pending || errno != EBADF)) || failed) {
         fprintf(stderr, "pdfgen: error: cannot write to standard output: %s\n",
                 strerror(errno ? errno : EIO));
         return rc ? rc : EXIT_ERRORS;

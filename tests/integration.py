@@ -650,6 +650,23 @@ class CommandLineTests(unittest.TestCase):
                 self.assertEqual(r.returncode, 1, r.stderr)
                 self.assertIn("cannot write to standard output", r.stderr)
 
+    def test_closed_stdout(self):
+        """A closed standard output (>&-) fails the commands that write
+        there, and not build, which writes nothing there (it used to write
+        every sheet and then exit 1)."""
+        out = tempfile.mkdtemp(prefix="pdfgen-closed-")
+        try:
+            for args, status in ((["build", "--lang", "en", "--drug", "sunitinib", "--out", out,
+                                   "--content", CONTENT], 0),
+                                 (["list", "--content", CONTENT], 1), (["--version"], 1)):
+                with self.subTest(args=args[0]):
+                    r = subprocess.run(["sh", "-c", 'exec "$0" "$@" >&-', PDFGEN, *args],
+                                       stderr=subprocess.PIPE, text=True)
+                    self.assertEqual(r.returncode, status, r.stderr)
+                    self.assertEqual("cannot write to standard output" in r.stderr, status == 1)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
     def test_usage_errors_exit_2(self):
         for args in (["build", "--paper", "legal"], ["frobnicate"], [], ["build", "--bogus"],
                      ["build", "--lang"], ["build", "--lang", "xx", "--content", CONTENT],
