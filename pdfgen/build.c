@@ -350,11 +350,11 @@ static void report_written(const BuildOptions *options, Job *job, int rc, long i
          * the others once every sheet is written. */
         struct stat st;
         long size = stat(pending_paths[index], &st) == 0 ? (long)st.st_size : 0;
-        fprintf(stderr, "pdfgen: wrote %s (%zu %s, %.1f KB, %.1f ms)\n", final_path,
+        diag_note("wrote %s (%zu %s, %.1f KB, %.1f ms)", final_path,
                 doc->page_count, doc->page_count == 1 ? "page" : "pages", size / 1024.0,
                 now_ms() - start);
     } else if (rc != 0) {
-        fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
+        diag_note("FAILED %s", final_path);
     }
     /* --stats is about the sheets; the booklet and glossary are made of
      * them and of glossary entries */
@@ -516,7 +516,7 @@ static int run_job_with(Shapers *shapers, const Content *content, const Job *job
             shaper_trim(shapers->by_language[i]);
     if (!shaper) {
         if (!options->dry_run)
-            fprintf(stderr, "pdfgen: FAILED %s\n", job->final_path);
+            diag_note("FAILED %s", job->final_path);
         return -1;
     }
     return run_job(shaper, content, jobs, count, job, options);
@@ -882,11 +882,10 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                     for (size_t s = 0; s < INTERRUPTING_COUNT; s++)
                         if (WTERMSIG(status) == interrupting_signals[s])
                             *died_of = WTERMSIG(status);
-                    fprintf(stderr, "pdfgen: error: the worker writing %s died of signal %d\n",
-                            job->final_path, WTERMSIG(status));
+                    diag_note("error: the worker writing %s died of signal %d",
+                              job->final_path, WTERMSIG(status));
                 } else {
-                    fprintf(stderr, "pdfgen: error: the worker writing %s stopped\n",
-                            job->final_path);
+                    diag_note("error: the worker writing %s stopped", job->final_path);
                 }
                 forget_worker(k->pid);
                 k->pid = -1;
@@ -1463,8 +1462,8 @@ int build_sheets(const Content *content, const BuildOptions *options)
     }
     /* All or nothing: one failed sheet keeps every sheet of the last run. */
     if (!options->dry_run && failures && pending_count)
-        fprintf(stderr, "pdfgen: no sheet written: the build is all or nothing, and "
-                        "the sheets already in '%s' are left as they were\n", options->out_dir);
+        diag_note("no sheet written: the build is all or nothing, and "
+                  "the sheets already in '%s' are left as they were", options->out_dir);
     if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0)
         failures++;
     for (size_t i = 0; i < held_count; i++)
@@ -1487,8 +1486,8 @@ int build_sheets(const Content *content, const BuildOptions *options)
     }
     if (!options->dry_run && !options->quiet && failures == 0 && todo < count) {
         if (todo == 0)
-            fprintf(stderr, "pdfgen: nothing to do: all %zu outputs in '%s' are up to date "
-                            "(--force builds them again)\n", count, options->out_dir);
+            diag_note("nothing to do: all %zu outputs in '%s' are up to date "
+                      "(--force builds them again)", count, options->out_dir);
         else
             fprintf(stderr, "pdfgen: wrote %zu outputs, %zu were up to date\n", todo,
                     count - todo);
@@ -1630,8 +1629,7 @@ int build_merge_manifests(const Content *content, const char *const *files, size
     if (rc == 0 && complete)
         rc = catalog_write(content, &catalog, out_dir, creator, file_mode);
     else if (rc == 0)
-        fprintf(stderr, "pdfgen: the manifests are not a whole build: no %s/index.html written\n",
-                out_dir);
+        diag_note("the manifests are not a whole build: no %s/index.html written", out_dir);
     catalog_free(&catalog);
     free_jobs(jobs, count);
     free_jobs(large_jobs, large_count);

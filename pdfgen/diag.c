@@ -153,6 +153,30 @@ void diag_write_escaped(FILE *f, const char *text)
     }
 }
 
+void diag_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vnote(fmt, ap);
+    va_end(ap);
+}
+
+void diag_vnote(const char *fmt, va_list args)
+{
+    va_list ap;
+    va_copy(ap, args);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *message = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    va_copy(ap, args);
+    vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+    va_end(ap);
+    fputs("pdfgen: ", stderr);
+    diag_write_escaped(stderr, message);
+    fputc('\n', stderr);
+    free(message);
+}
+
 static void put_count(FILE *f, unsigned long n)
 {
     /* 99,990: grouped, so a large count reads at a glance. */

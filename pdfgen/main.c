@@ -194,12 +194,12 @@ typedef struct Options {
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
 {
+    /* The values echoed come from the command line: escaped, so that
+     * --drug=$'\e[2J' names itself instead of clearing the terminal. */
     va_list ap;
     va_start(ap, fmt);
-    fputs("pdfgen: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    diag_vnote(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     fputs("Try 'pdfgen --help' for more information.\n", stderr);
     return EXIT_USAGE;
 }

@@ -217,6 +217,29 @@ class GnuConventions(unittest.TestCase):
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn("pdfgen: bad bleed '%s'" % value, r.stderr)
 
+    def test_values_echoed_escaped(self):
+        # Command-line values in usage errors and status lines used to be
+        # printed raw: --drug=$'\e[2J' cleared the terminal.
+        for args, shown in ((["build", "--drug=x\x1b[2Jy"], "no drug 'x\\e[2Jy'"),
+                            (["build", "--paper=\x1b[2J"], "paper size '\\e[2J'"),
+                            (["\x1b[2J"], "unknown command '\\e[2J'")):
+            with self.subTest(args=args):
+                r = pdfgen(*args, "--content", CONTENT)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(shown, r.stderr)
+                self.assertNotIn("\x1b", r.stderr)
+        tmp = tempfile.mkdtemp(prefix="pdfgen-escape-")
+        try:
+            out = os.path.join(tmp, "out\x1b[2J")
+            for _ in range(2):  # "wrote", then "nothing to do"
+                r = pdfgen("build", "--lang", "en", "--drug", "sunitinib", "--content", CONTENT,
+                           "--out", out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("out\\e[2J", r.stderr)
+                self.assertNotIn("\x1b", r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_help_and_version_on_stdout(self):
         for flag in ("--help", "-h", "--version"):
             with self.subTest(flag=flag):
