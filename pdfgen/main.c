@@ -1,9 +1,12 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
  * 2 (usage errors).  Commands: build, check, stamp, list, tree, manifest. */
+/* realpath() is X/Open, beyond the POSIX level the Makefile asks for. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -509,10 +512,51 @@ static int run(int argc, char **argv)
     return rc;
 }
 
+/* The canonical path of path's nearest existing ancestor (path itself
+ * when it exists): where a folder not made yet will be. */
+static char *nearest_real_path(const char *path)
+{
+    char *p = xstrdup(path);
+    for (;;) {
+        char *real = realpath(*p ? p : ".", NULL);
+        if (real) {
+            free(p);
+            return real;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            *p = '\0';
+        else
+            slash[slash == p] = '\0';
+    }
+}
+
+/* Is the output folder the content folder or inside it?  Then the next
+ * run reads out/en/ and out/<lang>/ as language folders ("has no
+ * strings.yaml"), or puts the sheets beside the YAML. */
+static bool out_in_content(const char *out_dir, const char *content_dir)
+{
+    char *content = realpath(content_dir, NULL);
+    if (!content)
+        return false; /* content_load says why */
+    char *out = nearest_real_path(out_dir);
+    size_t n = strlen(content);
+    bool inside = strncmp(out, content, n) == 0 &&
+                  (out[n] == '\0' || out[n] == '/' || strcmp(content, "/") == 0);
+    free(content);
+    free(out);
+    return inside;
+}
+
 static int run_command(const Options *options)
 {
     Options o = *options;
     int rc;
+    if ((strcmp(o.command, "build") == 0 || strcmp(o.command, "manifest") == 0) &&
+        out_in_content(o.out_dir, o.content_dir))
+        return usage_error("output folder '%s' within content folder '%s': the next run "
+                           "would read its folders as languages; choose another --out",
+                           o.out_dir, o.content_dir);
     /* Checked before anything is read, and by check as well as build, so
      * the two agree. */
     long long epoch;

@@ -240,6 +240,31 @@ class GnuConventions(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_out_not_within_content(self):
+        # A build into content/out used to succeed, and every later run
+        # failed: "language folder 'content/out' has no strings.yaml".
+        tmp = tempfile.mkdtemp(prefix="pdfgen-outin-")
+        try:
+            content = os.path.join(tmp, "content")
+            shutil.copytree(CONTENT, content)
+            link = os.path.join(tmp, "link")
+            os.symlink(content, link)
+            for out in (content, os.path.join(content, "out"), os.path.join(link, "en", "x"),
+                        os.path.join(content, "new", "..", "out")):
+                for command in (["build", "--lang", "en", "--drug", "sunitinib"],
+                                ["manifest", "--merge", os.path.join(tmp, "part")]):
+                    with self.subTest(out=out, command=command[0]):
+                        r = pdfgen(*command, "--content", content, "--out", out)
+                        self.assertEqual(r.returncode, 2, r.stderr)
+                        self.assertIn("output folder '%s' within content folder" % out, r.stderr)
+            r = pdfgen("check", "--content", content)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = pdfgen("build", "--lang", "en", "--drug", "sunitinib", "--content", content,
+                       "--out", content + "-out")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_help_and_version_on_stdout(self):
         for flag in ("--help", "-h", "--version"):
             with self.subTest(flag=flag):
