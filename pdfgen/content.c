@@ -1252,6 +1252,10 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
     else if (id && strcmp(id, stem) != 0)
         diag_error(&drug->id.pos, "id '%s' does not match the file name "
                    "'%s.yaml'", id, stem);
+    /* The sheet would be <lang>/all.pdf, which the booklet overwrites. */
+    else if (id && strcmp(id, "all") == 0)
+        diag_error(&drug->id.pos, "the id 'all' names the booklet (all.pdf) of every "
+                   "language; give the drug another id and file name");
     if (drug->url.utf8 && (strncmp(drug->url.utf8, "https://", 8) != 0 ||
                            strcspn(drug->url.utf8, " \t\n") != strlen(drug->url.utf8)))
         diag_error(&drug->url.pos, "url must be a web address starting with https:// "
