@@ -1181,6 +1181,24 @@ static bool load_references(Loader *L)
     return true;
 }
 
+/* The shape of a BCP 47 tag (en, zh-Hans, pt-BR): a language of two to
+ * eight letters, then subtags of letters and digits.  The code goes
+ * into HTML attributes and links, and the PDF's /Lang, unescaped. */
+static bool is_language_tag(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    if (n < 2 || n > 8)
+        return false;
+    for (s += n; *s; s += n) {
+        if (*s++ != '-')
+            return false;
+        n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+        if (n < 1 || n > 8)
+            return false;
+    }
+    return true;
+}
+
 static void load_strings(Loader *L, Language *language)
 {
     bool unreadable;
@@ -1190,7 +1208,10 @@ static void load_strings(Loader *L, Language *language)
     Strings *s = &language->strings;
     if (expect_root(L, root))
         load_mapping(L, root, &strings_table, s, NULL);
-    if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
+    if (s->language.utf8 && !is_language_tag(s->language.utf8))
+        diag_error(&s->language.pos, "language '%s' is not a language tag (letters, "
+                   "digits and '-', as in en, zh-Hans, pt-BR)", s->language.utf8);
+    else if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
         diag_error(&s->language.pos, "language '%s' does not match the "
                    "folder name '%s'", s->language.utf8, language->code);
     if (s->month_names.count && s->month_names.count != 12)
