@@ -22,6 +22,7 @@
 #include "diag.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1253,6 +1254,25 @@ static bool nfc_equal(const char *a, const char *b)
     return equal;
 }
 
+/* Only the characters a URI may hold (RFC 3986), and '%' before two hex
+ * digits: the url goes as it is into the PDF's link, which must be ASCII,
+ * and into the QR code, and "é" or "%zz" there is a link readers differ
+ * on. */
+static bool is_uri(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '%') {
+            if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]))
+                return false;
+            s += 2;
+        } else if (!isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80) {
+            if (!strchr("-._~:/?#[]@!$&'()*+,;=", *s))
+                return false;
+        }
+    }
+    return true;
+}
+
 static void load_drug(Loader *L, Drug *drug, const char *stem)
 {
     bool unreadable;
@@ -1278,9 +1298,10 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
         diag_error(&drug->id.pos, "the id 'all' names the booklet (all.pdf) of every "
                    "language; give the drug another id and file name");
     if (drug->url.utf8 && (strncmp(drug->url.utf8, "https://", 8) != 0 ||
-                           strcspn(drug->url.utf8, " \t\n") != strlen(drug->url.utf8)))
-        diag_error(&drug->url.pos, "url must be a web address starting with https:// "
-                   "and without spaces, found '%s'", drug->url.utf8);
+                           !is_uri(drug->url.utf8)))
+        diag_error(&drug->url.pos, "url must be a web address starting with https://, "
+                   "without spaces, of the characters RFC 3986 allows (others "
+                   "percent-encoded: %%C3%%A9 for \u00E9), found '%s'", drug->url.utf8);
     const TextList *refs = &drug->references;
     for (size_t i = 0; i < refs->count; i++) {
         const Text *ref = &refs->items[i];
