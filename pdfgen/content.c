@@ -1258,17 +1258,19 @@ static bool nfc_equal(const char *a, const char *b)
  * digits: the url goes as it is into the PDF's link, which must be ASCII,
  * and into the QR code, and "é" or "%zz" there is a link readers differ
  * on. */
+bool content_uri_char(int c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-._~:/?#[]@!$&'()*+,;=%", c));
+}
+
 static bool is_uri(const char *s)
 {
     for (; *s; s++) {
-        if (*s == '%') {
-            if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]))
-                return false;
-            s += 2;
-        } else if (!isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80) {
-            if (!strchr("-._~:/?#[]@!$&'()*+,;=", *s))
-                return false;
-        }
+        if (!content_uri_char((unsigned char)*s))
+            return false;
+        if (*s == '%' && !(isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])))
+            return false;
     }
     return true;
 }

@@ -667,6 +667,27 @@ class CommandLineTests(unittest.TestCase):
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
+    def test_link_ends_where_the_web_address_does(self):
+        """A web address in a reference ends at the first character no URI
+        holds: before a no-break space it used to take in the words after
+        it, raw UTF-8 in the PDF's link (a PDF URI must be ASCII)."""
+        tmp, content = mutate([("references.yaml", "pnet-treatment-pdq on October",
+                                "pnet-treatment-pdq\u00a0on\u00a0October")])
+        try:
+            out = os.path.join(tmp, "out")
+            r = pdfgen("build", "--quiet", "--content", content, "--out", out,
+                       "--lang", "en", "--drug", "sunitinib")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            import pikepdf
+            with pikepdf.open(os.path.join(out, "en", "sunitinib.pdf")) as pdf:
+                uris = [bytes(a.A.URI) for page in pdf.pages for a in page.get("/Annots", [])
+                        if "/A" in a and "/URI" in a.A]
+            self.assertIn(b"https://www.cancer.gov/types/pancreatic/patient/pnet-treatment-pdq", uris)
+            for uri in uris:
+                self.assertTrue(uri.isascii() and b" " not in uri, uri)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_usage_errors_exit_2(self):
         for args in (["build", "--paper", "legal"], ["frobnicate"], [], ["build", "--bogus"],
                      ["build", "--lang"], ["build", "--lang", "xx", "--content", CONTENT],
