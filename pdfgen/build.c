@@ -1405,6 +1405,10 @@ int build_sheets(const Content *content, const BuildOptions *options)
     size_t held_count = 0;
     if (!options->dry_run)
         failures += hold_folders(jobs, count, &held, &held_count);
+    /* A shard with no job (--shard 9/10 of fewer outputs) writes only its
+     * manifest part, in a folder no job made. */
+    if (!options->dry_run && count == 0 && make_dirs(options->out_dir) != 0)
+        failures++;
     /* All or nothing: past a folder that cannot be written in, no sheet
      * will be, and building the others would only report them written. */
     for (size_t i = 0; i < count; i++)

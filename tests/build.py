@@ -470,6 +470,26 @@ class Shards(unittest.TestCase):
             os.unlink(p)
         same_tree(self, whole, union)
 
+    def test_a_shard_with_nothing_to_build(self):
+        """More shards than outputs: a shard with none writes an empty
+        part into a new folder (it used to fail: "cannot write
+        'out/manifest.2-of-2.json': No such file or directory"), and the
+        parts merge."""
+        union = os.path.join(TMP, "empty-shard-union")
+        os.makedirs(union)
+        parts = []
+        for k in (1, 2):
+            out = os.path.join(TMP, "empty-shard-%d" % k, "new")
+            pdfgen("build", "--shard", "%d/2" % k, "--lang", "en", "--drug", "sunitinib",
+                   "--content", CONTENT, "--out", out)
+            shutil.copytree(out, union, dirs_exist_ok=True)
+            parts.append(os.path.join(union, "manifest.%d-of-2.json" % k))
+        sizes = [len(json.loads(read(p))["outputs"]) for p in parts]
+        self.assertEqual(sorted(sizes), [0, 1])
+        pdfgen("manifest", "--merge", *parts, "--content", CONTENT, "--out", union)
+        with open(os.path.join(union, "manifest.json")) as f:
+            self.assertEqual([o["path"] for o in json.load(f)["outputs"]], ["en/sunitinib.pdf"])
+
     def test_merge_checks_the_files(self):
         out = os.path.join(TMP, "merge-bad")
         pdfgen("build", "--quiet", "--shard", "1/2", "--content", CONTENT, "--out", out)
