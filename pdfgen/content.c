@@ -793,6 +793,15 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
                    label, (unsigned long)c);
         return false;
     }
+    const char *tab = memchr(n->value, '\t', n->length);
+    if (tab) {
+        unsigned nth = 1;
+        for (const char *p = n->value; p < tab; p++)
+            nth += ((unsigned char)*p & 0xC0) != 0x80;
+        diag_error(AT(L, n), "%s contains a tab (U+0009, character %u), which no font "
+                   "draws; use a space", label, nth);
+        return false;
+    }
     unsigned nth;
     c = bidi_control(n->value, n->length, &nth);
     if (c >= 0) {
