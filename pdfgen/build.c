@@ -222,16 +222,39 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
 
 /* Renames every temporary file into place (commit) or removes them all,
  * and empties the list. */
+/* Is there a folder where the file path goes?  Then no rename puts it
+ * there; said once here, for the planning and the commit. */
+static bool folder_in_the_way(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return false;
+    diag_error(NULL, "cannot write '%s': %s", path, strerror(EISDIR));
+    return true;
+}
+
 static int finish_pending(int commit, unsigned mode)
 {
     int rc = 0;
     sigset_t saved;
     interruptions_hold(&saved);
+    /* What would stop a rename half way (a folder where a sheet goes, a
+     * mode that cannot be set) is found before any is renamed: it used to
+     * leave the sheets renamed before it new and the rest old. */
+    for (sig_atomic_t i = 0; commit && i < pending_count; i++) {
+        if (folder_in_the_way(final_paths[i])) {
+            rc = -1;
+        } else if (chmod(pending_paths[i], mode) != 0) {
+            diag_error(NULL, "cannot write '%s': %s", final_paths[i], strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc != 0)
+        commit = 0;
     for (sig_atomic_t i = 0; i < pending_count; i++) {
         if (!commit) {
             unlink(pending_paths[i]);
-        } else if (chmod(pending_paths[i], mode) != 0 ||
-                   rename(pending_paths[i], final_paths[i]) != 0) {
+        } else if (rename(pending_paths[i], final_paths[i]) != 0) {
             int err = errno;
             unlink(pending_paths[i]);
             diag_error(NULL, "cannot write '%s': %s", final_paths[i], strerror(err));
@@ -1365,8 +1388,12 @@ static int hold_folders(Job *jobs, size_t count, int **held, size_t *held_count)
             else
                 (*held)[(*held_count)++] = fd;
         }
-        if (folder_failed)
+        if (folder_failed) {
             jobs[i].failed = jobs[i].done = true;
+        } else if (folder_in_the_way(jobs[i].final_path)) {
+            jobs[i].failed = jobs[i].done = true;
+            failures++;
+        }
     }
     return failures;
 }
@@ -1468,8 +1495,11 @@ int build_sheets(const Content *content, const BuildOptions *options)
     if (!options->dry_run && failures && pending_count)
         diag_note("no sheet written: the build is all or nothing, and "
                   "the sheets already in '%s' are left as they were", options->out_dir);
-    if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0)
+    if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0) {
         failures++;
+        diag_note("no sheet written: the build is all or nothing, and the sheets "
+                  "already in '%s' are left as they were", options->out_dir);
+    }
     for (size_t i = 0; i < held_count; i++)
         close(held[i]);
     free(held);
