@@ -1436,6 +1436,17 @@ int build_sheets(const Content *content, const BuildOptions *options)
      * manifest part, in a folder no job made. */
     if (!options->dry_run && count == 0 && make_dirs(options->out_dir) != 0)
         failures++;
+    /* The catalog page lists everything, with each file's size: only a
+     * whole build that wrote every PDF writes it, after they are in place. */
+    bool catalog = !options->dry_run && !options->languages && !options->drugs &&
+                   options->size == SIZE_REGULAR && !options->shard_count;
+    char index_path[4096];
+    snprintf(index_path, sizeof index_path, "%s/index.html", options->out_dir);
+    /* Written after the sheets are renamed into place: what would stop
+     * them is found first. */
+    if (!options->dry_run && (folder_in_the_way(manifest_path) ||
+                              (catalog && folder_in_the_way(index_path))))
+        failures++;
     /* All or nothing: past a folder that cannot be written in, no sheet
      * will be, and building the others would only report them written. */
     for (size_t i = 0; i < count; i++)
@@ -1506,17 +1517,14 @@ int build_sheets(const Content *content, const BuildOptions *options)
     if (!options->dry_run && failures == 0 &&
         write_manifest(&inputs, content, jobs, count, &old, manifest_path, options) != 0)
         failures++;
-    /* The catalog page lists everything, with each file's size: only a
-     * whole build that wrote every PDF writes it, after they are in place. */
-    if (!options->dry_run && !options->languages && !options->drugs && failures == 0 &&
-        options->size == SIZE_REGULAR && !options->shard_count) {
-        Catalog catalog = {0};
+    if (catalog && failures == 0) {
+        Catalog listed = {0};
         for (size_t i = 0; i < count; i++)
-            catalog_add(&catalog, jobs[i].language, jobs[i].stem, jobs[i].pages);
-        if (catalog_write(content, &catalog, options->out_dir, options->creator,
+            catalog_add(&listed, jobs[i].language, jobs[i].stem, jobs[i].pages);
+        if (catalog_write(content, &listed, options->out_dir, options->creator,
                           options->file_mode) != 0)
             failures++;
-        catalog_free(&catalog);
+        catalog_free(&listed);
     }
     if (!options->dry_run && !options->quiet && failures == 0 && todo < count) {
         if (todo == 0)

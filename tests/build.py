@@ -622,21 +622,27 @@ class Hostile(unittest.TestCase):
         self.assertNotIn("wrote", r.stderr)
         self.assertEqual(files_in(self.out), {"fr": os.path.join(self.out, "fr")})
 
-    def test_folder_where_a_sheet_goes_builds_nothing(self):
-        """A folder at out/fr/everolimus.pdf: the build used to rename the
-        sheets before it into place and fail at it, half old, half new."""
-        pdfgen("build", "--quiet", "--lang", "fr", "--content", CONTENT, "--out", self.out)
-        os.unlink(os.path.join(self.out, "fr", "everolimus.pdf"))
-        os.makedirs(os.path.join(self.out, "fr", "everolimus.pdf", "x"))
-        before = {rel: read(path) for rel, path in files_in(self.out).items()}
-        for jobs in ("1", "2"):
-            r = pdfgen("build", "--force", "-j", jobs, "--lang", "fr", "--content", CONTENT,
-                       "--out", self.out, "--paper", "a4", check=False)
-            self.assertEqual(r.returncode, 1, r.stderr)
-            self.assertIn("pdfgen: error: cannot write '%s/fr/everolimus.pdf': Is a directory"
-                          % self.out, r.stderr)
-            self.assertNotIn("wrote", r.stderr)
-            self.assertEqual({rel: read(path) for rel, path in files_in(self.out).items()}, before)
+    def test_folder_where_an_output_goes_builds_nothing(self):
+        """A folder at out/fr/everolimus.pdf, out/manifest.json or
+        out/index.html: the build used to rename the sheets into place and
+        then fail, the sheets new (or half new, half old) and exit 1."""
+        for rel, langs in (("fr/everolimus.pdf", ["--lang", "fr"]),
+                           ("manifest.json", ["--lang", "fr"]), ("index.html", [])):
+            with self.subTest(rel=rel):
+                shutil.rmtree(self.out, ignore_errors=True)
+                pdfgen("build", "--quiet", *langs, "--content", CONTENT, "--out", self.out)
+                os.unlink(os.path.join(self.out, rel))
+                os.makedirs(os.path.join(self.out, rel, "x"))
+                before = {rel: read(path) for rel, path in files_in(self.out).items()}
+                for jobs in ("1", "2"):
+                    r = pdfgen("build", "--force", "-j", jobs, *langs, "--content", CONTENT,
+                               "--out", self.out, "--paper", "a4", check=False)
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn("pdfgen: error: cannot write '%s/%s': Is a directory"
+                                  % (self.out, rel), r.stderr)
+                    self.assertNotIn("wrote", r.stderr)
+                    self.assertEqual({rel: read(path) for rel, path in files_in(self.out).items()},
+                                     before)
 
     def test_fifo_in_the_output_folder(self):
         self.small_build()
