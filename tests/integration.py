@@ -944,6 +944,9 @@ class BadInputTests(unittest.TestCase):
         r = pdfgen("build", "--content", CONTENT, "--out", out, env=env)
         self.assertEqual(r.returncode, 1)
         self.assertIn("font 'Noto Sans Regular' not found", r.stderr)
+        # not "apt-get install fonts-noto-core", which would change nothing
+        self.assertIn("pointed at by FONTCONFIG_FILE='%s'" % conf, r.stderr)
+        self.assertNotIn("apt-get", r.stderr)
         for dirpath, _, files in os.walk(out):
             self.assertEqual(files, [])
 
