@@ -161,7 +161,8 @@ void diag_note(const char *fmt, ...)
     va_end(ap);
 }
 
-void diag_vnote(const char *fmt, va_list args)
+/* The message, formatted into memory the caller frees. */
+static char *vformat(const char *fmt, va_list args)
 {
     va_list ap;
     va_copy(ap, args);
@@ -171,6 +172,12 @@ void diag_vnote(const char *fmt, va_list args)
     va_copy(ap, args);
     vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
     va_end(ap);
+    return message;
+}
+
+void diag_vnote(const char *fmt, va_list args)
+{
+    char *message = vformat(fmt, args);
     fputs("pdfgen: ", stderr);
     diag_write_escaped(stderr, message);
     fputc('\n', stderr);
@@ -325,18 +332,11 @@ void diag_warning(const SourcePos *pos, const char *fmt, ...)
 
 void diag_vwarning(const SourcePos *pos, const char *fmt, va_list args)
 {
-    va_list ap;
     if (werror) {
         diag_verror(pos, fmt, args);
         return;
     }
-    va_copy(ap, args);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *message = xmalloc(n > 0 ? (size_t)n + 1 : 1);
-    va_copy(ap, args);
-    vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-    va_end(ap);
+    char *message = vformat(fmt, args);
     emit(pos, 0, message);
     free(message);
 }
