@@ -513,13 +513,14 @@ static int run(int argc, char **argv)
 }
 
 /* The canonical path of path's nearest existing ancestor (path itself
- * when it exists): where a folder not made yet will be. */
+ * when it exists): where a folder not made yet will be.  NULL when not
+ * even the working folder resolves (it was removed). */
 static char *nearest_real_path(const char *path)
 {
     char *p = xstrdup(path);
     for (;;) {
         char *real = realpath(*p ? p : ".", NULL);
-        if (real) {
+        if (real || !*p) {
             free(p);
             return real;
         }
@@ -541,7 +542,7 @@ static bool out_in_content(const char *out_dir, const char *content_dir)
         return false; /* content_load says why */
     char *out = nearest_real_path(out_dir);
     size_t n = strlen(content);
-    bool inside = strncmp(out, content, n) == 0 &&
+    bool inside = out && strncmp(out, content, n) == 0 &&
                   (out[n] == '\0' || out[n] == '/' || strcmp(content, "/") == 0);
     free(content);
     free(out);
