@@ -262,6 +262,13 @@ class GnuConventions(unittest.TestCase):
             r = pdfgen("build", "--lang", "en", "--drug", "sunitinib", "--content", content,
                        "--out", content + "-out")
             self.assertEqual(r.returncode, 0, r.stderr)
+            # from a removed working folder: no folder to resolve (it looped)
+            r = subprocess.run(["sh", "-c", 'mkdir "$1" && cd "$1" && rmdir "$1" && exec "$0" '
+                                'build --lang en --drug sunitinib --content "$2" --out out',
+                                integration.PDFGEN, os.path.join(tmp, "gone"), content],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot create folder 'out'", r.stderr)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
