@@ -220,8 +220,6 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
     return index;
 }
 
-/* Renames every temporary file into place (commit) or removes them all,
- * and empties the list. */
 /* Is there a folder where the file path goes?  Then no rename puts it
  * there; said once here, for the planning and the commit. */
 static bool folder_in_the_way(const char *path)
@@ -233,6 +231,8 @@ static bool folder_in_the_way(const char *path)
     return true;
 }
 
+/* Renames every temporary file into place (commit) or removes them all,
+ * and empties the list. */
 static int finish_pending(int commit, unsigned mode)
 {
     int rc = 0;
@@ -373,9 +373,8 @@ static void report_written(const BuildOptions *options, Job *job, int rc, long i
          * the others once every sheet is written. */
         struct stat st;
         long size = stat(pending_paths[index], &st) == 0 ? (long)st.st_size : 0;
-        diag_note("wrote %s (%zu %s, %.1f KB, %.1f ms)", final_path,
-                doc->page_count, doc->page_count == 1 ? "page" : "pages", size / 1024.0,
-                now_ms() - start);
+        diag_note("wrote %s (%zu %s, %.1f KB, %.1f ms)", final_path, doc->page_count,
+                  doc->page_count == 1 ? "page" : "pages", size / 1024.0, now_ms() - start);
     } else if (rc != 0) {
         diag_note("FAILED %s", final_path);
     }
