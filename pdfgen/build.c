@@ -1579,7 +1579,11 @@ int build_merge_manifests(const Content *content, const char *const *files, size
             continue;
         }
         int passed_over = manifest_read(files[f], &part);
-        if (passed_over < 0) {
+        if (passed_over == MANIFEST_NOT_OURS) {
+            diag_error(NULL, "'%s' is no manifest of pdfgen's (as build writes them: "
+                       "manifest.json, or manifest.K-of-N.json with --shard)", files[f]);
+            rc = -1;
+        } else if (passed_over < 0) {
             diag_error(NULL, "cannot read '%s': %s", files[f],
                        errno == EINVAL ? "not a regular file" : strerror(errno));
             rc = -1;

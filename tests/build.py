@@ -591,6 +591,33 @@ class Hostile(unittest.TestCase):
                          "output of this content\n" % part)
         self.assertFalse(os.path.exists(manifest))
 
+    def test_merge_refuses_what_is_no_manifest(self):
+        """A README, an empty file or a part with a line of another shape:
+        merged, they used to pass as parts of no output (exit 0), and the
+        folder's manifest.json was replaced by an empty one."""
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest)
+        lines = good.decode().split("\n")
+        for name, text in (("readme", read(os.path.join(ROOT, "README.md")).decode()),
+                           ("empty", ""),
+                           ("no-header", "\n".join(l for l in lines if '"manifest"' not in l)),
+                           ("stray-line", "\n".join(lines[:4] + ["    garbage"] + lines[4:]))):
+            with self.subTest(part=name):
+                part = os.path.join(TMP, "part-%s.json" % name)
+                with open(part, "w") as f:
+                    f.write(text)
+                r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                           check=False)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("pdfgen: error: '%s' is no manifest of pdfgen's" % part, r.stderr)
+                self.assertEqual(read(manifest), good)
+        # the manifest itself is one
+        shutil.copy(manifest, os.path.join(TMP, "whole.json"))
+        pdfgen("manifest", "--merge", os.path.join(TMP, "whole.json"), "--content", CONTENT,
+               "--out", self.out)
+        self.assertEqual(read(manifest), good)
+
     def test_merge_refuses_lines_that_are_no_json(self):
         self.small_build()
         manifest = os.path.join(self.out, "manifest.json")
