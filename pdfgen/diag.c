@@ -162,6 +162,7 @@ void diag_note(const char *fmt, ...)
 }
 
 /* The message, formatted into memory the caller frees. */
+static char *vformat(const char *fmt, va_list args) PDFGEN_PRINTF(1, 0);
 static char *vformat(const char *fmt, va_list args)
 {
     va_list ap;
