@@ -220,6 +220,17 @@ static long create_pending(const char *dir, const char *id, const char *final_pa
     return index;
 }
 
+/* Is there a folder where the file path goes?  Then no rename puts it
+ * there; said once here, for the planning and the commit. */
+static bool folder_in_the_way(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return false;
+    diag_error(NULL, "cannot write '%s': %s", path, strerror(EISDIR));
+    return true;
+}
+
 /* Renames every temporary file into place (commit) or removes them all,
  * and empties the list. */
 static int finish_pending(int commit, unsigned mode)
@@ -227,11 +238,23 @@ static int finish_pending(int commit, unsigned mode)
     int rc = 0;
     sigset_t saved;
     interruptions_hold(&saved);
+    /* What would stop a rename half way (a folder where a sheet goes, a
+     * mode that cannot be set) is found before any is renamed: it used to
+     * leave the sheets renamed before it new and the rest old. */
+    for (sig_atomic_t i = 0; commit && i < pending_count; i++) {
+        if (folder_in_the_way(final_paths[i])) {
+            rc = -1;
+        } else if (chmod(pending_paths[i], mode) != 0) {
+            diag_error(NULL, "cannot write '%s': %s", final_paths[i], strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc != 0)
+        commit = 0;
     for (sig_atomic_t i = 0; i < pending_count; i++) {
         if (!commit) {
             unlink(pending_paths[i]);
-        } else if (chmod(pending_paths[i], mode) != 0 ||
-                   rename(pending_paths[i], final_paths[i]) != 0) {
+        } else if (rename(pending_paths[i], final_paths[i]) != 0) {
             int err = errno;
             unlink(pending_paths[i]);
             diag_error(NULL, "cannot write '%s': %s", final_paths[i], strerror(err));
@@ -350,11 +373,10 @@ static void report_written(const BuildOptions *options, Job *job, int rc, long i
          * the others once every sheet is written. */
         struct stat st;
         long size = stat(pending_paths[index], &st) == 0 ? (long)st.st_size : 0;
-        fprintf(stderr, "pdfgen: wrote %s (%zu %s, %.1f KB, %.1f ms)\n", final_path,
-                doc->page_count, doc->page_count == 1 ? "page" : "pages", size / 1024.0,
-                now_ms() - start);
+        diag_note("wrote %s (%zu %s, %.1f KB, %.1f ms)", final_path, doc->page_count,
+                  doc->page_count == 1 ? "page" : "pages", size / 1024.0, now_ms() - start);
     } else if (rc != 0) {
-        fprintf(stderr, "pdfgen: FAILED %s\n", final_path);
+        diag_note("FAILED %s", final_path);
     }
     /* --stats is about the sheets; the booklet and glossary are made of
      * them and of glossary entries */
@@ -516,7 +538,7 @@ static int run_job_with(Shapers *shapers, const Content *content, const Job *job
             shaper_trim(shapers->by_language[i]);
     if (!shaper) {
         if (!options->dry_run)
-            fprintf(stderr, "pdfgen: FAILED %s\n", job->final_path);
+            diag_note("FAILED %s", job->final_path);
         return -1;
     }
     return run_job(shaper, content, jobs, count, job, options);
@@ -882,11 +904,10 @@ static int run_workers(Shapers *shapers, const Content *content, Job *jobs, size
                     for (size_t s = 0; s < INTERRUPTING_COUNT; s++)
                         if (WTERMSIG(status) == interrupting_signals[s])
                             *died_of = WTERMSIG(status);
-                    fprintf(stderr, "pdfgen: error: the worker writing %s died of signal %d\n",
-                            job->final_path, WTERMSIG(status));
+                    diag_note("error: the worker writing %s died of signal %d",
+                              job->final_path, WTERMSIG(status));
                 } else {
-                    fprintf(stderr, "pdfgen: error: the worker writing %s stopped\n",
-                            job->final_path);
+                    diag_note("error: the worker writing %s stopped", job->final_path);
                 }
                 forget_worker(k->pid);
                 k->pid = -1;
@@ -1366,8 +1387,12 @@ static int hold_folders(Job *jobs, size_t count, int **held, size_t *held_count)
             else
                 (*held)[(*held_count)++] = fd;
         }
-        if (folder_failed)
+        if (folder_failed) {
             jobs[i].failed = jobs[i].done = true;
+        } else if (folder_in_the_way(jobs[i].final_path)) {
+            jobs[i].failed = jobs[i].done = true;
+            failures++;
+        }
     }
     return failures;
 }
@@ -1406,6 +1431,21 @@ int build_sheets(const Content *content, const BuildOptions *options)
     size_t held_count = 0;
     if (!options->dry_run)
         failures += hold_folders(jobs, count, &held, &held_count);
+    /* A shard with no job (--shard 9/10 of fewer outputs) writes only its
+     * manifest part, in a folder no job made. */
+    if (!options->dry_run && count == 0 && make_dirs(options->out_dir) != 0)
+        failures++;
+    /* The catalog page lists everything, with each file's size: only a
+     * whole build that wrote every PDF writes it, after they are in place. */
+    bool catalog = !options->dry_run && !options->languages && !options->drugs &&
+                   options->size == SIZE_REGULAR && !options->shard_count;
+    char index_path[4096];
+    snprintf(index_path, sizeof index_path, "%s/index.html", options->out_dir);
+    /* Written after the sheets are renamed into place: what would stop
+     * them is found first. */
+    if (!options->dry_run && (folder_in_the_way(manifest_path) ||
+                              (catalog && folder_in_the_way(index_path))))
+        failures++;
     /* All or nothing: past a folder that cannot be written in, no sheet
      * will be, and building the others would only report them written. */
     for (size_t i = 0; i < count; i++)
@@ -1463,32 +1503,32 @@ int build_sheets(const Content *content, const BuildOptions *options)
     }
     /* All or nothing: one failed sheet keeps every sheet of the last run. */
     if (!options->dry_run && failures && pending_count)
-        fprintf(stderr, "pdfgen: no sheet written: the build is all or nothing, and "
-                        "the sheets already in '%s' are left as they were\n", options->out_dir);
-    if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0)
+        diag_note("no sheet written: the build is all or nothing, and "
+                  "the sheets already in '%s' are left as they were", options->out_dir);
+    if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0) {
         failures++;
+        diag_note("no sheet written: the build is all or nothing, and the sheets "
+                  "already in '%s' are left as they were", options->out_dir);
+    }
     for (size_t i = 0; i < held_count; i++)
         close(held[i]);
     free(held);
     if (!options->dry_run && failures == 0 &&
         write_manifest(&inputs, content, jobs, count, &old, manifest_path, options) != 0)
         failures++;
-    /* The catalog page lists everything, with each file's size: only a
-     * whole build that wrote every PDF writes it, after they are in place. */
-    if (!options->dry_run && !options->languages && !options->drugs && failures == 0 &&
-        options->size == SIZE_REGULAR && !options->shard_count) {
-        Catalog catalog = {0};
+    if (catalog && failures == 0) {
+        Catalog listed = {0};
         for (size_t i = 0; i < count; i++)
-            catalog_add(&catalog, jobs[i].language, jobs[i].stem, jobs[i].pages);
-        if (catalog_write(content, &catalog, options->out_dir, options->creator,
+            catalog_add(&listed, jobs[i].language, jobs[i].stem, jobs[i].pages);
+        if (catalog_write(content, &listed, options->out_dir, options->creator,
                           options->file_mode) != 0)
             failures++;
-        catalog_free(&catalog);
+        catalog_free(&listed);
     }
     if (!options->dry_run && !options->quiet && failures == 0 && todo < count) {
         if (todo == 0)
-            fprintf(stderr, "pdfgen: nothing to do: all %zu outputs in '%s' are up to date "
-                            "(--force builds them again)\n", count, options->out_dir);
+            diag_note("nothing to do: all %zu outputs in '%s' are up to date "
+                      "(--force builds them again)", count, options->out_dir);
         else
             fprintf(stderr, "pdfgen: wrote %zu outputs, %zu were up to date\n", todo,
                     count - todo);
@@ -1539,7 +1579,11 @@ int build_merge_manifests(const Content *content, const char *const *files, size
             continue;
         }
         int passed_over = manifest_read(files[f], &part);
-        if (passed_over < 0) {
+        if (passed_over == MANIFEST_NOT_OURS) {
+            diag_error(NULL, "'%s' is no manifest of pdfgen's (as build writes them: "
+                       "manifest.json, or manifest.K-of-N.json with --shard)", files[f]);
+            rc = -1;
+        } else if (passed_over < 0) {
             diag_error(NULL, "cannot read '%s': %s", files[f],
                        errno == EINVAL ? "not a regular file" : strerror(errno));
             rc = -1;
@@ -1630,8 +1674,7 @@ int build_merge_manifests(const Content *content, const char *const *files, size
     if (rc == 0 && complete)
         rc = catalog_write(content, &catalog, out_dir, creator, file_mode);
     else if (rc == 0)
-        fprintf(stderr, "pdfgen: the manifests are not a whole build: no %s/index.html written\n",
-                out_dir);
+        diag_note("the manifests are not a whole build: no %s/index.html written", out_dir);
     catalog_free(&catalog);
     free_jobs(jobs, count);
     free_jobs(large_jobs, large_count);

@@ -107,6 +107,22 @@ static void html(FILE *f, const char *s)
     }
 }
 
+/* A path segment in a link: every byte but the unreserved ones of RFC 3986
+ * percent-encoded, so a drug id with a space, '#', '?', '%' or '"' (the
+ * content allows any that names a file) links to its file and cannot end
+ * the attribute. */
+static void url_segment(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            strchr("-._~", c))
+            fputc(c, f);
+        else
+            fprintf(f, "%%%02X", c);
+    }
+}
+
 static const char STYLE[] =
     "body{margin:0;font-family:\"Noto Sans\",system-ui,sans-serif;line-height:1.5;"
     "color:#1a1c1f;background:#fff;font-size:1.05rem}\n"
@@ -150,7 +166,9 @@ static bool pdf_link(FILE *f, const char *out_dir, const Language *language,
         diag_error(NULL, "catalog: cannot read '%s': %s", path, strerror(errno));
         return false;
     }
-    fprintf(f, "<li><a href=\"%s/%s.pdf\" type=\"application/pdf\"", language->code, item->stem);
+    fprintf(f, "<li><a href=\"%s/", language->code);
+    url_segment(f, item->stem);
+    fputs(".pdf\" type=\"application/pdf\"", f);
     if (english_text && strcmp(language->code, "en") != 0)
         fputs(rtl ? " lang=\"en\" dir=\"ltr\"" : " lang=\"en\"", f);
     fputs(">", f);

@@ -22,6 +22,7 @@
 #include "diag.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,9 @@
 #define MAX_LIST_ITEMS 100
 #define MAX_REFERENCES 1000
 #define MAX_ID_BYTES 64
+/* Combining marks on one character: Hindi needs three (nukta, vowel
+ * sign, anusvara), Vietnamese two; a taller stack inks the lines around. */
+#define MAX_MARKS 4
 /* Keys and values echoed in messages are cut to this many bytes. */
 #define MAX_SHOWN 60
 /* Our records nest three levels deep; the limit keeps the recursive tree
@@ -126,16 +130,23 @@ static bool is_null(const Node *n)
     return false;
 }
 
-/* A value of only spaces would print as nothing, so it counts as empty. */
+/* A value of only spaces would print as nothing, so it counts as empty:
+ * any Unicode white space (a no-break space printed an empty bullet) and
+ * the default-ignorable characters (a list item of soft hyphens vanished
+ * from its list). */
 static bool is_blank(const Node *n)
 {
     if (n->kind != NODE_SCALAR)
         return false;
     if (is_null(n))
         return true;
-    for (size_t i = 0; i < n->length; i++)
-        if (!strchr(" \t\n", n->value[i]) || n->value[i] == '\0')
+    for (int32_t i = 0; i < (int32_t)n->length;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)n->value, i, (int32_t)n->length, c);
+        if (c <= 0 || !(u_isUWhiteSpace(c) ||
+                         u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)))
             return false;
+    }
     return true;
 }
 
@@ -704,6 +715,53 @@ static long control_char(const char *s, size_t len)
     return -1;
 }
 
+/* Returns the first explicit bidi embedding, override or isolate
+ * (U+202A..U+202E, U+2066..U+2069) in the UTF-8 text, or -1, and in *nth
+ * which character of the text it is.  These invisible controls reorder
+ * the characters after them (an override in English text sets "comes as
+ * a pill" as "llip a sa semoc", on the page and in the text a reader
+ * copies), and pdfgen orders each line by the language's direction
+ * itself; the marks (U+200E, U+200F, U+061C) stay allowed. */
+static long bidi_control(const char *s, size_t len, unsigned *nth)
+{
+    *nth = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char *p = (const unsigned char *)s + i;
+        if ((*p & 0xC0) != 0x80)
+            ++*nth;
+        if (i + 2 < len && p[0] == 0xE2 &&
+            ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+             (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+            return 0x2000 | (p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    }
+    return -1;
+}
+
+/* The longest run of nonspacing or enclosing marks (Mn, Me) the UTF-8
+ * text puts on one character, and in *nth which character of the text
+ * the run's base is.  Marks stack above or below their base, and a run
+ * longer than MAX_MARKS (a "Zalgo" tower) inks the lines around it. */
+static unsigned mark_run(const char *s, size_t len, unsigned *nth)
+{
+    unsigned longest = 0, run = 0, chars = 0;
+    *nth = 0;
+    for (int32_t i = 0; i < (int32_t)len;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)s, i, (int32_t)len, c);
+        chars++;
+        int8_t type = c < 0 ? U_UNASSIGNED : u_charType(c);
+        if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) {
+            if (++run > longest) {
+                longest = run;
+                *nth = chars > run ? chars - run : 1;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    return longest;
+}
+
 /* How many bytes of s to echo in a message: at most MAX_SHOWN, cut at a
  * character boundary, so a megabyte-long key makes a one-line error. */
 static int shown(const char *s, size_t len)
@@ -723,7 +781,8 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
 {
     if (n->kind == NODE_SCALAR && is_blank(n)) {
         if (!optional)
-            diag_error(AT(L, n), "%s must not be empty", label);
+            diag_error(AT(L, n), "%s must not be empty%s", label,
+                       is_null(n) ? "" : " (it holds only spaces or invisible characters)");
         return false;
     }
     if (!expect(L, n, NODE_SCALAR, label))
@@ -732,6 +791,31 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
     if (c >= 0) {
         diag_error(AT(L, n), "%s contains a control character (U+%04lX)",
                    label, (unsigned long)c);
+        return false;
+    }
+    const char *tab = memchr(n->value, '\t', n->length);
+    if (tab) {
+        unsigned nth = 1;
+        for (const char *p = n->value; p < tab; p++)
+            nth += ((unsigned char)*p & 0xC0) != 0x80;
+        diag_error(AT(L, n), "%s contains a tab (U+0009, character %u), which no font "
+                   "draws; use a space", label, nth);
+        return false;
+    }
+    unsigned nth;
+    c = bidi_control(n->value, n->length, &nth);
+    if (c >= 0) {
+        diag_error(AT(L, n), "%s contains an invisible bidi control character (U+%04lX, "
+                   "character %u), which would reorder the text after it; remove it "
+                   "(pdfgen sets each line in the language's direction)",
+                   label, (unsigned long)c, nth);
+        return false;
+    }
+    unsigned marks = mark_run(n->value, n->length, &nth);
+    if (marks > MAX_MARKS) {
+        diag_error(AT(L, n), "%s stacks %u combining marks on one character (character "
+                   "%u), more than the limit of %d",
+                   label, marks, nth, MAX_MARKS);
         return false;
     }
     if (n->length > MAX_TEXT_BYTES) {
@@ -1107,6 +1191,24 @@ static bool load_references(Loader *L)
     return true;
 }
 
+/* The shape of a BCP 47 tag (en, zh-Hans, pt-BR): a language of two to
+ * eight letters, then subtags of letters and digits.  The code goes
+ * into HTML attributes and links, and the PDF's /Lang, unescaped. */
+static bool is_language_tag(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    if (n < 2 || n > 8)
+        return false;
+    for (s += n; *s; s += n) {
+        if (*s++ != '-')
+            return false;
+        n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+        if (n < 1 || n > 8)
+            return false;
+    }
+    return true;
+}
+
 static void load_strings(Loader *L, Language *language)
 {
     bool unreadable;
@@ -1116,7 +1218,10 @@ static void load_strings(Loader *L, Language *language)
     Strings *s = &language->strings;
     if (expect_root(L, root))
         load_mapping(L, root, &strings_table, s, NULL);
-    if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
+    if (s->language.utf8 && !is_language_tag(s->language.utf8))
+        diag_error(&s->language.pos, "language '%s' is not a language tag (letters, "
+                   "digits and '-', as in en, zh-Hans, pt-BR)", s->language.utf8);
+    else if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
         diag_error(&s->language.pos, "language '%s' does not match the "
                    "folder name '%s'", s->language.utf8, language->code);
     if (s->month_names.count && s->month_names.count != 12)
@@ -1158,6 +1263,27 @@ static bool nfc_equal(const char *a, const char *b)
     return equal;
 }
 
+/* Only the characters a URI may hold (RFC 3986), and '%' before two hex
+ * digits: the url goes as it is into the PDF's link, which must be ASCII,
+ * and into the QR code, and "é" or "%zz" there is a link readers differ
+ * on. */
+bool content_uri_char(int c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-._~:/?#[]@!$&'()*+,;=%", c));
+}
+
+static bool is_uri(const char *s)
+{
+    for (; *s; s++) {
+        if (!content_uri_char((unsigned char)*s))
+            return false;
+        if (*s == '%' && !(isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])))
+            return false;
+    }
+    return true;
+}
+
 static void load_drug(Loader *L, Drug *drug, const char *stem)
 {
     bool unreadable;
@@ -1178,10 +1304,15 @@ static void load_drug(Loader *L, Drug *drug, const char *stem)
     else if (id && strcmp(id, stem) != 0)
         diag_error(&drug->id.pos, "id '%s' does not match the file name "
                    "'%s.yaml'", id, stem);
+    /* The sheet would be <lang>/all.pdf, which the booklet overwrites. */
+    else if (id && strcmp(id, "all") == 0)
+        diag_error(&drug->id.pos, "the id 'all' names the booklet (all.pdf) of every "
+                   "language; give the drug another id and file name");
     if (drug->url.utf8 && (strncmp(drug->url.utf8, "https://", 8) != 0 ||
-                           strcspn(drug->url.utf8, " \t\n") != strlen(drug->url.utf8)))
-        diag_error(&drug->url.pos, "url must be a web address starting with https:// "
-                   "and without spaces, found '%s'", drug->url.utf8);
+                           !is_uri(drug->url.utf8)))
+        diag_error(&drug->url.pos, "url must be a web address starting with https://, "
+                   "without spaces, of the characters RFC 3986 allows (others "
+                   "percent-encoded: %%C3%%A9 for \u00E9), found '%s'", drug->url.utf8);
     const TextList *refs = &drug->references;
     for (size_t i = 0; i < refs->count; i++) {
         const Text *ref = &refs->items[i];

@@ -10,6 +10,8 @@
 #ifndef PDFGEN_CONTENT_H
 #define PDFGEN_CONTENT_H
 
+#include <stdbool.h>
+
 #include "model.h"
 
 Content *content_load(const char *dir);
@@ -27,5 +29,8 @@ const Drug *language_drug(const Language *language, const char *id);
 /* The newest last_revised of the language's drugs; NULL when it has none. */
 const Date *language_last_revised(const Language *language);
 const Reference *content_reference(const Content *content, const char *id);
+/* May the byte stand in a URI as it is (RFC 3986's characters, '%' of a
+ * percent-escape included)? */
+bool content_uri_char(int c);
 
 #endif

@@ -153,6 +153,38 @@ void diag_write_escaped(FILE *f, const char *text)
     }
 }
 
+void diag_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vnote(fmt, ap);
+    va_end(ap);
+}
+
+/* The message, formatted into memory the caller frees. */
+static char *vformat(const char *fmt, va_list args) PDFGEN_PRINTF(1, 0);
+static char *vformat(const char *fmt, va_list args)
+{
+    va_list ap;
+    va_copy(ap, args);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *message = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    va_copy(ap, args);
+    vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+    va_end(ap);
+    return message;
+}
+
+void diag_vnote(const char *fmt, va_list args)
+{
+    char *message = vformat(fmt, args);
+    fputs("pdfgen: ", stderr);
+    diag_write_escaped(stderr, message);
+    fputc('\n', stderr);
+    free(message);
+}
+
 static void put_count(FILE *f, unsigned long n)
 {
     /* 99,990: grouped, so a large count reads at a glance. */
@@ -301,18 +333,11 @@ void diag_warning(const SourcePos *pos, const char *fmt, ...)
 
 void diag_vwarning(const SourcePos *pos, const char *fmt, va_list args)
 {
-    va_list ap;
     if (werror) {
         diag_verror(pos, fmt, args);
         return;
     }
-    va_copy(ap, args);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *message = xmalloc(n > 0 ? (size_t)n + 1 : 1);
-    va_copy(ap, args);
-    vsnprintf(message, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-    va_end(ap);
+    char *message = vformat(fmt, args);
     emit(pos, 0, message);
     free(message);
 }

@@ -36,6 +36,11 @@ void diag_flush(void);
 /* Writes text to f with control characters and bytes that are not UTF-8
  * escaped. */
 void diag_write_escaped(FILE *f, const char *text);
+/* "pdfgen: message\n" on stderr, escaped as above, neither counted nor
+ * kept to a limit: a status line (wrote, FAILED) or a usage error, which
+ * echo paths and values from the command line. */
+void diag_note(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
+void diag_vnote(const char *fmt, va_list args) PDFGEN_PRINTF(1, 0);
 void diag_reset(void);
 
 /* The same with a va_list, for wrappers that add context (report.h). */

@@ -268,6 +268,22 @@ static const char fast_config_xml[] =
 static FcConfig *fast;
 static bool fast_tried;
 
+/* The value of the first of the variables that point fontconfig at
+ * another configuration, and in *name which it is; NULL when none is set. */
+static const char *fontconfig_pointer(const char **name)
+{
+    static const char *const names[] = {"FONTCONFIG_FILE", "FONTCONFIG_PATH",
+                                        "FONTCONFIG_SYSROOT"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *value = getenv(names[i]);
+        if (value) {
+            *name = names[i];
+            return value;
+        }
+    }
+    return NULL;
+}
+
 static void release_fast_config(void)
 {
     if (fast)
@@ -285,8 +301,8 @@ static FcConfig *fast_config(void)
 {
     if (!fast_tried) {
         fast_tried = true;
-        if (getenv("FONTCONFIG_FILE") || getenv("FONTCONFIG_PATH") ||
-            getenv("FONTCONFIG_SYSROOT"))
+        const char *name;
+        if (fontconfig_pointer(&name))
             return NULL;
         FcConfig *config = FcConfigCreate();
         if (!config)
@@ -515,9 +531,17 @@ FontSet *fontset_open(const char *family)
     for (int style = 0; style < STYLE_COUNT; style++)
         set->primary[style] = open_family(set, family, (FontStyle)style, 1);
     if (!set->primary[STYLE_REGULAR]) {
-        diag_error(NULL, "font '%s %s' not found (TrueType outlines needed); "
-                         "on Debian: apt-get install fonts-noto-core",
-                   family, style_names[STYLE_REGULAR]);
+        /* With fontconfig pointed elsewhere, installing the package is no
+         * remedy: say where it looked. */
+        const char *pointer, *value = fontconfig_pointer(&pointer);
+        if (value)
+            diag_error(NULL, "font '%s %s' not found (TrueType outlines needed) in the "
+                             "fonts fontconfig was pointed at by %s='%s'",
+                       family, style_names[STYLE_REGULAR], pointer, value);
+        else
+            diag_error(NULL, "font '%s %s' not found (TrueType outlines needed); "
+                             "on Debian: apt-get install fonts-noto-core",
+                       family, style_names[STYLE_REGULAR]);
         fontset_free(set);
         return NULL;
     }

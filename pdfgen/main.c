@@ -1,10 +1,14 @@
 /* main.c — the command line.
  * In: argv.  Out: exit status 0 (ok), 1 (content or build errors),
  * 2 (usage errors).  Commands: build, check, stamp, list, tree, manifest. */
+/* realpath() is X/Open, beyond the POSIX level the Makefile asks for. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -193,12 +197,12 @@ typedef struct Options {
 static int usage_error(const char *fmt, ...) PDFGEN_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
 {
+    /* The values echoed come from the command line: escaped, so that
+     * --drug=$'\e[2J' names itself instead of clearing the terminal. */
     va_list ap;
     va_start(ap, fmt);
-    fputs("pdfgen: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    diag_vnote(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     fputs("Try 'pdfgen --help' for more information.\n", stderr);
     return EXIT_USAGE;
 }
@@ -435,12 +439,16 @@ static int dump_tree(const Content *content, const Options *o)
 }
 
 /* Output that could not be written (a full disk, /dev/full, a closed
- * pipe) is a failure, not success: stdio only reports it at fclose. */
+ * pipe) is a failure, not success: stdio only reports it at fclose.  A
+ * closed standard output (`>&-`) that was never written to is no failure
+ * (as in GNU's close_stdout): build, which prints nothing there, used to
+ * write every sheet and then exit 1. */
 static int close_stdout(int rc)
 {
     int failed = ferror(stdout);
+    int pending = __fpending(stdout) != 0;
     errno = 0;
-    if (fclose(stdout) != 0 || failed) {
+    if ((fclose(stdout) != 0 && (pending || errno != EBADF)) || failed) {
         fprintf(stderr, "pdfgen: error: cannot write to standard output: %s\n",
                 strerror(errno ? errno : EIO));
         return rc ? rc : EXIT_ERRORS;
@@ -504,10 +512,52 @@ static int run(int argc, char **argv)
     return rc;
 }
 
+/* The canonical path of path's nearest existing ancestor (path itself
+ * when it exists): where a folder not made yet will be.  NULL when not
+ * even the working folder resolves (it was removed). */
+static char *nearest_real_path(const char *path)
+{
+    char *p = xstrdup(path);
+    for (;;) {
+        char *real = realpath(*p ? p : ".", NULL);
+        if (real || !*p) {
+            free(p);
+            return real;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            *p = '\0';
+        else
+            slash[slash == p] = '\0';
+    }
+}
+
+/* Is the output folder the content folder or inside it?  Then the next
+ * run reads out/en/ and out/<lang>/ as language folders ("has no
+ * strings.yaml"), or puts the sheets beside the YAML. */
+static bool out_in_content(const char *out_dir, const char *content_dir)
+{
+    char *content = realpath(content_dir, NULL);
+    if (!content)
+        return false; /* content_load says why */
+    char *out = nearest_real_path(out_dir);
+    size_t n = strlen(content);
+    bool inside = out && strncmp(out, content, n) == 0 &&
+                  (out[n] == '\0' || out[n] == '/' || strcmp(content, "/") == 0);
+    free(content);
+    free(out);
+    return inside;
+}
+
 static int run_command(const Options *options)
 {
     Options o = *options;
     int rc;
+    if ((strcmp(o.command, "build") == 0 || strcmp(o.command, "manifest") == 0) &&
+        out_in_content(o.out_dir, o.content_dir))
+        return usage_error("output folder '%s' within content folder '%s': the next run "
+                           "would read its folders as languages; choose another --out",
+                           o.out_dir, o.content_dir);
     /* Checked before anything is read, and by check as well as build, so
      * the two agree. */
     long long epoch;

@@ -276,14 +276,23 @@ int manifest_read(const char *path, Manifest *m)
     char *line = NULL;
     size_t cap = 0;
     int passed_over = 0;
+    bool header = false, foreign = false;
     while (getline(&line, &cap, f) > 0) {
         const char *start = line + strspn(line, " ");
-        if (strncmp(start, "{\"path\": ", 9) == 0 && !manifest_add_line(m, xstrdup(start)))
-            passed_over++;
+        if (strncmp(start, "{\"path\": ", 9) == 0) {
+            if (!manifest_add_line(m, xstrdup(start)))
+                passed_over++;
+        } else if (strcmp(start, "\"manifest\": 1,\n") == 0) {
+            header = true;
+        } else if (strcmp(start, "{\n") != 0 && strcmp(start, "}\n") != 0 &&
+                   strcmp(start, "]\n") != 0 && strcmp(start, "\"outputs\": [\n") != 0 &&
+                   strncmp(start, "\"pdfgen\": \"", 11) != 0) {
+            foreign = true;
+        }
     }
     free(line);
     fclose(f);
-    return passed_over;
+    return header && !foreign ? passed_over : MANIFEST_NOT_OURS;
 }
 
 const ManifestEntry *manifest_find(const Manifest *m, const char *path)

@@ -50,7 +50,11 @@ typedef struct ManifestOutput {
  * manifest, and an output's line that is not one this program writes (or
  * names a path outside the folder) is passed over: a manifest edited by
  * hand only costs a rebuild.  Returns the number of lines passed over,
- * or -1 when the file cannot be read or is no regular file (a FIFO). */
+ * MANIFEST_NOT_OURS when the file is no manifest of this program's (no
+ * '"manifest": 1' header, or lines of another shape: a README given to
+ * manifest --merge), or -1 when the file cannot be read or is no regular
+ * file (a FIFO). */
+enum { MANIFEST_NOT_OURS = -2 };
 int manifest_read(const char *path, Manifest *m);
 const ManifestEntry *manifest_find(const Manifest *m, const char *path);
 /* Takes ownership of line; returns false (and frees it) when it is not an

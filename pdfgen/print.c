@@ -12,9 +12,17 @@
 
 double print_parse_bleed(const char *text)
 {
+    /* Decimal digits and at most one point, as the help shows: strtod
+     * alone would also take " 3mm", "+3mm", "3e0mm" and hexadecimal
+     * ("0x10mm" as 16 mm). */
+    size_t digits = strspn(text, "0123456789");
+    if (text[digits] == '.')
+        digits += 1 + strspn(text + digits + 1, "0123456789");
+    if (digits == 0 || (digits == 1 && text[0] == '.'))
+        return -1;
     char *end = NULL;
     double value = strtod(text, &end);
-    if (!end || end == text || !isfinite(value))
+    if (end != text + digits || !isfinite(value))
         return -1;
     double points;
     if (strcmp(end, "mm") == 0)

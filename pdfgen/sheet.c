@@ -162,8 +162,10 @@ static const char *tel_uri(Arena *arena, const char *phone)
     return at == uri + 5 ? NULL : uri;
 }
 
-/* The next web address in s at or after from: [*begin, *end), trailing
- * sentence punctuation left out.  Returns false when there is none. */
+/* The next web address in s at or after from: [*begin, *end), up to the
+ * first character a URI cannot hold (a space, a no-break space, CJK
+ * punctuation), trailing sentence punctuation left out.  Returns false
+ * when there is none. */
 static bool next_url(const char *s, size_t from, size_t *begin, size_t *end)
 {
     const char *hit = NULL;
@@ -173,7 +175,7 @@ static bool next_url(const char *s, size_t from, size_t *begin, size_t *end)
     if (!hit)
         return false;
     const char *e = hit;
-    while (*e && *e != ' ' && *e != '\n' && *e != '\t')
+    while (content_uri_char((unsigned char)*e))
         e++;
     while (e > hit && strchr(".,;:)", e[-1]))
         e--;

@@ -470,6 +470,26 @@ class Shards(unittest.TestCase):
             os.unlink(p)
         same_tree(self, whole, union)
 
+    def test_a_shard_with_nothing_to_build(self):
+        """More shards than outputs: a shard with none writes an empty
+        part into a new folder (it used to fail: "cannot write
+        'out/manifest.2-of-2.json': No such file or directory"), and the
+        parts merge."""
+        union = os.path.join(TMP, "empty-shard-union")
+        os.makedirs(union)
+        parts = []
+        for k in (1, 2):
+            out = os.path.join(TMP, "empty-shard-%d" % k, "new")
+            pdfgen("build", "--shard", "%d/2" % k, "--lang", "en", "--drug", "sunitinib",
+                   "--content", CONTENT, "--out", out)
+            shutil.copytree(out, union, dirs_exist_ok=True)
+            parts.append(os.path.join(union, "manifest.%d-of-2.json" % k))
+        sizes = [len(json.loads(read(p))["outputs"]) for p in parts]
+        self.assertEqual(sorted(sizes), [0, 1])
+        pdfgen("manifest", "--merge", *parts, "--content", CONTENT, "--out", union)
+        with open(os.path.join(union, "manifest.json")) as f:
+            self.assertEqual([o["path"] for o in json.load(f)["outputs"]], ["en/sunitinib.pdf"])
+
     def test_merge_checks_the_files(self):
         out = os.path.join(TMP, "merge-bad")
         pdfgen("build", "--quiet", "--shard", "1/2", "--content", CONTENT, "--out", out)
@@ -571,6 +591,33 @@ class Hostile(unittest.TestCase):
                          "output of this content\n" % part)
         self.assertFalse(os.path.exists(manifest))
 
+    def test_merge_refuses_what_is_no_manifest(self):
+        """A README, an empty file or a part with a line of another shape:
+        merged, they used to pass as parts of no output (exit 0), and the
+        folder's manifest.json was replaced by an empty one."""
+        self.small_build()
+        manifest = os.path.join(self.out, "manifest.json")
+        good = read(manifest)
+        lines = good.decode().split("\n")
+        for name, text in (("readme", read(os.path.join(ROOT, "README.md")).decode()),
+                           ("empty", ""),
+                           ("no-header", "\n".join(l for l in lines if '"manifest"' not in l)),
+                           ("stray-line", "\n".join(lines[:4] + ["    garbage"] + lines[4:]))):
+            with self.subTest(part=name):
+                part = os.path.join(TMP, "part-%s.json" % name)
+                with open(part, "w") as f:
+                    f.write(text)
+                r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", self.out,
+                           check=False)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("pdfgen: error: '%s' is no manifest of pdfgen's" % part, r.stderr)
+                self.assertEqual(read(manifest), good)
+        # the manifest itself is one
+        shutil.copy(manifest, os.path.join(TMP, "whole.json"))
+        pdfgen("manifest", "--merge", os.path.join(TMP, "whole.json"), "--content", CONTENT,
+               "--out", self.out)
+        self.assertEqual(read(manifest), good)
+
     def test_merge_refuses_lines_that_are_no_json(self):
         self.small_build()
         manifest = os.path.join(self.out, "manifest.json")
@@ -601,6 +648,28 @@ class Hostile(unittest.TestCase):
         # no sheet of another language reported written, then thrown away
         self.assertNotIn("wrote", r.stderr)
         self.assertEqual(files_in(self.out), {"fr": os.path.join(self.out, "fr")})
+
+    def test_folder_where_an_output_goes_builds_nothing(self):
+        """A folder at out/fr/everolimus.pdf, out/manifest.json or
+        out/index.html: the build used to rename the sheets into place and
+        then fail, the sheets new (or half new, half old) and exit 1."""
+        for rel, langs in (("fr/everolimus.pdf", ["--lang", "fr"]),
+                           ("manifest.json", ["--lang", "fr"]), ("index.html", [])):
+            with self.subTest(rel=rel):
+                shutil.rmtree(self.out, ignore_errors=True)
+                pdfgen("build", "--quiet", *langs, "--content", CONTENT, "--out", self.out)
+                os.unlink(os.path.join(self.out, rel))
+                os.makedirs(os.path.join(self.out, rel, "x"))
+                before = {rel: read(path) for rel, path in files_in(self.out).items()}
+                for jobs in ("1", "2"):
+                    r = pdfgen("build", "--force", "-j", jobs, *langs, "--content", CONTENT,
+                               "--out", self.out, "--paper", "a4", check=False)
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn("pdfgen: error: cannot write '%s/%s': Is a directory"
+                                  % (self.out, rel), r.stderr)
+                    self.assertNotIn("wrote", r.stderr)
+                    self.assertEqual({rel: read(path) for rel, path in files_in(self.out).items()},
+                                     before)
 
     def test_fifo_in_the_output_folder(self):
         self.small_build()

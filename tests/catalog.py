@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import unittest
+import urllib.parse
 
 import tempfile
 
@@ -126,6 +127,33 @@ class CatalogTests(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(out, "index.html")))
         finally:
             shutil.rmtree(out, ignore_errors=True)
+
+    def test_link_to_a_drug_id_of_any_characters(self):
+        """A drug id may be any name of a file; its link used to go out
+        raw, so '"' ended the href and '#', '?', '%' and spaces broke it."""
+        tmp = tempfile.mkdtemp(prefix="pdfgen-catalog-id-")
+        try:
+            content, out = os.path.join(tmp, "content"), os.path.join(tmp, "out")
+            shutil.copytree(CONTENT, content)
+            new = 'Su ni#t?i%n&i"b<\u00e9'
+            for lang in languages():
+                old = os.path.join(content, lang, "sunitinib.yaml")
+                with open(old, encoding="utf-8") as f:
+                    text = f.read().replace("id: sunitinib", "id: '%s'" % new, 1)
+                os.remove(old)
+                with open(os.path.join(content, lang, new + ".yaml"), "w", encoding="utf-8") as f:
+                    f.write(text)
+            r = run([integration.PDFGEN, "build", "--quiet", "--content", content, "--out", out])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "index.html"), "rb") as f:
+                doc = html5lib.HTMLParser(strict=True, namespaceHTMLElements=True).parse(f.read())
+            hrefs = [a.get("href") for a in doc.iter("%sa" % NS) if "Su" in a.get("href", "")]
+            self.assertEqual(len(hrefs), len(languages()))
+            for href in hrefs:
+                self.assertTrue(os.path.isfile(os.path.join(out, urllib.parse.unquote(href))), href)
+                self.assertEqual(urllib.parse.unquote(href).split("/")[1], new + ".pdf")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_in_chromium_with_axe(self):
         r = subprocess.run(["node", os.path.join(NODE_DIR, "catalog.mjs"), self.out, SCREENSHOTS],

@@ -209,6 +209,69 @@ class GnuConventions(unittest.TestCase):
                 self.assertTrue(lines[0].startswith("pdfgen: "))
                 self.assertEqual(lines[1], "Try 'pdfgen --help' for more information.")
 
+    def test_bleed_is_a_decimal_length(self):
+        # strtod took these too: "0x10mm" was a 16 mm bleed.
+        for value in ("0x10mm", "0x1p1mm", " 3mm", "+3mm", "3e0mm", ".mm", "mm", "3", "21mm"):
+            with self.subTest(value=value):
+                r = pdfgen("build", "--bleed=" + value, "--content", CONTENT, "--out", "/nonexistent")
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn("pdfgen: bad bleed '%s'" % value, r.stderr)
+
+    def test_values_echoed_escaped(self):
+        # Command-line values in usage errors and status lines used to be
+        # printed raw: --drug=$'\e[2J' cleared the terminal.
+        for args, shown in ((["build", "--drug=x\x1b[2Jy"], "no drug 'x\\e[2Jy'"),
+                            (["build", "--paper=\x1b[2J"], "paper size '\\e[2J'"),
+                            (["\x1b[2J"], "unknown command '\\e[2J'")):
+            with self.subTest(args=args):
+                r = pdfgen(*args, "--content", CONTENT)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(shown, r.stderr)
+                self.assertNotIn("\x1b", r.stderr)
+        tmp = tempfile.mkdtemp(prefix="pdfgen-escape-")
+        try:
+            out = os.path.join(tmp, "out\x1b[2J")
+            for _ in range(2):  # "wrote", then "nothing to do"
+                r = pdfgen("build", "--lang", "en", "--drug", "sunitinib", "--content", CONTENT,
+                           "--out", out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("out\\e[2J", r.stderr)
+                self.assertNotIn("\x1b", r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_out_not_within_content(self):
+        # A build into content/out used to succeed, and every later run
+        # failed: "language folder 'content/out' has no strings.yaml".
+        tmp = tempfile.mkdtemp(prefix="pdfgen-outin-")
+        try:
+            content = os.path.join(tmp, "content")
+            shutil.copytree(CONTENT, content)
+            link = os.path.join(tmp, "link")
+            os.symlink(content, link)
+            for out in (content, os.path.join(content, "out"), os.path.join(link, "en", "x"),
+                        os.path.join(content, "new", "..", "out")):
+                for command in (["build", "--lang", "en", "--drug", "sunitinib"],
+                                ["manifest", "--merge", os.path.join(tmp, "part")]):
+                    with self.subTest(out=out, command=command[0]):
+                        r = pdfgen(*command, "--content", content, "--out", out)
+                        self.assertEqual(r.returncode, 2, r.stderr)
+                        self.assertIn("output folder '%s' within content folder" % out, r.stderr)
+            r = pdfgen("check", "--content", content)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = pdfgen("build", "--lang", "en", "--drug", "sunitinib", "--content", content,
+                       "--out", content + "-out")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # from a removed working folder: no folder to resolve (it looped)
+            r = subprocess.run(["sh", "-c", 'mkdir "$1" && cd "$1" && rmdir "$1" && exec "$0" '
+                                'build --lang en --drug sunitinib --content "$2" --out out',
+                                integration.PDFGEN, os.path.join(tmp, "gone"), content],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot create folder 'out'", r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_help_and_version_on_stdout(self):
         for flag in ("--help", "-h", "--version"):
             with self.subTest(flag=flag):

@@ -650,6 +650,44 @@ class CommandLineTests(unittest.TestCase):
                 self.assertEqual(r.returncode, 1, r.stderr)
                 self.assertIn("cannot write to standard output", r.stderr)
 
+    def test_closed_stdout(self):
+        """A closed standard output (>&-) fails the commands that write
+        there, and not build, which writes nothing there (it used to write
+        every sheet and then exit 1)."""
+        out = tempfile.mkdtemp(prefix="pdfgen-closed-")
+        try:
+            for args, status in ((["build", "--lang", "en", "--drug", "sunitinib", "--out", out,
+                                   "--content", CONTENT], 0),
+                                 (["list", "--content", CONTENT], 1), (["--version"], 1)):
+                with self.subTest(args=args[0]):
+                    r = subprocess.run(["sh", "-c", 'exec "$0" "$@" >&-', PDFGEN, *args],
+                                       stderr=subprocess.PIPE, text=True)
+                    self.assertEqual(r.returncode, status, r.stderr)
+                    self.assertEqual("cannot write to standard output" in r.stderr, status == 1)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    def test_link_ends_where_the_web_address_does(self):
+        """A web address in a reference ends at the first character no URI
+        holds: before a no-break space it used to take in the words after
+        it, raw UTF-8 in the PDF's link (a PDF URI must be ASCII)."""
+        tmp, content = mutate([("references.yaml", "pnet-treatment-pdq on October",
+                                "pnet-treatment-pdq\u00a0on\u00a0October")])
+        try:
+            out = os.path.join(tmp, "out")
+            r = pdfgen("build", "--quiet", "--content", content, "--out", out,
+                       "--lang", "en", "--drug", "sunitinib")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            import pikepdf
+            with pikepdf.open(os.path.join(out, "en", "sunitinib.pdf")) as pdf:
+                uris = [bytes(a.A.URI) for page in pdf.pages for a in page.get("/Annots", [])
+                        if "/A" in a and "/URI" in a.A]
+            self.assertIn(b"https://www.cancer.gov/types/pancreatic/patient/pnet-treatment-pdq", uris)
+            for uri in uris:
+                self.assertTrue(uri.isascii() and b" " not in uri, uri)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_usage_errors_exit_2(self):
         for args in (["build", "--paper", "legal"], ["frobnicate"], [], ["build", "--bogus"],
                      ["build", "--lang"], ["build", "--lang", "xx", "--content", CONTENT],
@@ -906,6 +944,9 @@ class BadInputTests(unittest.TestCase):
         r = pdfgen("build", "--content", CONTENT, "--out", out, env=env)
         self.assertEqual(r.returncode, 1)
         self.assertIn("font 'Noto Sans Regular' not found", r.stderr)
+        # not "apt-get install fonts-noto-core", which would change nothing
+        self.assertIn("pointed at by FONTCONFIG_FILE='%s'" % conf, r.stderr)
+        self.assertNotIn("apt-get", r.stderr)
         for dirpath, _, files in os.walk(out):
             self.assertEqual(files, [])
 

@@ -509,7 +509,8 @@ static void test_empty_values(void **state)
     write_file("es/sunitinib.yaml", "# nothing but a comment\n");
     expect_errors(7,
         "$D/en/sunitinib.yaml:2:6: error: 'name' must not be empty\n"
-        "$D/en/sunitinib.yaml:3:13: error: 'drug_class' must not be empty\n"
+        "$D/en/sunitinib.yaml:3:13: error: 'drug_class' must not be empty "
+        "(it holds only spaces or invisible characters)\n"
         "$D/en/sunitinib.yaml:10:5: error: item 2 of 'common_side_effects' "
         "must not be empty\n"
         "$D/en/sunitinib.yaml:11:23: error: 'serious_side_effects' must not "
