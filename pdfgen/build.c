@@ -1397,8 +1397,9 @@ static int hold_folders(Job *jobs, size_t count, int **held, size_t *held_count)
     return failures;
 }
 
-int build_sheets(const Content *content, const BuildOptions *options)
+int build_sheets(const Content *content, const BuildOptions *options, BuildFailed *failed)
 {
+    *failed = (BuildFailed){0};
     Job *jobs = NULL;
     size_t count = plan_jobs(content, options, &jobs);
     if (options->shard_count)
@@ -1417,6 +1418,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
             key_jobs(&inputs, content, jobs, count, options) != 0) {
             inputs_free(&inputs);
             free_jobs(jobs, count);
+            failed->steps |= BUILD_FAILED_INPUTS;
             return 1;
         }
         manifest_read(manifest_path, &old);
@@ -1435,6 +1437,8 @@ int build_sheets(const Content *content, const BuildOptions *options)
      * manifest part, in a folder no job made. */
     if (!options->dry_run && count == 0 && make_dirs(options->out_dir) != 0)
         failures++;
+    if (failures)
+        failed->steps |= BUILD_FAILED_FOLDER;
     /* The catalog page lists everything, with each file's size: only a
      * whole build that wrote every PDF writes it, after they are in place. */
     bool catalog = !options->dry_run && !options->languages && !options->drugs &&
@@ -1443,9 +1447,10 @@ int build_sheets(const Content *content, const BuildOptions *options)
     snprintf(index_path, sizeof index_path, "%s/index.html", options->out_dir);
     /* Written after the sheets are renamed into place: what would stop
      * them is found first. */
-    if (!options->dry_run && (folder_in_the_way(manifest_path) ||
-                              (catalog && folder_in_the_way(index_path))))
-        failures++;
+    if (!options->dry_run && folder_in_the_way(manifest_path))
+        failures++, failed->steps |= BUILD_FAILED_MANIFEST;
+    if (!options->dry_run && catalog && folder_in_the_way(index_path))
+        failures++, failed->steps |= BUILD_FAILED_CATALOG;
     /* All or nothing: past a folder that cannot be written in, no sheet
      * will be, and building the others would only report them written. */
     for (size_t i = 0; i < count; i++)
@@ -1454,6 +1459,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
     FontSet *fonts = todo ? fontset_open(NULL) : NULL;
     if (todo && !fonts) {
         failures++;
+        failed->steps |= BUILD_FAILED_FONTS;
         todo = 0;
         for (size_t i = 0; i < count; i++)
             if (jobs[i].stale)
@@ -1484,13 +1490,14 @@ int build_sheets(const Content *content, const BuildOptions *options)
         for (size_t i = 0; i < count; i++)
             if (jobs[i].stale && jobs[i].kind != JOB_SHEET && jobs[i].language->glossary.file)
                 (void)collate_prepare_index(jobs[i].language->strings.locale.utf8);
-        failures += run_workers(&shapers, content, jobs, count, options, workers, &died_of);
+        failed->outputs = run_workers(&shapers, content, jobs, count, options, workers, &died_of);
     } else {
         for (size_t i = 0; i < count; i++)
             if (jobs[i].stale &&
                 run_job_with(&shapers, content, jobs, count, &jobs[i], options) != 0)
-                jobs[i].failed = true, failures++;
+                jobs[i].failed = true, failed->outputs++;
     }
+    failures += failed->outputs;
     shapers_close(&shapers);
     if (fonts)
         fontset_free(fonts);
@@ -1507,6 +1514,7 @@ int build_sheets(const Content *content, const BuildOptions *options)
                   "the sheets already in '%s' are left as they were", options->out_dir);
     if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0) {
         failures++;
+        failed->steps |= BUILD_FAILED_PLACING;
         diag_note("no sheet written: the build is all or nothing, and the sheets "
                   "already in '%s' are left as they were", options->out_dir);
     }
@@ -1515,14 +1523,14 @@ int build_sheets(const Content *content, const BuildOptions *options)
     free(held);
     if (!options->dry_run && failures == 0 &&
         write_manifest(&inputs, content, jobs, count, &old, manifest_path, options) != 0)
-        failures++;
+        failures++, failed->steps |= BUILD_FAILED_MANIFEST;
     if (catalog && failures == 0) {
         Catalog listed = {0};
         for (size_t i = 0; i < count; i++)
             catalog_add(&listed, jobs[i].language, jobs[i].stem, jobs[i].pages);
         if (catalog_write(content, &listed, options->out_dir, options->creator,
                           options->file_mode) != 0)
-            failures++;
+            failures++, failed->steps |= BUILD_FAILED_CATALOG;
         catalog_free(&listed);
     }
     if (!options->dry_run && !options->quiet && failures == 0 && todo < count) {
@@ -1537,6 +1545,33 @@ int build_sheets(const Content *content, const BuildOptions *options)
     inputs_free(&inputs);
     free_jobs(jobs, count);
     return failures;
+}
+
+void build_say_failed(const BuildFailed *failed)
+{
+    static const struct {
+        unsigned step;
+        const char *what;
+    } steps[] = {
+        {BUILD_FAILED_INPUTS, "reading the fonts or content files"},
+        {BUILD_FAILED_FOLDER, "the output folder"},
+        {BUILD_FAILED_FONTS, "opening the fonts"},
+        {BUILD_FAILED_PLACING, "putting the outputs in place"},
+        {BUILD_FAILED_MANIFEST, "the manifest"},
+        {BUILD_FAILED_CATALOG, "the catalog page"},
+    };
+    fputs("pdfgen: ", stderr);
+    const char *sep = "";
+    if (failed->outputs) {
+        fprintf(stderr, "%d sheet%s", failed->outputs, failed->outputs == 1 ? "" : "s");
+        sep = ", ";
+    }
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (failed->steps & steps[i].step) {
+            fprintf(stderr, "%s%s", sep, steps[i].what);
+            sep = ", ";
+        }
+    fputs(*sep ? " failed\n" : "the build failed\n", stderr);
 }
 
 /* What a manifest line says the output was built with (pdfgen and its

@@ -41,7 +41,28 @@ typedef struct BuildOptions {
     unsigned shard_index, shard_count; /* --shard K/N; shard_count 0: all */
 } BuildOptions;
 
-int build_sheets(const Content *content, const BuildOptions *options);
+/* What a build that failed failed at, for its summary line: the outputs
+ * that could not be built, and the steps around them. */
+enum {
+    BUILD_FAILED_INPUTS = 1u << 0,  /* a font or content file could not be read */
+    BUILD_FAILED_FOLDER = 1u << 1,  /* an output folder, or a folder where an output goes */
+    BUILD_FAILED_FONTS = 1u << 2,   /* no font set could be opened */
+    BUILD_FAILED_PLACING = 1u << 3, /* the finished outputs could not be renamed into place */
+    BUILD_FAILED_MANIFEST = 1u << 4,
+    BUILD_FAILED_CATALOG = 1u << 5,
+};
+typedef struct BuildFailed {
+    int outputs;    /* sheets, glossaries and booklets whose job failed */
+    unsigned steps; /* BUILD_FAILED_* */
+} BuildFailed;
+
+/* Builds (or, dry_run, lays out) the outputs; returns the number of
+ * failures, all reported, and says in *failed what they were. */
+int build_sheets(const Content *content, const BuildOptions *options, BuildFailed *failed);
+
+/* The summary line of a build that failed ("2 sheets failed", "the
+ * manifest failed"), on stderr. */
+void build_say_failed(const BuildFailed *failed);
 
 /* pdfgen manifest --merge: the shards' manifests (files) joined into
  * out_dir/manifest.json, byte for byte what a whole build writes, after

@@ -633,10 +633,11 @@ static int run_command(const Options *options)
         };
         if (b.dry_run)
             review_report(content, &(ReviewScope){.glossaries = true}, false);
-        int failures = build_sheets(content, &b);
+        BuildFailed failed;
+        int failures = build_sheets(content, &b, &failed);
         diag_flush();
         if (failures) {
-            fprintf(stderr, "pdfgen: %d sheet%s failed\n", failures, failures == 1 ? "" : "s");
+            build_say_failed(&failed);
             rc = EXIT_ERRORS;
         }
         /* content errors ended the run above: any error now is a warning

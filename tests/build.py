@@ -652,9 +652,12 @@ class Hostile(unittest.TestCase):
     def test_folder_where_an_output_goes_builds_nothing(self):
         """A folder at out/fr/everolimus.pdf, out/manifest.json or
         out/index.html: the build used to rename the sheets into place and
-        then fail, the sheets new (or half new, half old) and exit 1."""
-        for rel, langs in (("fr/everolimus.pdf", ["--lang", "fr"]),
-                           ("manifest.json", ["--lang", "fr"]), ("index.html", [])):
+        then fail, the sheets new (or half new, half old) and exit 1.  The
+        summary line says what failed: it used to say '1 sheet failed'."""
+        for rel, langs, summary in (
+                ("fr/everolimus.pdf", ["--lang", "fr"], "pdfgen: the output folder failed\n"),
+                ("manifest.json", ["--lang", "fr"], "pdfgen: the manifest failed\n"),
+                ("index.html", [], "pdfgen: the catalog page failed\n")):
             with self.subTest(rel=rel):
                 shutil.rmtree(self.out, ignore_errors=True)
                 pdfgen("build", "--quiet", *langs, "--content", CONTENT, "--out", self.out)
@@ -668,6 +671,7 @@ class Hostile(unittest.TestCase):
                     self.assertIn("pdfgen: error: cannot write '%s/%s': Is a directory"
                                   % (self.out, rel), r.stderr)
                     self.assertNotIn("wrote", r.stderr)
+                    self.assertTrue(r.stderr.endswith(summary), r.stderr)
                     self.assertEqual({rel: read(path) for rel, path in files_in(self.out).items()},
                                      before)
 
