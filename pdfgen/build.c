@@ -1595,6 +1595,18 @@ static char *build_settings(const char *line)
 int build_merge_manifests(const Content *content, const char *const *files, size_t file_count,
                           const char *out_dir, const char *creator, unsigned file_mode)
 {
+    /* The merge vouches for outputs already in out_dir: a folder that is
+     * not there is a mistyped --out or shards not copied yet, never one to
+     * make (the bare 'No such file or directory' of the manifest it could
+     * not write, or of each output, said neither). */
+    struct stat st;
+    int err = stat(out_dir, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (err) {
+        diag_error(NULL, "cannot merge into '%s': %s; copy every shard's output folder "
+                   "into one folder and give it with --out", out_dir,
+                   err == ENOENT ? "no such folder" : strerror(err));
+        return -1;
+    }
     Manifest merged = {0};
     int rc = 0;
     char *settings = NULL; /* the first part's: every part is of one build */

@@ -490,6 +490,23 @@ class Shards(unittest.TestCase):
         with open(os.path.join(union, "manifest.json")) as f:
             self.assertEqual([o["path"] for o in json.load(f)["outputs"]], ["en/sunitinib.pdf"])
 
+    def test_merge_into_no_folder(self):
+        """--out a folder that is not there (mistyped, or the shards not
+        copied yet): it used to say only "cannot write
+        'nope/manifest.json': No such file or directory"."""
+        out = os.path.join(TMP, "merge-nowhere")
+        pdfgen("build", "--quiet", "--shard", "2/2", "--lang", "en", "--drug", "sunitinib",
+               "--content", CONTENT, "--out", out)
+        part = os.path.join(out, "manifest.2-of-2.json")
+        for where in (os.path.join(TMP, "merge-nowhere", "nope"), part):
+            r = pdfgen("manifest", "--merge", part, "--content", CONTENT, "--out", where,
+                       check=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stderr, "pdfgen: error: cannot merge into '%s': %s; copy every "
+                             "shard's output folder into one folder and give it with --out\n"
+                             % (where, "no such folder" if where != part else "Not a directory"))
+            self.assertFalse(os.path.exists(os.path.join(where, "manifest.json")))
+
     def test_merge_checks_the_files(self):
         out = os.path.join(TMP, "merge-bad")
         pdfgen("build", "--quiet", "--shard", "1/2", "--content", CONTENT, "--out", out)
