@@ -14,6 +14,7 @@
 #include "content.h"
 
 #include <unicode/uchar.h>
+#include <unicode/ulocdata.h>
 #include <unicode/unumsys.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
@@ -1209,6 +1210,31 @@ static bool is_language_tag(const char *s)
     return true;
 }
 
+/* Is locale one ICU can set a language in?  ICU opens any name: one it
+ * knows nothing of ('xx', 'klingon') silently becomes the process's
+ * default locale, and the root ('und', 'root') has no letters for the
+ * glossary's index, which failed only when a glossary was built, with no
+ * place.  The index letters stand for the locale's data as a whole. */
+static void check_locale(const Text *locale)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    ULocaleData *data = ulocdata_open(locale->utf8, &status);
+    bool unknown = status == U_USING_DEFAULT_WARNING || U_FAILURE(status);
+    USet *index = U_SUCCESS(status)
+                      ? ulocdata_getExemplarSet(data, NULL, 0, ULOCDATA_ES_INDEX, &status)
+                      : NULL;
+    if (data)
+        ulocdata_close(data);
+    if (index)
+        uset_close(index);
+    if (unknown)
+        diag_error(&locale->pos, "locale '%s' is unknown to ICU (it would set the language "
+                   "as another): give one ICU has, as in en-US, fr, pt-BR", locale->utf8);
+    else if (U_FAILURE(status))
+        diag_error(&locale->pos, "locale '%s' names no language ICU has data for (no letters "
+                   "for the glossary's index): give one, as in en-US, fr, pt-BR", locale->utf8);
+}
+
 static void load_strings(Loader *L, Language *language)
 {
     bool unreadable;
@@ -1224,6 +1250,8 @@ static void load_strings(Loader *L, Language *language)
     else if (s->language.utf8 && strcmp(s->language.utf8, language->code) != 0)
         diag_error(&s->language.pos, "language '%s' does not match the "
                    "folder name '%s'", s->language.utf8, language->code);
+    if (s->locale.utf8)
+        check_locale(&s->locale);
     if (s->month_names.count && s->month_names.count != 12)
         diag_error(&s->month_names.pos, "'month_names' must list 12 months, found %zu",
                    s->month_names.count);
