@@ -2,6 +2,7 @@
 #include "fonts.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fontconfig/fontconfig.h>
 #include <hb-ot.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@ typedef struct ScriptFace {
     char lang[16];
     FontStyle style;
     const Font *font; /* NULL: the script has no face of its own */
+    bool unusable;    /* its face is damaged (reported): no other stands in */
 } ScriptFace;
 
 /* fontset_font_for's answers for one language, by character, style and
@@ -473,12 +475,29 @@ static FcPattern *match_named(FontSet *set, FcConfig *config, FcPattern *pattern
     return FcFontMatch(config, pattern, result);
 }
 
+/* Why the face in file that fontconfig names for a family cannot be
+ * used, or NULL.  Such a face is an error, never a missing family: a
+ * Noto Sans Regular whose character map was garbage loaded, mapped
+ * nothing, and fallback set every sheet in Bold and DejaVu Sans. */
+static const char *unusable_face(const FontSet *set, const Font *font, const char *file)
+{
+    if (font)
+        return font_has(font, ' ') ? NULL
+                                   : "its character map (cmap) is damaged or maps no character";
+    if (set->font_count == MAX_FONTS)
+        return NULL;
+    if (access(file, R_OK) != 0)
+        return strerror(errno);
+    return "it is damaged, or has no outlines pdfgen can embed (TrueType, or CID-keyed CFF)";
+}
+
 /* fontconfig always answers with *some* font; a substitute for the family
  * we asked for would silently change the look of every sheet, so the
  * answer must really be that family.  With exact_style, the weight and
- * slant must match too (a family without italics answers upright). */
+ * slant must match too (a family without italics answers upright).
+ * *unusable: the family's face is there but cannot be used (reported). */
 static Font *match_family(FontSet *set, FcConfig *config, const char *family, FontStyle style,
-                          int exact_style)
+                          int exact_style, bool *unusable)
 {
     FcResult result;
     FcPattern *pattern = make_pattern(config, family, style);
@@ -498,8 +517,18 @@ static Font *match_family(FontSet *set, FcConfig *config, const char *family, Fo
         int want_bold = style == STYLE_BOLD || style == STYLE_BOLD_ITALIC;
         int want_italic = style == STYLE_ITALIC || style == STYLE_BOLD_ITALIC;
         if (!exact_style ||
-            ((weight >= FC_WEIGHT_BOLD) == want_bold && (slant != FC_SLANT_ROMAN) == want_italic))
+            ((weight >= FC_WEIGHT_BOLD) == want_bold && (slant != FC_SLANT_ROMAN) == want_italic)) {
             font = open_font(set, (const char *)file, (unsigned)index);
+            const char *why = unusable_face(set, font, (const char *)file);
+            if (why) {
+                diag_error(NULL, "font file '%s', fontconfig's '%s %s', cannot be used: %s; "
+                           "reinstall it (on Debian: apt-get install --reinstall "
+                           "fonts-noto-core) or remove it", (const char *)file, family,
+                           style_names[style], why);
+                font = NULL;
+                *unusable = true;
+            }
+        }
     }
     if (match)
         FcPatternDestroy(match);
@@ -508,11 +537,14 @@ static Font *match_family(FontSet *set, FcConfig *config, const char *family, Fo
 
 /* The face of family in style: from the fast configuration, else from
  * the system's. */
-static Font *open_family(FontSet *set, const char *family, FontStyle style, int exact_style)
+static Font *open_family(FontSet *set, const char *family, FontStyle style, int exact_style,
+                         bool *unusable)
 {
-    Font *font = set->fast ? match_family(set, set->fast, family, style, exact_style) : NULL;
-    if (!font && system_config(set))
-        font = match_family(set, NULL, family, style, exact_style);
+    *unusable = false;
+    Font *font =
+        set->fast ? match_family(set, set->fast, family, style, exact_style, unusable) : NULL;
+    if (!font && !*unusable && system_config(set))
+        font = match_family(set, NULL, family, style, exact_style, unusable);
     return font;
 }
 
@@ -528,8 +560,16 @@ FontSet *fontset_open(const char *family)
         fontset_free(set);
         return NULL;
     }
-    for (int style = 0; style < STYLE_COUNT; style++)
-        set->primary[style] = open_family(set, family, (FontStyle)style, 1);
+    bool unusable = false;
+    for (int style = 0; style < STYLE_COUNT; style++) {
+        bool this_one;
+        set->primary[style] = open_family(set, family, (FontStyle)style, 1, &this_one);
+        unusable |= this_one;
+    }
+    if (unusable) {
+        fontset_free(set);
+        return NULL;
+    }
     if (!set->primary[STYLE_REGULAR]) {
         /* With fontconfig pointed elsewhere, installing the package is no
          * remedy: say where it looked. */
@@ -622,7 +662,8 @@ static const char *const known_fallbacks[] = {"DejaVu Sans"};
 static const Font *search_fallbacks(FontSet *set, FontStyle style, uint32_t cp)
 {
     for (size_t k = 0; k < sizeof known_fallbacks / sizeof *known_fallbacks; k++) {
-        const Font *font = open_family(set, known_fallbacks[k], style, 0);
+        bool unusable; /* reported; fontconfig's order goes on */
+        const Font *font = open_family(set, known_fallbacks[k], style, 0, &unusable);
         if (font && font_has(font, cp))
             return font;
     }
@@ -696,24 +737,28 @@ static const char *script_family(const char *lang, hb_script_t script)
     }
 }
 
-static const Font *script_face(FontSet *set, FontStyle style, const char *lang, hb_script_t script)
+static const Font *script_face(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
+                               bool *unusable)
 {
+    *unusable = false;
     const char *family = script_family(lang, script);
     if (!family)
         return NULL;
     for (size_t i = 0; i < set->script_face_count; i++) {
         const ScriptFace *f = &set->script_faces[i];
-        if (f->script == script && f->style == style && strcmp(f->lang, lang) == 0)
+        if (f->script == script && f->style == style && strcmp(f->lang, lang) == 0) {
+            *unusable = f->unusable;
             return f->font;
+        }
     }
-    const Font *font = open_family(set, family, style, 0);
+    const Font *font = open_family(set, family, style, 0, unusable);
     if (set->script_face_count == set->script_face_cap) {
         set->script_face_cap = set->script_face_cap ? 2 * set->script_face_cap : 8;
         set->script_faces = xreallocarray(set->script_faces, set->script_face_cap,
                                           sizeof *set->script_faces);
     }
     ScriptFace *entry = &set->script_faces[set->script_face_count++];
-    *entry = (ScriptFace){.script = script, .style = style, .font = font};
+    *entry = (ScriptFace){.script = script, .style = style, .font = font, .unusable = *unusable};
     snprintf(entry->lang, sizeof entry->lang, "%s", lang);
     return font;
 }
@@ -729,9 +774,14 @@ static bool proportional_in(const Font *font, uint32_t cp)
 static const Font *font_for(FontSet *set, FontStyle style, const char *lang, hb_script_t script,
                             uint32_t cp)
 {
-    const Font *font = script_face(set, style, lang, script);
+    bool unusable;
+    const Font *font = script_face(set, style, lang, script, &unusable);
     if (font && font_has(font, cp))
         return font;
+    /* The script's own face is damaged: another would set the text in a
+     * face nobody chose (the caller reports the character). */
+    if (unusable)
+        return NULL;
     /* In Chinese, Japanese and Korean sheets, Latin letters, digits and
      * punctuation are set in the language's own CJK face, whose
      * proportional Latin is drawn to sit with its ideographs; it also
@@ -742,7 +792,7 @@ static const Font *font_for(FontSet *set, FontStyle style, const char *lang, hb_
     bool cjk = strncmp(lang, "zh", 2) == 0 || strncmp(lang, "ja", 2) == 0 ||
                strncmp(lang, "ko", 2) == 0;
     if (cjk && (style == STYLE_REGULAR || style == STYLE_BOLD)) {
-        font = script_face(set, style, lang, HB_SCRIPT_HAN);
+        font = script_face(set, style, lang, HB_SCRIPT_HAN, &unusable);
         if (font && proportional_in(font, cp))
             return font;
     }
@@ -752,7 +802,7 @@ static const Font *font_for(FontSet *set, FontStyle style, const char *lang, hb_
      * "HIF-2α") belongs to the language's own CJK face, not whichever CJK
      * face fontconfig sorts first: the regional forms differ. */
     if (cjk) {
-        font = script_face(set, style, lang, HB_SCRIPT_HAN);
+        font = script_face(set, style, lang, HB_SCRIPT_HAN, &unusable);
         if (font && font_has(font, cp))
             return font;
     }

@@ -7,6 +7,9 @@
  *     through fontconfig) when it has the character, otherwise the first
  *     face in fontconfig's fallback order for that style that has it,
  *     otherwise NULL — the caller reports the character and its position.
+ *     A face fontconfig names for a family asked for by name that cannot
+ *     be loaded or maps no character (a damaged file) is an error naming
+ *     the file, and no other face stands in for it.
  * Faces are opened once per FontSet and shared by every document built
  * with it (a process builds many sheets with one FontSet). */
 #ifndef PDFGEN_FONTS_H

@@ -11,6 +11,7 @@ the same cases)."""
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -21,6 +22,7 @@ import time
 import unicodedata
 import unittest
 
+import fontTools.ttLib
 import pikepdf
 import yaml
 
@@ -949,6 +951,48 @@ class BadInputTests(unittest.TestCase):
         self.assertNotIn("apt-get", r.stderr)
         for dirpath, _, files in os.walk(out):
             self.assertEqual(files, [])
+
+    def test_damaged_font(self):
+        """A face fontconfig names for a family pdfgen asks for, with
+        garbage over its character map: Noto Sans Regular mapped nothing,
+        and fallback silently set every sheet in Noto Sans Bold and DejaVu
+        Sans, exit 0.  Noto Sans Arabic so: the Arabic sheet in DejaVu
+        Sans.  Now an error naming the file."""
+        for name, family, lang in (("NotoSans-Regular.ttf", "Noto Sans", "en"),
+                                   ("NotoSansArabic-Regular.ttf", "Noto Sans Arabic", "ar")):
+            with self.subTest(font=name):
+                tmp = tempfile.mkdtemp(prefix="pdfgen-damaged-font-")
+                fonts = os.path.join(tmp, "fonts")
+                os.makedirs(fonts)
+                found = run(["fc-match", "-f", "%{file}", family + ":regular"]).stdout
+                self.assertTrue(found.endswith(name), found)
+                damaged = os.path.join(fonts, name)
+                with open(found, "rb") as f:
+                    data = bytearray(f.read())
+                cmap = fontTools.ttLib.TTFont(found).reader.tables["cmap"]
+                rng = random.Random(1)
+                for i in range(cmap.offset, cmap.offset + cmap.length):
+                    data[i] = rng.randrange(256)
+                with open(damaged, "wb") as f:
+                    f.write(data)
+                conf = os.path.join(tmp, "fonts.conf")
+                with open(conf, "w") as f:
+                    f.write('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM '
+                            '"urn:fontconfig:fonts.dtd">\n<fontconfig><cachedir>%s</cachedir>'
+                            '<dir>%s</dir><include ignore_missing="yes">/etc/fonts/fonts.conf'
+                            '</include></fontconfig>\n' % (os.path.join(tmp, "cache"), fonts))
+                env = dict(os.environ, FONTCONFIG_FILE=conf)
+                self.assertEqual(run(["fc-match", "-f", "%{file}", family + ":regular"],
+                                     env=env).stdout, damaged)
+                out = os.path.join(tmp, "out")
+                r = pdfgen("build", "--content", CONTENT, "--out", out, "--lang", lang,
+                           "--drug", "sunitinib", env=env)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("font file '%s', fontconfig's '%s Regular', cannot be used: its "
+                              "character map (cmap) is damaged or maps no character"
+                              % (damaged, family), r.stderr)
+                self.assertFalse(os.path.exists(os.path.join(out, lang, "sunitinib.pdf")))
+                shutil.rmtree(tmp, ignore_errors=True)
 
     def test_missing_content_folder(self):
         r = pdfgen("check", "--content", "/nonexistent/content")
