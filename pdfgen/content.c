@@ -222,6 +222,41 @@ static SourcePos offset_pos(const char *file, const unsigned char *buf,
     return pos;
 }
 
+/* libyaml ends a line at U+0085, U+2028 and U+2029 as at a line feed
+ * (YAML 1.1), where an editor shows none: in a plain or block value the
+ * rest of the line was read as a new key ("could not find expected ':'"),
+ * in a quoted one it became a line break on the sheet, and every line
+ * number after it was one more than the editor's.  The first one is
+ * reported at its place, as the editor counts, and the file is not
+ * parsed.  (A UTF-16 file, which libyaml also reads, is not looked at:
+ * its bytes are no UTF-8.) */
+static bool line_separator_in(const Loader *L, const unsigned char *buf, size_t len)
+{
+    if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF)))
+        return false;
+    /* memchr for the lead bytes: most of a file is other bytes. */
+    size_t first = len;
+    const char *what = NULL;
+    for (const unsigned char *p = buf; (p = memchr(p, 0xE2, len - (size_t)(p - buf))); p++)
+        if (len - (size_t)(p - buf) >= 3 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+            first = (size_t)(p - buf);
+            what = p[2] == 0xA8 ? "line separator U+2028" : "paragraph separator U+2029";
+            break;
+        }
+    for (const unsigned char *p = buf; (p = memchr(p, 0xC2, first - (size_t)(p - buf))); p++)
+        if ((size_t)(p - buf) + 1 < len && p[1] == 0x85) {
+            first = (size_t)(p - buf);
+            what = "next line character U+0085";
+            break;
+        }
+    if (!what)
+        return false;
+    SourcePos pos = offset_pos(L->file, buf, len, first);
+    diag_error(&pos, "%s, which YAML reads as the end of a line though an editor shows none; "
+               "use a space (or a new list item)", what);
+    return true;
+}
+
 static void report_parser_error(const Loader *L, const yaml_parser_t *parser,
                                 const unsigned char *buf, size_t len)
 {
@@ -403,6 +438,10 @@ static Node *parse_file(const Loader *L, bool *unreadable)
     size_t len;
     if (!read_source(L, &buf, &len, unreadable))
         return NULL;
+    if (line_separator_in(L, buf, len)) {
+        free(buf);
+        return NULL;
+    }
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
@@ -738,6 +777,21 @@ static long bidi_control(const char *s, size_t len, unsigned *nth)
     return -1;
 }
 
+/* The first U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR in the
+ * UTF-8 text, or -1, and in *nth which character of the text it is. */
+static long line_separator(const char *s, size_t len, unsigned *nth)
+{
+    *nth = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char *p = (const unsigned char *)s + i;
+        if ((*p & 0xC0) != 0x80)
+            ++*nth;
+        if (i + 2 < len && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+            return 0x2000 | (p[2] & 0x3F);
+    }
+    return -1;
+}
+
 /* The longest run of nonspacing or enclosing marks (Mn, Me) the UTF-8
  * text puts on one character, and in *nth which character of the text
  * the run's base is.  Marks stack above or below their base, and a run
@@ -804,6 +858,15 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
         return false;
     }
     unsigned nth;
+    /* Written as an escape ("\L", "\u2029"): raw ones end the file's
+     * reading (line_separator_in). */
+    c = line_separator(n->value, n->length, &nth);
+    if (c >= 0) {
+        diag_error(AT(L, n), "%s contains a %s separator (U+%04lX, character %u), which "
+                   "would break the line on the sheet; use a space (or a new list item)",
+                   label, c == 0x2028 ? "line" : "paragraph", (unsigned long)c, nth);
+        return false;
+    }
     c = bidi_control(n->value, n->length, &nth);
     if (c >= 0) {
         diag_error(AT(L, n), "%s contains an invisible bidi control character (U+%04lX, "
