@@ -755,66 +755,68 @@ static long control_char(const char *s, size_t len)
     return -1;
 }
 
-/* Returns the first explicit bidi embedding, override or isolate
- * (U+202A..U+202E, U+2066..U+2069) in the UTF-8 text, or -1, and in *nth
- * which character of the text it is.  These invisible controls reorder
- * the characters after them (an override in English text sets "comes as
- * a pill" as "llip a sa semoc", on the page and in the text a reader
- * copies), and pdfgen orders each line by the language's direction
- * itself; the marks (U+200E, U+200F, U+061C) stay allowed. */
-static long bidi_control(const char *s, size_t len, unsigned *nth)
+/* What check_string refuses in a value, found in one pass over its
+ * characters.  Each refused character is the first of its kind, with
+ * which character of the text it is (nth 0: none):
+ * - a tab, which no font draws;
+ * - U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR, written as an
+ *   escape ("\L", "\u2029": raw ones end the file's reading, see
+ *   line_separator_in), which would break the line on the sheet;
+ * - an explicit bidi embedding, override or isolate (U+202A..U+202E,
+ *   U+2066..U+2069).  These invisible controls reorder the characters
+ *   after them (an override in English text sets "comes as a pill" as
+ *   "llip a sa semoc", on the page and in the text a reader copies), and
+ *   pdfgen orders each line by the language's direction itself; the
+ *   marks (U+200E, U+200F, U+061C) stay allowed.
+ * And the longest run of nonspacing or enclosing marks (Mn, Me) on one
+ * character, with its base's place: marks stack above or below their
+ * base, and a run longer than MAX_MARKS (a "Zalgo" tower) inks the lines
+ * around it. */
+typedef struct Refused {
+    UChar32 c;
+    unsigned nth;
+} Refused;
+
+typedef struct ValueScan {
+    Refused tab, separator, bidi;
+    unsigned marks, marks_nth;
+} ValueScan;
+
+static bool is_bidi_control(UChar32 c)
 {
-    *nth = 0;
-    for (size_t i = 0; i < len; i++) {
-        const unsigned char *p = (const unsigned char *)s + i;
-        if ((*p & 0xC0) != 0x80)
-            ++*nth;
-        if (i + 2 < len && p[0] == 0xE2 &&
-            ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
-             (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
-            return 0x2000 | (p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-    }
-    return -1;
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
-/* The first U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR in the
- * UTF-8 text, or -1, and in *nth which character of the text it is. */
-static long line_separator(const char *s, size_t len, unsigned *nth)
+static void scan_value(const char *s, size_t len, ValueScan *v)
 {
-    *nth = 0;
-    for (size_t i = 0; i < len; i++) {
-        const unsigned char *p = (const unsigned char *)s + i;
-        if ((*p & 0xC0) != 0x80)
-            ++*nth;
-        if (i + 2 < len && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
-            return 0x2000 | (p[2] & 0x3F);
-    }
-    return -1;
-}
-
-/* The longest run of nonspacing or enclosing marks (Mn, Me) the UTF-8
- * text puts on one character, and in *nth which character of the text
- * the run's base is.  Marks stack above or below their base, and a run
- * longer than MAX_MARKS (a "Zalgo" tower) inks the lines around it. */
-static unsigned mark_run(const char *s, size_t len, unsigned *nth)
-{
-    unsigned longest = 0, run = 0, chars = 0;
-    *nth = 0;
+    *v = (ValueScan){0};
+    unsigned run = 0, chars = 0;
     for (int32_t i = 0; i < (int32_t)len;) {
-        UChar32 c;
-        U8_NEXT((const uint8_t *)s, i, (int32_t)len, c);
+        UChar32 c = (unsigned char)s[i];
         chars++;
+        if (c < 0x80) { /* most of the text: no mark, and only the tab refused */
+            i++;
+            run = 0;
+            if (c == '\t' && !v->tab.nth)
+                v->tab = (Refused){c, chars};
+            continue;
+        }
+        U8_NEXT((const uint8_t *)s, i, (int32_t)len, c);
+        Refused *r = c == 0x2028 || c == 0x2029 ? &v->separator
+                     : is_bidi_control(c)       ? &v->bidi
+                                                : NULL;
+        if (r && !r->nth)
+            *r = (Refused){c, chars};
         int8_t type = c < 0 ? U_UNASSIGNED : u_charType(c);
         if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) {
-            if (++run > longest) {
-                longest = run;
-                *nth = chars > run ? chars - run : 1;
+            if (++run > v->marks) {
+                v->marks = run;
+                v->marks_nth = chars > run ? chars - run : 1;
             }
         } else {
             run = 0;
         }
     }
-    return longest;
 }
 
 /* How many bytes of s to echo in a message: at most MAX_SHOWN, cut at a
@@ -848,38 +850,31 @@ static bool check_string(const Loader *L, const Node *n, const char *label,
                    label, (unsigned long)c);
         return false;
     }
-    const char *tab = memchr(n->value, '\t', n->length);
-    if (tab) {
-        unsigned nth = 1;
-        for (const char *p = n->value; p < tab; p++)
-            nth += ((unsigned char)*p & 0xC0) != 0x80;
+    ValueScan v;
+    scan_value(n->value, n->length, &v);
+    if (v.tab.nth) {
         diag_error(AT(L, n), "%s contains a tab (U+0009, character %u), which no font "
-                   "draws; use a space", label, nth);
+                   "draws; use a space", label, v.tab.nth);
         return false;
     }
-    unsigned nth;
-    /* Written as an escape ("\L", "\u2029"): raw ones end the file's
-     * reading (line_separator_in). */
-    c = line_separator(n->value, n->length, &nth);
-    if (c >= 0) {
+    if (v.separator.nth) {
         diag_error(AT(L, n), "%s contains a %s separator (U+%04lX, character %u), which "
                    "would break the line on the sheet; use a space (or a new list item)",
-                   label, c == 0x2028 ? "line" : "paragraph", (unsigned long)c, nth);
+                   label, v.separator.c == 0x2028 ? "line" : "paragraph",
+                   (unsigned long)v.separator.c, v.separator.nth);
         return false;
     }
-    c = bidi_control(n->value, n->length, &nth);
-    if (c >= 0) {
+    if (v.bidi.nth) {
         diag_error(AT(L, n), "%s contains an invisible bidi control character (U+%04lX, "
                    "character %u), which would reorder the text after it; remove it "
                    "(pdfgen sets each line in the language's direction)",
-                   label, (unsigned long)c, nth);
+                   label, (unsigned long)v.bidi.c, v.bidi.nth);
         return false;
     }
-    unsigned marks = mark_run(n->value, n->length, &nth);
-    if (marks > MAX_MARKS) {
+    if (v.marks > MAX_MARKS) {
         diag_error(AT(L, n), "%s stacks %u combining marks on one character (character "
                    "%u), more than the limit of %d",
-                   label, marks, nth, MAX_MARKS);
+                   label, v.marks, v.marks_nth, MAX_MARKS);
         return false;
     }
     if (n->length > MAX_TEXT_BYTES) {
