@@ -1508,15 +1508,15 @@ int build_sheets(const Content *content, const BuildOptions *options, BuildFaile
         signal(died_of, SIG_DFL);
         raise(died_of);
     }
-    /* All or nothing: one failed sheet keeps every sheet of the last run. */
-    if (!options->dry_run && failures && pending_count)
-        diag_note("no sheet written: the build is all or nothing, and "
-                  "the sheets already in '%s' are left as they were", options->out_dir);
-    if (!options->dry_run && finish_pending(failures == 0, options->file_mode) != 0) {
-        failures++;
-        failed->steps |= BUILD_FAILED_PLACING;
-        diag_note("no sheet written: the build is all or nothing, and the sheets "
-                  "already in '%s' are left as they were", options->out_dir);
+    /* All or nothing: one failed sheet, or one that cannot be put in
+     * place, keeps every sheet of the last run. */
+    if (!options->dry_run) {
+        bool written = pending_count > 0;
+        if (finish_pending(failures == 0, options->file_mode) != 0)
+            failures++, failed->steps |= BUILD_FAILED_PLACING;
+        if (failures && written)
+            diag_note("no sheet written: the build is all or nothing, and "
+                      "the sheets already in '%s' are left as they were", options->out_dir);
     }
     for (size_t i = 0; i < held_count; i++)
         close(held[i]);
