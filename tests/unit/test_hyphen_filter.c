@@ -20,6 +20,7 @@
 #include <unicode/ucnv.h>
 
 #include "alloc.h"
+#include "file_read.h"
 #include "hyphen_filter.h"
 #include "libhyphen_bytes.h"
 
@@ -54,17 +55,8 @@ static int compare_strings(const void *a, const void *b)
 
 static char *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t cap = 1 << 16;
-    char *bytes = xmalloc(cap);
-    *len = 0;
-    for (size_t n; (n = fread(bytes + *len, 1, cap - *len, f)) > 0;) {
-        *len += n;
-        if (*len == cap)
-            bytes = xrealloc(bytes, cap *= 2);
-    }
-    fclose(f);
+    char *bytes = file_read(path, len);
+    assert_non_null(bytes);
     return bytes;
 }
 
@@ -247,14 +239,9 @@ static void test_every_content_word_with_every_dictionary(void **state)
     Words content = content_words();
     for (size_t i = 0; i < sizeof TRICKY / sizeof *TRICKY; i++)
         words_add(&content, TRICKY[i], strlen(TRICKY[i]));
-    static const char *const dictionaries[] = {
-        "/usr/share/hyphen/hyph_en_US.dic", "/usr/share/hyphen/hyph_es_ES.dic",
-        "/usr/share/hyphen/hyph_fr.dic",    "/usr/share/hyphen/hyph_pt_BR.dic",
-        "/usr/share/hyphen/hyph_ru_RU.dic", "/usr/share/hyphen/hyph_hi_IN.dic",
-    };
-    for (size_t d = 0; d < sizeof dictionaries / sizeof *dictionaries; d++) {
+    for (size_t d = 0; d < INSTALLED_DICTIONARIES; d++) {
         size_t len;
-        char *dic = read_all(dictionaries[d], &len);
+        char *dic = read_all(installed_dictionaries[d], &len);
         HyphenDict *whole = libhyphen_load(dic, len);
         Words words = in_charset(dic, len, &content);
         /* a few words at a time: the fewer, the fewer patterns kept */

@@ -98,14 +98,9 @@ static void check(const char *bytes, size_t len)
 static void test_installed_dictionaries(void **state)
 {
     (void)state;
-    static const char *const dictionaries[] = {
-        "/usr/share/hyphen/hyph_en_US.dic", "/usr/share/hyphen/hyph_es_ES.dic",
-        "/usr/share/hyphen/hyph_fr.dic",    "/usr/share/hyphen/hyph_pt_BR.dic",
-        "/usr/share/hyphen/hyph_ru_RU.dic", "/usr/share/hyphen/hyph_hi_IN.dic",
-    };
-    for (size_t d = 0; d < sizeof dictionaries / sizeof *dictionaries; d++) {
+    for (size_t d = 0; d < INSTALLED_DICTIONARIES; d++) {
         size_t len;
-        char *dic = file_read(dictionaries[d], &len);
+        char *dic = file_read(installed_dictionaries[d], &len);
         assert_non_null(dic);
         check(dic, len);
         free(dic);
